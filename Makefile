@@ -1,0 +1,60 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# `make run` is local development: DEBUG on, dev secret key, SQLite unless DATABASE_URL is set.
+RUN_ENV := DEBUG=1
+
+.PHONY: run test install install-dev migrate import admin serve lint format bench clean
+
+run: install migrate import admin serve
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+migrate: install
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+
+# A seed that fails to import is reported but does not stop the server from starting.
+import: install
+	-$(RUN_ENV) $(BIN)/python manage.py import_seeds seeds/
+
+admin: install
+	$(RUN_ENV) $(BIN)/python manage.py ensure_local_admin
+
+serve: install
+	@echo "Serving on http://$(HOST):$(PORT)/  (API: /api/v1/  admin: /admin/)"
+	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install-dev
+	$(BIN)/ruff check .
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || \
+		(echo "Model changes without a migration: run makemigrations." && exit 1)
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install-dev
+	$(BIN)/python bench/import_bench.py --files 10000
+
+clean:
+	rm -rf $(VENV) .pytest_cache staticfiles

@@ -1,0 +1,148 @@
+"""Serializers of the read API: articles with their byline, authors and publishers."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from articles.api.excerpts import make_excerpt
+from articles.api.querysets import EXCERPT_SOURCE_CHARS, can_see_unpublished
+from articles.models import Article, ArticleAuthor, Author, Publisher
+
+
+class StaffOnlyFieldsMixin:
+    """Drop the ``Meta.staff_only_fields`` unless the request comes from a staff user.
+
+    Schema generation runs with the requester's user, so the documented shape is
+    the one that requester gets.
+    """
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if not can_see_unpublished(getattr(request, "user", None)):
+            for name in getattr(self.Meta, "staff_only_fields", ()):
+                fields.pop(name, None)
+        return fields
+
+
+class PublisherSummarySerializer(serializers.ModelSerializer):
+    """A publisher as shown inside an article."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:publisher-detail")
+
+    class Meta:
+        model = Publisher
+        fields = ["id", "name", "slug", "url"]
+
+
+class BylineAuthorSerializer(serializers.ModelSerializer):
+    """One author of an article's byline."""
+
+    id = serializers.IntegerField(source="author_id", read_only=True)
+    name = serializers.CharField(source="author.name", read_only=True)
+    slug = serializers.SlugField(source="author.slug", read_only=True)
+    url = serializers.HyperlinkedRelatedField(source="author", view_name="api:author-detail", read_only=True)
+
+    class Meta:
+        model = ArticleAuthor
+        fields = ["id", "name", "slug", "url"]
+
+
+class ArticleSourceSerializer(serializers.ModelSerializer):
+    """Where an article came from: its seed file, checksum and import run."""
+
+    key = serializers.CharField(source="source_key", read_only=True)
+    sha256 = serializers.CharField(source="content_sha256", read_only=True)
+    encoding = serializers.CharField(source="source_encoding", read_only=True)
+    import_run = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    raw_url = serializers.HyperlinkedIdentityField(view_name="api:article-source")
+
+    class Meta:
+        model = Article
+        fields = ["key", "sha256", "encoding", "import_run", "raw_url"]
+
+
+class ArticleBaseSerializer(StaffOnlyFieldsMixin, serializers.ModelSerializer):
+    """The fields an article shows both in lists and on its own."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:article-detail")
+    publisher = PublisherSummarySerializer(read_only=True, allow_null=True)
+    authors = BylineAuthorSerializer(source="bylines", many=True, read_only=True)
+    source = ArticleSourceSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Article
+        fields = [
+            "id",
+            "url",
+            "slug",
+            "title",
+            "subtitle",
+            "word_count",
+            "image_credit",
+            "copyright_year",
+            "status",
+            "published_at",
+            "created_at",
+            "updated_at",
+            "publisher",
+            "authors",
+            "source",
+            "needs_review",
+            "review_reasons",
+        ]
+        staff_only_fields = ["needs_review", "review_reasons"]
+        read_only_fields = fields
+
+
+class ArticleListSerializer(ArticleBaseSerializer):
+    """An article in a list: an excerpt instead of the body."""
+
+    excerpt = serializers.SerializerMethodField()
+
+    class Meta(ArticleBaseSerializer.Meta):
+        fields = [*ArticleBaseSerializer.Meta.fields, "excerpt"]
+
+    def get_excerpt(self, article: Article) -> str:
+        # The list queryset annotates only the body's head; fall back to the body elsewhere.
+        head = getattr(article, "body_head", None)
+        if head is None:
+            return make_excerpt(article.body)
+        return make_excerpt(head[:EXCERPT_SOURCE_CHARS], more=len(head) > EXCERPT_SOURCE_CHARS)
+
+
+class ArticleDetailSerializer(ArticleBaseSerializer):
+    """An article on its own, with its full body."""
+
+    class Meta(ArticleBaseSerializer.Meta):
+        fields = [*ArticleBaseSerializer.Meta.fields, "body"]
+        read_only_fields = fields
+
+
+class AuthorListSerializer(serializers.ModelSerializer):
+    """An author in a list, with the number of articles the requester may read."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:author-detail")
+    article_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Author
+        fields = ["id", "url", "name", "slug", "social_handle", "article_count"]
+
+
+class AuthorDetailSerializer(AuthorListSerializer):
+    """An author on their own, with their bio."""
+
+    class Meta(AuthorListSerializer.Meta):
+        fields = [*AuthorListSerializer.Meta.fields, "bio"]
+
+
+class PublisherSerializer(serializers.ModelSerializer):
+    """A publisher, with the number of articles the requester may read."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:publisher-detail")
+    article_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Publisher
+        fields = ["id", "url", "name", "slug", "article_count"]

@@ -1,0 +1,125 @@
+"""``manage.py import_seeds``: import seed files into the archive."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from articles.importing import (
+    FileOutcome,
+    ImportReport,
+    SourceNotFound,
+    collect_sources,
+    import_sources,
+    iter_outcome_lines,
+)
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class Command(BaseCommand):
+    help = (
+        "Import seed files (raw article text) into the archive. PATHs are files or directories "
+        "(searched recursively for *.txt); the default is the seeds/ directory. Re-running is safe: "
+        "unchanged files are skipped, changed ones update their article. Exit status: 0 when no file "
+        "failed, 1 when some file failed, 2 for usage errors."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "paths",
+            nargs="*",
+            metavar="PATH",
+            help=f"Seed files or directories to import (default: {settings.ARCHIVE_SEEDS_DIR}).",
+        )
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="Print one JSON object with the counts and errors as the last line of output, instead of a table.",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Parse and report the same counts, but write nothing to the database.",
+        )
+        parser.add_argument(
+            "--max-bytes",
+            type=int,
+            default=settings.ARCHIVE_MAX_SEED_BYTES,
+            help="Reject files larger than this many bytes (default: %(default)s).",
+        )
+
+    def handle(self, *args, **options) -> None:
+        paths = options["paths"] or [settings.ARCHIVE_SEEDS_DIR]
+        try:
+            sources = collect_sources(paths)
+        except SourceNotFound as exc:
+            raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
+        if options["max_bytes"] <= 0:
+            raise CommandError("--max-bytes must be a positive number of bytes.", returncode=EXIT_USAGE)
+        report = self._run(sources, paths, options)
+        self._report(report, options)
+        failed = report.counts["failed"]
+        if failed:
+            raise CommandError(f"{failed} of {len(report.outcomes)} file(s) failed.", returncode=EXIT_FAILED)
+
+    def _run(self, sources, paths, options) -> ImportReport:
+        """Import with a progress bar on a terminal, or a line per file at verbosity 2."""
+        kwargs = {
+            "sources": sources,
+            "paths": [str(Path(p)) for p in paths],
+            "dry_run": options["dry_run"],
+            "max_bytes": options["max_bytes"],
+        }
+        if options["verbosity"] >= 2 and not options["json"]:
+            return import_sources(**kwargs, on_outcome=self._write_outcome)
+        if options["verbosity"] == 1 and not options["json"] and self.stdout.isatty():
+            with _progress(self.stdout) as progress:
+                task = progress.add_task("Importing", total=len(sources))
+                return import_sources(**kwargs, on_outcome=lambda _: progress.advance(task))
+        return import_sources(**kwargs)
+
+    def _write_outcome(self, outcome: FileOutcome) -> None:
+        line = next(iter(iter_outcome_lines(ImportReport(outcomes=[outcome]))))
+        style = self.style.ERROR if outcome.error else self.style.SUCCESS if outcome.result == "created" else None
+        self.stdout.write(style(line) if style else line)
+
+    def _report(self, report: ImportReport, options) -> None:
+        if options["json"]:
+            self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
+            return
+        if options["verbosity"] >= 1:
+            self.stdout.write(_summary_table(report, color=self.stdout.isatty()), ending="")
+        for error in report.errors:
+            self.stderr.write(f"{error['path']}: {error['error']}")
+
+
+def _progress(stdout) -> Progress:
+    """Return a progress bar drawn on the command's output terminal."""
+    console = Console(file=stdout._out)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    return Progress(*columns, console=console, transient=True)
+
+
+def _summary_table(report: ImportReport, *, color: bool) -> str:
+    """Render the per-outcome counts as a table."""
+    title = "Import summary (dry run: nothing was written)" if report.dry_run else "Import summary"
+    if report.run_id:
+        title += f" - run #{report.run_id}"
+    table = Table(title=title)
+    table.add_column("outcome")
+    table.add_column("files", justify="right")
+    for name, count in report.counts.items():
+        table.add_row(name, str(count))
+    table.add_row("total", str(len(report.outcomes)), style="bold")
+    buffer = io.StringIO()
+    Console(file=buffer, force_terminal=color, width=80).print(table)
+    return buffer.getvalue()

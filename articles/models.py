@@ -1,0 +1,275 @@
+"""The archive's data: publishers, authors, articles and the imports that made them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Publisher(models.Model):
+    """An organisation that holds the copyright of articles."""
+
+    name = models.CharField(_("name"), max_length=255, help_text=_("Display name, e.g. 'Blaze Media LLC'."))
+    slug = models.SlugField(_("slug"), max_length=255, help_text=_("Stable identifier used in URLs and filters."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("publisher")
+        verbose_name_plural = _("publishers")
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["slug"], name="articles_publisher_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("api:publisher-detail", kwargs={"pk": self.pk})
+
+
+class Author(models.Model):
+    """A person credited with writing articles."""
+
+    name = models.CharField(_("name"), max_length=255)
+    slug = models.SlugField(_("slug"), max_length=255, help_text=_("Stable identifier used in URLs and filters."))
+    bio = models.TextField(_("bio"), blank=True, help_text=_("Biography as printed under the author's articles."))
+    social_handle = models.CharField(
+        _("social handle"),
+        max_length=100,
+        blank=True,
+        help_text=_("Handle found in the bio, e.g. '@kpshiver3'."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["slug"], name="articles_author_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("api:author-detail", kwargs={"pk": self.pk})
+
+
+class ImportRun(models.Model):
+    """One run of the importer, from the command line, the admin or the API."""
+
+    class Trigger(models.TextChoices):
+        COMMAND = "command", _("management command")
+        ADMIN = "admin", _("admin upload")
+        API = "api", _("API")
+
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    trigger = models.CharField(_("trigger"), max_length=20, choices=Trigger.choices, default=Trigger.COMMAND)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="import_runs",
+    )
+    paths = models.JSONField(_("paths"), default=list, blank=True, help_text=_("The paths the run was given."))
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+
+    class Meta:
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} ({self.started_at:%Y-%m-%d %H:%M})" if self.started_at else "Import (new)"
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged + self.duplicates + self.failed
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self) -> ArticleQuerySet:
+        return self.filter(status=Article.Status.PUBLISHED)
+
+    def needing_review(self) -> ArticleQuerySet:
+        return self.filter(needs_review=True)
+
+
+class Article(models.Model):
+    """A news article, with the raw source it was parsed from."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PUBLISHED = "published", _("published")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    title = models.CharField(_("title"), max_length=1000)
+    slug = models.SlugField(
+        _("slug"), max_length=255, help_text=_("Readable, unique identifier derived from the title.")
+    )
+    subtitle = models.TextField(_("subtitle"), blank=True)
+    body = models.TextField(_("body"), blank=True, help_text=_("Paragraphs separated by one blank line."))
+    word_count = models.PositiveIntegerField(_("word count"), default=0)
+    image_credit = models.CharField(_("image credit"), max_length=1000, blank=True)
+    copyright_year = models.PositiveSmallIntegerField(_("copyright year"), null=True, blank=True)
+    publisher = models.ForeignKey(
+        Publisher,
+        verbose_name=_("publisher"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="articles",
+    )
+    authors = models.ManyToManyField(
+        Author,
+        verbose_name=_("authors"),
+        through="articles.ArticleAuthor",
+        related_name="articles",
+        blank=True,
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    needs_review = models.BooleanField(
+        _("needs review"), default=False, help_text=_("Set when the importer could not parse the source cleanly.")
+    )
+    review_reasons = models.JSONField(
+        _("review reasons"), default=list, blank=True, help_text=_("The parser's warnings for this article.")
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # Provenance: where the article came from, byte for byte.
+    source_key = models.CharField(
+        _("source key"), max_length=1000, help_text=_("Path of the seed file relative to the imported directory.")
+    )
+    content_sha256 = models.CharField(
+        _("content SHA-256"), max_length=64, help_text=_("SHA-256 of the normalized source text.")
+    )
+    raw_text = models.TextField(_("raw source"), help_text=_("The source text exactly as decoded from the file."))
+    source_encoding = models.CharField(_("source encoding"), max_length=20, blank=True)
+    parsed = models.JSONField(
+        _("parsed values"), default=dict, blank=True, help_text=_("The parser's output at the last import.")
+    )
+    import_conflicts = models.JSONField(
+        _("import conflicts"),
+        default=dict,
+        blank=True,
+        help_text=_("Fields an editor changed that a later import parsed differently: {field: {editor, parsed}}."),
+    )
+    import_run = models.ForeignKey(
+        ImportRun,
+        verbose_name=_("import run"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
+        help_text=_("The run that last created or updated this article from its source."),
+    )
+
+    history = HistoricalRecords(excluded_fields=["raw_text", "parsed", "import_conflicts"])
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        ordering = ["-published_at", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source_key"], name="articles_article_unique_source_key"),
+            models.UniqueConstraint(fields=["content_sha256"], name="articles_article_unique_content_sha256"),
+            models.UniqueConstraint(fields=["slug"], name="articles_article_unique_slug"),
+            models.CheckConstraint(
+                condition=Q(status="published", published_at__isnull=False) | ~Q(status="published"),
+                name="articles_article_published_has_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="article_created_idx"),
+            models.Index(fields=["status", "-published_at", "-id"], name="article_status_pub_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("api:article-detail", kwargs={"pk": self.pk})
+
+
+class ArticleAuthor(models.Model):
+    """The byline: which authors wrote an article, in order."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("byline")
+        verbose_name_plural = _("bylines")
+        ordering = ["article", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="articles_byline_unique_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.article}"
+
+
+class SourceRevision(models.Model):
+    """An earlier source text of an article, kept when a re-import replaced it."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="source_revisions")
+    content_sha256 = models.CharField(_("content SHA-256"), max_length=64)
+    raw_text = models.TextField(_("raw source"))
+    source_encoding = models.CharField(_("source encoding"), max_length=20, blank=True)
+    import_run = models.ForeignKey(
+        ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="source_revisions"
+    )
+    replaced_at = models.DateTimeField(_("replaced at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("source revision")
+        verbose_name_plural = _("source revisions")
+        ordering = ["article", "-replaced_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}@{self.content_sha256[:12]}"
+
+
+class ImportOutcome(models.Model):
+    """What one import run did with one file."""
+
+    class Result(models.TextChoices):
+        CREATED = "created", _("created")
+        UPDATED = "updated", _("updated")
+        UNCHANGED = "unchanged", _("unchanged")
+        DUPLICATE = "duplicate", _("duplicate")
+        FAILED = "failed", _("failed")
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="outcomes")
+    path = models.CharField(_("path"), max_length=1000)
+    source_key = models.CharField(_("source key"), max_length=1000, blank=True)
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices)
+    error = models.TextField(_("error"), blank=True)
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("import outcome")
+        verbose_name_plural = _("import outcomes")
+        ordering = ["run", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.result}"

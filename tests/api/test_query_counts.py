@@ -1,0 +1,80 @@
+"""List and detail endpoints run a fixed number of queries, whatever the page size."""
+
+from __future__ import annotations
+
+import pytest
+
+from articles.models import Article
+from tests.api.helpers import ARTICLES_URL, AUTHORS_URL, PUBLISHERS_URL, make_article
+from tests.factories import AuthorFactory, PublisherFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGE_SIZES = [5, 50]
+
+
+@pytest.fixture
+def archive():
+    """60 articles over 3 publishers and 6 authors, two authors each, some unpublished."""
+    publishers = PublisherFactory.create_batch(3)
+    authors = AuthorFactory.create_batch(6)
+    articles = []
+    for n in range(60):
+        status = Article.Status.DRAFT if n % 10 == 0 else Article.Status.PUBLISHED
+        byline = [authors[n % 6], authors[(n + 1) % 6]]
+        articles.append(make_article(status, publisher=publishers[n % 3], authors=byline))
+    return articles
+
+
+# Articles: COUNT for the paginator, the page with its publishers joined, the bylines with their authors.
+@pytest.mark.parametrize("client_fixture", ["api_client", "staff_client"])
+@pytest.mark.parametrize("page_size", PAGE_SIZES)
+def test_article_list_queries(request, django_assert_num_queries, archive, client_fixture, page_size):
+    client = request.getfixturevalue(client_fixture)
+
+    with django_assert_num_queries(3):
+        response = client.get(ARTICLES_URL, {"page_size": page_size})
+
+    assert len(response.json()["results"]) == page_size
+    assert all(len(item["authors"]) == 2 for item in response.json()["results"])
+
+
+@pytest.mark.parametrize("page_size", PAGE_SIZES)
+def test_filtered_article_list_queries(staff_client, django_assert_num_queries, archive, page_size):
+    with django_assert_num_queries(3):
+        response = staff_client.get(ARTICLES_URL, {"page_size": page_size, "status": "published"})
+
+    assert response.json()["count"] == 54
+
+
+# Article detail: the article with its publisher, then its bylines with their authors.
+def test_article_detail_queries(api_client, django_assert_num_queries, archive):
+    article = archive[1]
+
+    with django_assert_num_queries(2):
+        response = api_client.get(f"{ARTICLES_URL}{article.pk}/")
+
+    assert len(response.json()["authors"]) == 2
+
+
+def test_article_source_queries(api_client, django_assert_num_queries, archive):
+    with django_assert_num_queries(1):
+        assert api_client.get(f"{ARTICLES_URL}{archive[1].pk}/source/").status_code == 200
+
+
+# Authors and publishers: COUNT for the paginator, then the page with its annotated counts.
+@pytest.mark.parametrize("url", [AUTHORS_URL, PUBLISHERS_URL])
+@pytest.mark.parametrize("page_size", PAGE_SIZES)
+def test_author_and_publisher_list_queries(api_client, django_assert_num_queries, archive, url, page_size):
+    with django_assert_num_queries(2):
+        response = api_client.get(url, {"page_size": page_size})
+
+    assert sum(item["article_count"] for item in response.json()["results"]) > 0
+
+
+@pytest.mark.parametrize("url", [AUTHORS_URL, PUBLISHERS_URL])
+def test_author_and_publisher_detail_queries(api_client, django_assert_num_queries, archive, url):
+    first = api_client.get(url).json()["results"][0]
+
+    with django_assert_num_queries(1):
+        api_client.get(f"{url}{first['id']}/")

@@ -1,0 +1,81 @@
+"""Settings come from the environment and are safe by default."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.conftest import REPO_ROOT
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}}
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / "manage.py"), *args],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="archive.example.org",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = manage("check")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_debug_defaults_to_off_and_hosts_to_loopback():
+    from django.conf import settings
+
+    code = "from django.conf import settings as s; print(s.DEBUG, s.ALLOWED_HOSTS)"
+    result = manage("shell", "-v", "0", "-c", code, SECRET_KEY="x" * 60)
+    assert result.stdout.split(" ", 1)[0] == "False"
+    assert "localhost" in result.stdout and "127.0.0.1" in result.stdout
+    assert settings.ARCHIVE_MAX_SEED_BYTES == 5 * 1024 * 1024
+
+
+@pytest.mark.django_db
+def test_ensure_local_admin_creates_one_login_and_shows_it_again(tmp_path, settings, django_user_model):
+    """
+    GIVEN no superuser
+    WHEN ensure_local_admin runs twice
+    THEN one superuser exists and both runs print the same login
+    """
+    settings.DEBUG = True
+    creds = tmp_path / "creds"
+    first, second = StringIO(), StringIO()
+
+    call_command("ensure_local_admin", credentials_file=creds, stdout=first)
+    call_command("ensure_local_admin", credentials_file=creds, stdout=second)
+
+    user = django_user_model.objects.get()
+    password = creds.read_text().split()[1]
+    assert user.is_superuser and user.check_password(password)
+    assert password in first.getvalue() and password in second.getvalue()
+
+
+@pytest.mark.django_db
+def test_ensure_local_admin_refuses_without_debug(settings, tmp_path):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("ensure_local_admin", credentials_file=tmp_path / "c", stdout=StringIO())
