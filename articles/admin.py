@@ -6,6 +6,7 @@ import json
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
@@ -140,6 +141,17 @@ class ArticleAdmin(SimpleHistoryAdmin):
         # Articles enter the archive through the importer, which records their
         # source and checksum; a hand-made article would have neither.
         return False
+
+    def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
+        # A revert would restore an old checksum and source key next to the
+        # current raw source, so past versions can be viewed, not restored.
+        return True
+
+    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context=None):
+        # revert_disabled() only hides the button; refuse the POST it would send.
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     @admin.display(description=_("authors"))
     def author_names(self, obj: Article) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from articles.models import Article, ArticleAuthor, Publisher, SourceRevision
@@ -357,3 +358,49 @@ def test_change_is_recorded_in_history(admin_client, article):
     latest = Article.history.filter(id=article.pk).latest("history_date")
     assert latest.title == "Retitled"
     assert latest.history_user.username == "admin"
+
+
+def test_past_versions_can_be_viewed_but_not_restored(admin_client, article):
+    """
+    GIVEN an article whose title was changed after a first version
+    WHEN the first version is viewed and then posted back
+    THEN it is shown without a revert button, and the post is refused
+    """
+    first = Article.history.filter(id=article.pk).earliest("history_date")
+    original_title = article.title
+    article.title = "Retitled"
+    article.save()
+    url = reverse("admin:articles_article_simple_history", args=[article.pk, first.history_id])
+
+    response = admin_client.get(url)
+
+    assert response.status_code == 200
+    assert response.context["revert_disabled"] is True
+    assert original_title in response.content.decode()
+
+    response = admin_client.post(url, change_form_data(article, title=original_title))
+
+    assert response.status_code == 403
+    assert Article.objects.get(pk=article.pk).title == "Retitled"
+
+
+def test_view_only_staff_can_read_but_not_change(client, django_user_model, article):
+    """
+    GIVEN a staff user who may only view articles
+    WHEN they open an article and post a change
+    THEN the page shows the escaped raw source without a form, and the post is refused
+    """
+    user = django_user_model.objects.create_user("viewer", password="pw-for-tests-only", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_article"))
+    client.force_login(user)
+
+    response = client.get(change_url(article))
+
+    assert response.status_code == 200
+    assert not response.context["adminform"].form.fields
+    assert '<pre class="raw-source"' in response.content.decode()
+
+    response = client.post(change_url(article), change_form_data(article, title="Changed"))
+
+    assert response.status_code == 403
+    assert Article.objects.get(pk=article.pk).title == article.title
