@@ -9,11 +9,13 @@ so the number of queries per file stays constant however large the archive is.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -42,6 +44,10 @@ CURATED_FIELDS = ("title", "subtitle", "body", "image_credit", "copyright_year")
 
 class SourceNotFound(ValueError):
     """A path given to the importer does not exist."""
+
+
+class SourceRejected(ValueError):
+    """A source the importer refuses before parsing (an unsafe or oversized upload)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,66 @@ def _directory_sources(directory: Path) -> Iterator[Source]:
     for path in sorted(directory.rglob("*")):
         if path.suffix.lower() == SEED_SUFFIX and not path.is_dir():
             yield file_source(path, path.relative_to(directory).as_posix())
+
+
+def rejected_source(name: str, reason: str) -> Source:
+    """Describe an input that will be reported as failed with ``reason``, without being read."""
+
+    def refuse() -> bytes:
+        raise SourceRejected(reason)
+
+    return Source(path=name, key=normalize_key(name), read=refuse)
+
+
+def upload_sources(uploads: Iterable[tuple[str, bytes]], *, max_bytes: int, max_files: int = 10_000) -> list[Source]:
+    """Turn uploaded files (seed ``.txt`` files or ``.zip`` archives of them) into sources.
+
+    Nothing is written to disk: members are read into memory, each capped at
+    ``max_bytes`` before it is decompressed, and a member whose path is absolute
+    or climbs out of the archive (``..``) is refused, never followed.
+    """
+    sources: list[Source] = []
+    for name, data in uploads:
+        base = PurePosixPath(name.replace("\\", "/")).name or "upload"
+        if base.lower().endswith(".zip"):
+            sources.extend(_zip_sources(base, data, max_bytes=max_bytes, max_files=max_files - len(sources)))
+        elif base.lower().endswith(SEED_SUFFIX):
+            sources.append(bytes_source(data, key=base))
+        else:
+            sources.append(rejected_source(base, "not a seed file: upload .txt files or a .zip of them"))
+    return sources
+
+
+def _zip_sources(name: str, data: bytes, *, max_bytes: int, max_files: int) -> list[Source]:
+    """Read the ``.txt`` members of an uploaded zip archive."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [m for m in archive.infolist() if not m.is_dir()]
+    except (zipfile.BadZipFile, OSError) as exc:
+        return [rejected_source(name, f"not a valid zip archive: {exc}")]
+    if len(members) > max_files:
+        return [rejected_source(name, f"too many files in the archive: {len(members)}, the limit is {max_files}")]
+    return [_zip_member_source(archive, name, member, max_bytes) for member in members]
+
+
+def _zip_member_source(archive: zipfile.ZipFile, name: str, member: zipfile.ZipInfo, max_bytes: int) -> Source:
+    path = PurePosixPath(member.filename.replace("\\", "/"))
+    label = f"{name}:{member.filename}"
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        return rejected_source(label, "unsafe path inside the archive")
+    if path.suffix.lower() != SEED_SUFFIX:
+        return rejected_source(label, "not a seed file: only .txt members are imported")
+    if member.file_size > max_bytes:
+        return rejected_source(label, f"file too large: {member.file_size:,} bytes, the limit is {max_bytes:,} bytes")
+
+    def read() -> bytes:
+        try:
+            with archive.open(member) as handle:
+                return handle.read(max_bytes + 1)  # never more than the limit, whatever the header claimed
+        except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+            raise SourceRejected(f"cannot read from the archive: {exc}") from exc
+
+    return Source(path=label, key=normalize_key(path.as_posix()), read=read)
 
 
 # --- Running an import -------------------------------------------------------------
@@ -231,6 +297,8 @@ class _Importer:
             data = source.read()
         except OSError as exc:
             return _Parsed(source, error=f"cannot read file: {exc.strerror or exc}")
+        except SourceRejected as exc:
+            return _Parsed(source, error=str(exc))
         try:
             return _Parsed(source, record=parsing.parse(data, max_bytes=self.max_bytes))
         except parsing.ParseError as exc:
@@ -505,6 +573,35 @@ class _Importer:
     def _finish(self, report: ImportReport) -> None:
         counts = report.counts
         ImportRun.objects.filter(pk=self.import_run.pk).update(finished_at=timezone.now(), **counts)
+
+
+@transaction.atomic
+def reparse_article(*, article: Article) -> Article:
+    """Parse the article's stored source again with the current parser and apply every field.
+
+    An explicit editor's action: the parsed values replace the current ones
+    (the previous values stay in the article's history) and conflicts are cleared.
+    """
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    record = parsing.parse_text(article.raw_text, encoding=article.source_encoding)
+    importer = _Importer(max_bytes=settings.ARCHIVE_MAX_SEED_BYTES, on_outcome=None)
+    importer.import_run = article.import_run
+    importer._prefetch([_Parsed(Source(path=article.source_key, key=article.source_key, read=bytes), record)])
+    pending = _Pending()
+    for name in CURATED_FIELDS:
+        setattr(article, name, getattr(record, name))
+    article.publisher = importer._publisher(record, pending)
+    article.review_reasons = list(record.warnings)
+    article.needs_review = bool(record.warnings)
+    article.import_conflicts = {}
+    importer._set_provenance(article, record)
+    article._change_reason = "re-parsed from the stored source"
+    article.save()
+    authors = importer._authors(record, pending)
+    if list(article.bylines.order_by("position").values_list("author_id", flat=True)) != [a.pk for a in authors]:
+        article.bylines.all().delete()
+        importer._set_byline(article, authors)
+    return article
 
 
 @dataclass
