@@ -204,6 +204,13 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:
+        # The count follows the body whoever edits it: importer, admin or API.
+        self.word_count = len(self.body.split())
+        if update_fields := kwargs.get("update_fields"):
+            kwargs["update_fields"] = {*update_fields, "word_count"} if "body" in update_fields else update_fields
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("api:article-detail", kwargs={"pk": self.pk})
 
@@ -273,3 +280,100 @@ class ImportOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.result}"
+
+
+class AuthorAlias(models.Model):
+    """Another name of an author, left behind by a merge; imports of it credit the author."""
+
+    author = models.ForeignKey(Author, verbose_name=_("author"), on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(_("name"), max_length=255, help_text=_("The name as it appeared, e.g. 'J. Reporter'."))
+    slug = models.SlugField(
+        _("slug"), max_length=255, help_text=_("The slug the importer derives from the name; resolves to the author.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("author alias")
+        verbose_name_plural = _("author aliases")
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["slug"], name="articles_authoralias_unique_slug")]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.author}" if self.author_id else self.name
+
+
+class PublisherAlias(models.Model):
+    """Another name of a publisher, left behind by a merge; imports of it credit the publisher."""
+
+    publisher = models.ForeignKey(
+        Publisher, verbose_name=_("publisher"), on_delete=models.CASCADE, related_name="aliases"
+    )
+    name = models.CharField(_("name"), max_length=255, help_text=_("The name as it appeared, e.g. 'Blaze Media'."))
+    slug = models.SlugField(
+        _("slug"),
+        max_length=255,
+        help_text=_("The slug the importer derives from the name; resolves to the publisher."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("publisher alias")
+        verbose_name_plural = _("publisher aliases")
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["slug"], name="articles_publisheralias_unique_slug")]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.publisher}" if self.publisher_id else self.name
+
+
+class Merge(models.Model):
+    """A merge of duplicate authors or publishers into a survivor, with what undoing it needs."""
+
+    class Kind(models.TextChoices):
+        AUTHOR = "author", _("authors")
+        PUBLISHER = "publisher", _("publishers")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # Not a foreign key: the survivor is an author or a publisher, and the record must outlive it.
+    survivor_id = models.BigIntegerField(_("survivor id"), help_text=_("The author or publisher that was kept."))
+    survivor_name = models.CharField(_("survivor name"), max_length=255, blank=True)
+    merged = models.JSONField(
+        _("merged"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Snapshot to undo the merge exactly: the merged rows, every byline or publisher moved, the aliases made."
+        ),
+    )
+    created_at = models.DateTimeField(_("merged at"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("merged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "survivor_id"], name="merge_kind_survivor_idx")]
+
+    def __str__(self) -> str:
+        names = ", ".join(row.get("name", "?") for row in self.merged.get("rows", []))
+        return f"{names or '?'} → {self.survivor_name or self.survivor_id}"
+
+    @property
+    def is_undone(self) -> bool:
+        return self.undone_at is not None

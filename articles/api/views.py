@@ -9,6 +9,7 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from articles.api import querysets
 from articles.api.filters import ArticleFilter
@@ -38,7 +39,7 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
         build = self.queryset_for_action.get(self.action, querysets.article_detail_queryset)
         return build(self.request.user)
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer]:
         return self.serializer_classes.get(self.action, self.serializer_class)
 
     @extend_schema(
@@ -60,7 +61,7 @@ class AuthorViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Author]:
         return querysets.authors_with_counts(self.request.user)
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer]:
         return self.serializer_classes.get(self.action, self.serializer_class)
 
 
