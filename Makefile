@@ -33,7 +33,7 @@ import: install
 	-$(RUN_ENV) $(BIN)/python manage.py import_seeds seeds/
 
 admin: install
-	$(RUN_ENV) $(BIN)/python manage.py ensure_local_admin
+	$(RUN_ENV) $(BIN)/python manage.py ensure_local_admin --base-url http://$(HOST):$(PORT)
 
 serve: install
 	@echo "Serving on http://$(HOST):$(PORT)/  (API: /api/v1/  admin: /admin/)"

@@ -21,6 +21,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default="admin", help="Username to create (default: %(default)s).")
         parser.add_argument(
+            "--base-url",
+            default="http://127.0.0.1:8000",
+            help="Where the server will listen, to print the admin's address (default: %(default)s).",
+        )
+        parser.add_argument(
             "--credentials-file",
             type=Path,
             default=CREDENTIALS_FILE,
@@ -32,6 +37,7 @@ class Command(BaseCommand):
             raise CommandError("ensure_local_admin only runs with DEBUG on (local development).")
         path: Path = options["credentials_file"]
         user_model = get_user_model()
+        self.admin_url = options["base_url"].rstrip("/") + "/admin/"
         if user_model.objects.filter(is_superuser=True).exists():
             self._print_known_login(path)
             return
@@ -50,4 +56,4 @@ class Command(BaseCommand):
             self.stdout.write("A superuser already exists; use its login (or `manage.py changepassword`).")
 
     def _print_login(self, username: str, password: str) -> None:
-        self.stdout.write(f"Admin login: http://127.0.0.1:8000/admin/  username: {username}  password: {password}")
+        self.stdout.write(f"Admin login: {self.admin_url}  username: {username}  password: {password}")

@@ -114,7 +114,7 @@ def _summary_table(report: ImportReport, *, color: bool) -> str:
     title = "Import summary (dry run: nothing was written)" if report.dry_run else "Import summary"
     if report.run_id:
         title += f" - run #{report.run_id}"
-    table = Table(title=title)
+    table = Table(title=title, min_width=len(title) + 4)
     table.add_column("outcome")
     table.add_column("files", justify="right")
     for name, count in report.counts.items():
