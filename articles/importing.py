@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
-from articles import parsing
+from articles import merging, parsing
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -405,8 +405,11 @@ class _Importer:
         self.by_sha.update(Article.objects.filter(content_sha256__in=shas).values_list("content_sha256", "pk"))
         author_slugs = {_slug(name) for record in records for name in record.author_names} - self.authors.keys()
         self.authors.update((a.slug, a) for a in Author.objects.filter(slug__in=author_slugs))
+        # A name merged into another author is an alias: it credits the survivor, never a new duplicate.
+        self.authors.update(merging.author_alias_map(author_slugs - self.authors.keys()))
         publisher_slugs = {_slug(r.copyright_holder) for r in records if r.copyright_holder} - self.publishers.keys()
         self.publishers.update((p.slug, p) for p in Publisher.objects.filter(slug__in=publisher_slugs))
+        self.publishers.update(merging.publisher_alias_map(publisher_slugs - self.publishers.keys()))
 
     def _apply(self, source: Source, record: parsing.ParsedArticle, pending: _Pending) -> FileOutcome:
         existing = self.by_key.get(source.key)
@@ -486,7 +489,10 @@ class _Importer:
         parsed_before = _slug(previous["copyright_holder"]) if previous.get("copyright_holder") else ""
         current = article.publisher.slug if article.publisher_id else ""
         if current != (publisher.slug if publisher else ""):
-            if current == parsed_before:
+            if current == parsed_before or (
+                parsed_before
+                and [current] == self._canonical([parsed_before], self.publishers, merging.resolve_publisher_slugs)
+            ):
                 article.publisher = publisher
             else:
                 conflicts["publisher"] = {"editor": current, "parsed": record.copyright_holder}
@@ -494,11 +500,24 @@ class _Importer:
         new_authors = self._authors(record, pending)
         if current_slugs == [a.slug for a in new_authors]:
             return
-        if current_slugs == [_slug(name) for name in previous.get("author_names", [])]:
+        authors_before = [_slug(name) for name in previous.get("author_names", [])]
+        if current_slugs == authors_before or current_slugs == self._canonical(
+            authors_before, self.authors, merging.resolve_author_slugs
+        ):
             article.bylines.all().delete()
             self._set_byline(article, new_authors)
         else:
             conflicts["authors"] = {"editor": current_slugs, "parsed": list(record.author_names)}
+
+    def _canonical(self, slugs: list[str], cache: dict, resolve: Callable[[list[str]], dict]) -> list[str]:
+        """Return ``slugs`` as they are now, an alias replaced by the slug of the row it was merged into.
+
+        A merge must not read as an editor's change. Costs a query only for slugs not cached yet.
+        """
+        missing = [slug for slug in slugs if slug not in cache]
+        if missing:
+            cache.update(resolve(missing))
+        return list(dict.fromkeys(cache[slug].slug if slug in cache else slug for slug in slugs))
 
     def _set_provenance(self, article: Article, record: parsing.ParsedArticle) -> None:
         article.content_sha256 = record.sha256

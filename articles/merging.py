@@ -1,0 +1,647 @@
+"""Merging duplicate authors and publishers into a survivor, and undoing a merge.
+
+A merge re-points every byline (or article publisher) of the merged rows to the
+survivor, keeps each article's author order, turns the merged names into aliases
+of the survivor so later imports attach to it, deletes the merged rows and
+stores in a ``Merge`` row everything needed to undo it exactly. Every change is
+also recorded by django-simple-history with a reason naming the merge.
+
+Undo restores the merged rows with their ids and slugs, the bylines at their
+positions and the publishers of articles. It refuses (``UndoRefused``) when the
+merge was already undone or its survivor is gone (deleted, or merged itself: undo
+that later merge first). Articles deleted since the merge, or whose byline or
+publisher an editor changed since, are skipped and listed in ``UndoResult.skipped``
+rather than failing the whole undo: they keep what the editor made of them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    AuthorAlias,
+    Merge,
+    Publisher,
+    PublisherAlias,
+)
+
+# django-simple-history's history_change_reason column is 100 characters wide.
+REASON_MAX_LENGTH = 100
+# Author fields the survivor keeps, filled from the merged authors where blank.
+FILLABLE_AUTHOR_FIELDS = ("bio", "social_handle")
+
+
+class MergeError(ValueError):
+    """A merge or an undo that cannot be done as asked."""
+
+
+class UndoRefused(MergeError):
+    """An undo that was refused: the merge was already undone, or undoing it is no longer safe."""
+
+
+# --- Resolving names through aliases (used by the importer) ------------------------
+
+
+def author_alias_map(slugs: Iterable[str]) -> dict[str, Author]:
+    """Map each of ``slugs`` that is an author alias to its author, in one query."""
+    slugs = set(slugs)
+    if not slugs:
+        return {}
+    aliases = AuthorAlias.objects.filter(slug__in=slugs).select_related("author")
+    return {alias.slug: alias.author for alias in aliases}
+
+
+def publisher_alias_map(slugs: Iterable[str]) -> dict[str, Publisher]:
+    """Map each of ``slugs`` that is a publisher alias to its publisher, in one query."""
+    slugs = set(slugs)
+    if not slugs:
+        return {}
+    aliases = PublisherAlias.objects.filter(slug__in=slugs).select_related("publisher")
+    return {alias.slug: alias.publisher for alias in aliases}
+
+
+def resolve_author_slugs(slugs: Iterable[str]) -> dict[str, Author]:
+    """Map each of ``slugs`` to the author it names, by slug or else by alias, in two queries at most."""
+    slugs = set(slugs)
+    found = {author.slug: author for author in Author.objects.filter(slug__in=slugs)} if slugs else {}
+    found.update(author_alias_map(slugs - found.keys()))
+    return found
+
+
+def resolve_publisher_slugs(slugs: Iterable[str]) -> dict[str, Publisher]:
+    """Map each of ``slugs`` to the publisher it names, by slug or else by alias, in two queries at most."""
+    slugs = set(slugs)
+    found = {publisher.slug: publisher for publisher in Publisher.objects.filter(slug__in=slugs)} if slugs else {}
+    found.update(publisher_alias_map(slugs - found.keys()))
+    return found
+
+
+def resolve_author_slug(slug: str) -> Author | None:
+    """Return the author ``slug`` names, directly or through an alias."""
+    return resolve_author_slugs([slug]).get(slug)
+
+
+def resolve_publisher_slug(slug: str) -> Publisher | None:
+    """Return the publisher ``slug`` names, directly or through an alias."""
+    return resolve_publisher_slugs([slug]).get(slug)
+
+
+# --- Previews (the admin's confirmation page) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ArticleChange:
+    """How a merge changes one article: its authors (or publisher) before and after, by name."""
+
+    article_id: int
+    title: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MergedPreview:
+    """One author or publisher to be merged: the articles that move and the aliases it leaves."""
+
+    id: int
+    name: str
+    slug: str
+    articles: tuple[ArticleChange, ...]
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MergePreview:
+    """What a merge will do, for a confirmation page."""
+
+    kind: str
+    survivor: Author | Publisher
+    merged: tuple[MergedPreview, ...]
+    filled: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def article_count(self) -> int:
+        return len({change.article_id for item in self.merged for change in item.articles})
+
+    @property
+    def alias_names(self) -> list[str]:
+        return [name for item in self.merged for name in item.aliases]
+
+
+def preview_author_merge(*, survivor: Author, others: Iterable[Author]) -> MergePreview:
+    """Describe, without changing anything, what merging ``others`` into ``survivor`` would do."""
+    others = _validated(survivor, others, Author._meta.verbose_name)
+    merged_ids = {other.pk for other in others}
+    rows = (
+        ArticleAuthor.objects.filter(article_id__in=_articles_crediting(merged_ids))
+        .select_related("author", "article")
+        .only("id", "position", "article_id", "author_id", "author__name", "article__title")
+        .order_by("article_id", "position", "id")
+    )
+    by_article: dict[int, list[ArticleAuthor]] = defaultdict(list)
+    for row in rows:
+        by_article[row.article_id].append(row)
+    changes: dict[int, list[ArticleChange]] = defaultdict(list)
+    for plan in (_plan_byline(article_rows, survivor.pk, merged_ids) for article_rows in by_article.values()):
+        names = {row.author_id: row.author.name for row in plan.rows} | {survivor.pk: survivor.name}
+        change = ArticleChange(
+            article_id=plan.article_id,
+            title=plan.rows[0].article.title,
+            before=tuple(row.author.name for row in plan.rows),
+            after=tuple(names[author_id] for author_id, _ in plan.after),
+        )
+        for author_id in dict.fromkeys(row.author_id for row in plan.rows if row.author_id in merged_ids):
+            changes[author_id].append(change)
+    aliases = _alias_names(AuthorAlias, "author_id", merged_ids)
+    return MergePreview(
+        kind=Merge.Kind.AUTHOR,
+        survivor=survivor,
+        merged=tuple(
+            MergedPreview(
+                id=other.pk,
+                name=other.name,
+                slug=other.slug,
+                articles=tuple(changes[other.pk]),
+                aliases=(other.name, *aliases[other.pk]),
+            )
+            for other in others
+        ),
+        filled=_filled_fields(survivor, others),
+    )
+
+
+def preview_publisher_merge(*, survivor: Publisher, others: Iterable[Publisher]) -> MergePreview:
+    """Describe, without changing anything, what merging ``others`` into ``survivor`` would do."""
+    others = _validated(survivor, others, Publisher._meta.verbose_name)
+    merged_ids = {other.pk for other in others}
+    names = {other.pk: other.name for other in others}
+    changes: dict[int, list[ArticleChange]] = defaultdict(list)
+    articles = Article.objects.filter(publisher_id__in=merged_ids).only("id", "title", "publisher_id")
+    for article in articles.order_by("id"):
+        changes[article.publisher_id].append(
+            ArticleChange(article.pk, article.title, (names[article.publisher_id],), (survivor.name,))
+        )
+    aliases = _alias_names(PublisherAlias, "publisher_id", merged_ids)
+    return MergePreview(
+        kind=Merge.Kind.PUBLISHER,
+        survivor=survivor,
+        merged=tuple(
+            MergedPreview(
+                id=other.pk,
+                name=other.name,
+                slug=other.slug,
+                articles=tuple(changes[other.pk]),
+                aliases=(other.name, *aliases[other.pk]),
+            )
+            for other in others
+        ),
+    )
+
+
+def _alias_names(model, key: str, owner_ids: set[int]) -> dict[int, list[str]]:
+    names: dict[int, list[str]] = defaultdict(list)
+    for owner_id, name in model.objects.filter(**{f"{key}__in": owner_ids}).values_list(key, "name"):
+        names[owner_id].append(name)
+    return names
+
+
+# --- Merging ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def merge_authors(*, survivor: Author, others: Iterable[Author], user=None) -> Merge:
+    """Merge ``others`` into ``survivor``: bylines keep their order, names become aliases, rows go."""
+    others = _validated(survivor, others, Author._meta.verbose_name)
+    survivor, merged = _lock(Author, survivor, others)
+    merge, user = _start(Merge.Kind.AUTHOR, survivor, user)
+    reason = _reason(f"merged into {survivor.name} #{survivor.pk} (merge #{merge.pk})")
+    snapshot = {"survivor": _author_fields(survivor), "rows": [_author_fields(author) for author in merged]}
+    snapshot["bylines"] = _move_bylines(survivor, {author.pk for author in merged}, user, reason)
+    snapshot.update(_move_aliases(AuthorAlias, "author", survivor, merged))
+    snapshot["filled"] = _filled_fields(survivor, merged)
+    for name, value in snapshot["filled"].items():
+        setattr(survivor, name, value)
+    return _finish(merge, survivor, merged, snapshot, user, reason)
+
+
+@transaction.atomic
+def merge_publishers(*, survivor: Publisher, others: Iterable[Publisher], user=None) -> Merge:
+    """Merge ``others`` into ``survivor``: their articles move to it, names become aliases, rows go."""
+    others = _validated(survivor, others, Publisher._meta.verbose_name)
+    survivor, merged = _lock(Publisher, survivor, others)
+    merge, user = _start(Merge.Kind.PUBLISHER, survivor, user)
+    reason = _reason(f"merged into {survivor.name} #{survivor.pk} (merge #{merge.pk})")
+    snapshot = {"survivor": _publisher_fields(survivor), "rows": [_publisher_fields(row) for row in merged]}
+    snapshot["articles"] = _move_articles(survivor, [publisher.pk for publisher in merged], user, reason)
+    snapshot.update(_move_aliases(PublisherAlias, "publisher", survivor, merged))
+    return _finish(merge, survivor, merged, snapshot, user, reason)
+
+
+def _start(kind: str, survivor: Author | Publisher, user) -> tuple[Merge, object]:
+    """Create the merge's record first, so every history reason can name it."""
+    user = _real_user(user)
+    return Merge.objects.create(kind=kind, survivor_id=survivor.pk, survivor_name=survivor.name, user=user), user
+
+
+def _finish(merge: Merge, survivor, merged: list, snapshot: dict, user, reason: str) -> Merge:
+    """Record the survivor's change, delete the merged rows and store the snapshot that undoes it all."""
+    _save(survivor, user, _reason(f"absorbed {_names(merged)} (merge #{merge.pk})"))
+    _delete(merged, user, reason)
+    merge.merged = snapshot
+    merge.save(update_fields=["merged"])
+    return merge
+
+
+def _move_articles(survivor: Publisher, merged_ids: list[int], user, reason: str) -> list[dict]:
+    """Give the survivor every article of the merged publishers; return each article's previous publisher."""
+    articles = list(
+        Article.objects.select_for_update()
+        .filter(publisher_id__in=merged_ids)
+        .defer(*_UNTRACKED_ARTICLE_FIELDS)
+        .order_by("pk")
+    )
+    moved = [{"article": article.pk, "publisher": article.publisher_id} for article in articles]
+    for article in articles:
+        article.publisher = survivor
+    if articles:
+        bulk_update_with_history(articles, Article, ["publisher"], default_user=user, default_change_reason=reason)
+    return moved
+
+
+# Article fields django-simple-history does not track: no need to load them to record a change.
+_UNTRACKED_ARTICLE_FIELDS = ("raw_text", "parsed", "import_conflicts")
+
+
+def _validated(survivor, others: Iterable, label: str) -> list:
+    """Return ``others`` without repeats, refusing an empty list or the survivor among them."""
+    if survivor is None or survivor.pk is None:
+        raise MergeError(f"choose a saved {label} to keep")
+    unique = list({other.pk: other for other in others}.values())
+    if not unique:
+        raise MergeError(f"choose at least one other {label} to merge into {survivor}")
+    if any(other.pk is None for other in unique):
+        raise MergeError(f"only saved {label}s can be merged")
+    if survivor.pk in {other.pk for other in unique}:
+        raise MergeError(f"cannot merge {label} {survivor} into itself")
+    return unique
+
+
+def _lock(model, survivor, others: list) -> tuple:
+    """Lock and reload the survivor and the rows to merge, in id order so merges cannot deadlock."""
+    ids = [other.pk for other in others]
+    locked = {
+        row.pk: row for row in model.objects.select_for_update().filter(pk__in=[survivor.pk, *ids]).order_by("pk")
+    }
+    missing = [pk for pk in [survivor.pk, *ids] if pk not in locked]
+    if missing:
+        label = model._meta.verbose_name
+        raise MergeError(f"{label} #{missing[0]} no longer exists; reload the page and try again")
+    return locked[survivor.pk], [locked[pk] for pk in ids]
+
+
+def _articles_crediting(author_ids: set[int]):
+    return ArticleAuthor.objects.filter(author_id__in=author_ids).values("article_id")
+
+
+@dataclass
+class _BylinePlan:
+    """One article's byline before a merge and after it."""
+
+    article_id: int
+    rows: list[ArticleAuthor]
+    after: list[tuple[int, int]]  # (author id, position)
+    changed: list[ArticleAuthor]  # rows to update, already given their new author and position
+    dropped: list[ArticleAuthor]
+    repointed_position: int | None
+
+
+def _plan_byline(rows: list[ArticleAuthor], survivor_id: int, merged_ids: set[int]) -> _BylinePlan:
+    """Re-point the first merged byline to the survivor unless it is credited already; drop the rest.
+
+    The rows are those of one article in byline order; they are not modified.
+    """
+    credited = any(row.author_id == survivor_id for row in rows)
+    kept: list[tuple[ArticleAuthor, int]] = []
+    dropped: list[ArticleAuthor] = []
+    repointed_position = None
+    for row in rows:
+        if row.author_id not in merged_ids:
+            kept.append((row, row.author_id))
+        elif credited:
+            dropped.append(row)
+        else:
+            credited, repointed_position = True, row.position
+            kept.append((row, survivor_id))
+    after = [(author_id, position) for position, (_, author_id) in enumerate(kept)]
+    changed = []
+    for (row, _), (author_id, position) in zip(kept, after, strict=True):
+        if (row.author_id, row.position) != (author_id, position):
+            changed.append(ArticleAuthor(pk=row.pk, article_id=row.article_id, author_id=author_id, position=position))
+    return _BylinePlan(rows[0].article_id, rows, after, changed, dropped, repointed_position)
+
+
+def _move_bylines(survivor: Author, merged_ids: set[int], user, reason: str) -> list[dict]:
+    """Re-point the merged authors' bylines to the survivor, keeping every article's order."""
+    article_ids = list(
+        ArticleAuthor.objects.filter(author_id__in=merged_ids)
+        .values_list("article_id", flat=True)
+        .order_by("article_id")
+        .distinct()
+    )
+    # Lock the articles first, as an editor's save or a re-import would, then their bylines.
+    list(Article.objects.select_for_update().filter(pk__in=article_ids).order_by("pk").values_list("pk"))
+    rows = ArticleAuthor.objects.select_for_update().filter(article_id__in=article_ids)
+    by_article: dict[int, list[ArticleAuthor]] = defaultdict(list)
+    for row in rows.order_by("article_id", "position", "id"):
+        by_article[row.article_id].append(row)
+    plans = [_plan_byline(article_rows, survivor.pk, merged_ids) for article_rows in by_article.values()]
+    # Taken before any change: a deleted row forgets its id.
+    snapshot = [
+        {
+            "article": plan.article_id,
+            "before": [[row.pk, row.author_id, row.position] for row in plan.rows],
+            "after": [list(pair) for pair in plan.after],
+            "repointed_position": plan.repointed_position,
+        }
+        for plan in plans
+    ]
+    _delete([row for plan in plans for row in plan.dropped], user, reason)
+    changed = [row for plan in plans for row in plan.changed]
+    if changed:
+        bulk_update_with_history(
+            changed, ArticleAuthor, ["author", "position"], default_user=user, default_change_reason=reason
+        )
+    return snapshot
+
+
+def _move_aliases(alias_model, owner: str, survivor, merged: list) -> dict[str, list[dict]]:
+    """Point the merged rows' aliases at the survivor and make each merged name an alias of it."""
+    owner_id = f"{owner}_id"
+    merged_ids = [row.pk for row in merged]
+    slugs = [row.slug for row in merged]
+    existing = list(
+        alias_model.objects.filter(**{f"{owner_id}__in": merged_ids}) | alias_model.objects.filter(slug__in=slugs)
+    )
+    moved = [{"id": alias.pk, "slug": alias.slug, "from": getattr(alias, owner_id)} for alias in existing]
+    alias_model.objects.filter(pk__in=[alias.pk for alias in existing]).update(**{owner: survivor})
+    taken = {alias.slug for alias in existing}
+    new = [alias_model(**{owner: survivor}, name=row.name, slug=row.slug) for row in merged if row.slug not in taken]
+    created = alias_model.objects.bulk_create(new)
+    if created and created[0].pk is None:  # a backend that does not return ids from bulk inserts
+        created = list(alias_model.objects.filter(slug__in=[alias.slug for alias in new]))
+    return {
+        "aliases_created": [{"id": alias.pk, "name": alias.name, "slug": alias.slug} for alias in created],
+        "aliases_moved": moved,
+    }
+
+
+def _filled_fields(survivor: Author | Publisher, others: Sequence) -> dict[str, str]:
+    """Return the survivor's blank fields that the merged rows can fill, with the first value found."""
+    filled = {}
+    for name in FILLABLE_AUTHOR_FIELDS if isinstance(survivor, Author) else ():
+        if not getattr(survivor, name):
+            value = next((getattr(other, name) for other in others if getattr(other, name)), "")
+            if value:
+                filled[name] = value
+    return filled
+
+
+# --- Undoing ---------------------------------------------------------------------------
+
+
+@dataclass
+class UndoResult:
+    """What an undo restored, and what it had to leave as it is, with why."""
+
+    merge: Merge
+    restored: list[Author | Publisher] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def undo_merge(*, merge: Merge, user=None) -> UndoResult:
+    """Undo ``merge``: restore the merged rows, their bylines or articles, and remove its aliases."""
+    merge = Merge.objects.select_for_update().filter(pk=merge.pk).first()
+    if merge is None:
+        raise UndoRefused("this merge no longer exists")
+    if merge.undone_at is not None:
+        raise UndoRefused(f"merge #{merge.pk} was already undone on {merge.undone_at:%Y-%m-%d %H:%M}")
+    user = _real_user(user)
+    reason = _reason(f"merge #{merge.pk} undone")
+    if merge.kind == Merge.Kind.AUTHOR:
+        result = _undo(merge, Author, AuthorAlias, "author", user, reason)
+    else:
+        result = _undo(merge, Publisher, PublisherAlias, "publisher", user, reason)
+    merge.undone_at, merge.undone_by = timezone.now(), user
+    merge.save(update_fields=["undone_at", "undone_by"])
+    return result
+
+
+def _undo(merge: Merge, model, alias_model, owner: str, user, reason: str) -> UndoResult:
+    snapshot = merge.merged
+    survivor = model.objects.select_for_update().filter(pk=merge.survivor_id).first()
+    if survivor is None:
+        raise UndoRefused(_survivor_gone(merge, model))
+    result = UndoResult(merge=merge)
+    alias_model.objects.filter(
+        pk__in=[alias["id"] for alias in snapshot.get("aliases_created", [])], **{owner: survivor}
+    ).delete()
+    ids = _restore_rows(model, snapshot["rows"], user, reason, result)
+    for alias in snapshot.get("aliases_moved", []):
+        # An alias that belonged to a row gone again since can only stay with the survivor.
+        back_to = ids.get(alias["from"], alias["from"])
+        if model.objects.filter(pk=back_to).exists():
+            alias_model.objects.filter(pk=alias["id"], **{owner: survivor}).update(**{f"{owner}_id": back_to})
+    if model is Author:
+        _restore_bylines(snapshot, survivor, ids, user, reason, result)
+        _restore_filled(survivor, snapshot, result)
+    else:
+        _restore_publishers(snapshot, survivor, ids, user, reason, result)
+    _save(survivor, user, reason)
+    return result
+
+
+def _survivor_gone(merge: Merge, model) -> str:
+    """Explain why the survivor is missing, naming the later merge to undo first if there is one."""
+    label = model._meta.verbose_name
+    later = Merge.objects.filter(kind=merge.kind, undone_at__isnull=True, pk__gt=merge.pk).order_by("pk")
+    for other in later:
+        if any(row.get("id") == merge.survivor_id for row in other.merged.get("rows", [])):
+            return (
+                f"cannot undo merge #{merge.pk}: {label} {merge.survivor_name} was merged into "
+                f"{other.survivor_name} by merge #{other.pk}; undo that merge first"
+            )
+    return f"cannot undo merge #{merge.pk}: {label} {merge.survivor_name} #{merge.survivor_id} was deleted since"
+
+
+def _restore_rows(model, rows: list[dict], user, reason: str, result: UndoResult) -> dict[int, int]:
+    """Recreate the merged rows, with their own id and slug where still free; return old id -> id."""
+    label = model._meta.verbose_name
+    taken_ids = set(model.objects.filter(pk__in=[row["id"] for row in rows]).values_list("pk", flat=True))
+    taken_slugs = set(model.objects.filter(slug__in=[row["slug"] for row in rows]).values_list("slug", flat=True))
+    ids: dict[int, int] = {}
+    for row in rows:
+        values = {name: value for name, value in row.items() if name not in ("id", "created_at", "updated_at")}
+        if row["slug"] in taken_slugs:
+            values["slug"] = _free_slug(model, row["slug"])
+            result.skipped.append(
+                f"{label} {row['name']}: slug {row['slug']} is taken now; restored as {values['slug']}"
+            )
+        instance = model(**values) if row["id"] in taken_ids else model(pk=row["id"], **values)
+        _save(instance, user, reason, force_insert=True)
+        # Both timestamps are set by the database on insert; put the originals back.
+        model.objects.filter(pk=instance.pk).update(
+            created_at=datetime.fromisoformat(row["created_at"]), updated_at=datetime.fromisoformat(row["updated_at"])
+        )
+        ids[row["id"]] = instance.pk
+        result.restored.append(instance)
+    return ids
+
+
+def _free_slug(model, slug: str) -> str:
+    for n in range(2, 1000):
+        candidate = f"{slug[:250]}-{n}"
+        if not model.objects.filter(slug=candidate).exists():
+            return candidate
+    raise MergeError(f"no free slug left for {slug}")
+
+
+def _restore_bylines(snapshot: dict, survivor: Author, ids: dict[int, int], user, reason: str, result) -> None:
+    """Put every byline back as it was, on the articles whose byline nobody changed since."""
+    entries = snapshot.get("bylines", [])
+    titles = dict(
+        Article.objects.select_for_update().filter(pk__in=[e["article"] for e in entries]).values_list("pk", "title")
+    )
+    current: dict[int, dict[int, ArticleAuthor]] = defaultdict(dict)
+    for row in ArticleAuthor.objects.select_for_update().filter(article_id__in=titles).order_by("position", "id"):
+        current[row.article_id][row.author_id] = row
+    merged_ids = set(ids)
+    taken = set(
+        ArticleAuthor.objects.filter(pk__in=[row[0] for e in entries for row in e["before"]]).values_list(
+            "pk", flat=True
+        )
+    )
+    changed: list[ArticleAuthor] = []
+    created: list[ArticleAuthor] = []
+    for entry in entries:
+        article_id = entry["article"]
+        if article_id not in titles:
+            result.skipped.append(f"article #{article_id}: deleted since the merge")
+            continue
+        rows = current[article_id]
+        if sorted([row.author_id, row.position] for row in rows.values()) != sorted(entry["after"]):
+            result.skipped.append(f"article #{article_id} {titles[article_id]}: byline changed since the merge; kept")
+            continue
+        for byline_id, author_id, position in entry["before"]:
+            if author_id not in merged_ids:
+                row = rows[author_id]
+            elif position == entry["repointed_position"]:
+                row = rows[survivor.pk]
+            else:
+                pk = None if byline_id in taken else byline_id
+                created.append(ArticleAuthor(pk=pk, article_id=article_id, author_id=ids[author_id], position=position))
+                continue
+            if (row.author_id, row.position) != (ids.get(author_id, author_id), position):
+                row.author_id, row.position = ids.get(author_id, author_id), position
+                changed.append(row)
+    if changed:
+        bulk_update_with_history(
+            changed, ArticleAuthor, ["author", "position"], default_user=user, default_change_reason=reason
+        )
+    if created:
+        bulk_create_with_history(created, ArticleAuthor, default_user=user, default_change_reason=reason)
+
+
+def _restore_filled(survivor: Author, snapshot: dict, result: UndoResult) -> None:
+    """Blank again the survivor's fields the merge filled, unless an editor changed them since."""
+    for name, value in snapshot.get("filled", {}).items():
+        if getattr(survivor, name) == value:
+            setattr(survivor, name, snapshot["survivor"][name])
+        else:
+            result.skipped.append(f"author {survivor.name}: {name} edited since the merge; kept")
+
+
+def _restore_publishers(snapshot: dict, survivor: Publisher, ids: dict[int, int], user, reason: str, result) -> None:
+    """Give every article its publisher back, unless it was deleted or given another publisher since."""
+    entries = snapshot.get("articles", [])
+    articles = Article.objects.select_for_update().filter(pk__in=[e["article"] for e in entries])
+    by_id = {article.pk: article for article in articles.defer(*_UNTRACKED_ARTICLE_FIELDS)}
+    changed = []
+    for entry in entries:
+        article = by_id.get(entry["article"])
+        if article is None:
+            result.skipped.append(f"article #{entry['article']}: deleted since the merge")
+        elif article.publisher_id != survivor.pk:
+            result.skipped.append(f"article #{article.pk} {article.title}: publisher changed since the merge; kept")
+        else:
+            article.publisher_id = ids[entry["publisher"]]
+            changed.append(article)
+    if changed:
+        bulk_update_with_history(changed, Article, ["publisher"], default_user=user, default_change_reason=reason)
+
+
+# --- Small helpers ----------------------------------------------------------------------
+
+
+def _author_fields(author: Author) -> dict:
+    return {
+        "id": author.pk,
+        "name": author.name,
+        "slug": author.slug,
+        "bio": author.bio,
+        "social_handle": author.social_handle,
+        "created_at": author.created_at.isoformat(),
+        "updated_at": author.updated_at.isoformat(),
+    }
+
+
+def _publisher_fields(publisher: Publisher) -> dict:
+    return {
+        "id": publisher.pk,
+        "name": publisher.name,
+        "slug": publisher.slug,
+        "created_at": publisher.created_at.isoformat(),
+        "updated_at": publisher.updated_at.isoformat(),
+    }
+
+
+def _names(rows: Sequence) -> str:
+    return ", ".join(f"{row} #{row.pk}" for row in rows)
+
+
+def _reason(text: str) -> str:
+    """Fit a history change reason into its column."""
+    return text if len(text) <= REASON_MAX_LENGTH else text[: REASON_MAX_LENGTH - 1] + "…"
+
+
+def _real_user(user):
+    """Return ``user`` if it is a saved, signed-in user, else None (history and merges record no anonymous)."""
+    return user if getattr(user, "is_authenticated", False) and getattr(user, "pk", None) else None
+
+
+def _save(instance, user, reason: str, **kwargs) -> None:
+    instance._change_reason = reason
+    instance._history_user = user
+    instance.save(**kwargs)
+
+
+def _delete(instances: Iterable, user, reason: str) -> None:
+    """Delete each instance, so that django-simple-history records who and why."""
+    for instance in instances:
+        instance._change_reason = reason
+        instance._history_user = user
+        try:
+            instance.delete()
+        except ProtectedError as exc:
+            raise MergeError(f"{instance} is still referenced elsewhere and cannot be merged: {exc.args[0]}") from exc
