@@ -1,23 +1,51 @@
-"""The archive's admin: articles, authors, publishers and the imports that made them."""
+"""The archive's admin: the editors' desk for articles, authors, publishers, imports and merges.
+
+Declarations only; the views are in ``admin_views``, the forms in ``admin_forms``,
+the change list's performance parts in ``admin_changelist`` and the business
+logic in services (``review``, ``reverting``, ``importing``, ``merging``).
+"""
 
 from __future__ import annotations
 
-import json
-
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
-from django.utils.html import format_html
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from articles.models import Article, ArticleAuthor, Author, ImportOutcome, ImportRun, Publisher, SourceRevision
+from articles import admin_views, review
+from articles.admin_changelist import ArticleChangeList, CappedCountPaginator, CopyrightYearFilter, PublisherFilter
+from articles.admin_forms import ArticleAdminForm
+from articles.importing import reparse_article
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    AuthorAlias,
+    ImportOutcome,
+    ImportRun,
+    Merge,
+    Publisher,
+    PublisherAlias,
+    SourceRevision,
+)
+from articles.parsing import ParseError
+from articles.search import SearchQueryError, matching, parse_query
+
+# The admin index shows the desk's entry points (review queue, upload, merges).
+admin.site.index_template = "admin/archive_index.html"
 
 # Raw sources can be long; keep them scrollable instead of stretching the page.
 RAW_SOURCE_HTML = '<pre class="raw-source" style="white-space: pre-wrap; max-height: 40em; overflow: auto;">{}</pre>'
+# Re-parsing is synchronous: a larger selection should go through the command line.
+MAX_REPARSE = 1000
 
 
 def related_count(queryset: QuerySet, field: str) -> Coalesce:
@@ -33,23 +61,17 @@ def raw_source_html(raw_text: str) -> str:
     return format_html(RAW_SOURCE_HTML, raw_text)
 
 
-class ArticleChangeList(ChangeList):
-    """The article list: bylines in one query, and none of the large text columns."""
+def in_review_queue(request: HttpRequest) -> bool:
+    """Tell whether the article list is showing the review queue."""
+    return request.GET.get("needs_review__exact") == "1"
 
-    def get_queryset(self, request: HttpRequest, exclude_parameters=None) -> QuerySet:
-        # Done here rather than in ArticleAdmin.get_queryset(), which the change,
-        # delete and history views share: they need the deferred columns and
-        # have no use for the bylines (the byline inline loads its own).
-        bylines = ArticleAuthor.objects.select_related("author").only("article", "position", "author__name")
-        return (
-            super()
-            .get_queryset(request, exclude_parameters)
-            .defer(*self.model_admin.changelist_deferred_fields)
-            .prefetch_related(Prefetch("bylines", queryset=bylines.order_by("position", "id")))
-        )
+
+# --- Articles ---------------------------------------------------------------------------
 
 
 class ArticleAuthorInline(admin.TabularInline):
+    """The byline, in order: the position decides it, autocomplete finds the author."""
+
     model = ArticleAuthor
     fields = ["position", "author"]
     autocomplete_fields = ["author"]
@@ -88,39 +110,38 @@ class SourceRevisionInline(admin.TabularInline):
 @admin.register(Article)
 class ArticleAdmin(SimpleHistoryAdmin):
     list_display = ["title", "publisher", "author_names", "status", "needs_review", "word_count", "created_at"]
-    list_filter = ["status", "needs_review", ("publisher", admin.RelatedOnlyFieldListFilter), "copyright_year"]
+    list_filter = [
+        "status",
+        "needs_review",
+        ("publisher", PublisherFilter),
+        ("copyright_year", CopyrightYearFilter),
+        ("created_at", admin.DateFieldListFilter),
+    ]
     list_select_related = ["publisher"]
-    # Not body: a LIKE scan over every body is what full-text search will replace.
-    search_fields = ["title", "subtitle"]
+    # Only switches the search box on: get_search_results() runs full-text search.
+    search_fields = ["title"]
+    search_help_text = _(
+        'Full-text search of title, subtitle and body (words, "a phrase", OR, -exclude), '
+        "or an author's or publisher's name."
+    )
     date_hierarchy = "created_at"
     show_full_result_count = False
-    changelist_deferred_fields = ["raw_text", "body", "parsed"]
+    paginator = CappedCountPaginator
+    changelist_deferred_fields = ["raw_text", "body", "parsed", "import_conflicts"]
+    form = ArticleAdminForm
     autocomplete_fields = ["publisher"]
     inlines = [ArticleAuthorInline, SourceRevisionInline]
+    actions = ["publish", "withdraw", "mark_reviewed", "reparse", "export_csv"]
     fieldsets = [
         (
             _("Content"),
             {"fields": ["title", "slug", "subtitle", "body", "image_credit", "copyright_year", "publisher"]},
         ),
         (_("Status"), {"fields": ["status", "published_at", "needs_review", "review_reasons"]}),
-        (
-            _("Provenance"),
-            {
-                "fields": [
-                    "source_key",
-                    "content_sha256",
-                    "source_encoding",
-                    "import_run",
-                    "created_at",
-                    "updated_at",
-                    "raw_source",
-                    "parsed_values",
-                ]
-            },
-        ),
+        (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
-    # raw_text and parsed are listed too so they stay out of the form even if
-    # someone adds them to the fieldsets: provenance is the importer's to write.
+    # Provenance is the importer's to write: shown in the provenance panel
+    # (admin/articles/article/provenance.html), never a form field.
     readonly_fields = [
         "source_key",
         "content_sha256",
@@ -130,49 +151,209 @@ class ArticleAdmin(SimpleHistoryAdmin):
         "updated_at",
         "raw_text",
         "parsed",
-        "raw_source",
-        "parsed_values",
+        "import_conflicts",
+        "review_reasons",
     ]
+    object_history_template = "admin/articles/article/object_history.html"
+    object_history_list_template = "admin/articles/article/object_history_list.html"
 
     def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
         return ArticleChangeList
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        if in_review_queue(request):
+            return ["title", "reasons", "publisher", "author_names", "status", "word_count", "created_at"]
+        return super().get_list_display(request)
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        # The queue is worked oldest first, the order "Mark reviewed & next" follows.
+        return ["created_at", "id"] if in_review_queue(request) else super().get_ordering(request)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        """Match the full-text index, or an author's or publisher's name; never a LIKE over bodies."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            query = parse_query(term)
+        except SearchQueryError as exc:
+            messages.error(request, str(exc))
+            return queryset.none(), False
+        text = matching(Article.objects.order_by(), query).values("pk")
+        authors = Author.objects.filter(name__icontains=term).values("pk")
+        by_author = ArticleAuthor.objects.order_by().filter(author__in=authors).values("article_id")
+        publishers = Publisher.objects.filter(name__icontains=term).values("pk")
+        by_publisher = Article.objects.order_by().filter(publisher__in=publishers).values("pk")
+        return queryset.filter(pk__in=text.union(by_author, by_publisher)), False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Articles enter the archive through the importer, which records their
         # source and checksum; a hand-made article would have neither.
         return False
 
-    def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
-        # A revert would restore an old checksum and source key next to the
-        # current raw source, so past versions can be viewed, not restored.
-        return True
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/conflicts/<str:field>/",
+                view(self.resolve_conflict_view),
+                name="articles_article_conflict",
+            ),
+            path("review/", view(self.review_queue_view), name="articles_article_review"),
+            *super().get_urls(),
+        ]
+
+    def resolve_conflict_view(self, request: HttpRequest, object_id: str, field: str) -> HttpResponse:
+        return admin_views.resolve_conflict_view(request, self, object_id, field)
+
+    def review_queue_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return HttpResponseRedirect(admin_views.review_queue_url())
+
+    def render_change_form(self, request: HttpRequest, context: dict, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(
+                admin_views.change_form_context(request, obj, can_change=self.has_change_permission(request, obj))
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(self, request: HttpRequest, obj: Article, form, change: bool) -> None:
+        if "_review_next" in request.POST:
+            obj.needs_review, obj.review_reasons, obj.import_conflicts = False, [], {}
+            obj._change_reason = "marked reviewed"
+        super().save_model(request, obj, form, change)
+
+    def response_change(self, request: HttpRequest, obj: Article) -> HttpResponse:
+        if "_review_next" in request.POST:
+            return admin_views.review_next_response(request, obj)
+        return super().response_change(request, obj)
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        article = self.get_object(request, unquote(object_id))
+        extra = {"bylines_history": admin_views.byline_history(article)} if article else {}
+        return super().history_view(request, object_id, {**extra, **(extra_context or {})})
 
     def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context=None):
-        # revert_disabled() only hides the button; refuse the POST it would send.
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        # Not simple-history's revert, which would save stale provenance and an
+        # empty raw source: restore the content only (articles.reverting).
+        return admin_views.revert_view(request, self, object_id, version_id)
+
+    # -- columns
 
     @admin.display(description=_("authors"))
     def author_names(self, obj: Article) -> str:
         return ", ".join(byline.author.name for byline in obj.bylines.all())
 
-    @admin.display(description=_("raw source"))
-    def raw_source(self, obj: Article) -> str:
-        return raw_source_html(obj.raw_text)
+    @admin.display(description=_("review reasons"))
+    def reasons(self, obj: Article) -> str:
+        return format_html_join("", "<div>{}</div>", ((reason,) for reason in obj.review_reasons or []))
 
-    @admin.display(description=_("parsed values"))
-    def parsed_values(self, obj: Article) -> str:
-        return raw_source_html(json.dumps(obj.parsed, indent=2, ensure_ascii=False, sort_keys=True))
+    # -- actions
+
+    @admin.action(description=_("Publish selected articles"), permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = review.publish_articles(queryset, user=request.user)
+        self.message_user(request, ngettext("Published %d article.", "Published %d articles.", count) % count)
+
+    @admin.action(description=_("Withdraw selected articles"), permissions=["change"])
+    def withdraw(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = review.withdraw_articles(queryset, user=request.user)
+        self.message_user(request, ngettext("Withdrew %d article.", "Withdrew %d articles.", count) % count)
+
+    @admin.action(description=_("Mark selected articles reviewed"), permissions=["change"])
+    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = review.mark_reviewed(queryset, user=request.user)
+        self.message_user(
+            request, ngettext("Marked %d article reviewed.", "Marked %d articles reviewed.", count) % count
+        )
+
+    @admin.action(description=_("Re-parse selected articles from their stored source"), permissions=["change"])
+    def reparse(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True)[: MAX_REPARSE + 1])
+        if len(ids) > MAX_REPARSE:
+            self.message_user(
+                request,
+                _("Select at most %(max)d articles to re-parse at once.") % {"max": MAX_REPARSE},
+                messages.ERROR,
+            )
+            return
+        failed = []
+        for article in Article.objects.filter(pk__in=ids).only("pk", "title"):
+            try:
+                reparse_article(article=article)
+            except ParseError as exc:
+                failed.append(f"“{article.title}”: {exc.reason}")
+        done = len(ids) - len(failed)
+        self.message_user(request, ngettext("Re-parsed %d article.", "Re-parsed %d articles.", done) % done)
+        for failure in failed:
+            self.message_user(request, _("Not re-parsed: %(failure)s") % {"failure": failure}, messages.ERROR)
+
+    @admin.action(description=_("Export selected articles as CSV"), permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        return admin_views.export_csv_response(queryset)
+
+
+# --- Authors and publishers ------------------------------------------------------------
+
+
+class AliasInline(admin.TabularInline):
+    """Names merged into this row; later imports of them credit it. Read-only: undo the merge to change them."""
+
+    fields = ["name", "slug", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Whoever may see the author or publisher may see its aliases.
+        return request.user.has_perm(f"articles.view_{self.parent_model._meta.model_name}")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class AuthorAliasInline(AliasInline):
+    model = AuthorAlias
+    verbose_name_plural = _("aliases (names merged into this author)")
+
+
+class PublisherAliasInline(AliasInline):
+    model = PublisherAlias
+    verbose_name_plural = _("aliases (names merged into this publisher)")
+
+
+class MergeableAdmin(SimpleHistoryAdmin):
+    """An admin whose rows can be merged into one survivor by an action with a confirmation page."""
+
+    actions = ["merge_selected"]
+
+    def get_inlines(self, request: HttpRequest, obj=None) -> list:
+        # A new author or publisher has no aliases: no inline to post.
+        return super().get_inlines(request, obj) if obj is not None else []
+
+    def has_merge_permission(self, request: HttpRequest) -> bool:
+        return admin_views.can_merge(request, self.model)
+
+    @admin.action(description=_("Merge selected %(verbose_name_plural)s"), permissions=["merge"])
+    def merge_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return admin_views.merge_action(self, request, queryset)
 
 
 @admin.register(Author)
-class AuthorAdmin(SimpleHistoryAdmin):
+class AuthorAdmin(MergeableAdmin):
     list_display = ["name", "slug", "social_handle", "article_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "social_handle", "bio", "created_at", "updated_at"]
     readonly_fields = ["created_at", "updated_at"]
+    inlines = [AuthorAliasInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(article_count=related_count(ArticleAuthor.objects, "author"))
@@ -183,12 +364,13 @@ class AuthorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Publisher)
-class PublisherAdmin(SimpleHistoryAdmin):
+class PublisherAdmin(MergeableAdmin):
     list_display = ["name", "slug", "article_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "created_at", "updated_at"]
     readonly_fields = ["created_at", "updated_at"]
+    inlines = [PublisherAliasInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(article_count=related_count(Article.objects, "publisher"))
@@ -196,6 +378,66 @@ class PublisherAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("articles"), ordering="article_count")
     def article_count(self, obj: Publisher) -> int:
         return obj.article_count
+
+
+@admin.register(Merge)
+class MergeAdmin(admin.ModelAdmin):
+    """Merges are records: listed, viewed and undone, never edited."""
+
+    list_display = ["__str__", "kind", "survivor_link", "created_at", "user", "undone_at", "undone_by"]
+    list_filter = ["kind", ("undone_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user", "undone_by"]
+    date_hierarchy = "created_at"
+    fields = ["kind", "survivor_link", "merged_names", "created_at", "user", "undone_at", "undone_by", "snapshot"]
+    readonly_fields = fields
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Editors merge authors and publishers: they see the merges, without a
+        # permission of their own on this model.
+        return (
+            super().has_view_permission(request, obj)
+            or admin_views.can_merge(request, Author)
+            or admin_views.can_merge(request, Publisher)
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # The record is what makes the merge undoable.
+        return False
+
+    def get_urls(self) -> list:
+        undo = path("<path:object_id>/undo/", self.admin_site.admin_view(self.undo_view), name="articles_merge_undo")
+        return [undo, *super().get_urls()]
+
+    def undo_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return admin_views.undo_merge_view(request, self, object_id)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
+        merge = self.get_object(request, object_id)
+        extra = {"can_undo": bool(merge) and not merge.is_undone and admin_views.can_undo(request, merge)}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    @admin.display(description=_("kept"))
+    def survivor_link(self, obj: Merge) -> str:
+        name = "author" if obj.kind == Merge.Kind.AUTHOR else "publisher"
+        url = reverse(f"admin:articles_{name}_change", args=[obj.survivor_id])
+        return format_html('<a href="{}">{}</a>', url, obj.survivor_name or obj.survivor_id)
+
+    @admin.display(description=_("merged"))
+    def merged_names(self, obj: Merge) -> str:
+        return admin_views.merged_rows_display(obj)
+
+    @admin.display(description=_("snapshot for undo"))
+    def snapshot(self, obj: Merge) -> str:
+        return raw_source_html(admin_views.merge_snapshot_json(obj))
+
+
+# --- Imports ----------------------------------------------------------------------------
 
 
 class ImportOutcomeInline(admin.TabularInline):
@@ -219,7 +461,7 @@ class ImportOutcomeInline(admin.TabularInline):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
-    """Import runs are records of what happened: viewable and deletable, never edited."""
+    """Import runs are records of what happened: viewable and deletable, never edited; new ones come by upload."""
 
     list_display = [
         "started_at",
@@ -249,3 +491,16 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    def get_urls(self) -> list:
+        upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="articles_importrun_upload")
+        return [upload, *super().get_urls()]
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        return admin_views.import_upload_view(request, self)
+
+    upload_view.csrf_exempt = True  # see admin_views.import_upload_view
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra = {"can_run_import": request.user.has_perm(admin_views.RUN_IMPORT_PERMISSION)}
+        return super().changelist_view(request, {**extra, **(extra_context or {})})

@@ -363,12 +363,12 @@ class _Importer:
         publishers: dict[str, Publisher] = {}
         authors: dict[str, Author] = {}
         for record in (item.record for item in items):
-            slug = _slug(record.copyright_holder) if record.copyright_holder else ""
+            slug = name_slug(record.copyright_holder) if record.copyright_holder else ""
             if slug and slug not in self.publishers:
                 publishers.setdefault(slug, Publisher(slug=slug, name=record.copyright_holder))
             for name in record.author_names:
-                if _slug(name) not in self.authors:
-                    authors.setdefault(_slug(name), _new_author(name, record))
+                if name_slug(name) not in self.authors:
+                    authors.setdefault(name_slug(name), _new_author(name, record))
         reason = self._reason("created")
         bulk_create_with_history(list(publishers.values()), Publisher, default_change_reason=reason)
         bulk_create_with_history(list(authors.values()), Author, default_change_reason=reason)
@@ -405,11 +405,13 @@ class _Importer:
         for article in Article.objects.filter(source_key__in=keys).only(*_ARTICLE_PREFETCH_FIELDS):
             self.by_key[article.source_key] = article
         self.by_sha.update(Article.objects.filter(content_sha256__in=shas).values_list("content_sha256", "pk"))
-        author_slugs = {_slug(name) for record in records for name in record.author_names} - self.authors.keys()
+        author_slugs = {name_slug(name) for record in records for name in record.author_names} - self.authors.keys()
         self.authors.update((a.slug, a) for a in Author.objects.filter(slug__in=author_slugs))
         # A name merged into another author is an alias: it credits the survivor, never a new duplicate.
         self.authors.update(merging.author_alias_map(author_slugs - self.authors.keys()))
-        publisher_slugs = {_slug(r.copyright_holder) for r in records if r.copyright_holder} - self.publishers.keys()
+        publisher_slugs = {
+            name_slug(r.copyright_holder) for r in records if r.copyright_holder
+        } - self.publishers.keys()
         self.publishers.update((p.slug, p) for p in Publisher.objects.filter(slug__in=publisher_slugs))
         self.publishers.update(merging.publisher_alias_map(publisher_slugs - self.publishers.keys()))
 
@@ -488,7 +490,7 @@ class _Importer:
         """Replace publisher and byline from the new parse unless an editor changed them."""
         previous = article.parsed or {}
         publisher = self._publisher(record, pending)
-        parsed_before = _slug(previous["copyright_holder"]) if previous.get("copyright_holder") else ""
+        parsed_before = name_slug(previous["copyright_holder"]) if previous.get("copyright_holder") else ""
         current = article.publisher.slug if article.publisher_id else ""
         if current != (publisher.slug if publisher else ""):
             if current == parsed_before or (
@@ -502,7 +504,7 @@ class _Importer:
         new_authors = self._authors(record, pending)
         if current_slugs == [a.slug for a in new_authors]:
             return
-        authors_before = [_slug(name) for name in previous.get("author_names", [])]
+        authors_before = [name_slug(name) for name in previous.get("author_names", [])]
         if current_slugs == authors_before or current_slugs == self._canonical(
             authors_before, self.authors, merging.resolve_author_slugs
         ):
@@ -543,7 +545,7 @@ class _Importer:
         return authors
 
     def _author(self, name: str, record: parsing.ParsedArticle, pending: _Pending) -> Author:
-        slug = _slug(name)
+        slug = name_slug(name)
         author = self.authors.get(slug) or pending.authors.get(slug)
         if author is None:
             new = _new_author(name, record)
@@ -555,7 +557,7 @@ class _Importer:
     def _publisher(self, record: parsing.ParsedArticle, pending: _Pending) -> Publisher | None:
         if not record.copyright_holder:
             return None
-        slug = _slug(record.copyright_holder)
+        slug = name_slug(record.copyright_holder)
         publisher = self.publishers.get(slug) or pending.publishers.get(slug)
         if publisher is None:
             publisher, _ = Publisher.objects.get_or_create(slug=slug, defaults={"name": record.copyright_holder})
@@ -646,7 +648,7 @@ def _new_author(name: str, record: parsing.ParsedArticle) -> Author:
     """Build, unsaved, an author first seen in ``record``; a shared byline's bio belongs to no one author."""
     solo = len(record.author_names) == 1
     return Author(
-        slug=_slug(name),
+        slug=name_slug(name),
         name=name,
         bio=record.author_bio if solo else "",
         social_handle=record.author_handle if solo else "",
@@ -675,7 +677,7 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _slug(name: str) -> str:
+def name_slug(name: str) -> str:
     """Return the slug that identifies an author or publisher name."""
     return slugify(name)[:255] or _digest(name)[:16]
 

@@ -48,7 +48,7 @@ def test_history_page_loads(admin_client, article, import_run, model_name):
 
 @pytest.mark.parametrize(
     ("model_name", "status_code"),
-    [("article", 403), ("author", 200), ("publisher", 200), ("importrun", 403)],
+    [("article", 403), ("author", 200), ("publisher", 200), ("importrun", 403), ("merge", 403)],
 )
 def test_add_page(admin_client, model_name, status_code):
     response = admin_client.get(reverse(f"admin:articles_{model_name}_add"))
@@ -61,4 +61,10 @@ def test_admin_index_lists_the_archive(admin_client):
 
     assert response.status_code == 200
     archive = next(app for app in response.context["app_list"] if app["app_label"] == "articles")
-    assert {model["object_name"] for model in archive["models"]} == {"Article", "Author", "Publisher", "ImportRun"}
+    assert {model["object_name"] for model in archive["models"]} == {
+        "Article",
+        "Author",
+        "Publisher",
+        "ImportRun",
+        "Merge",
+    }

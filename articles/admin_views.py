@@ -1,0 +1,461 @@
+"""Views of the editors' desk, hooked into the admin by ``articles.admin``.
+
+Each view checks its own permission, calls a service and renders an admin
+template; none holds business logic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, TooManyFilesSent
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST
+
+from articles import exporting, merging, review
+from articles.admin_forms import (
+    CappedMemoryUploadHandler,
+    ConflictForm,
+    MergeForm,
+    RevertForm,
+    SeedUploadForm,
+    max_upload_bytes,
+    too_large_message,
+    too_many_files_message,
+)
+from articles.importing import import_sources, upload_sources
+from articles.models import Article, ArticleAuthor, Author, ImportRun, Merge, Publisher
+from articles.reverting import RevertError, plan_revert, revert_article
+
+RUN_IMPORT_PERMISSION = "articles.run_import"
+# The per-file table of an upload shows at most this many rows; the import run keeps them all.
+MAX_OUTCOME_ROWS = 1000
+# A merge's confirmation page lists every row it folds; duplicates come a few at a time.
+MAX_MERGE = 50
+
+
+def review_queue_url() -> str:
+    """Return the URL of the review queue: the article list filtered to flagged articles."""
+    return reverse("admin:articles_article_changelist") + "?" + urlencode({"needs_review__exact": 1})
+
+
+def article_change_url(pk: int) -> str:
+    return reverse("admin:articles_article_change", args=[pk])
+
+
+# --- The article change form: provenance, review and import conflicts -------------------
+
+
+def change_form_context(request: HttpRequest, article: Article, *, can_change: bool) -> dict:
+    """Return what the article's change form shows beside its fields."""
+    return {
+        "provenance": provenance(request, article),
+        "review": {
+            "reasons": article.review_reasons if article.needs_review else [],
+            "needs_review": article.needs_review,
+            "conflicts": conflicts(article) if can_change else [],
+            "queue_url": review_queue_url(),
+        },
+        "show_review_next": can_change and article.needs_review,
+    }
+
+
+def provenance(request: HttpRequest, article: Article) -> dict:
+    """Return the provenance panel: the raw source beside what the parser found and what the article says now."""
+    parsed = article.parsed or {}
+    byline = ", ".join(b.author.name for b in article.bylines.select_related("author").order_by("position", "id"))
+    run = article.import_run
+    can_view_runs = request.user.has_perm("articles.view_importrun")
+    rows = []
+    if parsed:
+        for label, found, current in [
+            (_("title"), parsed.get("title", ""), article.title),
+            (_("subtitle"), parsed.get("subtitle", ""), article.subtitle),
+            (_("authors"), ", ".join(parsed.get("author_names", [])), byline),
+            (_("publisher"), parsed.get("copyright_holder", ""), article.publisher.name if article.publisher else ""),
+            (_("copyright year"), parsed.get("copyright_year"), article.copyright_year),
+            (_("image credit"), parsed.get("image_credit", ""), article.image_credit),
+        ]:
+            rows.append(
+                {"label": label, "parsed": _display(found), "current": _display(current), "edited": found != current}
+            )
+        body_edited = parsed.get("body_sha256") not in (None, _sha256(article.body))
+        rows.append(
+            {
+                "label": _("body"),
+                "parsed": _("(%(words)s words at import)") % {"words": article.word_count} if not body_edited else "",
+                "current": _("edited since the import") if body_edited else _("as parsed"),
+                "edited": body_edited,
+            }
+        )
+    return {
+        "raw_text": article.raw_text,
+        "source_key": article.source_key,
+        "sha256": article.content_sha256,
+        "encoding": article.source_encoding,
+        "import_run": run,
+        "import_run_url": reverse("admin:articles_importrun_change", args=[run.pk]) if run and can_view_runs else "",
+        "warnings": parsed.get("warnings", []),
+        "rows": rows,
+    }
+
+
+def conflicts(article: Article) -> list[dict]:
+    """Return the article's import conflicts, each with the URL that settles it."""
+    rows = []
+    for name, values in (article.import_conflicts or {}).items():
+        try:
+            label = str(Article._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:  # not a field of the article: shown by its name
+            label = name
+        rows.append(
+            {
+                "field": name,
+                "label": label,
+                "editor": _display(values.get("editor")),
+                "parsed": _display(values.get("parsed")),
+                "url": reverse("admin:articles_article_conflict", args=[article.pk, name]),
+            }
+        )
+    return rows
+
+
+def _display(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value) or "—"
+    return str(value)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@require_POST
+def resolve_conflict_view(request: HttpRequest, model_admin, object_id: str, field: str) -> HttpResponse:
+    """Settle one import conflict of an article, then return to its change form."""
+    article = _get_article(model_admin, request, object_id)
+    if not model_admin.has_change_permission(request, article):
+        raise PermissionDenied
+    form = ConflictForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether to accept the parsed value or keep the editor's."))
+        return HttpResponseRedirect(article_change_url(article.pk))
+    accept = form.cleaned_data["choice"] == "parsed"
+    try:
+        review.resolve_conflict(article=article, field=field, accept_parsed=accept, user=request.user)
+    except review.ConflictError as exc:
+        messages.error(request, str(exc))
+    else:
+        verb = _("Accepted the parsed %(field)s.") if accept else _("Kept the editor's %(field)s.")
+        messages.success(request, verb % {"field": field})
+    return HttpResponseRedirect(article_change_url(article.pk))
+
+
+def review_next_response(request: HttpRequest, article: Article) -> HttpResponse:
+    """Go from a reviewed article to the next one in the queue, or back to the queue when it is empty."""
+    following = review.next_for_review(after=article)
+    messages.success(request, _("“%(title)s” was marked reviewed.") % {"title": article.title})
+    if following is None:
+        messages.info(request, _("The review queue is empty."))
+        return HttpResponseRedirect(review_queue_url())
+    return HttpResponseRedirect(article_change_url(following.pk))
+
+
+def _get_article(model_admin, request: HttpRequest, object_id: str) -> Article:
+    article = model_admin.get_object(request, unquote(object_id))
+    if article is None:
+        raise Http404(_("No article with id %(id)s.") % {"id": object_id})
+    return article
+
+
+# --- Actions ------------------------------------------------------------------------
+
+
+def export_csv_response(queryset) -> StreamingHttpResponse:
+    """Stream the CSV export of ``queryset`` as a download."""
+    response = StreamingHttpResponse(exporting.csv_lines(queryset), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="articles-{stamp}.csv"'
+    return response
+
+
+# --- History: revert an article to an earlier version --------------------------------
+
+
+def revert_view(request: HttpRequest, model_admin, object_id: str, version_id: str) -> HttpResponse:
+    """Show what restoring an earlier version changes, and restore it on POST."""
+    article = _get_article(model_admin, request, object_id)
+    if not model_admin.has_view_or_change_permission(request, article):
+        raise PermissionDenied
+    version = get_object_or_404(Article.history.model, id=article.pk, history_id=unquote(version_id))
+    can_revert = model_admin.has_change_permission(request, article)
+    form = RevertForm(request.POST or None)
+    if request.method == "POST":
+        if not can_revert:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                plan = revert_article(
+                    article=article, version=version, user=request.user, reason=form.cleaned_data["reason"]
+                )
+            except RevertError as exc:
+                messages.error(request, str(exc))
+            else:
+                for note in plan.notes:
+                    messages.warning(request, note)
+                messages.success(
+                    request,
+                    _("“%(title)s” was reverted to the version of %(date)s.")
+                    % {"title": article, "date": timezone.localtime(version.history_date).strftime("%Y-%m-%d %H:%M")},
+                )
+                return HttpResponseRedirect(article_change_url(article.pk))
+    plan = plan_revert(article=article, version=version)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Revert “%(title)s” to an earlier version") % {"title": article},
+        "opts": Article._meta,
+        "original": article,
+        "object": article,
+        "version": version,
+        "plan": plan,
+        "form": form,
+        "can_revert": can_revert,
+        "history_url": reverse("admin:articles_article_history", args=[article.pk]),
+        "change_url": article_change_url(article.pk),
+    }
+    return TemplateResponse(request, "admin/articles/article/revert.html", context)
+
+
+def byline_history(article: Article) -> list:
+    """Return the byline's history rows of ``article``, newest first, with their authors and users."""
+    rows = ArticleAuthor.history.filter(article_id=article.pk).select_related("history_user")
+    rows = list(rows.order_by("-history_date", "-history_id")[:200])
+    names = dict(Author.objects.filter(pk__in={row.author_id for row in rows}).values_list("pk", "name"))
+    for row in rows:
+        row.author_name = names.get(row.author_id, _("deleted author #%(id)s") % {"id": row.author_id})
+    return rows
+
+
+# --- Import from the admin ----------------------------------------------------------
+
+
+def import_upload_view(request: HttpRequest, model_admin) -> HttpResponse:
+    """Upload seed files (or zips of them) and import them with the same service as the command.
+
+    Routed as CSRF-exempt (``ImportRunAdmin.upload_view``) because the upload
+    handlers must be replaced before anything reads the body; the CSRF check
+    runs right after, in ``csrf_protect(_upload)``.
+    """
+    if not request.user.has_perm(RUN_IMPORT_PERMISSION):
+        raise PermissionDenied
+    # Before anything reads the body: uploads stay in memory, capped in total.
+    handler = CappedMemoryUploadHandler(request, max_bytes=max_upload_bytes())
+    request.upload_handlers = [handler]
+    try:
+        return csrf_protect(_upload)(request, model_admin, handler)
+    except TooManyFilesSent:
+        form = SeedUploadForm(data={}, files={}, upload_error=too_many_files_message())
+        return _render_upload(request, model_admin, form, None, status=400)
+
+
+def _upload(request: HttpRequest, model_admin, handler: CappedMemoryUploadHandler) -> HttpResponse:
+    if request.method != "POST":
+        return _render_upload(request, model_admin, SeedUploadForm(), None)
+    form = SeedUploadForm(request.POST, request.FILES, upload_error=too_large_message() if handler.exceeded else "")
+    if not form.is_valid():
+        return _render_upload(request, model_admin, form, None)
+    files = form.cleaned_data["files"]
+    report = import_sources(
+        sources=upload_sources([(f.name, f.read()) for f in files], max_bytes=settings.ARCHIVE_MAX_SEED_BYTES),
+        paths=[f.name for f in files],
+        dry_run=form.cleaned_data["dry_run"],
+        trigger=ImportRun.Trigger.ADMIN,
+        user=request.user,
+    )
+    counts = ", ".join(f"{count} {name}" for name, count in report.counts.items())
+    level = messages.WARNING if report.counts["failed"] else messages.SUCCESS
+    verb = _("Dry run of %(files)s") if report.dry_run else _("Imported %(files)s")
+    files_text = ngettext("%(count)d file", "%(count)d files", len(report.outcomes)) % {"count": len(report.outcomes)}
+    messages.add_message(request, level, f"{verb % {'files': files_text}}: {counts}.")
+    return _render_upload(request, model_admin, SeedUploadForm(), report)
+
+
+def _render_upload(request: HttpRequest, model_admin, form: SeedUploadForm, report, status: int = 200) -> HttpResponse:
+    outcomes = []
+    if report is not None:
+        for outcome in report.outcomes[:MAX_OUTCOME_ROWS]:
+            outcomes.append(
+                {
+                    "path": outcome.path,
+                    "result": outcome.result,
+                    "error": outcome.error,
+                    "warnings": ", ".join(outcome.warnings),
+                    "article_url": article_change_url(outcome.article_id)
+                    if outcome.article_id and not report.dry_run
+                    else "",
+                    "article_id": outcome.article_id,
+                }
+            )
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Import seed files"),
+        "opts": ImportRun._meta,
+        "form": form,
+        "adminform": helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
+        "report": report,
+        "outcomes": outcomes,
+        "hidden_outcomes": max(0, len(report.outcomes) - MAX_OUTCOME_ROWS) if report else 0,
+        "run_url": reverse("admin:articles_importrun_change", args=[report.run_id])
+        if report is not None and report.run_id
+        else "",
+        "max_seed_bytes": settings.ARCHIVE_MAX_SEED_BYTES,
+    }
+    return TemplateResponse(request, "admin/articles/importrun/upload.html", context, status=status)
+
+
+# --- Merging authors and publishers -----------------------------------------------------
+
+MERGES = {
+    Author: (merging.preview_author_merge, merging.merge_authors),
+    Publisher: (merging.preview_publisher_merge, merging.merge_publishers),
+}
+
+
+def merge_action(model_admin, request: HttpRequest, queryset) -> HttpResponse | None:
+    """Confirm a merge of the selected rows into the one the editor keeps, showing what moves; merge on confirm."""
+    model = model_admin.model
+    candidates = list(queryset.order_by("name", "pk")[: MAX_MERGE + 1])
+    opts = model._meta
+    if not 2 <= len(candidates) <= MAX_MERGE:
+        messages.error(
+            request,
+            _("Select between two and %(max)d %(name)s to merge.")
+            % {"max": MAX_MERGE, "name": opts.verbose_name_plural},
+        )
+        return None
+    preview_service, merge_service = MERGES[model]
+    form = MergeForm(request.POST if "survivor" in request.POST else None, candidates=candidates)
+    if form.is_bound and form.is_valid():
+        survivor = next(obj for obj in candidates if obj.pk == form.cleaned_data["survivor"])
+    else:
+        survivor = _default_survivor(model, candidates)
+        form = MergeForm(initial={"survivor": survivor.pk}, candidates=candidates)
+    others = [obj for obj in candidates if obj.pk != survivor.pk]
+    previewed = request.POST.get("previewed") == str(survivor.pk)
+    if request.POST.get("confirm") == "yes" and form.is_bound and previewed:
+        try:
+            merge = merge_service(survivor=survivor, others=others, user=request.user)
+        except merging.MergeError as exc:
+            messages.error(request, str(exc))
+            return None
+        messages.success(
+            request,
+            _("Merged %(names)s into “%(survivor)s” (merge #%(id)s). It can be undone from the merge's page.")
+            % {"names": ", ".join(f"“{obj}”" for obj in others), "survivor": survivor, "id": merge.pk},
+        )
+        return HttpResponseRedirect(reverse(f"admin:articles_{opts.model_name}_change", args=[survivor.pk]))
+    if request.POST.get("confirm") == "yes" and not previewed:
+        messages.info(
+            request, _("The preview now shows what keeping “%(name)s” does; confirm again.") % {"name": survivor}
+        )
+    try:
+        preview = preview_service(survivor=survivor, others=others)
+    except merging.MergeError as exc:
+        messages.error(request, str(exc))
+        return None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Merge %(name)s") % {"name": opts.verbose_name_plural},
+        "opts": opts,
+        "form": form,
+        "preview": preview,
+        "survivor": survivor,
+        "queryset": candidates,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "action": request.POST.get("action", ""),
+        "select_across": request.POST.get("select_across", "0"),
+        "media": model_admin.media,
+    }
+    return TemplateResponse(request, "admin/articles/merge_confirmation.html", context)
+
+
+def _default_survivor(model, candidates: list):
+    """Return the row most articles credit: the one an editor most likely keeps."""
+    counts = dict(
+        model.objects.filter(pk__in=[obj.pk for obj in candidates]).annotate(n=Count("articles")).values_list("pk", "n")
+    )
+    return max(candidates, key=lambda obj: (counts.get(obj.pk, 0), -obj.pk))
+
+
+def can_merge(request: HttpRequest, model) -> bool:
+    """Tell whether the user may merge rows of ``model``: change the survivor, delete the others."""
+    opts = model._meta
+    return request.user.has_perm(f"articles.change_{opts.model_name}") and request.user.has_perm(
+        f"articles.delete_{opts.model_name}"
+    )
+
+
+def can_undo(request: HttpRequest, merge: Merge) -> bool:
+    """Tell whether the user may undo ``merge``: recreate the merged rows and change the survivor."""
+    model = Author if merge.kind == Merge.Kind.AUTHOR else Publisher
+    name = model._meta.model_name
+    return request.user.has_perm(f"articles.add_{name}") and request.user.has_perm(f"articles.change_{name}")
+
+
+def undo_merge_view(request: HttpRequest, model_admin, object_id: str) -> HttpResponse:
+    """Confirm, then undo a merge."""
+    merge = model_admin.get_object(request, unquote(object_id))
+    if merge is None:
+        raise Http404(_("No merge with id %(id)s.") % {"id": object_id})
+    if not can_undo(request, merge):
+        raise PermissionDenied
+    change_url = reverse("admin:articles_merge_change", args=[merge.pk])
+    if merge.is_undone:
+        messages.error(request, _("This merge was already undone."))
+        return HttpResponseRedirect(change_url)
+    if request.method == "POST":
+        try:
+            result = merging.undo_merge(merge=merge, user=request.user)
+        except merging.UndoRefused as exc:
+            messages.error(request, str(exc))
+            return HttpResponseRedirect(change_url)
+        for note in result.skipped:
+            messages.warning(request, note)
+        restored = ", ".join(f"“{obj}”" for obj in result.restored)
+        messages.success(request, _("Merge #%(id)s undone: %(names)s restored.") % {"id": merge.pk, "names": restored})
+        return HttpResponseRedirect(change_url)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Undo merge #%(id)s") % {"id": merge.pk},
+        "opts": Merge._meta,
+        "merge": merge,
+        "original": merge,
+        "rows": merge.merged.get("rows", []),
+        "change_url": change_url,
+    }
+    return TemplateResponse(request, "admin/articles/merge/undo_confirmation.html", context)
+
+
+def merged_rows_display(merge: Merge) -> str:
+    """Return the names a merge folded into its survivor."""
+    return ", ".join(row.get("name", "?") for row in merge.merged.get("rows", [])) or "—"
+
+
+def merge_snapshot_json(merge: Merge) -> str:
+    return json.dumps(merge.merged, indent=2, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,187 @@
+"""Editorial services: publish, withdraw, mark reviewed and settle import conflicts.
+
+The admin's actions and buttons call these; each runs in one transaction and
+records a historical row per article, naming the user and the reason, so no
+editorial change is anonymous or irreversible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from articles.importing import name_slug
+from articles.models import Article, ArticleAuthor, Author, AuthorAlias, Publisher, PublisherAlias
+
+# Columns simple-history does not record; history rows are built from the rest,
+# so the rows an action updates are loaded without these and with everything else.
+UNTRACKED_FIELDS = ("raw_text", "parsed", "import_conflicts")
+# The fields whose import conflicts an editor can settle, beside the curated text fields.
+RELATION_CONFLICTS = ("publisher", "authors")
+
+
+class ConflictError(ValueError):
+    """A request to settle an import conflict the article does not have."""
+
+
+def review_queue() -> QuerySet[Article]:
+    """Return the articles waiting for an editor, oldest first."""
+    return Article.objects.needing_review().order_by("created_at", "id")
+
+
+def next_for_review(*, after: Article | None = None) -> Article | None:
+    """Return the flagged article that follows ``after`` in the review queue, wrapping around."""
+    queue = review_queue()
+    if after is None:
+        return queue.first()
+    later = Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, id__gt=after.pk)
+    return queue.filter(later).first() or queue.exclude(pk=after.pk).first()
+
+
+def publish_articles(articles: QuerySet[Article], *, user=None) -> int:
+    """Publish ``articles``; those never published get today as their publication date."""
+    now = timezone.now()
+
+    def change(article: Article) -> None:
+        article.status = Article.Status.PUBLISHED
+        article.published_at = article.published_at or now
+
+    return _update(
+        articles.exclude(status=Article.Status.PUBLISHED), change, ["status", "published_at"], user, "published"
+    )
+
+
+def withdraw_articles(articles: QuerySet[Article], *, user=None) -> int:
+    """Withdraw ``articles`` from the public archive; their publication date is kept."""
+
+    def change(article: Article) -> None:
+        article.status = Article.Status.WITHDRAWN
+
+    return _update(articles.exclude(status=Article.Status.WITHDRAWN), change, ["status"], user, "withdrawn")
+
+
+def mark_reviewed(articles: QuerySet[Article], *, user=None) -> int:
+    """Take ``articles`` out of the review queue; any import conflict keeps the editor's value."""
+
+    def change(article: Article) -> None:
+        article.needs_review = False
+        article.review_reasons = []
+        article.import_conflicts = {}
+
+    fields = ["needs_review", "review_reasons", "import_conflicts"]
+    return _update(articles.filter(needs_review=True), change, fields, user, "marked reviewed", untracked=False)
+
+
+@transaction.atomic
+def _update(articles: QuerySet[Article], change, fields: list[str], user, reason: str, *, untracked=True) -> int:
+    """Apply ``change`` to each of ``articles`` and save ``fields`` with a history row each."""
+    # Re-select by id: the caller's queryset may defer the body or carry a
+    # prefetch; history rows need every tracked column of each article.
+    rows = Article.objects.filter(pk__in=articles.values("pk")).order_by("pk").select_for_update()
+    rows = list(rows.defer(*UNTRACKED_FIELDS) if untracked else rows.defer("raw_text", "parsed"))
+    now = timezone.now()
+    for article in rows:
+        change(article)
+        article.updated_at = now
+    bulk_update_with_history(
+        rows, Article, [*fields, "updated_at"], batch_size=500, default_user=user, default_change_reason=reason
+    )
+    return len(rows)
+
+
+def conflict_reason(field: str) -> str:
+    """Return the review reason the importer gives for a conflict on ``field``."""
+    return f"editor's {field} kept; the new import differs"
+
+
+@transaction.atomic
+def resolve_conflict(*, article: Article, field: str, accept_parsed: bool, user=None) -> Article:
+    """Settle one import conflict: take the newly parsed value, or keep the editor's.
+
+    Either way the conflict and its review reason go; the article leaves the
+    review queue when no reason is left.
+    """
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    conflict = (article.import_conflicts or {}).get(field)
+    if conflict is None:
+        raise ConflictError(f"The article has no import conflict on {field!r}.")
+    if accept_parsed:
+        _accept_parsed(article, field, conflict["parsed"], user)
+    article.import_conflicts = {name: value for name, value in article.import_conflicts.items() if name != field}
+    article.review_reasons = [reason for reason in article.review_reasons if reason != conflict_reason(field)]
+    article.needs_review = bool(article.review_reasons or article.import_conflicts)
+    verb = "accepted the parsed" if accept_parsed else "kept the editor's"
+    article._change_reason = f"import conflict: {verb} {field}"
+    _set_history_user(article, user)
+    article.save()
+    return article
+
+
+def _accept_parsed(article: Article, field: str, parsed, user) -> None:
+    if field == "publisher":
+        article.publisher = publisher_named(parsed) if parsed else None
+    elif field == "authors":
+        set_byline(article, authors_named(parsed), user=user, reason="import conflict: accepted the parsed authors")
+    elif field in {f.name for f in Article._meta.concrete_fields} and field not in UNTRACKED_FIELDS:
+        setattr(article, field, parsed)
+    else:
+        raise ConflictError(f"{field!r} is not a field an import conflict can set.")
+
+
+def publisher_named(name: str) -> Publisher:
+    """Return the publisher called ``name`` (or one it was merged into), creating it if it is new."""
+    slug = name_slug(name)
+    publisher = Publisher.objects.filter(slug=slug).first() or _alias_owner("publisher", slug)
+    if publisher is None:
+        publisher = Publisher(slug=slug, name=name)
+        publisher.save()
+    return publisher
+
+
+def authors_named(names: Iterable[str]) -> list[Author]:
+    """Return the authors called ``names``, in order and without repeats, creating the new ones."""
+    authors: list[Author] = []
+    for name in dict.fromkeys(names):
+        slug = name_slug(name)
+        author = Author.objects.filter(slug=slug).first() or _alias_owner("author", slug)
+        if author is None:
+            author = Author(slug=slug, name=name)
+            author.save()
+        if author not in authors:
+            authors.append(author)
+    return authors
+
+
+def _alias_owner(kind: str, slug: str):
+    """Return the author or publisher that ``slug`` is an alias of, if merges left one."""
+    model, owner = (AuthorAlias, "author") if kind == "author" else (PublisherAlias, "publisher")
+    alias = model.objects.filter(slug=slug).select_related(owner).first()
+    return getattr(alias, owner) if alias else None
+
+
+def set_byline(article: Article, authors: list[Author], *, user=None, reason: str = "") -> bool:
+    """Make ``authors`` the article's byline, in order; return whether it changed."""
+    current = list(article.bylines.order_by("position", "id"))
+    if [b.author_id for b in current] == [a.pk for a in authors]:
+        return False
+    for byline in current:
+        _set_history_user(byline, user)
+        byline._change_reason = reason
+        byline.delete()
+    bulk_create_with_history(
+        [ArticleAuthor(article=article, author=author, position=i) for i, author in enumerate(authors)],
+        ArticleAuthor,
+        default_user=user,
+        default_change_reason=reason,
+    )
+    return True
+
+
+def _set_history_user(instance, user) -> None:
+    """Name ``user`` in the instance's next history row; without one, the request's user is recorded."""
+    if user is not None:
+        instance._history_user = user

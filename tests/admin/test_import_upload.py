@@ -1,0 +1,227 @@
+"""Import from the admin: upload seeds or zips, see each file's outcome; same service, limits and messages."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from articles.importing import bytes_source, import_sources
+from articles.models import Article, ImportOutcome, ImportRun
+from tests.seedtext import seed_text
+
+pytestmark = pytest.mark.django_db
+
+UPLOAD_URL = reverse("admin:articles_importrun_upload")
+RUNS_URL = reverse("admin:articles_importrun_changelist")
+
+
+def seed(title: str = "Town council approves new bridge", **parts) -> bytes:
+    return seed_text(title=title, **parts).encode()
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def upload(client, *files: tuple[str, bytes], **data):
+    return client.post(UPLOAD_URL, {"files": [SimpleUploadedFile(name, body) for name, body in files], **data})
+
+
+def outcomes(response) -> dict[str, tuple[str, str]]:
+    return {row["path"]: (row["result"], row["error"]) for row in response.context["outcomes"]}
+
+
+def test_upload_page(editor_client):
+    response = editor_client.get(UPLOAD_URL)
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'enctype="multipart/form-data"' in content
+    assert '<label class="required" for="id_files">Seed files:</label>' in content
+    assert 'type="file" name="files"' in content and "multiple" in content
+    assert 'value="Import"' in content
+
+
+@pytest.mark.parametrize("url", [reverse("admin:index"), RUNS_URL])
+def test_upload_is_linked_from_the_index_and_the_runs(editor_client, url):
+    assert f'href="{UPLOAD_URL}"' in editor_client.get(url).content.decode()
+
+
+def test_upload_one_seed(editor_client, editor):
+    """
+    GIVEN an editor with the run_import permission
+    WHEN they upload one seed file
+    THEN the article is created by an admin-triggered run in their name, and the table links to it
+    """
+    response = upload(editor_client, ("bridge.txt", seed()))
+
+    assert response.status_code == 200
+    article = Article.objects.get(source_key="bridge.txt")
+    assert outcomes(response) == {"bridge.txt": ("created", "")}
+    assert response.context["outcomes"][0]["article_url"] == reverse("admin:articles_article_change", args=[article.pk])
+    run = ImportRun.objects.get()
+    assert (run.trigger, run.user, run.created, run.paths) == ("admin", editor, 1, ["bridge.txt"])
+    assert article.import_run == run
+    assert f'href="{reverse("admin:articles_importrun_change", args=[run.pk])}"' in response.content.decode()
+    assert [str(m) for m in response.context["messages"]] == [
+        "Imported 1 file: 1 created, 0 updated, 0 unchanged, 0 duplicates, 0 failed."
+    ]
+
+
+def test_upload_several_files_and_a_zip(editor_client, settings):
+    """
+    GIVEN two seeds, a zip of two more with a picture and an unsafe path in it, a PNG, an empty and a binary seed
+    WHEN they are uploaded together
+    THEN every file has its own row, with the service's own error messages for the refused ones
+    """
+    archive = zipped(
+        {"a/one.txt": seed("Zip one"), "a/two.txt": seed("Zip two"), "a/pic.png": b"\x89PNG", "../evil.txt": seed()}
+    )
+
+    response = upload(
+        editor_client,
+        ("first.txt", seed("First")),
+        ("second.txt", seed("Second")),
+        ("batch.zip", archive),
+        ("photo.png", b"\x89PNG\r\n"),
+        ("empty.txt", b""),
+        ("binary.txt", b"\x00\x01\x02" * 100),
+    )
+
+    assert response.status_code == 200
+    rows = outcomes(response)
+    assert rows["first.txt"] == rows["second.txt"] == ("created", "")
+    assert rows["batch.zip:a/one.txt"] == rows["batch.zip:a/two.txt"] == ("created", "")
+    assert rows["batch.zip:a/pic.png"] == ("failed", "not a seed file: only .txt members are imported")
+    assert rows["batch.zip:../evil.txt"] == ("failed", "unsafe path inside the archive")
+    assert rows["photo.png"] == ("failed", "not a seed file: upload .txt files or a .zip of them")
+    assert rows["empty.txt"][0] == rows["binary.txt"][0] == "failed"
+    assert Article.objects.count() == 4
+    # The same messages as the import service gives the command line.
+    direct = import_sources(sources=[bytes_source(b"", key="x.txt"), bytes_source(b"\x00\x01\x02" * 100, key="y.txt")])
+    assert [o.error for o in direct.outcomes] == [rows["empty.txt"][1], rows["binary.txt"][1]]
+
+
+def test_oversized_seed_fails_with_the_limit(editor_client, settings):
+    settings.ARCHIVE_MAX_SEED_BYTES = 1000
+
+    response = upload(editor_client, ("big.txt", seed(paragraphs=("word " * 400,))), ("small.txt", b"Small\n"))
+
+    result, error = outcomes(response)["big.txt"]
+    assert result == "failed"
+    assert error.startswith("file too large: ")
+    assert error.endswith("bytes, the limit is 1,000 bytes")
+    assert outcomes(response)["small.txt"] == ("created", "")
+
+
+def test_upload_over_the_total_cap_is_refused_with_a_form_error(editor_client, settings):
+    """
+    GIVEN a total upload cap of 2,000 bytes
+    WHEN 3,000 bytes of seeds are uploaded
+    THEN the form says the upload is too large, nothing is imported, and no run is recorded
+    """
+    settings.ARCHIVE_MAX_UPLOAD_BYTES = 2000
+
+    response = upload(
+        editor_client, ("a.txt", seed(paragraphs=("x" * 1500,))), ("b.txt", seed(paragraphs=("y" * 1500,)))
+    )
+
+    assert response.status_code == 200
+    assert "The upload is too large" in " ".join(response.context["form"].non_field_errors())
+    assert 'class="errornote"' in response.content.decode()
+    assert not ImportRun.objects.exists()
+    assert not Article.objects.exists()
+
+
+def test_too_many_files_is_a_clear_error(editor_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+
+    response = upload(editor_client, ("a.txt", seed("A")), ("b.txt", seed("B")), ("c.txt", seed("C")))
+
+    assert response.status_code == 400
+    assert "Too many files: at most 2 per upload" in response.content.decode()
+    assert not ImportRun.objects.exists()
+
+
+def test_no_file_is_a_form_error(editor_client):
+    response = editor_client.post(UPLOAD_URL, {})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["files"] == ["This field is required."]
+
+
+def test_dry_run_saves_nothing(editor_client):
+    response = upload(editor_client, ("bridge.txt", seed()), dry_run="on")
+
+    assert outcomes(response) == {"bridge.txt": ("created", "")}
+    assert response.context["outcomes"][0]["article_url"] == ""
+    assert not Article.objects.exists()
+    assert not ImportRun.objects.exists()
+    assert "Dry run: nothing was saved" in response.content.decode()
+
+
+def test_uploads_never_touch_the_disk(editor_client, settings, tmp_path, monkeypatch):
+    """
+    GIVEN uploads far above Django's in-memory threshold and a temporary upload directory
+    WHEN a seed is uploaded
+    THEN it is imported without Django ever creating a temporary upload file
+    """
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    created = []
+    original = TemporaryUploadedFile.__init__
+    monkeypatch.setattr(
+        TemporaryUploadedFile, "__init__", lambda self, *a, **k: created.append(a) or original(self, *a, **k)
+    )
+
+    response = upload(editor_client, ("bridge.txt", seed()))
+
+    assert outcomes(response) == {"bridge.txt": ("created", "")}
+    assert created == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_csrf_is_checked(editor):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+
+    response = client.post(UPLOAD_URL, {"files": [SimpleUploadedFile("a.txt", seed())]})
+
+    assert response.status_code == 403
+    assert not Article.objects.exists()
+
+    token = client.get(UPLOAD_URL).context["csrf_token"]
+    response = client.post(
+        UPLOAD_URL, {"files": [SimpleUploadedFile("a.txt", seed())], "csrfmiddlewaretoken": str(token)}
+    )
+
+    assert response.status_code == 200
+    assert Article.objects.count() == 1
+
+
+def test_staff_without_run_import_are_refused(client, django_user_model):
+    user = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_importrun"))
+    client.force_login(user)
+
+    assert client.get(UPLOAD_URL).status_code == 403
+    assert client.post(UPLOAD_URL, {"files": [SimpleUploadedFile("a.txt", seed())]}).status_code == 403
+    assert f'href="{UPLOAD_URL}"' not in client.get(RUNS_URL).content.decode()
+    assert not ImportOutcome.objects.exists()
+
+
+def test_anonymous_users_are_sent_to_log_in(client):
+    response = client.get(UPLOAD_URL)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
