@@ -92,6 +92,7 @@ class ImportRun(models.Model):
         verbose_name = _("import run")
         verbose_name_plural = _("import runs")
         ordering = ["-started_at", "-id"]
+        permissions = [("run_import", _("Can import seed files"))]
 
     def __str__(self) -> str:
         return f"Import #{self.pk} ({self.started_at:%Y-%m-%d %H:%M})" if self.started_at else "Import (new)"
@@ -233,6 +234,30 @@ class ArticleAuthor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} on {self.article}"
+
+
+class ArticleSearchIndex(models.Model):
+    """SQLite's FTS5 index of article text, joined to articles by ``search()`` (see ``articles.search``).
+
+    The table is created and kept in sync by migration 0002's triggers, never by
+    Django; PostgreSQL has no such table (it keeps a search vector column instead).
+    """
+
+    # Joined on the table's UNINDEXED copy of the article id, not on its rowid: that
+    # way SQLite's planner always reads the FTS index first, never probes it per article.
+    article = models.OneToOneField(
+        Article, primary_key=True, db_column="id", on_delete=models.DO_NOTHING, related_name="search_index"
+    )
+    # FTS5's hidden column named after the table: the left side of MATCH and the
+    # first argument of bm25() and snippet().
+    fts = models.TextField(db_column="articles_article_fts", editable=False)
+
+    class Meta:
+        managed = False
+        db_table = "articles_article_fts"
+
+    def __str__(self) -> str:
+        return f"search index of article {self.pk}"
 
 
 class SourceRevision(models.Model):

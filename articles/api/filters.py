@@ -1,17 +1,202 @@
-"""Query-string filters of the API."""
+"""Query-string filters of the API.
+
+Every filter validates its value strictly: a bad value is a 400 naming the
+parameter, never a filter silently dropped. Unknown parameters are ignored.
+"""
 
 from __future__ import annotations
 
 import django_filters
+from django import forms
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
-from articles.models import Article
+from articles.api.params import IsoDateTimeBoundField, SlugListField, StrictBooleanField
+from articles.api.querysets import can_see_unpublished
+from articles.models import Article, ArticleAuthor, Author, AuthorAlias, Publisher, PublisherAlias
+
+MAX_SMALLINT = 32767
+MAX_INT = 2**31 - 1
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """A boolean filter that answers a bad value with an error instead of ignoring it."""
+
+    field_class = StrictBooleanField
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole-number filter (``NumberFilter`` would take decimals)."""
+
+    field_class = forms.IntegerField
+
+    def get_max_validator(self) -> None:
+        # The field's own max_value bounds it; NumberFilter's 1e50 would only repeat the error.
+        return None
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class DateTimeBoundFilter(django_filters.Filter):
+    """An inclusive date or date-time bound; see ``IsoDateTimeBoundField``."""
+
+    field_class = IsoDateTimeBoundField
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}})
+class SlugListFilter(django_filters.Filter):
+    """One or more slugs (repeated or comma-separated), any of which matches; an unknown slug is an error."""
+
+    field_class = SlugListField
 
 
 class ArticleFilter(django_filters.FilterSet):
-    """Filter articles by status (within what the requester may see)."""
+    """Filter articles, always within what the requester may see."""
 
-    status = django_filters.ChoiceFilter(choices=Article.Status.choices, help_text="Only articles with this status.")
+    publisher = SlugListFilter(
+        queryset=Publisher.objects.all(),
+        aliases=PublisherAlias.objects.all(),
+        alias_target="publisher_id",
+        method="filter_publisher",
+        help_text="Publisher slug; repeat (or separate with commas) for any of several. The slug of a "
+        "publisher merged into another stands for the one it was merged into.",
+    )
+    author = SlugListFilter(
+        queryset=Author.objects.all(),
+        aliases=AuthorAlias.objects.all(),
+        alias_target="author_id",
+        method="filter_author",
+        help_text="Author slug; repeat (or separate with commas) for articles by any of several. The slug "
+        "of an author merged into another stands for the one they were merged into.",
+    )
+    status = django_filters.ChoiceFilter(
+        choices=Article.Status.choices,
+        help_text="Only articles with this status. Anonymous users and readers only ever see published "
+        "articles, so `draft` or `withdrawn` gives them an empty list.",
+    )
+    needs_review = StrictBooleanFilter(
+        help_text="Staff only (ignored for other requesters): articles the importer flagged for review, or not."
+    )
+    published_after = DateTimeBoundFilter(
+        field_name="published_at",
+        lookup_expr="gte",
+        help_text="Published at or after this ISO 8601 date or date-time (a date means its start, UTC).",
+    )
+    published_before = DateTimeBoundFilter(
+        field_name="published_at",
+        lookup_expr="lte",
+        end_of_day=True,
+        help_text="Published at or before this ISO 8601 date or date-time (a date includes that whole day, UTC).",
+    )
+    created_after = DateTimeBoundFilter(
+        field_name="created_at",
+        lookup_expr="gte",
+        help_text="Added to the archive at or after this ISO 8601 date or date-time (a date means its start, UTC).",
+    )
+    created_before = DateTimeBoundFilter(
+        field_name="created_at",
+        lookup_expr="lte",
+        end_of_day=True,
+        help_text="Added to the archive at or before this ISO 8601 date or date-time (a date includes that "
+        "whole day, UTC).",
+    )
+    copyright_year = IntegerFilter(min_value=0, max_value=MAX_SMALLINT, help_text="Copyright year, exactly.")
+    copyright_year_min = IntegerFilter(
+        field_name="copyright_year",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=MAX_SMALLINT,
+        help_text="Copyright year at least this.",
+    )
+    copyright_year_max = IntegerFilter(
+        field_name="copyright_year",
+        lookup_expr="lte",
+        min_value=0,
+        max_value=MAX_SMALLINT,
+        help_text="Copyright year at most this.",
+    )
+    min_words = IntegerFilter(
+        field_name="word_count",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=MAX_INT,
+        help_text="At least this many words in the body.",
+    )
+    max_words = IntegerFilter(
+        field_name="word_count",
+        lookup_expr="lte",
+        min_value=0,
+        max_value=MAX_INT,
+        help_text="At most this many words in the body.",
+    )
+    has_image_credit = StrictBooleanFilter(
+        method="filter_has_image_credit", help_text="Articles with (true) or without (false) an image credit."
+    )
+    source = django_filters.CharFilter(
+        field_name="source_key",
+        max_length=1000,
+        help_text="Source key (the seed file's path as imported), exactly.",
+    )
 
     class Meta:
         model = Article
-        fields = ["status"]
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_see_unpublished(getattr(self.request, "user", None)):
+            # The review flag is staff-only data; filtering on it would reveal it.
+            self.filters.pop("needs_review")
+
+    def filter_publisher(self, queryset: QuerySet[Article], name: str, value: list[int]) -> QuerySet[Article]:
+        return queryset.filter(publisher__in=value) if value else queryset
+
+    def filter_author(self, queryset: QuerySet[Article], name: str, value: list[int]) -> QuerySet[Article]:
+        if not value:
+            return queryset
+        # A subquery, not a join: an article by two of the authors is listed once, without DISTINCT.
+        return queryset.filter(pk__in=ArticleAuthor.objects.filter(author__in=value).values("article_id"))
+
+    def filter_has_image_credit(self, queryset: QuerySet[Article], name: str, value: bool | None) -> QuerySet[Article]:
+        if value is None:
+            return queryset
+        return queryset.exclude(image_credit="") if value else queryset.filter(image_credit="")
+
+
+class HasArticlesFilterMixin:
+    """``has_articles``: keep rows with (or without) articles the requester may see.
+
+    Relies on the ``article_count`` annotation of the view's queryset, which
+    counts only visible articles.
+    """
+
+    def filter_has_articles(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(article_count__gt=0) if value else queryset.filter(article_count=0)
+
+
+class AuthorFilter(HasArticlesFilterMixin, django_filters.FilterSet):
+    """Filter authors by name and by whether they have visible articles."""
+
+    name = django_filters.CharFilter(lookup_expr="icontains", max_length=255, help_text="Name contains this.")
+    has_articles = StrictBooleanFilter(
+        method="filter_has_articles", help_text="Authors with (true) or without (false) articles you may read."
+    )
+
+    class Meta:
+        model = Author
+        fields: list[str] = []
+
+
+class PublisherFilter(HasArticlesFilterMixin, django_filters.FilterSet):
+    """Filter publishers by name and by whether they have visible articles."""
+
+    name = django_filters.CharFilter(lookup_expr="icontains", max_length=255, help_text="Name contains this.")
+    has_articles = StrictBooleanFilter(
+        method="filter_has_articles", help_text="Publishers with (true) or without (false) articles you may read."
+    )
+
+    class Meta:
+        model = Publisher
+        fields: list[str] = []

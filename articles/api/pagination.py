@@ -1,11 +1,172 @@
-"""Pagination styles of the API."""
+"""Pagination styles of the API: numbered pages, and cursors for walking the whole archive."""
 
-from rest_framework import pagination
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ImproperlyConfigured
+from django.template import loader
+from rest_framework import exceptions, pagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from articles.api.cursors import InvalidCursor, keyset_page
+from articles.api.params import parse_bounded_int
+
+PAGE_MODES = ("page", "cursor")
+CURSOR_PARAM = "cursor"
+PAGE_MODE_PARAM = "page_mode"
+_PAGE_NUMBER = re.compile(r"[0-9]{1,100}")
 
 
-class PageNumberPagination(pagination.PageNumberPagination):
-    """Numbered pages with a client-chosen ``page_size`` of at most 100."""
+def paging_mode(request: Request) -> str:
+    """Return ``"cursor"`` when the request asks for cursor paging, else ``"page"``; 400 on a bad mode."""
+    params = request.query_params
+    mode = params.get(PAGE_MODE_PARAM, "").strip()
+    if mode and mode not in PAGE_MODES:
+        raise exceptions.ValidationError({PAGE_MODE_PARAM: [f"Choose one of: {', '.join(PAGE_MODES)}."]})
+    if CURSOR_PARAM in params:
+        if mode == "page":
+            raise exceptions.ValidationError({PAGE_MODE_PARAM: ["A cursor pages by cursor; drop page_mode=page."]})
+        mode = "cursor"
+    if mode == "cursor" and params.get("page"):
+        raise exceptions.ValidationError({"page": ["Page numbers and cursors do not mix; give one of them."]})
+    return mode or "page"
+
+
+def walks_by_cursor(request: Request, view) -> bool:
+    """Return whether ``view`` answers ``request`` with a cursor page (only lists page at all)."""
+    return getattr(view, "action", None) == "list" and paging_mode(request) == "cursor"
+
+
+class PageSizeMixin:
+    """A ``page_size`` of 1 to 100 (larger is served as 100); anything else is a 400."""
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    page_size_query_description = "Results per page, 1 to 100 (default 20; larger values are served as 100)."
+
+    def get_page_size(self, request: Request) -> int:
+        size = parse_bounded_int(
+            request.query_params, self.page_size_query_param, default=self.page_size, minimum=1, maximum=10**18
+        )
+        return min(size, self.max_page_size)
+
+
+class PageNumberPagination(PageSizeMixin, pagination.PageNumberPagination):
+    """Numbered pages with a client-chosen ``page_size`` of at most 100.
+
+    A page that is not a whole number of 1 or more (or ``last``) is a 400; a
+    page past the end is a 404.
+    """
+
+    page_query_description = "A page number (1 or more, or `last`). Numbered pages carry a total `count`."
+
+    def get_page_number(self, request: Request, paginator) -> int | str:
+        raw = request.query_params.get(self.page_query_param, "").strip()
+        if not raw or raw in self.last_page_strings:
+            return super().get_page_number(request, paginator)
+        if not _PAGE_NUMBER.fullmatch(raw) or int(raw) < 1:
+            raise exceptions.ValidationError({self.page_query_param: ["Enter a page number: 1 or more, or 'last'."]})
+        return int(raw)
+
+
+class KeysetCursorPagination(PageSizeMixin, pagination.BasePagination):
+    """Cursor paging over the queryset's own ordering (which must end in ``id``): no count, no OFFSET.
+
+    Every page costs the same however deep the walk goes, and rows added or
+    removed meanwhile never make a row appear twice or be skipped.
+    """
+
+    cursor_query_param = CURSOR_PARAM
+    template = "rest_framework/pagination/previous_and_next.html"
+
+    def paginate_queryset(self, queryset, request: Request, view=None) -> list:
+        self.request = request
+        token = request.query_params.get(self.cursor_query_param, "").strip()
+        try:
+            self.page = keyset_page(queryset, token or None, self.get_page_size(request))
+        except InvalidCursor as exc:
+            raise exceptions.ValidationError({self.cursor_query_param: [str(exc)]}) from None
+        except ImproperlyConfigured as exc:
+            raise exceptions.ValidationError({"ordering": [str(exc)]}) from None
+        self.display_page_controls = bool(self.page.next_cursor or self.page.previous_cursor)
+        return self.page.rows
+
+    def _link(self, cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        url = remove_query_param(self.request.build_absolute_uri(), PAGE_MODE_PARAM)
+        return replace_query_param(url, self.cursor_query_param, cursor)
+
+    def get_next_link(self) -> str | None:
+        return self._link(self.page.next_cursor)
+
+    def get_previous_link(self) -> str | None:
+        return self._link(self.page.previous_cursor)
+
+    def get_paginated_response(self, data) -> Response:
+        return Response({"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
+
+    def to_html(self) -> str:
+        context = {"previous_url": self.get_previous_link(), "next_url": self.get_next_link()}
+        return loader.get_template(self.template).render(context)
+
+
+class ArchivePagination(pagination.BasePagination):
+    """Numbered pages by default; cursor pages when ``cursor`` is given (empty to start) or ``page_mode=cursor``."""
+
+    def __init__(self) -> None:
+        self.numbered = PageNumberPagination()
+        self.keyset = KeysetCursorPagination()
+        self.active: pagination.BasePagination = self.numbered
+
+    @property
+    def display_page_controls(self) -> bool:
+        return self.active.display_page_controls
+
+    def paginate_queryset(self, queryset, request: Request, view=None) -> list:
+        self.active = self.keyset if paging_mode(request) == "cursor" else self.numbered
+        return self.active.paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data) -> Response:
+        return self.active.get_paginated_response(data)
+
+    def to_html(self) -> str:
+        return self.active.to_html()
+
+    def get_results(self, data):
+        return data["results"]
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return [
+            *self.numbered.get_schema_operation_parameters(view),
+            {
+                "name": CURSOR_PARAM,
+                "required": False,
+                "in": "query",
+                "description": (
+                    "Cursor paging, for walking the whole result set: give an empty `cursor=` for the first "
+                    "page, then follow `next`. Pages carry no `count`, cost the same at any depth, and never "
+                    "repeat or skip a row when rows are added meanwhile. The walk keeps the request's "
+                    "`ordering` (newest first by default, also with `q`: relevance order is for numbered "
+                    "pages). An invalid cursor, or one made for another ordering, is a 400."
+                ),
+                "schema": {"type": "string"},
+            },
+            {
+                "name": PAGE_MODE_PARAM,
+                "required": False,
+                "in": "query",
+                "description": "`cursor` starts cursor paging (like an empty `cursor=`); `page` is the default.",
+                "schema": {"type": "string", "enum": list(PAGE_MODES)},
+            },
+        ]
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        numbered = self.numbered.get_paginated_response_schema(schema)
+        numbered["required"] = ["results"]
+        numbered["properties"]["count"]["description"] = "Total matching rows (numbered pages only)."
+        return numbered

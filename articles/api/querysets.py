@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from collections.abc import Collection
+
+from django.db.models import Count, F, Max, OrderBy, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 
 from articles.models import Article, ArticleAuthor, Author, Publisher
@@ -10,6 +12,8 @@ from articles.models import Article, ArticleAuthor, Author, Publisher
 # The list excerpt is cut from this many leading characters of the body, so the
 # list never loads whole bodies. One extra character tells whether the body goes on.
 EXCERPT_SOURCE_CHARS = 300
+# Columns no list shows; a detail shows only the body.
+HEAVY_COLUMNS = ("body", "raw_text", "parsed", "import_conflicts")
 
 
 def can_see_unpublished(user) -> bool:
@@ -17,15 +21,35 @@ def can_see_unpublished(user) -> bool:
     return bool(user is not None and user.is_active and user.is_staff)
 
 
-def visible_articles(user) -> QuerySet[Article]:
-    """Return the articles ``user`` may read, newest first."""
+def newest_first(user) -> list[str | OrderBy]:
+    """Return the newest-first ordering of the articles ``user`` may read (ending in the unique ``-id``)."""
     if can_see_unpublished(user):
         # Drafts have no publication date: list them after dated articles on every
         # database (PostgreSQL otherwise puts NULLs first in a descending sort).
-        return Article.objects.order_by(F("published_at").desc(nulls_last=True), "-created_at", "-id")
+        return [F("published_at").desc(nulls_last=True), "-created_at", "-id"]
     # Published articles always have a date, so the plain ordering is the same and
     # lets PostgreSQL walk the (status, -published_at, -id) index.
-    return Article.objects.published().order_by("-published_at", "-created_at", "-id")
+    return ["-published_at", "-created_at", "-id"]
+
+
+def visible_articles(user) -> QuerySet[Article]:
+    """Return the articles ``user`` may read, newest first."""
+    articles = Article.objects.all() if can_see_unpublished(user) else Article.objects.published()
+    return articles.order_by(*newest_first(user))
+
+
+def wants(fields: Collection[str] | None, *names: str) -> bool:
+    """Return whether a response limited to ``fields`` (None: every field) shows any of ``names``."""
+    return fields is None or any(name in fields for name in names)
+
+
+def with_related(articles: QuerySet[Article], fields: Collection[str] | None = None) -> QuerySet[Article]:
+    """Join the publisher and prefetch the byline, each only when the response shows it."""
+    if wants(fields, "publisher"):
+        articles = articles.select_related("publisher")
+    if wants(fields, "authors"):
+        articles = articles.prefetch_related(bylines_prefetch())
+    return articles
 
 
 def bylines_prefetch() -> Prefetch:
@@ -33,25 +57,19 @@ def bylines_prefetch() -> Prefetch:
     return Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author").order_by("position", "id"))
 
 
-def article_list_queryset(user) -> QuerySet[Article]:
-    """Return the visible articles with what a list page shows, and nothing heavier."""
-    return (
-        visible_articles(user)
-        .select_related("publisher")
-        .prefetch_related(bylines_prefetch())
-        .defer("body", "raw_text", "parsed")
-        .annotate(body_head=Substr("body", 1, EXCERPT_SOURCE_CHARS + 1))
-    )
+def article_list_queryset(user, fields: Collection[str] | None = None) -> QuerySet[Article]:
+    """Return the visible articles with what a list page shows (only ``fields``, if given), and nothing heavier."""
+    articles = with_related(visible_articles(user), fields).defer(*HEAVY_COLUMNS)
+    if wants(fields, "excerpt"):
+        articles = articles.annotate(body_head=Substr("body", 1, EXCERPT_SOURCE_CHARS + 1))
+    return articles
 
 
-def article_detail_queryset(user) -> QuerySet[Article]:
-    """Return the visible articles with what a detail page shows."""
-    return (
-        visible_articles(user)
-        .select_related("publisher")
-        .prefetch_related(bylines_prefetch())
-        .defer("raw_text", "parsed")
-    )
+def article_detail_queryset(user, fields: Collection[str] | None = None) -> QuerySet[Article]:
+    """Return the visible articles with what a detail page shows (only ``fields``, if given)."""
+    articles = with_related(visible_articles(user), fields)
+    heavy = [column for column in HEAVY_COLUMNS if column != "body" or not wants(fields, "body")]
+    return articles.defer(*heavy)
 
 
 def article_source_queryset(user) -> QuerySet[Article]:
@@ -64,6 +82,13 @@ def visible_article_count(user) -> Count:
     if can_see_unpublished(user):
         return Count("articles", distinct=True)
     return Count("articles", filter=Q(articles__status=Article.Status.PUBLISHED), distinct=True)
+
+
+def visible_articles_updated_at(user) -> Max:
+    """Return when the related articles ``user`` may read last changed (for authors and publishers)."""
+    if can_see_unpublished(user):
+        return Max("articles__updated_at")
+    return Max("articles__updated_at", filter=Q(articles__status=Article.Status.PUBLISHED))
 
 
 def authors_with_counts(user) -> QuerySet[Author]:

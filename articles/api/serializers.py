@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from articles.api.excerpts import make_excerpt
 from articles.api.querysets import EXCERPT_SOURCE_CHARS, can_see_unpublished
+from articles.api.shaping import FieldSelectionMixin
 from articles.models import Article, ArticleAuthor, Author, Publisher
 
 
@@ -23,6 +29,35 @@ class StaffOnlyFieldsMixin:
             for name in getattr(self.Meta, "staff_only_fields", ()):
                 fields.pop(name, None)
         return fields
+
+
+class SearchOnlyFieldsMixin:
+    """Drop the ``Meta.search_only_fields`` unless the response shows search results.
+
+    They stay in the documented schema, where they say they come with ``q``.
+    """
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        view = self.context.get("view")
+        if not self.context.get("searching") and not getattr(view, "swagger_fake_view", False):
+            for name in getattr(self.Meta, "search_only_fields", ()):
+                fields.pop(name, None)
+        return fields
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class ArticlesLinkField(serializers.Field):
+    """The URL of the article list filtered to this author's or publisher's articles."""
+
+    def __init__(self, filter_param: str, **kwargs) -> None:
+        self.filter_param = filter_param
+        super().__init__(source="slug", read_only=True, **kwargs)
+
+    def to_representation(self, slug: str) -> str:
+        url = f"{reverse('api:article-list')}?{urlencode({self.filter_param: slug})}"
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
 
 
 class PublisherSummarySerializer(serializers.ModelSerializer):
@@ -62,7 +97,9 @@ class ArticleSourceSerializer(serializers.ModelSerializer):
         fields = ["key", "sha256", "encoding", "import_run", "raw_url"]
 
 
-class ArticleBaseSerializer(StaffOnlyFieldsMixin, serializers.ModelSerializer):
+class ArticleBaseSerializer(
+    FieldSelectionMixin, SearchOnlyFieldsMixin, StaffOnlyFieldsMixin, serializers.ModelSerializer
+):
     """The fields an article shows both in lists and on its own."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:article-detail")
@@ -95,13 +132,24 @@ class ArticleBaseSerializer(StaffOnlyFieldsMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ArticleListSerializer(ArticleBaseSerializer):
-    """An article in a list: an excerpt instead of the body."""
+class SearchResultFields(serializers.Serializer):
+    """The fields an article gains as a search result."""
+
+    rank = serializers.FloatField(read_only=True, help_text="Only with `q`: relevance, higher is better.")
+    snippet = serializers.CharField(
+        read_only=True,
+        help_text="Only with `q`: HTML, the body around the matches, each match in `<mark>`, the rest escaped.",
+    )
+
+
+class ArticleListSerializer(ArticleBaseSerializer, SearchResultFields):
+    """An article in a list: an excerpt instead of the body (and with ``q``, its rank and snippet)."""
 
     excerpt = serializers.SerializerMethodField()
 
     class Meta(ArticleBaseSerializer.Meta):
-        fields = [*ArticleBaseSerializer.Meta.fields, "excerpt"]
+        fields = [*ArticleBaseSerializer.Meta.fields, "excerpt", "rank", "snippet"]
+        search_only_fields = ["rank", "snippet"]
 
     def get_excerpt(self, article: Article) -> str:
         # The list queryset annotates only the body's head; fall back to the body elsewhere.
@@ -119,15 +167,24 @@ class ArticleDetailSerializer(ArticleBaseSerializer):
         read_only_fields = fields
 
 
-class AuthorListSerializer(serializers.ModelSerializer):
-    """An author in a list, with the number of articles the requester may read."""
+class ArticleExportSerializer(ArticleDetailSerializer, SearchResultFields):
+    """An article in a bulk export: the detail fields (and with ``q``, its rank and snippet)."""
+
+    class Meta(ArticleDetailSerializer.Meta):
+        fields = [*ArticleDetailSerializer.Meta.fields, "rank", "snippet"]
+        search_only_fields = ["rank", "snippet"]
+
+
+class AuthorListSerializer(FieldSelectionMixin, serializers.ModelSerializer):
+    """An author in a list, with the number of articles the requester may read and a link to them."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:author-detail")
     article_count = serializers.IntegerField(read_only=True)
+    articles_url = ArticlesLinkField("author")
 
     class Meta:
         model = Author
-        fields = ["id", "url", "name", "slug", "social_handle", "article_count"]
+        fields = ["id", "url", "name", "slug", "social_handle", "article_count", "articles_url"]
 
 
 class AuthorDetailSerializer(AuthorListSerializer):
@@ -137,12 +194,37 @@ class AuthorDetailSerializer(AuthorListSerializer):
         fields = [*AuthorListSerializer.Meta.fields, "bio"]
 
 
-class PublisherSerializer(serializers.ModelSerializer):
-    """A publisher, with the number of articles the requester may read."""
+class PublisherSerializer(FieldSelectionMixin, serializers.ModelSerializer):
+    """A publisher, with the number of articles the requester may read and a link to them."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:publisher-detail")
     article_count = serializers.IntegerField(read_only=True)
+    articles_url = ArticlesLinkField("publisher")
 
     class Meta:
         model = Publisher
-        fields = ["id", "url", "name", "slug", "article_count"]
+        fields = ["id", "url", "name", "slug", "article_count", "articles_url"]
+
+
+class NamedCountSerializer(serializers.Serializer):
+    """A facet value that is an author or a publisher."""
+
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    count = serializers.IntegerField(help_text="Matching articles credited to it.")
+
+
+class YearCountSerializer(serializers.Serializer):
+    """A facet value that is a copyright year."""
+
+    year = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="Matching articles of that year.")
+
+
+class FacetsSerializer(serializers.Serializer):
+    """Facet counts of the articles matching a request (documentation only: the service builds the data)."""
+
+    count = serializers.IntegerField(help_text="Every matching article.")
+    publishers = NamedCountSerializer(many=True)
+    authors = NamedCountSerializer(many=True)
+    copyright_years = YearCountSerializer(many=True)

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from articles.api import views
+from articles.api.auth import ObtainTokenView
 
 app_name = "api"
 
@@ -14,8 +15,16 @@ router.register("authors", views.AuthorViewSet, basename="author")
 router.register("publishers", views.PublisherViewSet, basename="publisher")
 
 urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # Before the router, whose detail route would otherwise see "export.csv" as an id.
+    path(
+        "articles/export.ndjson",
+        views.ArticleViewSet.as_view({"get": "export_ndjson"}),
+        name="article-export-ndjson",
+    ),
+    path("articles/export.csv", views.ArticleViewSet.as_view({"get": "export_csv"}), name="article-export-csv"),
     path("", include(router.urls)),
 ]

@@ -1,46 +1,170 @@
-"""Read-only API views: articles, authors and publishers."""
+"""API views: articles, authors and publishers (reads here, editors' writes mixed in from ``writes.py``)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from articles.api import querysets
-from articles.api.filters import ArticleFilter
+from articles.api.conditional import ConditionalRetrieveMixin, latest
+from articles.api.export import CSV_TYPE, NDJSON_TYPE, export_response
+from articles.api.facets import DEFAULT_FACET_SIZE, MAX_FACET_SIZE, facet_counts
+from articles.api.filters import ArticleFilter, AuthorFilter, PublisherFilter
+from articles.api.ordering import StrictOrderingFilter
+from articles.api.pagination import ArchivePagination
+from articles.api.params import QueryStringGuardMixin, parse_bounded_int
 from articles.api.renderers import PlainTextRenderer
+from articles.api.searching import FullTextSearchFilter, search_query
 from articles.api.serializers import (
     ArticleDetailSerializer,
+    ArticleExportSerializer,
     ArticleListSerializer,
     AuthorDetailSerializer,
     AuthorListSerializer,
+    FacetsSerializer,
     PublisherSerializer,
 )
+from articles.api.shaping import FIELDS_PARAMETER, FieldSelectionViewMixin
+from articles.api.writes import ArticleWriteMixin, AuthorWriteMixin, PublisherWriteMixin
 from articles.models import Article, Author, Publisher
 
+FACET_SIZE_PARAMETER = OpenApiParameter(
+    "facet_size",
+    int,
+    description=f"How many values each facet lists, 1 to {MAX_FACET_SIZE} (default {DEFAULT_FACET_SIZE}).",
+)
+EXPORT_DESCRIPTION = (
+    "Every article matching the same filters and `q` as the list (in the same order), with its body, byline, "
+    "publisher and source, streamed in one response in constant memory: made for taking the whole archive. "
+    "`fields` picks the fields. "
+)
+EXPORT_ACTIONS = frozenset({"export_ndjson", "export_csv"})
 
-class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
-    """Articles, newest first: published ones for everybody, every status for staff."""
+
+class ReadMixin(QueryStringGuardMixin, ConditionalRetrieveMixin, FieldSelectionViewMixin):
+    """What every read viewset shares: strict query strings, ``?fields=``, conditional GET, both paging styles."""
+
+    pagination_class = ArchivePagination
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[FIELDS_PARAMETER]),
+    retrieve=extend_schema(parameters=[FIELDS_PARAMETER]),
+)
+class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet):
+    """Articles, newest first (best match first with `q`): published ones for everybody, every status for staff."""
 
     filterset_class = ArticleFilter
+    filter_backends = [DjangoFilterBackend, FullTextSearchFilter, StrictOrderingFilter]
+    ordering_fields = ["title", "published_at", "created_at", "word_count"]
+    # Whether a search annotates rank and snippet (facets only need the matching set).
+    search_ranks = True
+    searchable = True
+    shaped_actions = frozenset({"list", "retrieve", *EXPORT_ACTIONS})
     serializer_class = ArticleDetailSerializer
-    serializer_classes = {"list": ArticleListSerializer}
+    serializer_classes = {
+        "list": ArticleListSerializer,
+        "export_ndjson": ArticleExportSerializer,
+        "export_csv": ArticleExportSerializer,
+    }
     queryset_for_action = {
         "list": querysets.article_list_queryset,
         "source": querysets.article_source_queryset,
+        "facets": querysets.visible_articles,
     }
 
     def get_queryset(self) -> QuerySet[Article]:
         build = self.queryset_for_action.get(self.action, querysets.article_detail_queryset)
+        if self.action in self.shaped_actions:
+            return build(self.request.user, fields=self.selected_fields())
         return build(self.request.user)
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         return self.serializer_classes.get(self.action, self.serializer_class)
+
+    def get_serializer_context(self) -> dict:
+        searching = self.action in {"list", *EXPORT_ACTIONS} and search_query(self.request) is not None
+        return {**super().get_serializer_context(), "searching": searching}
+
+    def get_last_modified(self, instance: Article) -> dt.datetime | None:
+        # The representation also shows the publisher's and the authors' names.
+        fields = self.selected_fields()
+        publisher = instance.publisher if querysets.wants(fields, "publisher") else None
+        bylines = instance.bylines.all() if querysets.wants(fields, "authors") else []
+        return latest(
+            instance.updated_at,
+            publisher.updated_at if publisher else None,
+            *(byline.author.updated_at for byline in bylines),
+        )
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[BaseRenderer, str]:
+        if self.action in EXPORT_ACTIONS:
+            # The format is in the URL; errors (the only rendered responses) are JSON whatever Accept says.
+            return JSONRenderer(), JSONRenderer.media_type
+        return super().perform_content_negotiation(request, force)
+
+    @extend_schema(
+        summary="Facet counts",
+        description="How the articles matching the same filters and `q` as the list spread over publishers, "
+        "authors and copyright years: the total, and the largest counts of each (ties by name; by latest year).",
+        filters=True,
+        parameters=[FACET_SIZE_PARAMETER],
+        responses=FacetsSerializer,
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        filter_backends=[DjangoFilterBackend, FullTextSearchFilter],
+        pagination_class=None,
+        search_ranks=False,
+    )
+    def facets(self, request: Request) -> Response:
+        """Count the matching articles per publisher, author and copyright year."""
+        size = parse_bounded_int(
+            request.query_params, "facet_size", default=DEFAULT_FACET_SIZE, minimum=1, maximum=MAX_FACET_SIZE
+        )
+        return Response(facet_counts(self.filter_queryset(self.get_queryset()), size))
+
+    @extend_schema(
+        summary="Export as NDJSON",
+        description=EXPORT_DESCRIPTION + "One JSON object per line, shaped like an article's detail.",
+        filters=True,
+        parameters=[FIELDS_PARAMETER],
+        responses={(200, NDJSON_TYPE): OpenApiResponse(OpenApiTypes.STR, description="One article per line.")},
+    )
+    def export_ndjson(self, request: Request) -> StreamingHttpResponse:
+        """Stream every matching article as newline-delimited JSON."""
+        return self.export("ndjson")
+
+    @extend_schema(
+        summary="Export as CSV",
+        description=EXPORT_DESCRIPTION + "UTF-8 CSV with a header row; nested objects become one column per "
+        "sub-field (`publisher_name`, `source_key`), lists are joined with `; ` (`authors_name`).",
+        filters=True,
+        parameters=[FIELDS_PARAMETER],
+        responses={
+            (200, CSV_TYPE): OpenApiResponse(OpenApiTypes.STR, description="A header row, then one article per row.")
+        },
+    )
+    def export_csv(self, request: Request) -> StreamingHttpResponse:
+        """Stream every matching article as CSV."""
+        return self.export("csv")
+
+    def export(self, export_format: str) -> StreamingHttpResponse:
+        # Filters, q and fields are all checked here, before the first byte goes out.
+        articles = self.filter_queryset(self.get_queryset())
+        return export_response(articles, self.get_serializer(), export_format)
 
     @extend_schema(
         filters=False,
@@ -52,23 +176,49 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(self.get_object().raw_text)
 
 
-class AuthorViewSet(viewsets.ReadOnlyModelViewSet):
+class NamedReadMixin(ReadMixin):
+    """Reads of authors and publishers: name filters, and a ``Last-Modified`` that follows their articles."""
+
+    def get_last_modified(self, instance: Author | Publisher) -> dt.datetime | None:
+        # The article count changes with the articles, not with the author or publisher row.
+        return latest(instance.updated_at, getattr(instance, "articles_updated_at", None))
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[FIELDS_PARAMETER]),
+    retrieve=extend_schema(parameters=[FIELDS_PARAMETER]),
+)
+class AuthorViewSet(AuthorWriteMixin, NamedReadMixin, viewsets.ReadOnlyModelViewSet):
     """Authors, each with the number of their articles the requester may read."""
 
+    filterset_class = AuthorFilter
     serializer_class = AuthorDetailSerializer
     serializer_classes = {"list": AuthorListSerializer}
 
     def get_queryset(self) -> QuerySet[Author]:
-        return querysets.authors_with_counts(self.request.user)
+        authors = querysets.authors_with_counts(self.request.user)
+        if self.action == "retrieve":
+            authors = authors.annotate(articles_updated_at=querysets.visible_articles_updated_at(self.request.user))
+        return authors
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         return self.serializer_classes.get(self.action, self.serializer_class)
 
 
-class PublisherViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(
+    list=extend_schema(parameters=[FIELDS_PARAMETER]),
+    retrieve=extend_schema(parameters=[FIELDS_PARAMETER]),
+)
+class PublisherViewSet(PublisherWriteMixin, NamedReadMixin, viewsets.ReadOnlyModelViewSet):
     """Publishers, each with the number of their articles the requester may read."""
 
+    filterset_class = PublisherFilter
     serializer_class = PublisherSerializer
 
     def get_queryset(self) -> QuerySet[Publisher]:
-        return querysets.publishers_with_counts(self.request.user)
+        publishers = querysets.publishers_with_counts(self.request.user)
+        if self.action == "retrieve":
+            publishers = publishers.annotate(
+                articles_updated_at=querysets.visible_articles_updated_at(self.request.user)
+            )
+        return publishers

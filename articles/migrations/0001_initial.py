@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,283 +15,668 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=1000, verbose_name='title')),
-                ('slug', models.SlugField(help_text='Readable, unique identifier derived from the title.', max_length=255, verbose_name='slug')),
-                ('subtitle', models.TextField(blank=True, verbose_name='subtitle')),
-                ('body', models.TextField(blank=True, help_text='Paragraphs separated by one blank line.', verbose_name='body')),
-                ('word_count', models.PositiveIntegerField(default=0, verbose_name='word count')),
-                ('image_credit', models.CharField(blank=True, max_length=1000, verbose_name='image credit')),
-                ('copyright_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='copyright year')),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('published', 'published'), ('withdrawn', 'withdrawn')], db_index=True, default='draft', max_length=20, verbose_name='status')),
-                ('needs_review', models.BooleanField(default=False, help_text='Set when the importer could not parse the source cleanly.', verbose_name='needs review')),
-                ('review_reasons', models.JSONField(blank=True, default=list, help_text="The parser's warnings for this article.", verbose_name='review reasons')),
-                ('published_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='published at')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('source_key', models.CharField(help_text='Path of the seed file relative to the imported directory.', max_length=1000, verbose_name='source key')),
-                ('content_sha256', models.CharField(help_text='SHA-256 of the normalized source text.', max_length=64, verbose_name='content SHA-256')),
-                ('raw_text', models.TextField(help_text='The source text exactly as decoded from the file.', verbose_name='raw source')),
-                ('source_encoding', models.CharField(blank=True, max_length=20, verbose_name='source encoding')),
-                ('parsed', models.JSONField(blank=True, default=dict, help_text="The parser's output at the last import.", verbose_name='parsed values')),
-                ('import_conflicts', models.JSONField(blank=True, default=dict, help_text='Fields an editor changed that a later import parsed differently: {field: {editor, parsed}}.', verbose_name='import conflicts')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=1000, verbose_name="title")),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Readable, unique identifier derived from the title.",
+                        max_length=255,
+                        verbose_name="slug",
+                    ),
+                ),
+                ("subtitle", models.TextField(blank=True, verbose_name="subtitle")),
+                (
+                    "body",
+                    models.TextField(
+                        blank=True, help_text="Paragraphs separated by one blank line.", verbose_name="body"
+                    ),
+                ),
+                ("word_count", models.PositiveIntegerField(default=0, verbose_name="word count")),
+                ("image_credit", models.CharField(blank=True, max_length=1000, verbose_name="image credit")),
+                (
+                    "copyright_year",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="copyright year"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "draft"), ("published", "published"), ("withdrawn", "withdrawn")],
+                        db_index=True,
+                        default="draft",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "needs_review",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Set when the importer could not parse the source cleanly.",
+                        verbose_name="needs review",
+                    ),
+                ),
+                (
+                    "review_reasons",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="The parser's warnings for this article.",
+                        verbose_name="review reasons",
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, db_index=True, null=True, verbose_name="published at"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "source_key",
+                    models.CharField(
+                        help_text="Path of the seed file relative to the imported directory.",
+                        max_length=1000,
+                        verbose_name="source key",
+                    ),
+                ),
+                (
+                    "content_sha256",
+                    models.CharField(
+                        help_text="SHA-256 of the normalized source text.",
+                        max_length=64,
+                        verbose_name="content SHA-256",
+                    ),
+                ),
+                (
+                    "raw_text",
+                    models.TextField(
+                        help_text="The source text exactly as decoded from the file.", verbose_name="raw source"
+                    ),
+                ),
+                ("source_encoding", models.CharField(blank=True, max_length=20, verbose_name="source encoding")),
+                (
+                    "parsed",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="The parser's output at the last import.",
+                        verbose_name="parsed values",
+                    ),
+                ),
+                (
+                    "import_conflicts",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Fields an editor changed that a later import parsed differently: {field: {editor, parsed}}.",
+                        verbose_name="import conflicts",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'article',
-                'verbose_name_plural': 'articles',
-                'ordering': ['-published_at', '-created_at', '-id'],
+                "verbose_name": "article",
+                "verbose_name_plural": "articles",
+                "ordering": ["-published_at", "-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Author',
+            name="Author",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255, verbose_name='name')),
-                ('slug', models.SlugField(help_text='Stable identifier used in URLs and filters.', max_length=255, verbose_name='slug')),
-                ('bio', models.TextField(blank=True, help_text="Biography as printed under the author's articles.", verbose_name='bio')),
-                ('social_handle', models.CharField(blank=True, help_text="Handle found in the bio, e.g. '@kpshiver3'.", max_length=100, verbose_name='social handle')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=255, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Stable identifier used in URLs and filters.", max_length=255, verbose_name="slug"
+                    ),
+                ),
+                (
+                    "bio",
+                    models.TextField(
+                        blank=True, help_text="Biography as printed under the author's articles.", verbose_name="bio"
+                    ),
+                ),
+                (
+                    "social_handle",
+                    models.CharField(
+                        blank=True,
+                        help_text="Handle found in the bio, e.g. '@kpshiver3'.",
+                        max_length=100,
+                        verbose_name="social handle",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
             ],
             options={
-                'verbose_name': 'author',
-                'verbose_name_plural': 'authors',
-                'ordering': ['name', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('slug',), name='articles_author_unique_slug')],
+                "verbose_name": "author",
+                "verbose_name_plural": "authors",
+                "ordering": ["name", "id"],
+                "constraints": [models.UniqueConstraint(fields=("slug",), name="articles_author_unique_slug")],
             },
         ),
         migrations.CreateModel(
-            name='ArticleAuthor',
+            name="ArticleAuthor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bylines', to='articles.article')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bylines', to='articles.author')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="bylines", to="articles.article"
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="bylines", to="articles.author"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'byline',
-                'verbose_name_plural': 'bylines',
-                'ordering': ['article', 'position', 'id'],
-            },
-        ),
-        migrations.AddField(
-            model_name='article',
-            name='authors',
-            field=models.ManyToManyField(blank=True, related_name='articles', through='articles.ArticleAuthor', to='articles.author', verbose_name='authors'),
-        ),
-        migrations.CreateModel(
-            name='HistoricalArticleAuthor',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('article', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='articles.article')),
-                ('author', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='articles.author')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical byline',
-                'verbose_name_plural': 'historical bylines',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalAuthor',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=255, verbose_name='name')),
-                ('slug', models.SlugField(help_text='Stable identifier used in URLs and filters.', max_length=255, verbose_name='slug')),
-                ('bio', models.TextField(blank=True, help_text="Biography as printed under the author's articles.", verbose_name='bio')),
-                ('social_handle', models.CharField(blank=True, help_text="Handle found in the bio, e.g. '@kpshiver3'.", max_length=100, verbose_name='social handle')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical author',
-                'verbose_name_plural': 'historical authors',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalPublisher',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(help_text="Display name, e.g. 'Blaze Media LLC'.", max_length=255, verbose_name='name')),
-                ('slug', models.SlugField(help_text='Stable identifier used in URLs and filters.', max_length=255, verbose_name='slug')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical publisher',
-                'verbose_name_plural': 'historical publishers',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='ImportRun',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(auto_now_add=True, verbose_name='started at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('trigger', models.CharField(choices=[('command', 'management command'), ('admin', 'admin upload'), ('api', 'API')], default='command', max_length=20, verbose_name='trigger')),
-                ('paths', models.JSONField(blank=True, default=list, help_text='The paths the run was given.', verbose_name='paths')),
-                ('dry_run', models.BooleanField(default=False, verbose_name='dry run')),
-                ('created', models.PositiveIntegerField(default=0, verbose_name='created')),
-                ('updated', models.PositiveIntegerField(default=0, verbose_name='updated')),
-                ('unchanged', models.PositiveIntegerField(default=0, verbose_name='unchanged')),
-                ('duplicates', models.PositiveIntegerField(default=0, verbose_name='duplicates')),
-                ('failed', models.PositiveIntegerField(default=0, verbose_name='failed')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='import_runs', to=settings.AUTH_USER_MODEL, verbose_name='user')),
-            ],
-            options={
-                'verbose_name': 'import run',
-                'verbose_name_plural': 'import runs',
-                'ordering': ['-started_at', '-id'],
-            },
-        ),
-        migrations.CreateModel(
-            name='ImportOutcome',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(max_length=1000, verbose_name='path')),
-                ('source_key', models.CharField(blank=True, max_length=1000, verbose_name='source key')),
-                ('result', models.CharField(choices=[('created', 'created'), ('updated', 'updated'), ('unchanged', 'unchanged'), ('duplicate', 'duplicate'), ('failed', 'failed')], max_length=20, verbose_name='result')),
-                ('error', models.TextField(blank=True, verbose_name='error')),
-                ('article', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='articles.article')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outcomes', to='articles.importrun')),
-            ],
-            options={
-                'verbose_name': 'import outcome',
-                'verbose_name_plural': 'import outcomes',
-                'ordering': ['run', 'id'],
+                "verbose_name": "byline",
+                "verbose_name_plural": "bylines",
+                "ordering": ["article", "position", "id"],
             },
         ),
         migrations.AddField(
-            model_name='article',
-            name='import_run',
-            field=models.ForeignKey(blank=True, help_text='The run that last created or updated this article from its source.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='articles', to='articles.importrun', verbose_name='import run'),
+            model_name="article",
+            name="authors",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="articles",
+                through="articles.ArticleAuthor",
+                to="articles.author",
+                verbose_name="authors",
+            ),
         ),
         migrations.CreateModel(
-            name='Publisher',
+            name="HistoricalArticleAuthor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="Display name, e.g. 'Blaze Media LLC'.", max_length=255, verbose_name='name')),
-                ('slug', models.SlugField(help_text='Stable identifier used in URLs and filters.', max_length=255, verbose_name='slug')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="articles.article",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="articles.author",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'publisher',
-                'verbose_name_plural': 'publishers',
-                'ordering': ['name', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('slug',), name='articles_publisher_unique_slug')],
+                "verbose_name": "historical byline",
+                "verbose_name_plural": "historical bylines",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalAuthor",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("name", models.CharField(max_length=255, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Stable identifier used in URLs and filters.", max_length=255, verbose_name="slug"
+                    ),
+                ),
+                (
+                    "bio",
+                    models.TextField(
+                        blank=True, help_text="Biography as printed under the author's articles.", verbose_name="bio"
+                    ),
+                ),
+                (
+                    "social_handle",
+                    models.CharField(
+                        blank=True,
+                        help_text="Handle found in the bio, e.g. '@kpshiver3'.",
+                        max_length=100,
+                        verbose_name="social handle",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(blank=True, editable=False, verbose_name="updated at")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical author",
+                "verbose_name_plural": "historical authors",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalPublisher",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Display name, e.g. 'Blaze Media LLC'.", max_length=255, verbose_name="name"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Stable identifier used in URLs and filters.", max_length=255, verbose_name="slug"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(blank=True, editable=False, verbose_name="updated at")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical publisher",
+                "verbose_name_plural": "historical publishers",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="ImportRun",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("started_at", models.DateTimeField(auto_now_add=True, verbose_name="started at")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished at")),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[("command", "management command"), ("admin", "admin upload"), ("api", "API")],
+                        default="command",
+                        max_length=20,
+                        verbose_name="trigger",
+                    ),
+                ),
+                (
+                    "paths",
+                    models.JSONField(
+                        blank=True, default=list, help_text="The paths the run was given.", verbose_name="paths"
+                    ),
+                ),
+                ("dry_run", models.BooleanField(default=False, verbose_name="dry run")),
+                ("created", models.PositiveIntegerField(default=0, verbose_name="created")),
+                ("updated", models.PositiveIntegerField(default=0, verbose_name="updated")),
+                ("unchanged", models.PositiveIntegerField(default=0, verbose_name="unchanged")),
+                ("duplicates", models.PositiveIntegerField(default=0, verbose_name="duplicates")),
+                ("failed", models.PositiveIntegerField(default=0, verbose_name="failed")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="import_runs",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "import run",
+                "verbose_name_plural": "import runs",
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalArticle',
+            name="ImportOutcome",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('title', models.CharField(max_length=1000, verbose_name='title')),
-                ('slug', models.SlugField(help_text='Readable, unique identifier derived from the title.', max_length=255, verbose_name='slug')),
-                ('subtitle', models.TextField(blank=True, verbose_name='subtitle')),
-                ('body', models.TextField(blank=True, help_text='Paragraphs separated by one blank line.', verbose_name='body')),
-                ('word_count', models.PositiveIntegerField(default=0, verbose_name='word count')),
-                ('image_credit', models.CharField(blank=True, max_length=1000, verbose_name='image credit')),
-                ('copyright_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='copyright year')),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('published', 'published'), ('withdrawn', 'withdrawn')], db_index=True, default='draft', max_length=20, verbose_name='status')),
-                ('needs_review', models.BooleanField(default=False, help_text='Set when the importer could not parse the source cleanly.', verbose_name='needs review')),
-                ('review_reasons', models.JSONField(blank=True, default=list, help_text="The parser's warnings for this article.", verbose_name='review reasons')),
-                ('published_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='published at')),
-                ('created_at', models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('source_key', models.CharField(help_text='Path of the seed file relative to the imported directory.', max_length=1000, verbose_name='source key')),
-                ('content_sha256', models.CharField(help_text='SHA-256 of the normalized source text.', max_length=64, verbose_name='content SHA-256')),
-                ('source_encoding', models.CharField(blank=True, max_length=20, verbose_name='source encoding')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('import_run', models.ForeignKey(blank=True, db_constraint=False, help_text='The run that last created or updated this article from its source.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='articles.importrun', verbose_name='import run')),
-                ('publisher', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='articles.publisher', verbose_name='publisher')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("path", models.CharField(max_length=1000, verbose_name="path")),
+                ("source_key", models.CharField(blank=True, max_length=1000, verbose_name="source key")),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("created", "created"),
+                            ("updated", "updated"),
+                            ("unchanged", "unchanged"),
+                            ("duplicate", "duplicate"),
+                            ("failed", "failed"),
+                        ],
+                        max_length=20,
+                        verbose_name="result",
+                    ),
+                ),
+                ("error", models.TextField(blank=True, verbose_name="error")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="articles.article",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="outcomes", to="articles.importrun"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical article',
-                'verbose_name_plural': 'historical articles',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "import outcome",
+                "verbose_name_plural": "import outcomes",
+                "ordering": ["run", "id"],
+            },
+        ),
+        migrations.AddField(
+            model_name="article",
+            name="import_run",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The run that last created or updated this article from its source.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="articles",
+                to="articles.importrun",
+                verbose_name="import run",
+            ),
+        ),
+        migrations.CreateModel(
+            name="Publisher",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Display name, e.g. 'Blaze Media LLC'.", max_length=255, verbose_name="name"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Stable identifier used in URLs and filters.", max_length=255, verbose_name="slug"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+            ],
+            options={
+                "verbose_name": "publisher",
+                "verbose_name_plural": "publishers",
+                "ordering": ["name", "id"],
+                "constraints": [models.UniqueConstraint(fields=("slug",), name="articles_publisher_unique_slug")],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalArticle",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("title", models.CharField(max_length=1000, verbose_name="title")),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Readable, unique identifier derived from the title.",
+                        max_length=255,
+                        verbose_name="slug",
+                    ),
+                ),
+                ("subtitle", models.TextField(blank=True, verbose_name="subtitle")),
+                (
+                    "body",
+                    models.TextField(
+                        blank=True, help_text="Paragraphs separated by one blank line.", verbose_name="body"
+                    ),
+                ),
+                ("word_count", models.PositiveIntegerField(default=0, verbose_name="word count")),
+                ("image_credit", models.CharField(blank=True, max_length=1000, verbose_name="image credit")),
+                (
+                    "copyright_year",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="copyright year"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "draft"), ("published", "published"), ("withdrawn", "withdrawn")],
+                        db_index=True,
+                        default="draft",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "needs_review",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Set when the importer could not parse the source cleanly.",
+                        verbose_name="needs review",
+                    ),
+                ),
+                (
+                    "review_reasons",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="The parser's warnings for this article.",
+                        verbose_name="review reasons",
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, db_index=True, null=True, verbose_name="published at"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, db_index=True, editable=False, verbose_name="created at"),
+                ),
+                ("updated_at", models.DateTimeField(blank=True, editable=False, verbose_name="updated at")),
+                (
+                    "source_key",
+                    models.CharField(
+                        help_text="Path of the seed file relative to the imported directory.",
+                        max_length=1000,
+                        verbose_name="source key",
+                    ),
+                ),
+                (
+                    "content_sha256",
+                    models.CharField(
+                        help_text="SHA-256 of the normalized source text.",
+                        max_length=64,
+                        verbose_name="content SHA-256",
+                    ),
+                ),
+                ("source_encoding", models.CharField(blank=True, max_length=20, verbose_name="source encoding")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "import_run",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The run that last created or updated this article from its source.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="articles.importrun",
+                        verbose_name="import run",
+                    ),
+                ),
+                (
+                    "publisher",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="articles.publisher",
+                        verbose_name="publisher",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical article",
+                "verbose_name_plural": "historical articles",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='article',
-            name='publisher',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='articles', to='articles.publisher', verbose_name='publisher'),
+            model_name="article",
+            name="publisher",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="articles",
+                to="articles.publisher",
+                verbose_name="publisher",
+            ),
         ),
         migrations.CreateModel(
-            name='SourceRevision',
+            name="SourceRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_sha256', models.CharField(max_length=64, verbose_name='content SHA-256')),
-                ('raw_text', models.TextField(verbose_name='raw source')),
-                ('source_encoding', models.CharField(blank=True, max_length=20, verbose_name='source encoding')),
-                ('replaced_at', models.DateTimeField(auto_now_add=True, verbose_name='replaced at')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='source_revisions', to='articles.article')),
-                ('import_run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='source_revisions', to='articles.importrun')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("content_sha256", models.CharField(max_length=64, verbose_name="content SHA-256")),
+                ("raw_text", models.TextField(verbose_name="raw source")),
+                ("source_encoding", models.CharField(blank=True, max_length=20, verbose_name="source encoding")),
+                ("replaced_at", models.DateTimeField(auto_now_add=True, verbose_name="replaced at")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="source_revisions",
+                        to="articles.article",
+                    ),
+                ),
+                (
+                    "import_run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="source_revisions",
+                        to="articles.importrun",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'source revision',
-                'verbose_name_plural': 'source revisions',
-                'ordering': ['article', '-replaced_at', '-id'],
+                "verbose_name": "source revision",
+                "verbose_name_plural": "source revisions",
+                "ordering": ["article", "-replaced_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='articleauthor',
-            constraint=models.UniqueConstraint(fields=('article', 'author'), name='articles_byline_unique_author'),
+            model_name="articleauthor",
+            constraint=models.UniqueConstraint(fields=("article", "author"), name="articles_byline_unique_author"),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['-created_at', '-id'], name='article_created_idx'),
+            model_name="article",
+            index=models.Index(fields=["-created_at", "-id"], name="article_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['status', '-published_at', '-id'], name='article_status_pub_idx'),
+            model_name="article",
+            index=models.Index(fields=["status", "-published_at", "-id"], name="article_status_pub_idx"),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.UniqueConstraint(fields=('source_key',), name='articles_article_unique_source_key'),
+            model_name="article",
+            constraint=models.UniqueConstraint(fields=("source_key",), name="articles_article_unique_source_key"),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.UniqueConstraint(fields=('content_sha256',), name='articles_article_unique_content_sha256'),
+            model_name="article",
+            constraint=models.UniqueConstraint(
+                fields=("content_sha256",), name="articles_article_unique_content_sha256"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.UniqueConstraint(fields=('slug',), name='articles_article_unique_slug'),
+            model_name="article",
+            constraint=models.UniqueConstraint(fields=("slug",), name="articles_article_unique_slug"),
         ),
         migrations.AddConstraint(
-            model_name='article',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('published_at__isnull', False), ('status', 'published')), models.Q(('status', 'published'), _negated=True), _connector='OR'), name='articles_article_published_has_date'),
+            model_name="article",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("published_at__isnull", False), ("status", "published")),
+                    models.Q(("status", "published"), _negated=True),
+                    _connector="OR",
+                ),
+                name="articles_article_published_has_date",
+            ),
         ),
     ]

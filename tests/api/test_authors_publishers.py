@@ -10,9 +10,9 @@ from tests.factories import AuthorFactory, PublisherFactory
 
 pytestmark = pytest.mark.django_db
 
-AUTHOR_LIST_FIELDS = {"id", "url", "name", "slug", "social_handle", "article_count"}
+AUTHOR_LIST_FIELDS = {"id", "url", "name", "slug", "social_handle", "article_count", "articles_url"}
 AUTHOR_DETAIL_FIELDS = AUTHOR_LIST_FIELDS | {"bio"}
-PUBLISHER_FIELDS = {"id", "url", "name", "slug", "article_count"}
+PUBLISHER_FIELDS = {"id", "url", "name", "slug", "article_count", "articles_url"}
 # One article of each status, plus a second published one: what each requester may count.
 VISIBLE_COUNTS = [("api_client", 2), ("user_client", 2), ("staff_client", 4)]
 
@@ -55,6 +55,7 @@ def test_author_detail(api_client, author):
         "social_handle": "@kpshiver3",
         "bio": "Kyle writes. Follow @kpshiver3.",
         "article_count": 2,
+        "articles_url": f"http://testserver/api/v1/articles/?author={author.slug}",
     }
 
 
@@ -95,6 +96,7 @@ def test_publisher_shape(api_client, publisher):
         "name": "Blaze Media LLC",
         "slug": publisher.slug,
         "article_count": 2,
+        "articles_url": f"http://testserver/api/v1/articles/?publisher={publisher.slug}",
     }
 
 

@@ -71,20 +71,44 @@ def test_page_size_is_capped_at_100(api_client, requested, served):
     assert len(data["results"]) == served
 
 
-@pytest.mark.parametrize("page_size", ["abc", "-1", "0", "", "1.5", "2e1"])
-def test_bad_page_size_falls_back_to_the_default(api_client, articles, page_size):
-    response = api_client.get(ARTICLES_URL, {"page_size": page_size})
+def test_blank_page_size_is_the_default(api_client, articles):
+    response = api_client.get(ARTICLES_URL, {"page_size": ""})
 
     assert response.status_code == 200
     assert len(response.json()["results"]) == 20
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "-1", "3", "99999999999999999999"])
-def test_bad_page_is_a_json_404(api_client, articles, page):
+# Issue 3: a bad parameter value is a 400 naming it (it used to fall back to the default).
+@pytest.mark.parametrize("url", [ARTICLES_URL, AUTHORS_URL, PUBLISHERS_URL])
+@pytest.mark.parametrize("page_size", ["abc", "-1", "0", "1.5", "2e1", "5\x00"])
+def test_bad_page_size_is_a_400_naming_it(api_client, articles, url, page_size):
+    response = api_client.get(url, {"page_size": page_size})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["page_size"]
+
+
+# Issue 3: a page that is no page number is a 400; a page past the end stays a 404.
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "²"])
+def test_bad_page_is_a_400(api_client, articles, page):
+    response = api_client.get(ARTICLES_URL, {"page": page})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["page"]
+
+
+@pytest.mark.parametrize("page", ["3", "99999999999999999999"])
+def test_page_past_the_end_is_a_json_404(api_client, articles, page):
     response = api_client.get(ARTICLES_URL, {"page": page})
 
     assert response.status_code == 404
     assert "detail" in response.json()
+
+
+def test_last_page_keyword(api_client, articles):
+    response = api_client.get(ARTICLES_URL, {"page": "last"})
+
+    assert ids(response) == [a.pk for a in articles[20:]]
 
 
 @pytest.mark.parametrize(

@@ -78,3 +78,80 @@ def test_author_and_publisher_detail_queries(api_client, django_assert_num_queri
 
     with django_assert_num_queries(1):
         api_client.get(f"{url}{first['id']}/")
+
+
+# --- Issue 3: filters, search, ordering, fields and cursors keep the counts fixed ---------
+
+EVERY_FILTER = {
+    "published_after": "2000-01-01",
+    "published_before": "2100-01-01T00:00:00Z",
+    "created_after": "2000-01-01",
+    "copyright_year_min": "2000",
+    "copyright_year_max": "2100",
+    "min_words": "1",
+    "max_words": "1000",
+    "has_image_credit": "false",
+    "status": "published",
+    "ordering": "-word_count,title",
+}
+
+
+# The slug filters each check their slugs in one query; the list then costs its usual three.
+@pytest.mark.parametrize("client_fixture", ["api_client", "staff_client"])
+@pytest.mark.parametrize("page_size", PAGE_SIZES)
+def test_list_with_every_filter_queries(request, django_assert_num_queries, archive, client_fixture, page_size):
+    client = request.getfixturevalue(client_fixture)
+    authors = sorted({a.slug for article in archive for a in article.authors.all()})
+    params = {**EVERY_FILTER, "author": authors, "publisher": sorted({a.publisher.slug for a in archive})}
+
+    with django_assert_num_queries(5):
+        response = client.get(ARTICLES_URL, {**params, "page_size": page_size})
+
+    assert len(response.json()["results"]) == page_size
+
+
+# Search: COUNT of the matches, the ranked page (with snippets), the bylines.
+@pytest.mark.parametrize("client_fixture", ["api_client", "staff_client"])
+@pytest.mark.parametrize("page_size", PAGE_SIZES)
+def test_search_list_queries(request, django_assert_num_queries, archive, client_fixture, page_size):
+    client = request.getfixturevalue(client_fixture)
+
+    with django_assert_num_queries(3):
+        response = client.get(ARTICLES_URL, {"q": "paragraph OR story", "page_size": page_size, "min_words": 1})
+
+    assert len(response.json()["results"]) == page_size
+    assert all("<mark>" in item["snippet"] for item in response.json()["results"])
+
+
+# Cursor pages: the page and the bylines; no COUNT.
+@pytest.mark.parametrize("page_size", PAGE_SIZES)
+@pytest.mark.parametrize("params", [{}, {"q": "story"}, {"ordering": "title"}])
+def test_cursor_list_queries(staff_client, django_assert_num_queries, archive, page_size, params):
+    with django_assert_num_queries(2):
+        response = staff_client.get(ARTICLES_URL, {"cursor": "", "page_size": page_size, **params})
+
+    assert len(response.json()["results"]) == page_size
+
+
+# Fields that need no byline drop its query.
+@pytest.mark.parametrize("page_size", PAGE_SIZES)
+def test_list_without_byline_queries(api_client, django_assert_num_queries, archive, page_size):
+    with django_assert_num_queries(2):
+        response = api_client.get(ARTICLES_URL, {"fields": "id,title,publisher", "page_size": page_size})
+
+    assert len(response.json()["results"]) == page_size
+
+
+@pytest.mark.parametrize("url", [AUTHORS_URL, PUBLISHERS_URL])
+@pytest.mark.parametrize("page_size", PAGE_SIZES)
+def test_filtered_author_and_publisher_list_queries(api_client, django_assert_num_queries, archive, url, page_size):
+    with django_assert_num_queries(2):
+        response = api_client.get(url, {"page_size": page_size, "has_articles": "true", "name": "a"})
+
+    assert response.status_code == 200
+
+
+# A validation error stops before the list's queries.
+def test_bad_parameters_cost_no_queries(api_client, django_assert_num_queries, archive):
+    with django_assert_num_queries(0):
+        assert api_client.get(ARTICLES_URL, {"min_words": "x", "ordering": "bogus"}).status_code == 400

@@ -15,10 +15,23 @@ EXPECTED_PATHS = {
     "/api/v1/articles/",
     "/api/v1/articles/{id}/",
     "/api/v1/articles/{id}/source/",
+    "/api/v1/articles/facets/",
+    "/api/v1/articles/export.ndjson",
+    "/api/v1/articles/export.csv",
     "/api/v1/authors/",
     "/api/v1/authors/{id}/",
     "/api/v1/publishers/",
     "/api/v1/publishers/{id}/",
+    "/api/v1/auth/token/",
+}
+# Every path answers GET only, except these (editors' writes and the token endpoint).
+WRITE_PATHS = {
+    "/api/v1/articles/{id}/": {"get", "patch"},
+    "/api/v1/authors/": {"get", "post"},
+    "/api/v1/authors/{id}/": {"get", "patch", "delete"},
+    "/api/v1/publishers/": {"get", "post"},
+    "/api/v1/publishers/{id}/": {"get", "patch", "delete"},
+    "/api/v1/auth/token/": {"post"},
 }
 
 
@@ -42,7 +55,7 @@ def test_schema_is_valid_openapi_and_documents_every_endpoint(api_client):
     validate_schema(schema)  # raises on an invalid schema
     assert set(schema["paths"]) == EXPECTED_PATHS
     for path, operations in schema["paths"].items():
-        assert set(operations) == {"get"}, f"{path} documents a write"
+        assert set(operations) == WRITE_PATHS.get(path, {"get"}), path
 
 
 def test_schema_documents_list_parameters(api_client):

@@ -1,0 +1,193 @@
+"""Strict parsing of query-string values: a bad value is an error, never silently ignored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+from rest_framework import exceptions
+
+TRUE_VALUES = frozenset({"true", "1", "yes", "on"})
+FALSE_VALUES = frozenset({"false", "0", "no", "off"})
+ISO_DATE = re.compile(r"\d{4}-?\d{2}-?\d{2}")
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+NULL_CHARACTER = "\x00"
+
+
+def reject_null_characters(params) -> None:
+    """Raise a 400 naming every query parameter whose name or value holds a NUL byte.
+
+    PostgreSQL cannot store or compare NUL in text, so psycopg refuses such a
+    parameter outright; catching it here keeps every endpoint clear of that 500.
+    """
+    errors = {}
+    for name in params:
+        values = params.getlist(name) if hasattr(params, "getlist") else [params[name]]
+        if NULL_CHARACTER in name or any(NULL_CHARACTER in value for value in values):
+            errors[name.replace(NULL_CHARACTER, "\\x00")] = ["Null characters are not allowed."]
+    if errors:
+        raise exceptions.ValidationError(errors)
+
+
+class QueryStringGuardMixin:
+    """View mixin: refuse query strings holding NUL bytes before any of it reaches a filter or the database."""
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        reject_null_characters(request.query_params)
+
+
+def parse_bounded_int(params, name: str, *, default: int, minimum: int, maximum: int) -> int:
+    """Return the integer parameter ``name`` (``default`` when absent or blank), or raise a 400."""
+    raw = params.get(name, "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"[+-]?\d{1,18}", raw):
+        raise exceptions.ValidationError({name: ["Enter a whole number."]})
+    value = int(raw)
+    if not minimum <= value <= maximum:
+        raise exceptions.ValidationError({name: [f"Enter a whole number from {minimum} to {maximum}."]})
+    return value
+
+
+def parse_name_list(params, name: str) -> list[str]:
+    """Return the comma-separated (or repeated) names given in ``name``, in order, without duplicates."""
+    names: list[str] = []
+    for raw in params.getlist(name):
+        for part in raw.split(","):
+            if (part := part.strip()) and part not in names:
+                names.append(part)
+    return names
+
+
+def check_names(name: str, given: Sequence[str], valid: Iterable[str]) -> None:
+    """Raise a 400 on ``name`` listing the valid names when ``given`` holds any other."""
+    valid = list(valid)
+    if unknown := [value for value in given if value not in valid]:
+        raise exceptions.ValidationError(
+            {name: [f"Unknown field(s): {', '.join(unknown)}. Valid fields: {', '.join(valid)}."]}
+        )
+
+
+class StrictBooleanField(forms.Field):
+    """A yes/no value: ``true``/``false`` (or ``1``/``0``, ``yes``/``no``); anything else is an error.
+
+    Django's ``NullBooleanField`` reads an unknown value as "not given", which
+    would quietly drop the filter.
+    """
+
+    default_error_messages = {"invalid": "Enter true or false."}
+
+    def to_python(self, value) -> bool | None:
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in TRUE_VALUES:
+            return True
+        if text in FALSE_VALUES:
+            return False
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class IsoDateTimeBoundField(forms.Field):
+    """An ISO 8601 date or date-time, as an aware UTC date-time.
+
+    A bare date stands for the start of that day (UTC), or with ``end_of_day``
+    for its last microsecond, so an inclusive upper bound takes in the whole day.
+    A date-time without an offset is read as UTC.
+    """
+
+    default_error_messages = {
+        "invalid": "Enter an ISO 8601 date or date-time, e.g. 2024-05-01 or 2024-05-01T12:30:00Z.",
+        "range": "Enter a date between the years 1 and 9999.",
+    }
+
+    def __init__(self, *, end_of_day: bool = False, **kwargs) -> None:
+        self.end_of_day = end_of_day
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> dt.datetime | None:
+        if value in (None, ""):
+            return None
+        text = str(value).strip()
+        try:
+            if ISO_DATE.fullmatch(text):
+                day = dt.date.fromisoformat(text)
+                moment = dt.datetime.combine(day, dt.time.max if self.end_of_day else dt.time.min)
+                return moment.replace(tzinfo=dt.timezone.utc)
+            moment = parse_datetime(text)
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=dt.timezone.utc)
+        try:
+            return moment.astimezone(dt.timezone.utc)
+        except OverflowError:
+            # e.g. 0001-01-01T00:00+05:00 lies before the first representable instant.
+            raise ValidationError(self.error_messages["range"], code="range") from None
+
+
+class SlugListWidget(forms.TextInput):
+    """A text box for one or more slugs: reads every repeated value, shows them comma-separated."""
+
+    def value_from_datadict(self, data, files, name) -> list[str]:
+        return data.getlist(name) if hasattr(data, "getlist") else [data[name]] if name in data else []
+
+    def format_value(self, value) -> str | None:
+        if isinstance(value, list | tuple):
+            return ",".join(str(v) for v in value)
+        return super().format_value(value)
+
+
+class SlugListField(forms.Field):
+    """Slugs of existing rows of ``queryset`` (repeated or comma-separated), cleaned to their ids.
+
+    Validation costs one query however many slugs are given. A slug that is no
+    row's but one of ``aliases`` (``slug`` -> ``target_id`` rows, left behind when
+    duplicates were merged) stands for its target, at the cost of one more query.
+    """
+
+    widget = SlugListWidget
+    default_error_messages = {
+        "invalid": "'%(value)s' is not a valid slug.",
+        "unknown": "Unknown slug(s): %(values)s.",
+        "too_many": "Give at most %(limit)d slugs.",
+    }
+    max_slugs = 100
+
+    def __init__(self, *, queryset, aliases=None, alias_target: str = "", **kwargs) -> None:
+        self.queryset = queryset
+        self.aliases = aliases
+        self.alias_target = alias_target
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> list[str]:
+        raw = value if isinstance(value, list | tuple) else [value] if value else []
+        slugs: list[str] = []
+        for item in raw:
+            for part in str(item).split(","):
+                if (slug := part.strip()) and slug not in slugs:
+                    slugs.append(slug)
+        for slug in slugs:
+            if not SLUG.fullmatch(slug) or len(slug) > 255:
+                raise ValidationError(self.error_messages["invalid"], code="invalid", params={"value": slug[:100]})
+        if len(slugs) > self.max_slugs:
+            raise ValidationError(self.error_messages["too_many"], code="too_many", params={"limit": self.max_slugs})
+        return slugs
+
+    def clean(self, value) -> list[int]:
+        slugs = super().clean(value)
+        if not slugs:
+            return []
+        found = dict(self.queryset.filter(slug__in=slugs).values_list("slug", "pk"))
+        if self.aliases is not None and (missing := [slug for slug in slugs if slug not in found]):
+            found |= dict(self.aliases.filter(slug__in=missing).values_list("slug", self.alias_target))
+        if missing := [slug for slug in slugs if slug not in found]:
+            raise ValidationError(self.error_messages["unknown"], code="unknown", params={"values": ", ".join(missing)})
+        return [found[slug] for slug in slugs]

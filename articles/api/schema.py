@@ -1,0 +1,217 @@
+"""The OpenAPI schema's shared parts: error responses, anonymous access, and the API's overview text."""
+
+from __future__ import annotations
+
+from drf_spectacular import openapi
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
+from drf_spectacular.plumbing import ResolvedComponent, build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from rest_framework import permissions
+from rest_framework.settings import api_settings
+
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input: a bad query parameter or request body. Each offending parameter or field names "
+    "its problems; a malformed body gets a `detail` message instead.",
+    "401": "Not authenticated, or the credentials sent are wrong (an unknown token, say). "
+    "The `WWW-Authenticate` header names the scheme to use: `Token`.",
+    "403": "Authenticated, but without the permission this needs (or a session request without its CSRF token).",
+    "404": "No such object among those the requester may see, or a page number past the last page.",
+    "409": "Refused because of the object's current state, e.g. deleting an author articles still credit.",
+    "415": "The request body's `Content-Type` is not one this operation reads (JSON, form or multipart).",
+    "429": "Too many requests: wait the number of seconds in the `Retry-After` header.",
+}
+ERROR_HEADERS = {
+    "401": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "The scheme to use: `Token`."}},
+    "429": {
+        "Retry-After": {
+            "schema": {"type": "integer", "minimum": 0},
+            "description": "Seconds to wait before the next request.",
+        }
+    },
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {"detail": {"type": "string", "description": "What went wrong, in a sentence."}},
+    "required": ["detail"],
+}
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Each invalid parameter or field (`non_field_errors` for the request as a whole) with its messages.",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's schema, with the error responses every operation can give and anonymous reads marked."""
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        for code in self.error_codes(operation):
+            operation["responses"].setdefault(code, self.error_response(code))
+        return operation
+
+    def error_codes(self, operation: dict) -> list[str]:
+        """Return the error statuses this operation can answer with."""
+        # Any request can carry a bad token or come too often.
+        codes = ["401", "429"]
+        has_query = any(parameter.get("in") == "query" for parameter in operation.get("parameters", []))
+        if self.method not in permissions.SAFE_METHODS:
+            codes.append("403")
+        if self.method in {"POST", "PUT", "PATCH"} or has_query:
+            codes.append("400")
+        if self.method in {"POST", "PUT", "PATCH"}:
+            codes.append("415")
+        if "{" in self.path or (self._is_list_view() and self._get_paginator() is not None):
+            codes.append("404")
+        if self.method == "DELETE":
+            codes.append("409")
+        return sorted(codes)
+
+    def error_response(self, code: str) -> dict:
+        """Return the response object of an error, in each media type the view renders."""
+        media_types = self.map_renderers("media_type")
+        if "application/json" not in media_types:
+            # Errors raised before the view is reached (an id the URL cannot route) are JSON.
+            media_types.append("application/json")
+        # Non-JSON views (the raw source) answer their own errors with the bare message.
+        content = {
+            media_type: {
+                "schema": self._error_ref(code) if "json" in media_type else build_basic_type(OpenApiTypes.STR)
+            }
+            for media_type in media_types
+        }
+        response = {"description": ERROR_DESCRIPTIONS[code], "content": content}
+        if code in ERROR_HEADERS:
+            response["headers"] = ERROR_HEADERS[code]
+        return response
+
+    def _error_ref(self, code: str) -> dict:
+        error = self._component("Error", ERROR_SCHEMA)
+        if code != "400":
+            return error
+        return {"anyOf": [self._component("ValidationError", VALIDATION_ERROR_SCHEMA), error]}
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        # Fields a response carries only sometimes (``rank`` and ``snippet`` only with ``q``) are not required.
+        optional = set(getattr(getattr(serializer, "Meta", None), "search_only_fields", ()))
+        if direction == "response" and optional and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in optional]
+            if not schema["required"]:
+                del schema["required"]
+        return schema
+
+    def _component(self, name: str, schema: dict) -> dict:
+        component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name)
+        self.registry.register_on_missing(component)
+        return component.ref
+
+    def get_auth(self) -> list[dict]:
+        auths = super().get_auth()
+        # Reads are open to anonymous clients (DjangoModelPermissionsOrAnonReadOnly), as are
+        # views with no permission to check (the token endpoint): say so with the empty requirement.
+        view_permissions = self.view.get_permissions()
+        anonymous_reads = all(not getattr(p, "authenticated_users_only", True) for p in view_permissions)
+        if {} not in auths and (not view_permissions or (anonymous_reads and self.method in permissions.SAFE_METHODS)):
+            auths.append({})
+        return auths
+
+
+class FilterExtension(DjangoFilterExtension):
+    """django-filter's query parameters, each described by its filter's ``help_text``.
+
+    drf-spectacular drops the help text of a filter whose type comes from
+    ``@extend_schema_field``; every filter is documented here all the same.
+    """
+
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        help_text = filter_field.extra.get("help_text")
+        for parameter in parameters:
+            if help_text and not parameter.get("description"):
+                parameter["description"] = str(help_text)
+        return parameters
+
+
+def document_api(result: dict, generator, request, public: bool) -> dict:
+    """Postprocessing hook: the overview (auth, search, paging, errors, rate limits) and tag descriptions."""
+    result["info"]["description"] = overview()
+    result["tags"] = [
+        {"name": "articles", "description": "News articles: read by everybody, edited by editors."},
+        {"name": "authors", "description": "People credited with articles."},
+        {"name": "publishers", "description": "Organisations holding the copyright of articles."},
+        {"name": "auth", "description": "API tokens."},
+    ]
+    return result
+
+
+def overview() -> str:
+    """Return the API's description: how to authenticate, search, page, and read errors."""
+    from articles.search import SYNTAX_HELP
+
+    rates = api_settings.DEFAULT_THROTTLE_RATES
+    return OVERVIEW.format(
+        search_syntax=SYNTAX_HELP,
+        anon_rate=rates.get("anon") or "unlimited",
+        user_rate=rates.get("user") or "unlimited",
+        auth_rate=rates.get("auth") or "unlimited",
+    )
+
+
+OVERVIEW = """\
+The archive's articles, authors and publishers, with the raw source each article was imported from.
+
+## Authentication
+
+- **Anonymous** clients read published articles, and every author and publisher. Drafts and withdrawn
+  articles are for staff only.
+- **Token**: `POST /api/v1/auth/token/` with `username` and `password` returns `{{"token": "<key>"}}`
+  (the same token each time). Send it on every request as `Authorization: Token <key>`.
+- **Session**: log in to the browsable API at `/api/v1/auth/login/`. Writes made with a session need
+  its CSRF token (`X-CSRFToken` header), as Django does everywhere.
+
+Writes need the model permission for what they do (`change_article`, `add_author`, `delete_publisher`, ...);
+the **Editors** group has every one an editor needs. Without credentials a write gets **401**
+(with `WWW-Authenticate: Token`); with credentials but without the permission, **403**.
+Articles are created by the importer only: they can be edited (`PATCH`) but not created or deleted
+through the API.
+
+## Searching
+
+`q` on `/api/v1/articles/` searches titles, subtitles and bodies:
+
+{search_syntax}
+
+With `q`, results carry `rank` and a `snippet` of the body with matches in `<mark>`, best match first
+unless another `ordering` is asked for; without `q`, newest first.
+
+## Paging
+
+List endpoints answer one page at a time, as `{{"count", "next", "previous", "results"}}`.
+`page` (from 1) and `page_size` (default 20, at most 100) choose a page; a page past the last is a 404.
+To walk a whole result set, follow the `next` links. Where a list offers `cursor` paging, its `next`
+and `previous` links carry an opaque `cursor`: it stays fast and stable at any depth; do not build
+cursors by hand.
+
+## Errors
+
+Errors are JSON (the raw-source endpoint answers in plain text):
+
+| Status | Body | When |
+|---|---|---|
+| 400 | `{{"<parameter or field>": ["message", ...]}}` | A bad query parameter or request body. |
+| 401 | `{{"detail": "..."}}` | No or wrong credentials for a request that needs them. |
+| 403 | `{{"detail": "..."}}` | Authenticated without the needed permission. |
+| 404 | `{{"detail": "..."}}` | No such object (for this requester) or page. |
+| 409 | `{{"detail": "..."}}` | Deleting an author or publisher that articles still credit. |
+| 429 | `{{"detail": "..."}}` | Rate limit reached; `Retry-After` says how many seconds to wait. |
+
+## Rate limits
+
+Anonymous clients: {anon_rate} per address. Authenticated users: {user_rate} each.
+Token requests (`/api/v1/auth/token/`): {auth_rate} per address.
+"""

@@ -1,0 +1,229 @@
+"""Editors' writes through the API: mixed into the read viewsets of ``views.py``.
+
+Who may write is ``DjangoModelPermissionsOrAnonReadOnly`` (the project default):
+POST needs the model's add permission, PATCH its change permission, DELETE its
+delete permission; reads stay as the read viewsets define them. The changes
+themselves are made by ``articles.editing``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.generics import get_object_or_404
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from articles import editing
+from articles.api import querysets
+from articles.api.serializers import ArticleDetailSerializer, AuthorDetailSerializer, PublisherSerializer
+from articles.api.write_serializers import ArticleWriteSerializer, AuthorWriteSerializer, PublisherWriteSerializer
+from articles.models import Article, Author, Publisher
+
+WRITE_ACTIONS = frozenset({"create", "partial_update", "destroy"})
+API_REASON = "edited through the API"
+
+
+class Conflict(exceptions.APIException):
+    """The request is valid but clashes with the archive's current state."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """Answer the editing services' refusals as API errors (400, 409), never a 500."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        raise serializers.ValidationError(detail) from exc
+    except editing.InUse as exc:
+        raise Conflict(str(exc)) from exc
+
+
+class WriteMixin:
+    """What the write actions share: their own serializer, and every object within reach.
+
+    The read viewsets choose serializers and querysets by action in their own
+    ``get_serializer_class()`` and ``get_queryset()``; these hooks sit one level
+    up (``get_serializer()``, ``get_object()``), so neither has to know of the other.
+    """
+
+    write_serializer_class: type[serializers.Serializer]
+    editable_model: type[Model]
+
+    def get_serializer(self, *args, **kwargs) -> serializers.BaseSerializer:
+        # Also what the browsable API builds its forms from, so they show what may be sent.
+        if self.action in {"create", "partial_update"}:
+            kwargs.setdefault("context", self.get_serializer_context())
+            return self.write_serializer_class(*args, **kwargs)
+        return super().get_serializer(*args, **kwargs)
+
+    def get_object(self) -> Model:
+        if self.action not in WRITE_ACTIONS:
+            return super().get_object()
+        # Editors reach drafts and withdrawn articles too, staff or not, and the
+        # list's query-string filters have no say in which object a write changes.
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        obj = get_object_or_404(self.editable_model._default_manager.all(), **{self.lookup_field: self.kwargs[lookup]})
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+
+class ArticleWriteMixin(WriteMixin):
+    """PATCH for editors; no PUT, POST or DELETE."""
+
+    write_serializer_class = ArticleWriteSerializer
+    editable_model = Article
+
+    @extend_schema(
+        summary="Edit an article",
+        description=(
+            "Change any of an article's title, subtitle, body, status, published_at, authors (ids, in byline "
+            "order) and publisher (id or null). Needs the `articles.change_article` permission (the Editors "
+            "group has it). Articles come from the importer: they cannot be created or deleted through the API."
+        ),
+        request=ArticleWriteSerializer,
+        responses={200: ArticleDetailSerializer},
+    )
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            article = editing.update_article(
+                article=serializer.instance, data=serializer.validated_data, user=request.user, reason=API_REASON
+            )
+        shown = (
+            Article.objects.select_related("publisher")
+            .prefetch_related(querysets.bylines_prefetch())
+            .defer("raw_text", "parsed")
+            .get(pk=article.pk)
+        )
+        return Response(ArticleDetailSerializer(shown, context=self.get_serializer_context()).data)
+
+
+class NamedWriteMixin(WriteMixin):
+    """POST, PATCH and DELETE of authors or publishers, answered in the detail shape."""
+
+    detail_serializer_class: type[serializers.Serializer]
+    create_service: Callable[..., Model]
+    update_service: Callable[..., Model]
+    delete_service: Callable[..., None]
+    service_kwarg: str
+    shown_queryset: Callable[..., QuerySet]
+
+    def _create(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            obj = self.create_service(data=serializer.validated_data, user=request.user)
+        data = self._shown(obj)
+        # str(): the URL is DRF's Hyperlink, a str subclass that strict WSGI servers refuse in a header.
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": str(data["url"])})
+
+    def _partial_update(self, request: Request) -> Response:
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            obj = self.update_service(
+                **{self.service_kwarg: serializer.instance}, data=serializer.validated_data, user=request.user
+            )
+        return Response(self._shown(obj))
+
+    def _destroy(self, request: Request) -> Response:
+        with service_errors():
+            self.delete_service(**{self.service_kwarg: self.get_object()}, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _shown(self, obj: Model) -> dict:
+        """Serialize ``obj`` as a read of it shows it, with its article count."""
+        shown = self.shown_queryset(self.request.user).get(pk=obj.pk)
+        return self.detail_serializer_class(shown, context=self.get_serializer_context()).data
+
+
+class AuthorWriteMixin(NamedWriteMixin):
+    """Editors create, change and delete authors."""
+
+    write_serializer_class = AuthorWriteSerializer
+    editable_model = Author
+    detail_serializer_class = AuthorDetailSerializer
+    create_service = staticmethod(editing.create_author)
+    update_service = staticmethod(editing.update_author)
+    delete_service = staticmethod(editing.delete_author)
+    service_kwarg = "author"
+    shown_queryset = staticmethod(querysets.authors_with_counts)
+
+    @extend_schema(
+        summary="Create an author",
+        description="Needs the `articles.add_author` permission.",
+        request=AuthorWriteSerializer,
+        responses={201: AuthorDetailSerializer},
+    )
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        return self._create(request)
+
+    @extend_schema(
+        summary="Edit an author",
+        description="Needs the `articles.change_author` permission.",
+        request=AuthorWriteSerializer,
+        responses={200: AuthorDetailSerializer},
+    )
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        return self._partial_update(request)
+
+    @extend_schema(
+        summary="Delete an author",
+        description="Needs the `articles.delete_author` permission. Refused with 409 while any article credits "
+        "the author: reassign the articles or merge the author first.",
+        responses={204: None},
+    )
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        return self._destroy(request)
+
+
+class PublisherWriteMixin(NamedWriteMixin):
+    """Editors create, change and delete publishers."""
+
+    write_serializer_class = PublisherWriteSerializer
+    editable_model = Publisher
+    detail_serializer_class = PublisherSerializer
+    create_service = staticmethod(editing.create_publisher)
+    update_service = staticmethod(editing.update_publisher)
+    delete_service = staticmethod(editing.delete_publisher)
+    service_kwarg = "publisher"
+    shown_queryset = staticmethod(querysets.publishers_with_counts)
+
+    @extend_schema(
+        summary="Create a publisher",
+        description="Needs the `articles.add_publisher` permission.",
+        request=PublisherWriteSerializer,
+        responses={201: PublisherSerializer},
+    )
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        return self._create(request)
+
+    @extend_schema(
+        summary="Edit a publisher",
+        description="Needs the `articles.change_publisher` permission.",
+        request=PublisherWriteSerializer,
+        responses={200: PublisherSerializer},
+    )
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        return self._partial_update(request)
+
+    @extend_schema(
+        summary="Delete a publisher",
+        description="Needs the `articles.delete_publisher` permission. Refused with 409 while any article names "
+        "the publisher: reassign the articles or merge the publisher first.",
+        responses={204: None},
+    )
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        return self._destroy(request)

@@ -1,0 +1,191 @@
+"""Editors' changes to articles, authors and publishers, for the API and the admin alike.
+
+Every change goes through the models' ``save()`` and ``delete()``, so the word
+count, the search index (kept by database triggers) and django-simple-history
+stay right, and each history record names the editor who made it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from django.utils.text import slugify
+
+from articles.models import Article, ArticleAuthor, Author, Publisher
+
+# What an editor may change on an article; the rest comes from its source.
+ARTICLE_FIELDS = ("title", "subtitle", "body", "status", "published_at", "publisher")
+AUTHOR_FIELDS = ("name", "slug", "bio", "social_handle")
+PUBLISHER_FIELDS = ("name", "slug")
+DEFAULT_REASON = "edited"
+
+Named = TypeVar("Named", Author, Publisher)
+
+
+class InUse(Exception):
+    """An author or publisher cannot be deleted while articles still credit it."""
+
+    def __init__(self, obj: models.Model, article_count: int) -> None:
+        self.obj = obj
+        self.article_count = article_count
+        noun = "article" if article_count == 1 else "articles"
+        verb = "credits" if article_count == 1 else "credit"
+        super().__init__(
+            f"{obj._meta.verbose_name.capitalize()} '{obj}' cannot be deleted: {article_count} {noun} still {verb} it."
+        )
+
+
+def update_article(
+    *,
+    article: Article,
+    data: Mapping[str, Any],
+    user=None,
+    reason: str = DEFAULT_REASON,
+) -> Article:
+    """Apply an editor's changes to an article and its byline; return the saved article.
+
+    ``data`` holds any of ``ARTICLE_FIELDS`` and ``authors`` (authors in byline
+    order). Publishing an article without a publication date dates it now.
+    Raises ``ValidationError`` for a change the archive refuses.
+    """
+    unknown = set(data) - {*ARTICLE_FIELDS, "authors"}
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        # Locked, so a concurrent import or edit cannot interleave with this one.
+        article = Article.objects.select_for_update().get(pk=article.pk)
+        changed = [name for name in ARTICLE_FIELDS if name in data and getattr(article, name) != data[name]]
+        for name in changed:
+            setattr(article, name, data[name])
+        changed += _date_if_published(article, data)
+        _validate_article(article)
+        byline_changed = "authors" in data and _set_byline(article, list(data["authors"]), user)
+        if changed or byline_changed:
+            article._history_user = user
+            article._change_reason = reason
+            # updated_at moves for a byline change too: caches keyed on it must see it.
+            article.save(update_fields={*changed, "updated_at"})
+    return article
+
+
+def _date_if_published(article: Article, data: Mapping[str, Any]) -> list[str]:
+    """Date a published article that has no publication date, unless the editor removed it on purpose."""
+    if article.status != Article.Status.PUBLISHED or article.published_at is not None:
+        return []
+    if "published_at" in data:
+        raise ValidationError({"published_at": "A published article needs a publication date."})
+    article.published_at = timezone.now()
+    return ["published_at"]
+
+
+def _validate_article(article: Article) -> None:
+    errors = {}
+    if not article.title.strip():
+        errors["title"] = "An article needs a title."
+    if article.status not in Article.Status.values:
+        errors["status"] = f"Unknown status '{article.status}'; use one of: {', '.join(Article.Status.values)}."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _set_byline(article: Article, authors: Sequence[Author], user) -> bool:
+    """Make ``authors`` the article's byline in this order; return whether anything changed."""
+    if len({author.pk for author in authors}) != len(authors):
+        raise ValidationError({"authors": "An author can appear only once in a byline."})
+    current = {byline.author_id: byline for byline in article.bylines.all()}
+    wanted = {author.pk for author in authors}
+    changed = False
+    # Removed authors first: their history records come before the new order's.
+    for author_id in set(current) - wanted:
+        byline = current.pop(author_id)
+        byline._history_user = user
+        byline.delete()
+        changed = True
+    for position, author in enumerate(authors):
+        byline = current.get(author.pk)
+        if byline is not None and byline.position == position:
+            continue
+        if byline is None:
+            byline = ArticleAuthor(article=article, author=author, position=position)
+        byline.position = position
+        byline._history_user = user
+        byline.save()
+        changed = True
+    return changed
+
+
+def create_author(*, data: Mapping[str, Any], user=None) -> Author:
+    """Create an author from ``AUTHOR_FIELDS``; the slug defaults to one made from the name."""
+    return _save_named(Author(), data, AUTHOR_FIELDS, user)
+
+
+def update_author(*, author: Author, data: Mapping[str, Any], user=None) -> Author:
+    """Change any of an author's ``AUTHOR_FIELDS``."""
+    return _save_named(author, data, AUTHOR_FIELDS, user)
+
+
+def delete_author(*, author: Author, user=None) -> None:
+    """Delete an author no article credits; raise ``InUse`` otherwise."""
+    _delete_named(author, user)
+
+
+def create_publisher(*, data: Mapping[str, Any], user=None) -> Publisher:
+    """Create a publisher from ``PUBLISHER_FIELDS``; the slug defaults to one made from the name."""
+    return _save_named(Publisher(), data, PUBLISHER_FIELDS, user)
+
+
+def update_publisher(*, publisher: Publisher, data: Mapping[str, Any], user=None) -> Publisher:
+    """Change a publisher's name or slug."""
+    return _save_named(publisher, data, PUBLISHER_FIELDS, user)
+
+
+def delete_publisher(*, publisher: Publisher, user=None) -> None:
+    """Delete a publisher no article names; raise ``InUse`` otherwise."""
+    _delete_named(publisher, user)
+
+
+def _save_named(obj: Named, data: Mapping[str, Any], fields: Sequence[str], user) -> Named:
+    """Save an author or publisher with ``data``, keeping names present and slugs unique."""
+    unknown = set(data) - set(fields)
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    for name, value in data.items():
+        setattr(obj, name, value)
+    obj.name = obj.name.strip()
+    if not obj.name:
+        raise ValidationError({"name": "A name is required."})
+    if not obj.slug:
+        obj.slug = slugify(obj.name)[:255]
+        if not obj.slug:
+            raise ValidationError({"slug": "No slug can be made from this name; give one."})
+    model = type(obj)
+    if model.objects.filter(slug=obj.slug).exclude(pk=obj.pk).exists():
+        raise ValidationError({"slug": f"The slug '{obj.slug}' is taken by another {model._meta.verbose_name}."})
+    obj._history_user = user
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        # Another request took the slug between the check and the save.
+        raise ValidationError({"slug": f"The slug '{obj.slug}' is taken."}) from exc
+    return obj
+
+
+def _delete_named(obj: Author | Publisher, user) -> None:
+    """Delete an author or publisher, refusing while articles credit it (their foreign keys PROTECT it)."""
+    credit = models.Q(bylines__author=obj) if isinstance(obj, Author) else models.Q(publisher=obj)
+    count = Article.objects.filter(credit).values("pk").distinct().count()
+    if count:
+        raise InUse(obj, count)
+    obj._history_user = user
+    try:
+        with transaction.atomic():
+            obj.delete()
+    except ProtectedError as exc:
+        # An article credited it after the count.
+        raise InUse(obj, len(exc.protected_objects)) from exc
