@@ -204,6 +204,12 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Throttle counts and a few admin lookups live in the cache. The default cache is
+# per process; with several server processes (gunicorn workers) set CACHE_TABLE,
+# which shares a database table between them (`manage.py createcachetable` makes it).
+if CACHE_TABLE := os.environ.get("CACHE_TABLE"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

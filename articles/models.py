@@ -200,6 +200,10 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="article_created_idx"),
             models.Index(fields=["status", "-published_at", "-id"], name="article_status_pub_idx"),
+            # The review queue: small, so a partial index keeps its count and pages cheap.
+            models.Index(
+                fields=["-created_at", "-id"], condition=Q(needs_review=True), name="article_review_queue_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,8 +17,10 @@ HEAVY_COLUMNS = ("body", "raw_text", "parsed", "import_conflicts")
 
 
 def can_see_unpublished(user) -> bool:
-    """Return whether ``user`` may read drafts and withdrawn articles."""
-    return bool(user is not None and user.is_active and user.is_staff)
+    """Return whether ``user`` may read drafts and withdrawn articles: staff, and editors who may change them."""
+    if user is None or not user.is_active:
+        return False
+    return user.is_staff or user.has_perm("articles.change_article")
 
 
 def newest_first(user) -> list[str | OrderBy]:

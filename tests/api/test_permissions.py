@@ -24,6 +24,15 @@ EDITOR_CODENAMES = {
     "view_importoutcome",
     "view_sourcerevision",
     "run_import",
+    # 0005: merging authors and publishers from the admin.
+    *(
+        f"{action}_{model}"
+        for model in ("authoralias", "publisheralias")
+        for action in ("view", "add", "change", "delete")
+    ),
+    "view_merge",
+    "add_merge",
+    "change_merge",
 }
 
 
@@ -199,3 +208,29 @@ def test_superusers_write_without_the_group(staff_client, objects):
 
     assert response.status_code == 201
     assert Publisher.objects.filter(slug="by-the-superuser").exists()
+
+
+@pytest.mark.django_db
+def test_an_editor_who_is_not_staff_reads_the_drafts_they_may_edit(django_user_model):
+    """
+    GIVEN a draft, and a non-staff user in the Editors group
+    WHEN the editor lists articles and opens the draft
+    THEN the draft is there, as it is for staff; a plain user still does not see it
+    """
+    from django.contrib.auth.models import Group
+    from rest_framework.test import APIClient
+
+    from tests.factories import ArticleFactory
+
+    draft = ArticleFactory(status="draft", published_at=None)
+    editor = django_user_model.objects.create_user("desk-editor", password="pw-for-tests-only")
+    editor.groups.add(Group.objects.get(name="Editors"))
+    reader = django_user_model.objects.create_user("reader", password="pw-for-tests-only")
+    editor_api, reader_api = APIClient(), APIClient()
+    editor_api.force_authenticate(editor)
+    reader_api.force_authenticate(reader)
+
+    assert editor_api.get("/api/v1/articles/?status=draft").json()["count"] == 1
+    assert editor_api.get(f"/api/v1/articles/{draft.pk}/").status_code == 200
+    assert reader_api.get("/api/v1/articles/?status=draft").json()["count"] == 0
+    assert reader_api.get(f"/api/v1/articles/{draft.pk}/").status_code == 404
