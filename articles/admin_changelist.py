@@ -9,7 +9,8 @@ What each page costs, whatever the size of the table:
   list "more than <cap>", with pages up to the cap; the full count Django's admin
   shows beside a filtered count is off (``show_full_result_count = False``);
 * the publisher filter lists publishers that have an article with an ``EXISTS``
-  per publisher (the foreign key's index), not a ``DISTINCT`` over every article;
+  per publisher (the foreign key's index), not a ``DISTINCT`` over every article, and
+  offers the empty choice only when, by one ``EXISTS`` in the same query, some article has none;
 * the copyright years are one ``DISTINCT`` query, cached for ``YEARS_CACHE_SECONDS``;
 * the date hierarchy (``archive_date_hierarchy`` tag) is drawn from ``MIN``/``MAX``
   of the indexed ``created_at``, never a ``DISTINCT`` over truncated dates.
@@ -101,12 +102,31 @@ class ArticleChangeList(ChangeList):
 
 
 class PublisherFilter(admin.RelatedOnlyFieldListFilter):
-    """Publishers that have at least one article, found through the foreign key's index."""
+    """Publishers that have at least one article, found through the foreign key's index.
+
+    The empty choice is offered only when some article has no publisher; the
+    same query tells, by an uncorrelated ``EXISTS`` the database runs once.
+    """
+
+    some_without_publisher = False
 
     def field_choices(self, field, request: HttpRequest, model_admin) -> list[tuple]:
         has_articles = Exists(Article.objects.filter(publisher=OuterRef("pk")))
+        without_publisher = Exists(Article.objects.filter(publisher=None))
         ordering = self.field_admin_ordering(field, request, model_admin) or Publisher._meta.ordering
-        return [(p.pk, str(p)) for p in Publisher.objects.filter(has_articles).order_by(*ordering).only("name")]
+        publishers = list(
+            Publisher.objects.filter(has_articles)
+            .annotate(without_publisher=without_publisher)
+            .order_by(*ordering)
+            .only("name")
+        )
+        # No publisher with articles: the filter has no choice to offer anyway.
+        self.some_without_publisher = any(p.without_publisher for p in publishers)
+        return [(p.pk, str(p)) for p in publishers]
+
+    @property
+    def include_empty_choice(self) -> bool:
+        return self.some_without_publisher
 
 
 class CopyrightYearFilter(admin.AllValuesFieldListFilter):

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -299,7 +300,9 @@ def _upload(request: HttpRequest, model_admin, handler: CappedMemoryUploadHandle
 def _render_upload(request: HttpRequest, model_admin, form: SeedUploadForm, report, status: int = 200) -> HttpResponse:
     outcomes = []
     if report is not None:
-        for outcome in report.outcomes[:MAX_OUTCOME_ROWS]:
+        shown = report.outcomes[:MAX_OUTCOME_ROWS]
+        titles = _article_titles([o.article_id for o in shown if o.article_id]) if not report.dry_run else {}
+        for outcome in shown:
             outcomes.append(
                 {
                     "path": outcome.path,
@@ -310,6 +313,7 @@ def _render_upload(request: HttpRequest, model_admin, form: SeedUploadForm, repo
                     if outcome.article_id and not report.dry_run
                     else "",
                     "article_id": outcome.article_id,
+                    "article_title": titles.get(outcome.article_id, ""),
                 }
             )
     context = {
@@ -327,6 +331,11 @@ def _render_upload(request: HttpRequest, model_admin, form: SeedUploadForm, repo
         "max_seed_bytes": settings.ARCHIVE_MAX_SEED_BYTES,
     }
     return TemplateResponse(request, "admin/articles/importrun/upload.html", context, status=status)
+
+
+def _article_titles(ids: list[int]) -> dict[int, str]:
+    """Return the titles of the articles ``ids``, in one query."""
+    return dict(Article.objects.filter(pk__in=ids).values_list("pk", "title")) if ids else {}
 
 
 # --- Merging authors and publishers -----------------------------------------------------
@@ -358,7 +367,9 @@ def merge_action(model_admin, request: HttpRequest, queryset) -> HttpResponse | 
         form = MergeForm(initial={"survivor": survivor.pk}, candidates=candidates)
     others = [obj for obj in candidates if obj.pk != survivor.pk]
     previewed = request.POST.get("previewed") == str(survivor.pk)
-    if request.POST.get("confirm") == "yes" and form.is_bound and previewed:
+    # The confirm button posts its label as its value: its presence is the confirmation.
+    confirmed = "confirm" in request.POST
+    if confirmed and form.is_bound and previewed:
         try:
             merge = merge_service(survivor=survivor, others=others, user=request.user)
         except merging.MergeError as exc:
@@ -366,11 +377,19 @@ def merge_action(model_admin, request: HttpRequest, queryset) -> HttpResponse | 
             return None
         messages.success(
             request,
-            _("Merged %(names)s into “%(survivor)s” (merge #%(id)s). It can be undone from the merge's page.")
-            % {"names": ", ".join(f"“{obj}”" for obj in others), "survivor": survivor, "id": merge.pk},
+            format_html(
+                _(
+                    "Merged {names} into “{survivor}” (merge #{id}). "
+                    'It can be undone from <a href="{url}">the merge’s page</a>.'
+                ),
+                names=", ".join(f"“{obj}”" for obj in others),
+                survivor=survivor,
+                id=merge.pk,
+                url=reverse("admin:articles_merge_change", args=[merge.pk]),
+            ),
         )
         return HttpResponseRedirect(reverse(f"admin:articles_{opts.model_name}_change", args=[survivor.pk]))
-    if request.POST.get("confirm") == "yes" and not previewed:
+    if confirmed and not previewed:
         messages.info(
             request, _("The preview now shows what keeping “%(name)s” does; confirm again.") % {"name": survivor}
         )

@@ -181,6 +181,28 @@ def test_publisher_filter_offers_only_publishers_with_articles(admin_client, fil
     assert {name for _pk, name in publisher_filter.lookup_choices} == {"Acme", "Globe"}
 
 
+@pytest.mark.parametrize(("without_publisher", "offered"), [(False, False), (True, True)])
+def test_publisher_filter_offers_the_empty_choice_only_when_an_article_has_no_publisher(
+    admin_client, without_publisher, offered
+):
+    """
+    GIVEN two articles with a publisher, and perhaps one without
+    WHEN the change list is loaded
+    THEN the publisher filter offers its empty choice ("-") only if there is one without
+    """
+    ArticleFactory.create_batch(2)
+    if without_publisher:
+        ArticleFactory(publisher=None)
+
+    response = admin_client.get(CHANGELIST_URL)
+
+    [publisher_filter] = [spec for spec in response.context["cl"].filter_specs if spec.field_path == "publisher"]
+    choices = [str(choice["display"]) for choice in publisher_filter.choices(response.context["cl"])]
+    assert ("-" in choices) is offered
+    assert len(choices) == 3 + offered  # "All" and the two publishers
+    assert ("?publisher__isnull=True" in response.content.decode()) is offered
+
+
 def test_facets_load(admin_client, filtered_articles):
     response = admin_client.get(CHANGELIST_URL, {"_facets": "True"})
 

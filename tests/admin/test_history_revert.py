@@ -77,6 +77,18 @@ def test_history_shows_each_change_as_a_diff_with_who_and_why(editor_client, edi
     assert "Jane Reporter" in byline
 
 
+def test_history_leaves_an_empty_change_reason_blank(editor_client, edited):
+    """The editor's save gave no reason: its reason cell is empty, not "None"."""
+    html = text(editor_client.get(history_url(edited)))
+
+    table = html[html.index('id="change-history"') : html.index("</table>", html.index('id="change-history"'))]
+    newest = table[table.index("<tbody>") : table.index("</tr>", table.index("<tbody>"))]
+    cells = re.findall(r"<td>(.*?)</td>", newest)
+    assert edited.history.first().history_change_reason is None
+    assert "Changed" in cells[2] and ">editor</a>" in cells[3]
+    assert cells[4].strip() == ""
+
+
 def test_history_names_the_user(editor_client, editor, edited):
     records = list(editor_client.get(history_url(edited)).context["page_obj"].object_list)
 

@@ -61,14 +61,16 @@ def test_upload_one_seed(editor_client, editor):
     """
     GIVEN an editor with the run_import permission
     WHEN they upload one seed file
-    THEN the article is created by an admin-triggered run in their name, and the table links to it
+    THEN the article is created by an admin-triggered run in their name, and the table links to it by its title
     """
-    response = upload(editor_client, ("bridge.txt", seed()))
+    response = upload(editor_client, ("bridge.txt", seed("Bridge <b>vote</b> & more")))
 
     assert response.status_code == 200
     article = Article.objects.get(source_key="bridge.txt")
     assert outcomes(response) == {"bridge.txt": ("created", "")}
-    assert response.context["outcomes"][0]["article_url"] == reverse("admin:articles_article_change", args=[article.pk])
+    article_url = reverse("admin:articles_article_change", args=[article.pk])
+    assert response.context["outcomes"][0]["article_url"] == article_url
+    assert f'<a href="{article_url}">Bridge &lt;b&gt;vote&lt;/b&gt; &amp; more</a>' in response.content.decode()
     run = ImportRun.objects.get()
     assert (run.trigger, run.user, run.created, run.paths) == ("admin", editor, 1, ["bridge.txt"])
     assert article.import_run == run

@@ -52,7 +52,8 @@ def confirm_merge(client, url: str, objs, survivor) -> object:
         "_selected_action": [o.pk for o in objs],
         "survivor": survivor.pk,
         "previewed": survivor.pk,
-        "confirm": "yes",
+        # What a browser posts: the confirm button's label.
+        "confirm": f"Merge into “{survivor}”",
     }
     return client.post(url, data)
 
@@ -76,7 +77,13 @@ def test_merge_action_shows_a_confirmation_with_what_moves(editor_client, duplic
         "<tr><td>Bridge repaired</td><td>Lead Writer, J. Reporter</td><td>Lead Writer, Jane Reporter</td></tr>" in html
     )
     assert "Becomes an alias: J. Reporter" in html
-    assert "Merge into “Jane Reporter”" in html
+    # Merging is the primary button; previewing again and going back are secondary.
+    assert (
+        '<input type="submit" name="confirm" value="Merge into “Jane Reporter”" class="default" id="confirm-merge">'
+        in html
+    )
+    assert '<input type="submit" name="preview" value="Update preview" class="secondary">' in html
+    assert 'class="button cancel-link">No, take me back</a>' in html
     assert Author.objects.count() == 3
 
 
@@ -109,6 +116,23 @@ def test_confirming_with_an_unpreviewed_survivor_previews_first(editor_client, d
 
     assert response.status_code == 200
     assert Author.objects.count() == 3
+
+
+def test_merge_message_links_to_the_merge(editor_client, duplicates):
+    """The success message says where the merge can be undone, and links there; the names in it are escaped."""
+    jane, dup = duplicates["jane"], duplicates["dup"]
+    Author.objects.filter(pk=dup.pk).update(name="J. <b>Reporter</b>")
+    dup.refresh_from_db()
+
+    response = confirm_merge(editor_client, AUTHORS_URL, [jane, dup], jane)
+
+    merge = Merge.objects.get()
+    merge_url = reverse("admin:articles_merge_change", args=[merge.pk])
+    [message] = [str(m) for m in editor_client.get(response.url).context["messages"]]
+    assert message == (
+        f"Merged “J. &lt;b&gt;Reporter&lt;/b&gt;” into “Jane Reporter” (merge #{merge.pk}). "
+        f'It can be undone from <a href="{merge_url}">the merge’s page</a>.'
+    )
 
 
 def test_merge_authors(editor_client, editor, duplicates):

@@ -6,9 +6,10 @@ import pytest
 from playwright.sync_api import expect
 
 from articles.importing import bytes_source, import_sources
-from articles.models import Article, Author, AuthorAlias
+from articles.merging import merge_authors
+from articles.models import Article, Author, AuthorAlias, Merge
 from tests.browser.conftest import EDITOR_PASSWORD, EDITOR_USERNAME
-from tests.factories import ArticleFactory, AuthorFactory
+from tests.factories import ArticleFactory, AuthorFactory, PublisherFactory
 from tests.seedtext import seed_text
 
 pytestmark = pytest.mark.browser
@@ -90,6 +91,38 @@ def test_fix_subtitle(editor_page, screenshot):
     screenshot("02-saved")
     article.refresh_from_db()
     assert article.subtitle == "Councilors disagree on taxes"
+
+
+def test_article_list_fits_beside_the_side_nav(editor_page, screenshot):
+    """GIVEN an article with a long title, a long publisher name and two authors, another, and one without a publisher
+    WHEN the editor opens the article list at 1280 px wide, side nav and filters showing
+    THEN every column, "Created at" included, fits without scrolling sideways, and the publisher filter offers
+         its empty choice; once every article has a publisher, it does not.
+    """
+    page = editor_page
+    ArticleFactory(
+        title="Council votes to extend the harbour wall after a winter of record storms, floods and closed roads",
+        publisher=PublisherFactory(name="Northern Counties Broadcasting Corporation"),
+        authors=[AuthorFactory(name="Dana Whitfield"), AuthorFactory(name="Samuel Okafor-Smith")],
+    )
+    ArticleFactory(title="Library reopens", publisher=PublisherFactory(name="Blaze Media LLC"))
+    orphan = ArticleFactory(title="Ferry timetable changes", publisher=None)
+
+    page.goto("/admin/articles/article/")
+
+    results = page.locator("#changelist-form .results")
+    expect(page.get_by_role("columnheader", name="Created at")).to_be_in_viewport()
+    assert results.evaluate("element => element.scrollWidth <= element.clientWidth")
+    publisher_filter = page.locator("#changelist-filter details", has_text="By publisher")
+    expect(publisher_filter.get_by_role("link", name="-", exact=True)).to_be_visible()
+    screenshot("01-article-list")
+
+    orphan.delete()
+    page.reload()
+
+    expect(publisher_filter.get_by_role("link", name="Northern Counties Broadcasting Corporation")).to_be_visible()
+    expect(publisher_filter.get_by_role("link", name="-", exact=True)).to_have_count(0)
+    screenshot("02-every-article-has-a-publisher")
 
 
 def run_action(page, action_label: str, *row_labels: str) -> None:
@@ -178,6 +211,9 @@ def test_merge_two_authors(editor_page, screenshot):
     page.get_by_role("button", name="Merge into “Dana Whitfield”").click()
 
     expect(page.locator(".messagelist")).to_contain_text("Merged “D. Whitfield” into “Dana Whitfield”")
+    expect(page.locator(".messagelist").get_by_role("link", name="the merge’s page")).to_have_attribute(
+        "href", f"/admin/articles/merge/{Merge.objects.get().pk}/change/"
+    )
     screenshot("02-merged")
     assert not Author.objects.filter(pk=short.pk).exists()
     assert list(shared.bylines.order_by("position").values_list("author__name", flat=True)) == [
@@ -186,6 +222,37 @@ def test_merge_two_authors(editor_page, screenshot):
     ]
     assert full.articles.count() == 3
     assert AuthorAlias.objects.filter(author=full, name="D. Whitfield").exists()
+
+
+def test_undo_merge_from_the_merges_page(editor_page, editor, screenshot):
+    """GIVEN "D. Whitfield" merged into "Dana Whitfield" by the editor
+    WHEN the editor opens the merge from the Merges page, follows "Undo this merge" and confirms
+    THEN "D. Whitfield" is back, credited again on its article in the same byline position.
+    """
+    page = editor_page
+    full, short = AuthorFactory(name="Dana Whitfield"), AuthorFactory(name="D. Whitfield")
+    colleague = AuthorFactory(name="Sam Okafor")
+    shared = ArticleFactory(title="Tunnel plans unveiled", authors=[colleague, short])
+    merge = merge_authors(survivor=full, others=[short], user=editor)
+
+    page.goto("/admin/articles/merge/")
+    page.locator("#result_list").get_by_role("link", name="D. Whitfield → Dana Whitfield").click()
+    screenshot("01-merge")
+    page.get_by_role("link", name="Undo this merge").click()
+    expect(page.locator("#content-main")).to_contain_text("D. Whitfield (d-whitfield)")
+    screenshot("02-undo-confirmation")
+    page.get_by_role("button", name="Yes, undo the merge").click()
+
+    expect(page.locator(".messagelist")).to_contain_text(f"Merge #{merge.pk} undone: “D. Whitfield” restored.")
+    expect(page.get_by_role("link", name="Undo this merge")).to_have_count(0)
+    screenshot("03-undone")
+    merge.refresh_from_db()
+    assert merge.undone_by == editor
+    assert list(shared.bylines.order_by("position").values_list("author__name", flat=True)) == [
+        "Sam Okafor",
+        "D. Whitfield",
+    ]
+    assert not AuthorAlias.objects.filter(name="D. Whitfield").exists()
 
 
 def test_upload_seed_file(editor_page, screenshot):
@@ -212,7 +279,7 @@ def test_upload_seed_file(editor_page, screenshot):
     expect(report.locator("tr.outcome-failed")).to_contain_text("empty file")
     expect(page.locator(".messagelist")).to_contain_text("Imported 2 files: 1 created")
     screenshot("02-outcomes")
-    report.locator("tr.outcome-created").get_by_role("link").click()
+    report.locator("tr.outcome-created").get_by_role("link", name="Night trains return").click()
     expect(page.get_by_role("textbox", name="Title:", exact=True)).to_have_value("Night trains return")
     article = Article.objects.get(source_key="night-trains.txt")
     assert article.import_run.user.username == EDITOR_USERNAME
