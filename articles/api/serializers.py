@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from articles.api.excerpts import make_excerpt
+from articles.api.links import IdentityLinkField, RelatedLinkField
 from articles.api.querysets import EXCERPT_SOURCE_CHARS, can_see_unpublished
 from articles.api.shaping import FieldSelectionMixin
 from articles.models import Article, ArticleAuthor, Author, Publisher
@@ -63,7 +64,7 @@ class ArticlesLinkField(serializers.Field):
 class PublisherSummarySerializer(serializers.ModelSerializer):
     """A publisher as shown inside an article."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="api:publisher-detail")
+    url = IdentityLinkField(view_name="api:publisher-detail")
 
     class Meta:
         model = Publisher
@@ -76,7 +77,7 @@ class BylineAuthorSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(source="author_id", read_only=True)
     name = serializers.CharField(source="author.name", read_only=True)
     slug = serializers.SlugField(source="author.slug", read_only=True)
-    url = serializers.HyperlinkedRelatedField(source="author", view_name="api:author-detail", read_only=True)
+    url = RelatedLinkField(source="author", view_name="api:author-detail", read_only=True)
 
     class Meta:
         model = ArticleAuthor
@@ -90,7 +91,7 @@ class ArticleSourceSerializer(serializers.ModelSerializer):
     sha256 = serializers.CharField(source="content_sha256", read_only=True)
     encoding = serializers.CharField(source="source_encoding", read_only=True)
     import_run = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    raw_url = serializers.HyperlinkedIdentityField(view_name="api:article-source")
+    raw_url = IdentityLinkField(view_name="api:article-source")
 
     class Meta:
         model = Article
@@ -102,7 +103,7 @@ class ArticleBaseSerializer(
 ):
     """The fields an article shows both in lists and on its own."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="api:article-detail")
+    url = IdentityLinkField(view_name="api:article-detail")
     publisher = PublisherSummarySerializer(read_only=True, allow_null=True)
     authors = BylineAuthorSerializer(source="bylines", many=True, read_only=True)
     source = ArticleSourceSerializer(source="*", read_only=True)
@@ -178,7 +179,7 @@ class ArticleExportSerializer(ArticleDetailSerializer, SearchResultFields):
 class AuthorListSerializer(FieldSelectionMixin, serializers.ModelSerializer):
     """An author in a list, with the number of articles the requester may read and a link to them."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="api:author-detail")
+    url = IdentityLinkField(view_name="api:author-detail")
     article_count = serializers.IntegerField(read_only=True)
     articles_url = ArticlesLinkField("author")
 
@@ -197,7 +198,7 @@ class AuthorDetailSerializer(AuthorListSerializer):
 class PublisherSerializer(FieldSelectionMixin, serializers.ModelSerializer):
     """A publisher, with the number of articles the requester may read and a link to them."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="api:publisher-detail")
+    url = IdentityLinkField(view_name="api:publisher-detail")
     article_count = serializers.IntegerField(read_only=True)
     articles_url = ArticlesLinkField("publisher")
 
