@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.db import transaction
@@ -164,21 +164,8 @@ def preview_author_merge(*, survivor: Author, others: Iterable[Author]) -> Merge
         for author_id in dict.fromkeys(row.author_id for row in plan.rows if row.author_id in merged_ids):
             changes[author_id].append(change)
     aliases = _alias_names(AuthorAlias, "author_id", merged_ids)
-    return MergePreview(
-        kind=Merge.Kind.AUTHOR,
-        survivor=survivor,
-        merged=tuple(
-            MergedPreview(
-                id=other.pk,
-                name=other.name,
-                slug=other.slug,
-                articles=tuple(changes[other.pk]),
-                aliases=(other.name, *aliases[other.pk]),
-            )
-            for other in others
-        ),
-        filled=_filled_fields(survivor, others),
-    )
+    preview = _preview(Merge.Kind.AUTHOR, survivor, others, changes, aliases)
+    return replace(preview, filled=_filled_fields(survivor, others))
 
 
 def preview_publisher_merge(*, survivor: Publisher, others: Iterable[Publisher]) -> MergePreview:
@@ -193,20 +180,22 @@ def preview_publisher_merge(*, survivor: Publisher, others: Iterable[Publisher])
             ArticleChange(article.pk, article.title, (names[article.publisher_id],), (survivor.name,))
         )
     aliases = _alias_names(PublisherAlias, "publisher_id", merged_ids)
-    return MergePreview(
-        kind=Merge.Kind.PUBLISHER,
-        survivor=survivor,
-        merged=tuple(
-            MergedPreview(
-                id=other.pk,
-                name=other.name,
-                slug=other.slug,
-                articles=tuple(changes[other.pk]),
-                aliases=(other.name, *aliases[other.pk]),
-            )
-            for other in others
-        ),
+    return _preview(Merge.Kind.PUBLISHER, survivor, others, changes, aliases)
+
+
+def _preview(kind: str, survivor, others, changes: dict, aliases: dict) -> MergePreview:
+    """Assemble the preview of merging ``others`` into ``survivor``."""
+    merged = tuple(
+        MergedPreview(
+            id=other.pk,
+            name=other.name,
+            slug=other.slug,
+            articles=tuple(changes[other.pk]),
+            aliases=(other.name, *aliases[other.pk]),
+        )
+        for other in others
     )
+    return MergePreview(kind=kind, survivor=survivor, merged=merged)
 
 
 def _alias_names(model, key: str, owner_ids: set[int]) -> dict[int, list[str]]:
