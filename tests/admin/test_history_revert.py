@@ -94,6 +94,7 @@ def test_history_names_the_user(editor_client, editor, edited):
 
     assert records[0].history_user == editor
     assert records[-1].history_user is None  # the importer
+    assert "the importer or the system" in text(editor_client.get(history_url(edited)))
 
 
 def test_importer_updates_appear_in_history(editor_client, edited):
