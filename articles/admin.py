@@ -109,6 +109,8 @@ class SourceRevisionInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(SimpleHistoryAdmin):
+    # "Show counts" would COUNT the whole table once per filter.
+    show_facets = admin.ShowFacets.NEVER
     list_display = ["title", "publisher", "author_names", "status", "needs_review", "word_count", "created_at"]
     list_filter = [
         "status",

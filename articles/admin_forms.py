@@ -91,6 +91,14 @@ class SeedUploadForm(forms.Form):
         label=_("Dry run: parse and report, save nothing"),
         required=False,
     )
+    replace_existing = forms.BooleanField(
+        label=_("Update articles imported earlier from a file of the same name"),
+        help_text=_(
+            "Leave unticked unless these files are corrected versions: two unrelated files can share a name "
+            "such as story.txt, and a replaced article takes the new file's text (its old text stays in history)."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args, upload_error: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -288,6 +288,7 @@ def _upload(request: HttpRequest, model_admin, handler: CappedMemoryUploadHandle
         dry_run=form.cleaned_data["dry_run"],
         trigger=ImportRun.Trigger.ADMIN,
         user=request.user,
+        replace_existing=form.cleaned_data["replace_existing"],
     )
     counts = ", ".join(f"{count} {name}" for name, count in report.counts.items())
     level = messages.WARNING if report.counts["failed"] else messages.SUCCESS

@@ -243,9 +243,16 @@ def import_sources(
     user=None,
     max_bytes: int | None = None,
     on_outcome: Callable[[FileOutcome], None] | None = None,
+    replace_existing: bool = True,
 ) -> ImportReport:
-    """Import ``sources`` in batches; a dry run does all the work and rolls it back."""
+    """Import ``sources`` in batches; a dry run does all the work and rolls it back.
+
+    With ``replace_existing`` off, a source whose key an article already has but
+    whose text differs fails instead of updating that article: for uploads, where
+    two unrelated files may well share a name such as ``story.txt``.
+    """
     importer = _Importer(max_bytes=max_bytes or settings.ARCHIVE_MAX_SEED_BYTES, on_outcome=on_outcome)
+    importer.replace_existing = replace_existing
     if dry_run:
         with transaction.atomic():
             report = importer.run(sources, _start_run(paths, trigger, user, dry_run=True))
@@ -279,6 +286,7 @@ class _Importer:
         self.by_key: dict[str, Article] = {}
         self.by_sha: dict[str, int] = {}
         self.import_run: ImportRun | None = None
+        self.replace_existing = True
         self.now = timezone.now()
 
     def run(self, sources: Sequence[Source], run: ImportRun) -> ImportReport:
@@ -422,6 +430,9 @@ class _Importer:
             return self._outcome(source, Result.UNCHANGED, article_id=existing.pk, warnings=record.warnings)
         if owner is not None:
             return self._outcome(source, Result.DUPLICATE, article_id=owner, warnings=record.warnings)
+        if existing is not None and not self.replace_existing:
+            error = f"article #{existing.pk} already comes from a different file named {source.key!r}; not replaced"
+            return self._outcome(source, Result.FAILED, error=error, article_id=existing.pk)
         if existing is None:
             article = self._create(source, record, pending)
             return self._outcome(source, Result.CREATED, article_id=article.pk, warnings=record.warnings)
@@ -476,13 +487,18 @@ class _Importer:
         pending.articles.append(article)
 
     def _merge_fields(self, article: Article, record: parsing.ParsedArticle) -> dict[str, dict]:
-        """Take each newly parsed value unless an editor changed that field since the last import."""
+        """Take each newly parsed value unless an editor changed that field since the last import.
+
+        An editor's correction of a field the source did not change stands quietly;
+        only when both changed is it a conflict, kept for review with both values.
+        """
+        previous = article.parsed or {}
         conflicts: dict[str, dict] = {}
         for name in CURATED_FIELDS:
             current, new = getattr(article, name), getattr(record, name)
             if current == new or not _edited(article, name, current):
                 setattr(article, name, new)
-            else:
+            elif _source_changed(previous, name, new):
                 conflicts[name] = {"editor": current, "parsed": new}
         return conflicts
 
@@ -491,6 +507,7 @@ class _Importer:
         previous = article.parsed or {}
         publisher = self._publisher(record, pending)
         parsed_before = name_slug(previous["copyright_holder"]) if previous.get("copyright_holder") else ""
+        parsed_now = name_slug(record.copyright_holder) if record.copyright_holder else ""
         current = article.publisher.slug if article.publisher_id else ""
         if current != (publisher.slug if publisher else ""):
             if current == parsed_before or (
@@ -498,9 +515,11 @@ class _Importer:
                 and [current] == self._canonical([parsed_before], self.publishers, merging.resolve_publisher_slugs)
             ):
                 article.publisher = publisher
-            else:
-                conflicts["publisher"] = {"editor": current, "parsed": record.copyright_holder}
-        current_slugs = list(article.bylines.order_by("position").values_list("author__slug", flat=True))
+            elif parsed_before != parsed_now:
+                editor = article.publisher.name if article.publisher_id else ""
+                conflicts["publisher"] = {"editor": editor, "parsed": record.copyright_holder}
+        byline = list(article.bylines.order_by("position").values_list("author__slug", "author__name"))
+        current_slugs = [slug for slug, _ in byline]
         new_authors = self._authors(record, pending)
         if current_slugs == [a.slug for a in new_authors]:
             return
@@ -510,8 +529,8 @@ class _Importer:
         ):
             article.bylines.all().delete()
             self._set_byline(article, new_authors)
-        else:
-            conflicts["authors"] = {"editor": current_slugs, "parsed": list(record.author_names)}
+        elif authors_before != [name_slug(name) for name in record.author_names]:
+            conflicts["authors"] = {"editor": [name for _, name in byline], "parsed": list(record.author_names)}
 
     def _canonical(self, slugs: list[str], cache: dict, resolve: Callable[[list[str]], dict]) -> list[str]:
         """Return ``slugs`` as they are now, an alias replaced by the slug of the row it was merged into.
@@ -671,6 +690,13 @@ def _edited(article: Article, name: str, current) -> bool:
     if name == "body":
         return previous.get("body_sha256") not in (None, _digest(current))
     return name in previous and previous[name] != current
+
+
+def _source_changed(previous: dict, name: str, new) -> bool:
+    """Tell whether the source now parses ``name`` differently from the last import."""
+    if name == "body":
+        return previous.get("body_sha256") != _digest(new)
+    return name not in previous or previous[name] != new
 
 
 def _digest(text: str) -> str:

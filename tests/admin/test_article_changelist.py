@@ -225,3 +225,10 @@ def test_date_hierarchy_day_level(editor_client):
 
     assert listed(response) == [article]
     assert "March 3" in text(response)
+
+
+def test_show_counts_is_not_offered_as_it_would_count_the_whole_table(editor_client):
+    response = editor_client.get("/admin/articles/article/?_facets=True")
+
+    assert response.status_code == 200
+    assert "Show counts" not in response.content.decode()

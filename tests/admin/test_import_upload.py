@@ -227,3 +227,26 @@ def test_anonymous_users_are_sent_to_log_in(client):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+def test_an_unrelated_file_of_the_same_name_does_not_replace_an_article(editor_client):
+    """
+    GIVEN an article imported from story.txt
+    WHEN an editor uploads a different story.txt, first as is, then ticking "update"
+    THEN the first upload fails naming the article and changes nothing; the second replaces it
+    """
+    upload(editor_client, ("story.txt", seed(title="The original story")))
+    article = Article.objects.get()
+
+    refused = upload(editor_client, ("story.txt", seed(title="Another story altogether")))
+
+    result, error = outcomes(refused)["story.txt"]
+    assert result == "failed"
+    assert f"article #{article.pk} already comes from a different file" in error
+    article.refresh_from_db()
+    assert article.title == "The original story"
+
+    upload(editor_client, ("story.txt", seed(title="Another story altogether")), replace_existing="on")
+
+    article.refresh_from_db()
+    assert article.title == "Another story altogether"

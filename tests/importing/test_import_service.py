@@ -293,3 +293,25 @@ def test_import_file_returns_the_outcome_of_one_file():
     assert outcome.result == ImportOutcome.Result.CREATED
     assert outcome.source_key == SEED_FILE.name
     assert outcome.article_id == Article.objects.get().pk
+
+
+def test_an_editors_correction_of_a_field_the_source_did_not_change_stands_quietly(tmp_path):
+    """
+    GIVEN an imported article whose subtitle an editor corrected
+    WHEN the source changes its body only, twice
+    THEN the body follows the source, the editor's subtitle stays, and nothing is flagged
+    """
+    write(tmp_path, "s.txt", seed_text(subtitle="Parsed subtitle", paragraphs=("Body one.",)))
+    importing.import_paths(paths=[tmp_path])
+    article = Article.objects.get()
+    article.subtitle = "Editor's subtitle"
+    article.save()
+
+    for body in ("Body two.", "Body three."):
+        write(tmp_path, "s.txt", seed_text(subtitle="Parsed subtitle", paragraphs=(body,)))
+        importing.import_paths(paths=[tmp_path])
+
+    article.refresh_from_db()
+    assert (article.body, article.subtitle) == ("Body three.", "Editor's subtitle")
+    assert article.import_conflicts == {}
+    assert article.needs_review is False

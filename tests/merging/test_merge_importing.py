@@ -106,8 +106,8 @@ def test_a_source_naming_new_authors_after_a_merge_replaces_the_byline(tmp_path)
 def test_an_editors_byline_change_after_a_merge_is_still_kept(tmp_path, merged_authors):
     """
     GIVEN Janet's article, now Jane's, whose byline an editor then changed to Bob
-    WHEN its source changes
-    THEN the editor's byline stays and the article is flagged with both values
+    WHEN its source changes its body, then its byline
+    THEN the editor's byline stays; only the byline change in the source flags it, with both values
     """
     article = Article.objects.get(title="Second story")
     bob = Author.objects.create(name="Bob Editor", slug="bob-editor")
@@ -118,7 +118,14 @@ def test_an_editors_byline_change_after_a_merge_is_still_kept(tmp_path, merged_a
 
     article.refresh_from_db()
     assert byline(article) == ["Bob Editor"]
-    assert article.import_conflicts["authors"] == {"editor": ["bob-editor"], "parsed": ["Janet Reporter"]}
+    assert article.import_conflicts == {}
+
+    write(tmp_path, "2.txt", seed_text(title="Second story", paragraphs=("A new body.",), author="Dan Delta"))
+    importing.import_paths(paths=[tmp_path])
+
+    article.refresh_from_db()
+    assert byline(article) == ["Bob Editor"]
+    assert article.import_conflicts["authors"] == {"editor": ["Bob Editor"], "parsed": ["Dan Delta"]}
     assert article.needs_review is True
 
 
