@@ -20,6 +20,9 @@ def max_upload_bytes() -> int:
 
 
 def megabytes(size: int) -> str:
+    """Return a size for people: "5 MB", "2,000 bytes"."""
+    if size < 1024 * 1024:
+        return f"{size:,} bytes"
     return f"{size / (1024 * 1024):.3g} MB"
 
 

@@ -258,6 +258,10 @@ def import_sources(
             report = importer.run(sources, _start_run(paths, trigger, user, dry_run=True))
             transaction.set_rollback(True)
         report.run_id = None
+        rolled_back = {o.article_id for o in report.outcomes if o.result == Result.CREATED}
+        for outcome in report.outcomes:
+            if outcome.article_id in rolled_back:  # there is no such article to point at
+                outcome.article_id = None
         return report
     return importer.run(sources, _start_run(paths, trigger, user, dry_run=False))
 

@@ -182,6 +182,7 @@ def test_dry_run_reports_the_same_counts_and_writes_nothing(tmp_path):
 
     assert report.counts == {"created": 1, "updated": 0, "unchanged": 0, "duplicates": 1, "failed": 1}
     assert report.run_id is None
+    assert all(o.article_id is None for o in report.outcomes)  # nothing was kept to point at
     for model in (Article, Author, Publisher, ImportRun, ImportOutcome, Article.history.model):
         assert not model.objects.exists(), model
 
