@@ -459,6 +459,9 @@ def undo_merge_view(request: HttpRequest, model_admin, object_id: str) -> HttpRe
             messages.warning(request, note)
         restored = ", ".join(f"“{obj}”" for obj in result.restored)
         messages.success(request, _("Merge #%(id)s undone: %(names)s restored.") % {"id": merge.pk, "names": restored})
+        if result.reattributed:
+            titles = ", ".join(f"“{article.title}”" for article in result.reattributed)
+            messages.info(request, _("Imported since the merge and credited back: %(titles)s.") % {"titles": titles})
         return HttpResponseRedirect(change_url)
     context = {
         **model_admin.admin_site.each_context(request),

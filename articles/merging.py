@@ -12,6 +12,9 @@ merge was already undone or its survivor is gone (deleted, or merged itself: und
 that later merge first). Articles deleted since the merge, or whose byline or
 publisher an editor changed since, are skipped and listed in ``UndoResult.skipped``
 rather than failing the whole undo: they keep what the editor made of them.
+Articles imported since the merge whose source names a merged row were credited to
+the survivor through an alias; undo gives them back to the restored row too (as the
+importer would now) and lists them in ``UndoResult.reattributed``.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import chain
 
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import OuterRef, ProtectedError, Subquery
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -416,6 +420,8 @@ class UndoResult:
     merge: Merge
     restored: list[Author | Publisher] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    # Articles imported since the merge, whose source names a restored row, credited to it again.
+    reattributed: list[Article] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -453,10 +459,15 @@ def _undo(merge: Merge, model, alias_model, owner: str, user, reason: str) -> Un
         if model.objects.filter(pk=back_to).exists():
             alias_model.objects.filter(pk=alias["id"], **{owner: survivor}).update(**{f"{owner}_id": back_to})
     if model is Author:
-        _restore_bylines(snapshot, survivor, ids, user, reason, result)
+        edited = _restore_bylines(snapshot, survivor, ids, user, reason, result)
+        fixed = _reattribute_bylines(merge, survivor, set(ids.values()), user, reason, result)
+        # Re-credited as its source says, an article's byline is no editor's change to report.
+        settled = {edited[pk] for pk in fixed if pk in edited}
+        result.skipped = [note for note in result.skipped if note not in settled]
         _restore_filled(survivor, snapshot, result)
     else:
         _restore_publishers(snapshot, survivor, ids, user, reason, result)
+        _reattribute_publishers(merge, survivor, set(ids.values()), user, reason, result)
     _save(survivor, user, reason)
     return result
 
@@ -506,8 +517,13 @@ def _free_slug(model, slug: str) -> str:
     raise MergeError(f"no free slug left for {slug}")
 
 
-def _restore_bylines(snapshot: dict, survivor: Author, ids: dict[int, int], user, reason: str, result) -> None:
-    """Put every byline back as it was, on the articles whose byline nobody changed since."""
+def _restore_bylines(
+    snapshot: dict, survivor: Author, ids: dict[int, int], user, reason: str, result
+) -> dict[int, str]:
+    """Put every byline back as it was, on the articles whose byline nobody changed since.
+
+    Return the note reported for each article whose byline changed since, by article id.
+    """
     entries = snapshot.get("bylines", [])
     titles = dict(
         Article.objects.select_for_update().filter(pk__in=[e["article"] for e in entries]).values_list("pk", "title")
@@ -523,6 +539,7 @@ def _restore_bylines(snapshot: dict, survivor: Author, ids: dict[int, int], user
     )
     changed: list[ArticleAuthor] = []
     created: list[ArticleAuthor] = []
+    edited: dict[int, str] = {}
     for entry in entries:
         article_id = entry["article"]
         if article_id not in titles:
@@ -530,7 +547,8 @@ def _restore_bylines(snapshot: dict, survivor: Author, ids: dict[int, int], user
             continue
         rows = current[article_id]
         if sorted([row.author_id, row.position] for row in rows.values()) != sorted(entry["after"]):
-            result.skipped.append(f"article #{article_id} {titles[article_id]}: byline changed since the merge; kept")
+            edited[article_id] = f"article #{article_id} {titles[article_id]}: byline changed since the merge; kept"
+            result.skipped.append(edited[article_id])
             continue
         for byline_id, author_id, position in entry["before"]:
             if author_id not in merged_ids:
@@ -550,6 +568,124 @@ def _restore_bylines(snapshot: dict, survivor: Author, ids: dict[int, int], user
         )
     if created:
         bulk_create_with_history(created, ArticleAuthor, default_user=user, default_change_reason=reason)
+    return edited
+
+
+def _reattribute_bylines(merge: Merge, survivor: Author, restored_ids: set[int], user, reason: str, result) -> set[int]:
+    """Credit the restored authors again on the articles imported since the merge whose source names them.
+
+    Such an import resolved a merged name through the merge's alias and credited the
+    survivor. Only bylines written since the merge and still exactly as the import
+    made them are changed; an editor's byline stays. Return the ids of the articles changed.
+    """
+    written_since = ArticleAuthor.history.filter(history_type="+", history_date__gte=merge.created_at).values("id")
+    article_ids = set(
+        ArticleAuthor.objects.filter(author=survivor, pk__in=written_since).values_list("article_id", flat=True)
+    )
+    if not article_ids:
+        return set()
+    articles = Article.objects.select_for_update().filter(pk__in=article_ids).order_by("pk")
+    articles = list(articles.only("id", "title", "parsed"))
+    credited = {article.pk: _parsed_slugs(article) for article in articles}
+    named = resolve_author_slugs(chain.from_iterable(credited.values()))
+    resolved = {slug: author.pk for slug, author in named.items()}
+    # The byline each source gives now; only one naming a restored author can have gone through the merge's alias.
+    wanted = {pk: list(dict.fromkeys(resolved.get(slug) for slug in slugs)) for pk, slugs in credited.items()}
+    wanted = {pk: ids for pk, ids in wanted.items() if restored_ids & set(ids) and None not in ids}
+    current: dict[int, list[ArticleAuthor]] = defaultdict(list)
+    for row in ArticleAuthor.objects.select_for_update().filter(article_id__in=wanted).order_by("position", "id"):
+        current[row.article_id].append(row)
+    changed: list[ArticleAuthor] = []
+    created: list[ArticleAuthor] = []
+    fixed: set[int] = set()
+    for article_id, author_ids in wanted.items():
+        as_merged = list(dict.fromkeys(survivor.pk if pk in restored_ids else pk for pk in author_ids))
+        if [row.author_id for row in current[article_id]] != as_merged:
+            continue  # changed by an editor since: theirs to keep
+        changes = _byline_towards(current[article_id], author_ids, survivor.pk)
+        changed.extend(row for row in changes if row.pk is not None)
+        created.extend(row for row in changes if row.pk is None)
+        fixed.add(article_id)
+    if changed:
+        bulk_update_with_history(
+            changed, ArticleAuthor, ["author", "position"], default_user=user, default_change_reason=reason
+        )
+    if created:
+        bulk_create_with_history(created, ArticleAuthor, default_user=user, default_change_reason=reason)
+    result.reattributed.extend(article for article in articles if article.pk in fixed)
+    return fixed
+
+
+def _byline_towards(rows: list[ArticleAuthor], author_ids: list[int], survivor_id: int) -> list[ArticleAuthor]:
+    """Return the rows to save so that ``rows``, one article's byline in order, credit ``author_ids``.
+
+    Every row keeps its author, except the survivor's when the source does not name the
+    survivor itself: that row, at its position, goes to the first restored author. Other
+    restored authors get new rows (without a pk). The rows given are not modified.
+    """
+    by_author = {row.author_id: row for row in rows}
+    spare = None if survivor_id in author_ids else by_author.pop(survivor_id)
+    changes = []
+    for position, author_id in enumerate(author_ids):
+        row = by_author.get(author_id)
+        if row is None and spare is not None:
+            row, spare = spare, None
+        if row is None:
+            changes.append(ArticleAuthor(article_id=rows[0].article_id, author_id=author_id, position=position))
+        elif (row.author_id, row.position) != (author_id, position):
+            changes.append(ArticleAuthor(pk=row.pk, article_id=row.article_id, author_id=author_id, position=position))
+    return changes
+
+
+def _parsed_slugs(article: Article) -> list[str]:
+    """Return the slugs of the author names the article's last import parsed, in order, without repeats."""
+    return list(dict.fromkeys(_name_slug(name) for name in (article.parsed or {}).get("author_names", [])))
+
+
+def _name_slug(name: str) -> str:
+    """Return the slug the importer gives ``name``."""
+    from articles.importing import name_slug  # imported here: the importer imports this module
+
+    return name_slug(name)
+
+
+def _reattribute_publishers(
+    merge: Merge, survivor: Publisher, restored_ids: set[int], user, reason: str, result
+) -> None:
+    """Give the restored publishers back the articles imported since the merge whose source names them.
+
+    Such an import resolved a merged name through the merge's alias. Only articles whose
+    publisher was not already the survivor when the merge was made are changed, so an
+    editor's earlier choice stays.
+    """
+    changed_since = Article.history.filter(history_date__gte=merge.created_at, publisher_id=survivor.pk).values("id")
+    at_merge = (
+        Article.history.filter(id=OuterRef("pk"), history_date__lt=merge.created_at)
+        .order_by("-history_date", "-history_id")
+        .values("publisher_id")[:1]
+    )
+    articles = list(
+        Article.objects.select_for_update()
+        .filter(publisher=survivor, pk__in=changed_since)
+        .annotate(publisher_at_merge=Subquery(at_merge))
+        .defer("raw_text", "import_conflicts")
+        .order_by("pk")
+    )
+    holders = {
+        article.pk: _name_slug(article.parsed["copyright_holder"])
+        for article in articles
+        if article.publisher_at_merge != survivor.pk and (article.parsed or {}).get("copyright_holder")
+    }
+    resolved = resolve_publisher_slugs(holders.values())
+    changed = []
+    for article in articles:
+        publisher = resolved.get(holders.get(article.pk, ""))
+        if publisher is not None and publisher.pk in restored_ids:
+            article.publisher = publisher
+            changed.append(article)
+    if changed:
+        bulk_update_with_history(changed, Article, ["publisher"], default_user=user, default_change_reason=reason)
+    result.reattributed.extend(changed)
 
 
 def _restore_filled(survivor: Author, snapshot: dict, result: UndoResult) -> None:

@@ -4,7 +4,8 @@ django-simple-history's own revert saves the historical row whole, which would
 put an old checksum and source key beside the current raw source (and an empty
 raw source: the history does not keep it). ``revert_article`` restores only the
 content an editor owns (``REVERTED_FIELDS`` and the byline) and records the
-revert itself as a new version, with the user and a reason.
+revert itself as a new version, with the user and a reason. Restoring a field
+settles any import conflict pending on it: the editor has decided.
 
 The byline of a version is rebuilt from the bylines' own history: as it stood
 halfway between that version and the next one. The importer writes the byline
@@ -23,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article, ArticleAuthor, Author, Publisher
-from articles.review import set_byline
+from articles.review import conflict_reason, set_byline
 
 REVERTED_FIELDS = (
     "title",
@@ -71,6 +72,11 @@ class RevertPlan:
     def is_noop(self) -> bool:
         return not self.changes and not self.byline_changes
 
+    @property
+    def restored_fields(self) -> list[str]:
+        """Return the fields the revert changes, named as import conflicts name them."""
+        return [change.name for change in self.changes] + (["authors"] if self.byline_changes else [])
+
 
 def plan_revert(*, article: Article, version) -> RevertPlan:
     """Describe, without changing anything, what restoring ``version`` of ``article`` would do."""
@@ -106,11 +112,15 @@ def plan_revert(*, article: Article, version) -> RevertPlan:
 
 @transaction.atomic
 def revert_article(*, article: Article, version, user=None, reason: str = "") -> RevertPlan:
-    """Restore ``version``'s content and byline onto ``article``; provenance and review state stay current."""
+    """Restore ``version``'s content and byline onto ``article``; provenance stays current.
+
+    Import conflicts on the restored fields are settled; other review state stays current.
+    """
     article = Article.objects.select_for_update().get(pk=article.pk)
     plan = plan_revert(article=article, version=version)
     for change in plan.changes:
         setattr(article, change.name, change.target)
+    _settle_conflicts(article, plan.restored_fields)
     text = f"reverted to the version of {timezone.localtime(version.history_date):%Y-%m-%d %H:%M:%S}"
     text = f"{text}: {reason}" if reason else text
     article._change_reason = text[:REASON_MAX_LENGTH]
@@ -120,6 +130,18 @@ def revert_article(*, article: Article, version, user=None, reason: str = "") ->
     if plan.byline_changes:
         set_byline(article, plan.byline_target, user=user, reason=text[:REASON_MAX_LENGTH])
     return plan
+
+
+def _settle_conflicts(article: Article, fields: list[str]) -> None:
+    """Drop the import conflicts on ``fields`` and their review reasons; the article leaves review if none is left."""
+    conflicts = article.import_conflicts or {}
+    settled = [name for name in fields if name in conflicts]
+    if not settled:
+        return
+    article.import_conflicts = {name: value for name, value in conflicts.items() if name not in settled}
+    reasons = {conflict_reason(name) for name in settled}
+    article.review_reasons = [reason for reason in article.review_reasons or [] if reason not in reasons]
+    article.needs_review = bool(article.review_reasons or article.import_conflicts)
 
 
 def byline_at(*, article: Article, version) -> list[int] | None:

@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from articles.importing import bytes_source, import_sources
 from articles.models import Article, Author
+from articles.reverting import revert_article
+from articles.review import conflict_reason
 from tests.admin.conftest import import_seed
 from tests.admin.helpers import change_form_data
 from tests.factories import ArticleFactory, AuthorFactory, PublisherFactory
@@ -241,6 +243,64 @@ def test_view_only_staff_see_versions_but_cannot_revert(client, django_user_mode
     assert client.post(url, {"reason": "no"}).status_code == 403
     edited.refresh_from_db()
     assert edited.subtitle == "Council adjourns until May"
+
+
+def test_revert_settles_the_import_conflicts_on_what_it_restores(editor_client, edited):
+    """
+    GIVEN an article whose subtitle and byline an editor changed, then a re-import that parsed both differently
+    WHEN the editor reverts it to its first version
+    THEN both conflicts and their review reasons are gone, the article leaves review, the panel shows none
+    """
+    source = seed_text(title="Bridge vote", subtitle="Council meets", author="John Writer")
+    import_sources(sources=[bytes_source(source.encode(), key="history.txt")])
+    edited.refresh_from_db()
+    assert set(edited.import_conflicts) == {"subtitle", "authors"}
+    assert edited.needs_review is True
+
+    response = editor_client.post(version_url(edited, first_version(edited)), {"reason": "back to the source"})
+
+    assert response.status_code == 302
+    edited.refresh_from_db()
+    assert edited.subtitle == "Council adjourns"
+    assert (edited.import_conflicts, edited.review_reasons, edited.needs_review) == ({}, [], False)
+    html = text(editor_client.get(reverse("admin:articles_article_change", args=[edited.pk])))
+    assert 'id="import-conflicts"' not in html
+
+
+WARNING = "No author found"
+
+
+@pytest.mark.parametrize(
+    ("conflicts", "reasons", "left_conflicts", "left_reasons"),
+    [
+        (["subtitle"], [conflict_reason("subtitle")], [], []),
+        (
+            ["subtitle", "title"],
+            [conflict_reason("subtitle"), conflict_reason("title")],
+            ["title"],
+            [conflict_reason("title")],
+        ),
+        (["subtitle"], [WARNING, conflict_reason("subtitle")], [], [WARNING]),
+        # A conflict on a field the revert does not change stays pending.
+        (["title"], [conflict_reason("title")], ["title"], [conflict_reason("title")]),
+    ],
+)
+def test_revert_drops_only_the_conflicts_and_reasons_of_restored_fields(
+    editor, conflicts, reasons, left_conflicts, left_reasons
+):
+    article = ArticleFactory(title="Same title", subtitle="Old")
+    article.subtitle = "New"
+    article.save()
+    values = {name: {"editor": getattr(article, name), "parsed": "Parsed"} for name in conflicts}
+    Article.objects.filter(pk=article.pk).update(import_conflicts=values, review_reasons=reasons, needs_review=True)
+
+    revert_article(article=article, version=first_version(article), user=editor)
+
+    article.refresh_from_db()
+    assert article.subtitle == "Old"
+    assert sorted(article.import_conflicts) == left_conflicts
+    assert article.review_reasons == left_reasons
+    assert article.needs_review is bool(left_reasons)
 
 
 # --- Authors and publishers: simple-history's own revert ---------------------------------
