@@ -169,6 +169,9 @@ REST_FRAMEWORK = {
         "articles.api.throttling.AnonRateThrottle",
         "articles.api.throttling.UserRateThrottle",
     ],
+    # Clients are told apart by REMOTE_ADDR; a client's own X-Forwarded-For is ignored unless
+    # API_NUM_PROXIES says how many trusted proxies stand in front of the server.
+    "NUM_PROXIES": int(os.environ.get("API_NUM_PROXIES", "0")),
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "120/min"),
         "user": os.environ.get("API_THROTTLE_USER", "1200/min"),

@@ -180,8 +180,10 @@ class NamedReadMixin(ReadMixin):
     """Reads of authors and publishers: name filters, and a ``Last-Modified`` that follows their articles."""
 
     def get_last_modified(self, instance: Author | Publisher) -> dt.datetime | None:
-        # The article count changes with the articles, not with the author or publisher row.
-        return latest(instance.updated_at, getattr(instance, "articles_updated_at", None))
+        # The article count changes when an article is withdrawn or deleted, which leaves
+        # no later timestamp anywhere: a Last-Modified could only go stale. The ETag,
+        # a hash of the representation itself, is always right.
+        return None
 
 
 @extend_schema_view(

@@ -33,7 +33,10 @@ def test_detail_sends_validators(api_client, article, kind):
 
     assert response.status_code == 200
     assert response["ETag"].startswith('W/"')
-    assert response["Last-Modified"].endswith("GMT")
+    if kind == "articles":
+        assert response["Last-Modified"].endswith("GMT")
+    else:  # an article count can fall with no later timestamp anywhere: ETag only
+        assert "Last-Modified" not in response
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -47,7 +50,7 @@ def test_matching_etag_is_a_304_without_body(api_client, article, kind):
     assert response["ETag"] == etag
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", ["articles"])
 def test_if_modified_since(api_client, article, kind):
     last_modified = api_client.get(detail(kind, article))["Last-Modified"]
 
@@ -106,10 +109,25 @@ def test_new_article_changes_its_authors_etag_and_date(api_client, article):
     Article.objects.filter(pk=later.pk).update(updated_at=article.updated_at + dt.timedelta(seconds=5))
 
     by_etag = api_client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
-    by_date = api_client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    by_date = api_client.get(url, HTTP_IF_MODIFIED_SINCE=http_date(4102444800))
 
     assert by_etag.status_code == by_date.status_code == 200
     assert by_etag.json()["article_count"] == 2
+
+
+def test_withdrawing_an_article_changes_its_authors_etag(api_client, article):
+    """GIVEN a client holding an author's ETag
+    WHEN the author's only article is withdrawn
+    THEN the ETag no longer matches: the count fell, and no date could have told
+    """
+    url = detail("authors", article)
+    first = api_client.get(url)
+    Article.objects.filter(pk=article.pk).update(status="withdrawn")
+
+    response = api_client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert response.status_code == 200
+    assert response.json()["article_count"] == 0
 
 
 def test_etag_differs_by_requester_and_by_fields(api_client, staff_client, article):

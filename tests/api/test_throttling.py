@@ -30,6 +30,22 @@ def assert_throttled(response) -> None:
     assert 0 < int(response["Retry-After"]) <= 60
 
 
+def test_a_forged_x_forwarded_for_does_not_escape_the_limit(api_client):
+    """GIVEN an anonymous rate of 2 a minute and no trusted proxy
+    WHEN one client keeps sending a new X-Forwarded-For with each request
+    THEN it is still one client: the third request is refused (and so is password guessing).
+    """
+    with rates(anon="2/min", auth="2/min"):
+        codes = [api_client.get(ARTICLES_URL, HTTP_X_FORWARDED_FOR=f"198.51.100.{i}").status_code for i in range(3)]
+        guesses = [
+            api_client.post(TOKEN_URL, {"username": "a", "password": "b"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
+            for i in range(3)
+        ]
+
+    assert codes == [200, 200, 429]
+    assert_throttled(guesses[-1])
+
+
 def test_anonymous_clients_are_limited_per_address(api_client):
     """GIVEN an anonymous rate of 3 a minute
     WHEN one address makes 4 requests, and another address 1
