@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import stat
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
@@ -58,7 +60,7 @@ class Source:
 
     path: str
     key: str
-    read: Callable[[], bytes]
+    read: Callable[[int], bytes]  # given the size limit; reads at most one byte past it
 
 
 @dataclass
@@ -107,17 +109,37 @@ class ImportReport:
 
 def normalize_key(key: str) -> str:
     """Return the canonical form of a source key (NFC, forward slashes)."""
-    return unicodedata.normalize("NFC", key.replace("\\", "/"))
+    return unicodedata.normalize("NFC", printable(key.replace("\\", "/")))
 
 
 def file_source(path: Path, key: str) -> Source:
     """Describe a seed file on disk."""
-    return Source(path=str(path), key=normalize_key(key), read=path.read_bytes)
+    return Source(path=printable(str(path)), key=normalize_key(key), read=partial(_read_file, path))
+
+
+def _read_file(path: Path, limit: int) -> bytes:
+    """Read a regular file of at most ``limit`` bytes; refuse anything else before opening it.
+
+    Opening a FIFO would block and reading a device would never end, so the
+    file's type and size are checked first (following symlinks).
+    """
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceRejected("not a regular file (a device, pipe or socket)")
+    if info.st_size > limit:
+        raise SourceRejected(f"file too large: {info.st_size:,} bytes, the limit is {limit:,} bytes")
+    with path.open("rb") as handle:
+        return handle.read(limit + 1)  # a file that grew since the check is still caught by the parser
+
+
+def printable(text: str) -> str:
+    """Return ``text`` with bytes that were not valid UTF-8 (in a file name) written as escapes."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def bytes_source(data: bytes, *, key: str, path: str | None = None) -> Source:
     """Describe a seed already in memory (an upload)."""
-    return Source(path=path or key, key=normalize_key(key), read=lambda: data)
+    return Source(path=path or key, key=normalize_key(key), read=lambda limit: data)
 
 
 def collect_sources(paths: Sequence[Path | str]) -> list[Source]:
@@ -144,7 +166,7 @@ def _directory_sources(directory: Path) -> Iterator[Source]:
 def rejected_source(name: str, reason: str) -> Source:
     """Describe an input that will be reported as failed with ``reason``, without being read."""
 
-    def refuse() -> bytes:
+    def refuse(limit: int) -> bytes:
         raise SourceRejected(reason)
 
     return Source(path=name, key=normalize_key(name), read=refuse)
@@ -191,10 +213,10 @@ def _zip_member_source(archive: zipfile.ZipFile, name: str, member: zipfile.ZipI
     if member.file_size > max_bytes:
         return rejected_source(label, f"file too large: {member.file_size:,} bytes, the limit is {max_bytes:,} bytes")
 
-    def read() -> bytes:
+    def read(limit: int) -> bytes:
         try:
             with archive.open(member) as handle:
-                return handle.read(max_bytes + 1)  # never more than the limit, whatever the header claimed
+                return handle.read(min(limit, max_bytes) + 1)  # never more than the limit, whatever the header claimed
         except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
             raise SourceRejected(f"cannot read from the archive: {exc}") from exc
 
@@ -308,7 +330,7 @@ class _Importer:
 
     def _parse(self, source: Source) -> _Parsed:
         try:
-            data = source.read()
+            data = source.read(self.max_bytes)
         except OSError as exc:
             return _Parsed(source, error=f"cannot read file: {exc.strerror or exc}")
         except SourceRejected as exc:
@@ -637,7 +659,8 @@ def reparse_article(*, article: Article) -> Article:
     record = parsing.parse_text(article.raw_text, encoding=article.source_encoding)
     importer = _Importer(max_bytes=settings.ARCHIVE_MAX_SEED_BYTES, on_outcome=None)
     importer.import_run = article.import_run
-    importer._prefetch([_Parsed(Source(path=article.source_key, key=article.source_key, read=bytes), record)])
+    stored = Source(path=article.source_key, key=article.source_key, read=lambda limit: b"")
+    importer._prefetch([_Parsed(stored, record)])
     pending = _Pending()
     for name in CURATED_FIELDS:
         setattr(article, name, getattr(record, name))

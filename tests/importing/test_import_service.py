@@ -316,3 +316,32 @@ def test_an_editors_correction_of_a_field_the_source_did_not_change_stands_quiet
     assert (article.body, article.subtitle) == ("Body three.", "Editor's subtitle")
     assert article.import_conflicts == {}
     assert article.needs_review is False
+
+
+def test_special_files_and_odd_names_fail_alone_without_being_read(tmp_path):
+    """
+    GIVEN a good seed beside a FIFO, a link to /dev/zero, a sparse 6 GB file and a name that is not UTF-8
+    WHEN the directory is imported
+    THEN each odd one fails with its reason (none is opened or read whole), the name is escaped, the rest import
+    """
+    import os
+
+    write(tmp_path, "good.txt", seed_text())
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")
+    with open(tmp_path / "huge.txt", "wb") as handle:
+        handle.truncate(6 * 1024**3)
+    os.mkdir(tmp_path / "dir.txt")
+    with open(os.fsencode(tmp_path) + b"/caf\xe9.txt", "wb") as handle:
+        handle.write(seed_text(title="Latin-1 name").encode())
+
+    report = importing.import_paths(paths=[tmp_path])
+
+    errors = {Path(e["path"]).name: e["error"] for e in report.errors}
+    assert errors == {
+        "pipe.txt": "not a regular file (a device, pipe or socket)",
+        "zero.txt": "not a regular file (a device, pipe or socket)",
+        "huge.txt": "file too large: 6,442,450,944 bytes, the limit is 5,242,880 bytes",
+    }
+    assert report.counts["created"] == 2
+    assert Article.objects.filter(source_key="caf\\xe9.txt").exists()
