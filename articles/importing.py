@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
@@ -423,6 +423,9 @@ class _Importer:
         try:
             with transaction.atomic():
                 outcome = self._apply(item.source, item.record, pending)
+        except IntegrityError as exc:
+            # Another import committed the same key or text since the batch was looked up.
+            return self._after_race(item) or self._outcome(item.source, Result.FAILED, error=f"database error: {exc}")
         except DatabaseError as exc:
             return self._outcome(item.source, Result.FAILED, error=f"database error: {exc}".strip())
         except Exception as exc:  # one bad file must never stop the others
@@ -430,6 +433,17 @@ class _Importer:
             return self._outcome(item.source, Result.FAILED, error=f"internal error: {exc!r}")
         self._commit_pending(pending)
         return outcome
+
+    def _after_race(self, item: _Parsed) -> FileOutcome | None:
+        """Return what a concurrent import already did with this file's key or text, if anything."""
+        record, key = item.record, item.source.key
+        existing = Article.objects.filter(source_key=key).only("id", "content_sha256").first()
+        if existing is not None and existing.content_sha256 == record.sha256:
+            return self._outcome(item.source, Result.UNCHANGED, article_id=existing.pk, warnings=record.warnings)
+        owner = Article.objects.filter(content_sha256=record.sha256).values_list("pk", flat=True).first()
+        if owner is not None:
+            return self._outcome(item.source, Result.DUPLICATE, article_id=owner, warnings=record.warnings)
+        return None
 
     def _prefetch(self, batch: list[_Parsed]) -> None:
         """Load, in a constant number of queries, everything this batch may touch."""

@@ -49,8 +49,14 @@ class PageSizeMixin:
     page_size_query_description = "Results per page, 1 to 100 (default 20; larger values are served as 100)."
 
     def get_page_size(self, request: Request) -> int:
+        # Larger sizes are served as the largest page, as DRF does; only nonsense is refused.
         size = parse_bounded_int(
-            request.query_params, self.page_size_query_param, default=self.page_size, minimum=1, maximum=10**18
+            request.query_params,
+            self.page_size_query_param,
+            default=self.page_size,
+            minimum=1,
+            maximum=10**18,
+            out_of_range=f"Enter a whole number of 1 or more (pages hold at most {self.max_page_size}).",
         )
         return min(size, self.max_page_size)
 

@@ -41,7 +41,7 @@ class QueryStringGuardMixin:
         reject_null_characters(request.query_params)
 
 
-def parse_bounded_int(params, name: str, *, default: int, minimum: int, maximum: int) -> int:
+def parse_bounded_int(params, name: str, *, default: int, minimum: int, maximum: int, out_of_range: str = "") -> int:
     """Return the integer parameter ``name`` (``default`` when absent or blank), or raise a 400."""
     raw = params.get(name, "").strip()
     if not raw:
@@ -50,7 +50,7 @@ def parse_bounded_int(params, name: str, *, default: int, minimum: int, maximum:
         raise exceptions.ValidationError({name: ["Enter a whole number."]})
     value = int(raw)
     if not minimum <= value <= maximum:
-        raise exceptions.ValidationError({name: [f"Enter a whole number from {minimum} to {maximum}."]})
+        raise exceptions.ValidationError({name: [out_of_range or f"Enter a whole number from {minimum} to {maximum}."]})
     return value
 
 

@@ -123,3 +123,10 @@ def test_authors_and_publishers_are_paginated(api_client, url, make):
     assert data["count"] == 7
     assert len(data["results"]) == 5
     assert query(data["next"]) == {"page": ["2"], "page_size": ["5"]}
+
+
+def test_a_page_size_of_zero_names_the_real_bounds(api_client):
+    response = api_client.get("/api/v1/articles/", {"page_size": "0"})
+
+    assert response.status_code == 400
+    assert response.json() == {"page_size": ["Enter a whole number of 1 or more (pages hold at most 100)."]}

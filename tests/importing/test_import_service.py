@@ -345,3 +345,31 @@ def test_special_files_and_odd_names_fail_alone_without_being_read(tmp_path):
     }
     assert report.counts["created"] == 2
     assert Article.objects.filter(source_key="caf\\xe9.txt").exists()
+
+
+def test_a_file_another_import_committed_meanwhile_is_unchanged_not_failed(tmp_path, monkeypatch):
+    """
+    GIVEN a seed that a concurrent import commits after this run looked the batch up
+    WHEN this run writes it
+    THEN the unique key stops the second copy and the file counts as unchanged, not failed
+    """
+    write(tmp_path, "race.txt", seed_text(title="Raced"))
+    original = importing._Importer._prefetch
+    raced = []
+
+    def prefetch_then_lose_the_race(self, batch):
+        original(self, batch)
+        if not raced:
+            raced.append(True)
+            importing.import_sources(
+                sources=[importing.bytes_source((tmp_path / "race.txt").read_bytes(), key="race.txt")]
+            )
+            self.by_key.clear()
+            self.by_sha.clear()
+
+    monkeypatch.setattr(importing._Importer, "_prefetch", prefetch_then_lose_the_race)
+
+    report = importing.import_paths(paths=[tmp_path])
+
+    assert report.counts["unchanged"] == 1 and report.counts["failed"] == 0
+    assert Article.objects.count() == 1
