@@ -64,7 +64,7 @@ def update_article(
             setattr(article, name, data[name])
         changed += _date_if_published(article, data)
         _validate_article(article)
-        byline_changed = "authors" in data and _set_byline(article, list(data["authors"]), user)
+        byline_changed = "authors" in data and set_byline(article, list(data["authors"]), user=user)
         if changed or byline_changed:
             article._history_user = user
             article._change_reason = reason
@@ -93,8 +93,12 @@ def _validate_article(article: Article) -> None:
         raise ValidationError(errors)
 
 
-def _set_byline(article: Article, authors: Sequence[Author], user) -> bool:
-    """Make ``authors`` the article's byline in this order; return whether anything changed."""
+def set_byline(article: Article, authors: Sequence[Author], *, user=None, reason: str = "") -> bool:
+    """Make ``authors`` the article's byline in this order; return whether anything changed.
+
+    Unchanged bylines are left alone; each changed one is saved (or deleted) with
+    ``user`` and ``reason`` in its history row.
+    """
     if len({author.pk for author in authors}) != len(authors):
         raise ValidationError({"authors": "An author can appear only once in a byline."})
     current = {byline.author_id: byline for byline in article.bylines.all()}
@@ -103,7 +107,7 @@ def _set_byline(article: Article, authors: Sequence[Author], user) -> bool:
     # Removed authors first: their history records come before the new order's.
     for author_id in set(current) - wanted:
         byline = current.pop(author_id)
-        byline._history_user = user
+        _stamp(byline, user, reason)
         byline.delete()
         changed = True
     for position, author in enumerate(authors):
@@ -113,10 +117,18 @@ def _set_byline(article: Article, authors: Sequence[Author], user) -> bool:
         if byline is None:
             byline = ArticleAuthor(article=article, author=author, position=position)
         byline.position = position
-        byline._history_user = user
+        _stamp(byline, user, reason)
         byline.save()
         changed = True
     return changed
+
+
+def _stamp(instance, user, reason: str) -> None:
+    """Name ``user`` and ``reason`` in the instance's next history row (else the request's user is recorded)."""
+    if user is not None:
+        instance._history_user = user
+    if reason:
+        instance._change_reason = reason
 
 
 def create_author(*, data: Mapping[str, Any], user=None) -> Author:

@@ -23,8 +23,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from articles.editing import set_byline
 from articles.models import Article, ArticleAuthor, Author, Publisher
-from articles.review import conflict_reason, set_byline
+from articles.review import conflict_reason
 
 REVERTED_FIELDS = (
     "title",

@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
+from articles import merging
+from articles.editing import set_byline
 from articles.importing import name_slug
-from articles.models import Article, ArticleAuthor, Author, AuthorAlias, Publisher, PublisherAlias
+from articles.models import Article, Author, Publisher
 
 # Columns simple-history does not record; history rows are built from the rest,
 # so the rows an action updates are loaded without these and with everything else.
@@ -135,50 +137,20 @@ def _accept_parsed(article: Article, field: str, parsed, user) -> None:
 def publisher_named(name: str) -> Publisher:
     """Return the publisher called ``name`` (or one it was merged into), creating it if it is new."""
     slug = name_slug(name)
-    publisher = Publisher.objects.filter(slug=slug).first() or _alias_owner("publisher", slug)
-    if publisher is None:
-        publisher = Publisher(slug=slug, name=name)
-        publisher.save()
-    return publisher
+    return merging.resolve_publisher_slugs([slug]).get(slug) or Publisher.objects.create(slug=slug, name=name)
 
 
 def authors_named(names: Iterable[str]) -> list[Author]:
     """Return the authors called ``names``, in order and without repeats, creating the new ones."""
+    names = list(dict.fromkeys(names))
+    found = merging.resolve_author_slugs(name_slug(name) for name in names)
     authors: list[Author] = []
-    for name in dict.fromkeys(names):
+    for name in names:
         slug = name_slug(name)
-        author = Author.objects.filter(slug=slug).first() or _alias_owner("author", slug)
-        if author is None:
-            author = Author(slug=slug, name=name)
-            author.save()
+        author = found.get(slug) or found.setdefault(slug, Author.objects.create(slug=slug, name=name))
         if author not in authors:
             authors.append(author)
     return authors
-
-
-def _alias_owner(kind: str, slug: str):
-    """Return the author or publisher that ``slug`` is an alias of, if merges left one."""
-    model, owner = (AuthorAlias, "author") if kind == "author" else (PublisherAlias, "publisher")
-    alias = model.objects.filter(slug=slug).select_related(owner).first()
-    return getattr(alias, owner) if alias else None
-
-
-def set_byline(article: Article, authors: list[Author], *, user=None, reason: str = "") -> bool:
-    """Make ``authors`` the article's byline, in order; return whether it changed."""
-    current = list(article.bylines.order_by("position", "id"))
-    if [b.author_id for b in current] == [a.pk for a in authors]:
-        return False
-    for byline in current:
-        _set_history_user(byline, user)
-        byline._change_reason = reason
-        byline.delete()
-    bulk_create_with_history(
-        [ArticleAuthor(article=article, author=author, position=i) for i, author in enumerate(authors)],
-        ArticleAuthor,
-        default_user=user,
-        default_change_reason=reason,
-    )
-    return True
 
 
 def _set_history_user(instance, user) -> None:
