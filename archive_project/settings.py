@@ -144,6 +144,10 @@ ARCHIVE_MAX_SEED_BYTES = int(os.environ.get("ARCHIVE_MAX_SEED_BYTES", str(5 * 10
 ARCHIVE_MAX_UPLOAD_BYTES = int(os.environ.get("ARCHIVE_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 # The admin's article list counts at most this many rows (beyond: an estimate or "more than").
 ARCHIVE_ADMIN_COUNT_CAP = int(os.environ.get("ARCHIVE_ADMIN_COUNT_CAP", "10000"))
+# The API's numbered pages count exactly up to this many rows, then say "count_is_exact": false.
+ARCHIVE_API_COUNT_CAP = int(os.environ.get("ARCHIVE_API_COUNT_CAP", "10000"))
+# The deepest numbered page the API serves; past it a 400 points to cursor paging.
+ARCHIVE_API_MAX_PAGE = int(os.environ.get("ARCHIVE_API_MAX_PAGE", "100"))
 # Directory the default ``import_seeds`` run reads.
 ARCHIVE_SEEDS_DIR = Path(os.environ.get("ARCHIVE_SEEDS_DIR", BASE_DIR / "seeds"))
 # Text-search configuration used by PostgreSQL's full-text search.

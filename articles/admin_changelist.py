@@ -25,13 +25,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Exists, Max, Min, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from articles import counting
 from articles.models import Article, ArticleAuthor, Publisher
 
 DEFAULT_COUNT_CAP = 10_000
@@ -44,26 +44,23 @@ def count_cap() -> int:
     return getattr(settings, "ARCHIVE_ADMIN_COUNT_CAP", DEFAULT_COUNT_CAP)
 
 
-class CappedCountPaginator(Paginator):
-    """A paginator that never counts more than ``cap`` rows.
+class CappedCountPaginator(counting.CappedCountPaginator):
+    """The change list's paginator: at most ``ARCHIVE_ADMIN_COUNT_CAP`` rows counted.
 
-    ``count_is_exact`` tells the template whether to say "N", "about N" or
-    "more than N".
+    ``count_is_exact`` and ``count_is_estimate`` tell the template whether to
+    say "N", "about N" or "more than N".
     """
 
     def __init__(self, object_list, per_page, *args, cap: int | None = None, **kwargs) -> None:
-        super().__init__(object_list, per_page, *args, **kwargs)
-        self.cap = cap or count_cap()
-        self.count_is_exact = True
+        super().__init__(object_list, per_page, *args, cap=cap or count_cap(), **kwargs)
         self.count_is_estimate = False
 
     @cached_property
     def count(self) -> int:
-        queryset = self.object_list
-        counted = queryset.order_by()[: self.cap + 1].count()
-        if counted <= self.cap:
+        counted = super().count
+        if self.count_is_exact:
             return counted
-        self.count_is_exact = False
+        queryset = self.object_list
         estimate = table_estimate(queryset) if not queryset.query.where else None
         if estimate and estimate > self.cap:
             self.count_is_estimate = True

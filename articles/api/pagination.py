@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.template import loader
+from django.utils.functional import cached_property
 from rest_framework import exceptions, pagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,11 +16,24 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from articles.api.cursors import InvalidCursor, keyset_page
 from articles.api.params import parse_bounded_int
+from articles.counting import CappedCountPaginator
 
 PAGE_MODES = ("page", "cursor")
 CURSOR_PARAM = "cursor"
 PAGE_MODE_PARAM = "page_mode"
 _PAGE_NUMBER = re.compile(r"[0-9]{1,100}")
+DEFAULT_COUNT_CAP = 10_000
+DEFAULT_MAX_PAGE = 100
+
+
+def count_cap() -> int:
+    """Return how many rows a numbered page counts exactly at most (``ARCHIVE_API_COUNT_CAP``)."""
+    return getattr(settings, "ARCHIVE_API_COUNT_CAP", DEFAULT_COUNT_CAP)
+
+
+def max_page() -> int:
+    """Return the deepest numbered page the API serves (``ARCHIVE_API_MAX_PAGE``)."""
+    return getattr(settings, "ARCHIVE_API_MAX_PAGE", DEFAULT_MAX_PAGE)
 
 
 def paging_mode(request: Request) -> str:
@@ -61,14 +77,38 @@ class PageSizeMixin:
         return min(size, self.max_page_size)
 
 
-class PageNumberPagination(PageSizeMixin, pagination.PageNumberPagination):
-    """Numbered pages with a client-chosen ``page_size`` of at most 100.
+class ServedPagesPaginator(CappedCountPaginator):
+    """Numbered pages up to ``max_page``, over a count capped high enough to cover every one of them."""
 
-    A page that is not a whole number of 1 or more (or ``last``) is a 400; a
-    page past the end is a 404.
+    def __init__(self, object_list, per_page, *args, **kwargs) -> None:
+        self.max_page = max_page()
+        # Every servable row is counted, so the pages up to max_page are always known to exist.
+        cap = max(count_cap(), self.max_page * per_page)
+        super().__init__(object_list, per_page, *args, cap=cap, **kwargs)
+
+    @cached_property
+    def num_pages(self) -> int:
+        pages = max(1, math.ceil(self.count / self.per_page)) if self.count or self.allow_empty_first_page else 0
+        return min(pages, self.max_page)
+
+
+class PageNumberPagination(PageSizeMixin, pagination.PageNumberPagination):
+    """Numbered pages with a client-chosen ``page_size`` of at most 100, up to ``ARCHIVE_API_MAX_PAGE``.
+
+    A page that is not a whole number of 1 or more (or ``last``) is a 400, and
+    so is one past the deepest page served (cursor paging goes on from there);
+    a page past the end is a 404. The count is exact up to ``ARCHIVE_API_COUNT_CAP``.
     """
 
-    page_query_description = "A page number (1 or more, or `last`). Numbered pages carry a total `count`."
+    django_paginator_class = ServedPagesPaginator
+
+    @property
+    def page_query_description(self) -> str:
+        return (
+            f"A page number, 1 to {max_page()} (or `last`: the last page served). Numbered pages carry a `count`, "
+            f"exact up to {count_cap():,} (see `count_is_exact`). Past page {max_page()} the answer is a 400 "
+            "pointing to cursor paging (`page_mode=cursor`), which is as fast at any depth."
+        )
 
     def get_page_number(self, request: Request, paginator) -> int | str:
         raw = request.query_params.get(self.page_query_param, "").strip()
@@ -76,7 +116,29 @@ class PageNumberPagination(PageSizeMixin, pagination.PageNumberPagination):
             return super().get_page_number(request, paginator)
         if not _PAGE_NUMBER.fullmatch(raw) or int(raw) < 1:
             raise exceptions.ValidationError({self.page_query_param: ["Enter a page number: 1 or more, or 'last'."]})
+        if int(raw) > paginator.max_page:
+            raise exceptions.ValidationError({self.page_query_param: [too_deep_message(paginator.max_page)]})
         return int(raw)
+
+    def get_paginated_response(self, data) -> Response:
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": paginator.count,
+                "count_is_exact": paginator.count_is_exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+
+def too_deep_message(deepest: int) -> str:
+    """Return the message of a 400 for a page past the deepest numbered page."""
+    return (
+        f"Numbered pages stop at page {deepest}. To go further, page by cursor: ask for page_mode=cursor "
+        "(or cursor=) with the same filters and ordering, then follow the next links."
+    )
 
 
 class KeysetCursorPagination(PageSizeMixin, pagination.BasePagination):
@@ -174,5 +236,19 @@ class ArchivePagination(pagination.BasePagination):
     def get_paginated_response_schema(self, schema: dict) -> dict:
         numbered = self.numbered.get_paginated_response_schema(schema)
         numbered["required"] = ["results"]
-        numbered["properties"]["count"]["description"] = "Total matching rows (numbered pages only)."
+        properties = numbered["properties"]
+        properties["count"]["description"] = (
+            f"Matching rows (numbered pages only): exact up to {count_cap():,}, and that cap when there are more "
+            "(then `count_is_exact` is false)."
+        )
+        properties = {
+            "count": properties.pop("count"),
+            "count_is_exact": {
+                "type": "boolean",
+                "description": "Numbered pages only: whether `count` is the exact total (false: at least `count`).",
+                "example": True,
+            },
+            **properties,
+        }
+        numbered["properties"] = properties
         return numbered

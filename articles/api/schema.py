@@ -151,6 +151,7 @@ def document_api(result: dict, generator, request, public: bool) -> dict:
 
 def overview() -> str:
     """Return the API's description: how to authenticate, search, page, and read errors."""
+    from articles.api.pagination import count_cap, max_page
     from articles.search import SYNTAX_HELP
 
     rates = api_settings.DEFAULT_THROTTLE_RATES
@@ -159,6 +160,8 @@ def overview() -> str:
         anon_rate=rates.get("anon") or "unlimited",
         user_rate=rates.get("user") or "unlimited",
         auth_rate=rates.get("auth") or "unlimited",
+        count_cap=f"{count_cap():,}",
+        max_page=max_page(),
     )
 
 
@@ -191,8 +194,11 @@ unless another `ordering` is asked for; without `q`, newest first.
 
 ## Paging
 
-List endpoints answer one page at a time, as `{{"count", "next", "previous", "results"}}`.
+List endpoints answer one page at a time, as `{{"count", "count_is_exact", "next", "previous", "results"}}`.
 `page` (from 1) and `page_size` (default 20, at most 100) choose a page; a page past the last is a 404.
+`count` is exact up to {count_cap} matches; with more, it is {count_cap} and `count_is_exact` is false.
+Numbered pages stop at page {max_page}: the last page served has no `next`, and a deeper `page` is a 400
+that points to cursor paging (`page_mode=cursor`).
 To walk a whole result set, follow the `next` links. Where a list offers `cursor` paging, its `next`
 and `previous` links carry an opaque `cursor`: it stays fast and stable at any depth; do not build
 cursors by hand.
