@@ -200,6 +200,11 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="article_created_idx"),
             models.Index(fields=["status", "-published_at", "-id"], name="article_status_pub_idx"),
+            # One per other API ordering: a page (and a cursor page at any depth) walks the index either
+            # way, never sorting every published row (the id tie-break is an incremental sort at worst).
+            models.Index(fields=["status", "title", "id"], name="article_status_title_idx"),
+            models.Index(fields=["status", "created_at", "id"], name="article_status_created_idx"),
+            models.Index(fields=["status", "word_count", "id"], name="article_status_words_idx"),
             # The review queue: small, so a partial index keeps its count and pages cheap.
             models.Index(
                 fields=["-created_at", "-id"], condition=Q(needs_review=True), name="article_review_queue_idx"
