@@ -14,6 +14,10 @@ from articles.models import Article, ArticleAuthor, Author, Publisher
 EXCERPT_SOURCE_CHARS = 300
 # Columns no list shows; a detail shows only the body.
 HEAVY_COLUMNS = ("body", "raw_text", "parsed", "import_conflicts")
+# Where the API's article querysets put each article's byline: a plain list, which
+# Django fills without building a related queryset per article (most of what the
+# prefetch cost on a list page).
+BYLINES_ATTR = "prefetched_bylines"
 
 
 def can_see_unpublished(user) -> bool:
@@ -56,8 +60,9 @@ def with_related(articles: QuerySet[Article], fields: Collection[str] | None = N
 
 
 def bylines_prefetch() -> Prefetch:
-    """Prefetch each article's bylines with their authors, in byline order."""
-    return Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author").order_by("position", "id"))
+    """Prefetch each article's bylines with their authors, in byline order, into ``BYLINES_ATTR``."""
+    bylines = ArticleAuthor.objects.select_related("author").order_by("position", "id")
+    return Prefetch("bylines", queryset=bylines, to_attr=BYLINES_ATTR)
 
 
 def article_list_queryset(user, fields: Collection[str] | None = None) -> QuerySet[Article]:

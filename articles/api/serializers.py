@@ -9,9 +9,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from articles.api.compiled import CompiledListSerializer
 from articles.api.excerpts import make_excerpt
 from articles.api.links import IdentityLinkField, RelatedLinkField
-from articles.api.querysets import EXCERPT_SOURCE_CHARS, can_see_unpublished
+from articles.api.querysets import BYLINES_ATTR, EXCERPT_SOURCE_CHARS, can_see_unpublished
 from articles.api.shaping import FieldSelectionMixin
 from articles.models import Article, ArticleAuthor, Author, Publisher
 
@@ -105,7 +106,8 @@ class ArticleBaseSerializer(
 
     url = IdentityLinkField(view_name="api:article-detail")
     publisher = PublisherSummarySerializer(read_only=True, allow_null=True)
-    authors = BylineAuthorSerializer(source="bylines", many=True, read_only=True)
+    # Read from the querysets' prefetched list (querysets.bylines_prefetch()).
+    authors = BylineAuthorSerializer(source=BYLINES_ATTR, many=True, read_only=True)
     source = ArticleSourceSerializer(source="*", read_only=True)
 
     class Meta:
@@ -131,6 +133,7 @@ class ArticleBaseSerializer(
         ]
         staff_only_fields = ["needs_review", "review_reasons"]
         read_only_fields = fields
+        list_serializer_class = CompiledListSerializer
 
 
 class SearchResultFields(serializers.Serializer):
@@ -186,6 +189,7 @@ class AuthorListSerializer(FieldSelectionMixin, serializers.ModelSerializer):
     class Meta:
         model = Author
         fields = ["id", "url", "name", "slug", "social_handle", "article_count", "articles_url"]
+        list_serializer_class = CompiledListSerializer
 
 
 class AuthorDetailSerializer(AuthorListSerializer):
@@ -205,6 +209,7 @@ class PublisherSerializer(FieldSelectionMixin, serializers.ModelSerializer):
     class Meta:
         model = Publisher
         fields = ["id", "url", "name", "slug", "article_count", "articles_url"]
+        list_serializer_class = CompiledListSerializer
 
 
 class NamedCountSerializer(serializers.Serializer):

@@ -101,7 +101,7 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet
         # The representation also shows the publisher's and the authors' names.
         fields = self.selected_fields()
         publisher = instance.publisher if querysets.wants(fields, "publisher") else None
-        bylines = instance.bylines.all() if querysets.wants(fields, "authors") else []
+        bylines = getattr(instance, querysets.BYLINES_ATTR) if querysets.wants(fields, "authors") else []
         return latest(
             instance.updated_at,
             publisher.updated_at if publisher else None,

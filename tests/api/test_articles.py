@@ -55,7 +55,7 @@ def test_list_item_fields(request, client_fixture, expected):
     response = request.getfixturevalue(client_fixture).get(ARTICLES_URL)
 
     assert response.status_code == 200
-    assert set(response.json()) == {"count", "next", "previous", "results"}
+    assert set(response.json()) == {"count", "count_is_exact", "next", "previous", "results"}
     [item] = response.json()["results"]
     assert set(item) == expected
 
