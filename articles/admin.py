@@ -21,7 +21,14 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from articles import admin_views, review
-from articles.admin_changelist import ArticleChangeList, CappedCountPaginator, CopyrightYearFilter, PublisherFilter
+from articles.admin_changelist import (
+    ArticleChangeList,
+    CappedCountPaginator,
+    CopyrightYearFilter,
+    PublisherFilter,
+    QuickActionCheckboxMixin,
+    row_bylines,
+)
 from articles.admin_forms import ArticleAdminForm
 from articles.importing import reparse_article
 from articles.models import (
@@ -108,7 +115,7 @@ class SourceRevisionInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(SimpleHistoryAdmin):
+class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
     # "Show counts" would COUNT the whole table once per filter.
     show_facets = admin.ShowFacets.NEVER
     list_display = ["title", "publisher", "author_names", "status", "needs_review", "word_count", "created_at"]
@@ -245,7 +252,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("authors"))
     def author_names(self, obj: Article) -> str:
-        return ", ".join(byline.author.name for byline in obj.bylines.all())
+        return ", ".join(byline.author.name for byline in row_bylines(obj))
 
     @admin.display(description=_("review reasons"))
     def reasons(self, obj: Article) -> str:

@@ -23,6 +23,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.cache import cache
 from django.db import connections
@@ -30,6 +31,8 @@ from django.db.models import Exists, Max, Min, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from articles import counting
 from articles.models import Article, ArticleAuthor, Publisher
@@ -82,6 +85,11 @@ def table_estimate(queryset: QuerySet) -> int | None:
     return row[0] if row and row[0] > 0 else None
 
 
+# Where the change list puts each article's bylines: a plain list, which Django fills
+# without building a related queryset per row.
+CHANGELIST_BYLINES_ATTR = "changelist_bylines"
+
+
 class ArticleChangeList(ChangeList):
     """The article list: bylines in one query, and none of the large text columns."""
 
@@ -94,7 +102,32 @@ class ArticleChangeList(ChangeList):
             super()
             .get_queryset(request, exclude_parameters)
             .defer(*self.model_admin.changelist_deferred_fields)
-            .prefetch_related(Prefetch("bylines", queryset=bylines.order_by("position", "id")))
+            .prefetch_related(
+                Prefetch("bylines", queryset=bylines.order_by("position", "id"), to_attr=CHANGELIST_BYLINES_ATTR)
+            )
+        )
+
+
+def row_bylines(article: Article) -> list[ArticleAuthor]:
+    """Return an article's bylines in order: the change list's prefetched ones, or from the database."""
+    prefetched = getattr(article, CHANGELIST_BYLINES_ATTR, None)
+    return prefetched if prefetched is not None else list(article.bylines.select_related("author"))
+
+
+class QuickActionCheckboxMixin:
+    """Draw each row's action checkbox with ``format_html`` instead of a widget template per row.
+
+    The same markup as ``ModelAdmin.action_checkbox``; rendering a hundred widget
+    templates was a fifth of a change list page.
+    """
+
+    def action_checkbox(self, obj) -> str:
+        label = format_html(_("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
         )
 
 

@@ -155,3 +155,35 @@ def test_filtered_author_and_publisher_list_queries(api_client, django_assert_nu
 def test_bad_parameters_cost_no_queries(api_client, django_assert_num_queries, archive):
     with django_assert_num_queries(0):
         assert api_client.get(ARTICLES_URL, {"min_words": "x", "ordering": "bogus"}).status_code == 400
+
+
+# --- Issue 8: capped counts, the deepest page and every ordering keep the counts fixed ---
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"page": "2"}, {"page": "last"}, {"ordering": "title"}, {"ordering": "-word_count"}, {"min_words": "1"}],
+)
+def test_list_with_a_capped_count_queries(api_client, django_assert_num_queries, archive, settings, params):
+    # 54 published articles, counted at most 10: the count query stops early, the page costs the same.
+    settings.ARCHIVE_API_COUNT_CAP = 10
+    settings.ARCHIVE_API_MAX_PAGE = 2
+
+    with django_assert_num_queries(3):
+        response = api_client.get(ARTICLES_URL, {"page_size": 5, **params})
+
+    assert (response.json()["count"], response.json()["count_is_exact"]) == (10, False)
+    assert len(response.json()["results"]) == 5
+
+
+@pytest.mark.parametrize("page_size", PAGE_SIZES)
+def test_export_queries_per_chunk(api_client, django_assert_max_num_queries, archive, monkeypatch, page_size):
+    # The cursor, then one byline query per chunk (a savepoint pair inside the test's transaction).
+    monkeypatch.setattr("articles.api.export.EXPORT_CHUNK_SIZE", page_size)
+    chunks = -(-54 // page_size)
+
+    with django_assert_max_num_queries(1 + chunks + 2):
+        response = api_client.get(f"{ARTICLES_URL}export.ndjson")
+        lines = b"".join(response.streaming_content).splitlines()
+
+    assert len(lines) == 54
