@@ -1,0 +1,63 @@
+"""Parsing sources into records, and the rules that compare a record with what an article holds.
+
+Pure: no database. ``articles.parsing`` does the parsing itself; this module reads
+a source within its size limit and turns read or parse errors into a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from articles import parsing
+from articles.importing.sources import Source, SourceRejected
+from articles.naming import digest
+
+# Fields an editor may correct; a re-import never silently overwrites a correction.
+CURATED_FIELDS = ("title", "subtitle", "body", "image_credit", "copyright_year")
+
+
+@dataclass
+class Parsed:
+    """A source with its parse result or the reason it cannot be imported."""
+
+    source: Source
+    record: parsing.ParsedArticle | None = None
+    error: str = ""
+
+
+def parse_source(source: Source, *, max_bytes: int) -> Parsed:
+    """Read ``source`` within ``max_bytes`` and parse it; never raises for a bad file."""
+    try:
+        data = source.read(max_bytes)
+    except OSError as exc:
+        return Parsed(source, error=f"cannot read file: {exc.strerror or exc}")
+    except SourceRejected as exc:
+        return Parsed(source, error=str(exc))
+    try:
+        return Parsed(source, record=parsing.parse(data, max_bytes=max_bytes))
+    except parsing.ParseError as exc:
+        return Parsed(source, error=exc.reason)
+
+
+def parsed_snapshot(record: parsing.ParsedArticle) -> dict:
+    """Return what the parser found, as stored to tell later which fields an editor changed."""
+    snapshot = {name: getattr(record, name) for name in CURATED_FIELDS if name != "body"}
+    snapshot["body_sha256"] = digest(record.body)
+    snapshot["copyright_holder"] = record.copyright_holder
+    snapshot["author_names"] = list(record.author_names)
+    snapshot["warnings"] = list(record.warnings)
+    return snapshot
+
+
+def edited(previous: dict, name: str, current) -> bool:
+    """Tell whether an editor changed field ``name`` to ``current`` since the import that parsed ``previous``."""
+    if name == "body":
+        return previous.get("body_sha256") not in (None, digest(current))
+    return name in previous and previous[name] != current
+
+
+def source_changed(previous: dict, name: str, new) -> bool:
+    """Tell whether the source now parses ``name`` as ``new``, differently from the import that parsed ``previous``."""
+    if name == "body":
+        return previous.get("body_sha256") != digest(new)
+    return name not in previous or previous[name] != new
