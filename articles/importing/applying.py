@@ -61,7 +61,7 @@ def update_article(
     reason = f"updated by import run #{run.pk}" if run else "updated by an import"
     create_missing_names(names, [record], reason=reason)
     record_imported_states([article_id])  # before the byline is replaced: its first history entry
-    article = Article.objects.select_related("publisher").select_for_update().get(pk=article_id)
+    article = Article.objects.select_for_update().get(pk=article_id)
     SourceRevision.objects.create(
         article=article,
         content_sha256=article.content_sha256,

@@ -90,7 +90,7 @@ def test_changed_content_updates_the_article_and_keeps_the_earlier_text(tmp_path
     write(tmp_path, "story.txt", seed_text(paragraphs=("Corrected paragraph with more words.",)))
     report = importing.import_paths(paths=[tmp_path])
 
-    assert report.counts["updated"] == 1
+    assert report.counts["updated"] == 1, report.as_dict()
     article.refresh_from_db()
     assert article.body == "Corrected paragraph with more words."
     assert article.word_count == 5
