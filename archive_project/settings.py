@@ -144,6 +144,8 @@ ARCHIVE_MAX_SEED_BYTES = int(os.environ.get("ARCHIVE_MAX_SEED_BYTES", str(5 * 10
 ARCHIVE_MAX_UPLOAD_BYTES = int(os.environ.get("ARCHIVE_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 # The admin's article list counts at most this many rows (beyond: an estimate or "more than").
 ARCHIVE_ADMIN_COUNT_CAP = int(os.environ.get("ARCHIVE_ADMIN_COUNT_CAP", "10000"))
+# A running import run that has committed no batch for this long is shown as interrupted.
+ARCHIVE_IMPORT_STALE_MINUTES = int(os.environ.get("ARCHIVE_IMPORT_STALE_MINUTES", "10"))
 # Directory the default ``import_seeds`` run reads.
 ARCHIVE_SEEDS_DIR = Path(os.environ.get("ARCHIVE_SEEDS_DIR", BASE_DIR / "seeds"))
 # Text-search configuration used by PostgreSQL's full-text search.

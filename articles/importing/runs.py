@@ -201,7 +201,7 @@ def _mark_interrupted(run: ImportRun) -> None:
 
 def heartbeat_timeout() -> timedelta:
     """How long a running run may go without committing a batch before it counts as interrupted."""
-    return timedelta(minutes=getattr(settings, "ARCHIVE_IMPORT_STALE_MINUTES", 10))
+    return timedelta(minutes=settings.ARCHIVE_IMPORT_STALE_MINUTES)
 
 
 def run_status(run: ImportRun, *, now=None) -> str:
