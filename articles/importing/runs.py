@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from itertools import islice
 from pathlib import Path
@@ -20,7 +21,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from articles.importing.batches import BatchImporter, FileOutcome
-from articles.importing.records import parse_source
+from articles.importing.records import Parsed, parse_source
 from articles.importing.reports import COUNT_NAMES, ImportReport, SpooledOutcomes, StoredOutcomes, empty_counts
 from articles.importing.sources import Source, collect_sources, file_source
 from articles.importing.writing import bulk_writer
@@ -126,10 +127,8 @@ class _Job:
     def run(self, sources: Iterable[Source], run: ImportRun, *, log: SpooledOutcomes | None = None) -> ImportReport:
         importer = BatchImporter(run=run, now=timezone.now(), replace_existing=self.replace_existing)
         counts = empty_counts()
-        iterator = iter(sources)
         try:
-            while batch := list(islice(iterator, BATCH_SIZE)):
-                parsed = [parse_source(source, max_bytes=self.max_bytes) for source in batch]
+            for parsed in parsed_batches(sources, max_bytes=self.max_bytes):
                 with transaction.atomic():
                     outcomes = importer.import_batch(parsed)
                     _count(counts, outcomes)
@@ -149,6 +148,26 @@ class _Job:
         if self.on_outcome is not None:
             for outcome in outcomes:
                 self.on_outcome(outcome)
+
+
+def parsed_batches(sources: Iterable[Source], *, max_bytes: int, size: int | None = None) -> Iterator[list[Parsed]]:
+    """Yield ``sources`` read and parsed, a batch at a time; the next batch is parsed while this one is written.
+
+    Reading and parsing run in one background thread: the database drivers release
+    the GIL while a statement runs, so parsing overlaps the writes. At most two
+    batches are held: the one being written and the one being parsed.
+    """
+    iterator = iter(sources)
+    size = size or BATCH_SIZE
+
+    def parse(batch: list[Source]) -> list[Parsed]:
+        return [parse_source(source, max_bytes=max_bytes) for source in batch]
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-parse") as pool:
+        pending = pool.submit(parse, list(islice(iterator, size)))
+        while parsed := pending.result():
+            pending = pool.submit(parse, list(islice(iterator, size)))
+            yield parsed
 
 
 def _count(counts: dict[str, int], outcomes: list[FileOutcome]) -> None:
