@@ -7,6 +7,7 @@ neither imports the other for it.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 from django.utils.text import slugify
 
@@ -16,6 +17,7 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@lru_cache(maxsize=65536)  # bounded; an import asks for the same few thousand names over and over
 def name_slug(name: str) -> str:
     """Return the slug that identifies an author or publisher name."""
     return slugify(name)[:255] or digest(name)[:16]

@@ -21,37 +21,49 @@ from articles.models import Article, ArticleAuthor, ImportRun, SourceRevision
 from articles.naming import article_slug, name_slug
 
 
-def new_article(*, key: str, record: parsing.ParsedArticle, names: Names, run: ImportRun | None, now: datetime):
+def new_article(
+    *,
+    key: str,
+    record: parsing.ParsedArticle,
+    names: Names,
+    run: ImportRun | None,
+    now: datetime,
+    snapshot: dict | None = None,
+    slug: str = "",
+):
     """Build, unsaved, the article a new source becomes: published if it parsed cleanly, else a draft for review."""
     clean = not record.warnings
+    publisher = names.publisher_for(record)
     article = Article(
-        slug=article_slug(record.title, record.sha256),
+        slug=slug or article_slug(record.title, record.sha256),
         status=Article.Status.PUBLISHED if clean else Article.Status.DRAFT,
         published_at=now if clean else None,
         needs_review=not clean,
         review_reasons=list(record.warnings),
         source_key=key,
-        publisher=names.publisher_for(record),
+        publisher_id=publisher.pk if publisher else None,
         created_at=now,
         updated_at=now,
         **{name: getattr(record, name) for name in CURATED_FIELDS},
     )
-    set_provenance(article, record, run)
+    set_provenance(article, record, run, snapshot=snapshot)
     return article
 
 
-def set_provenance(article: Article, record: parsing.ParsedArticle, run: ImportRun | None) -> None:
+def set_provenance(
+    article: Article, record: parsing.ParsedArticle, run: ImportRun | None, *, snapshot: dict | None = None
+) -> None:
     """Record on ``article`` where it came from: the source, its hash, what the parser found, the run."""
     article.content_sha256 = record.sha256
     article.raw_text = record.raw_text
     article.source_encoding = record.encoding
     article.word_count = len(article.body.split())
-    article.parsed = parsed_snapshot(record)
-    article.import_run = run
+    article.parsed = snapshot or parsed_snapshot(record)
+    article.import_run_id = run.pk if run else None
 
 
 def new_bylines(article_id: int, authors) -> list[ArticleAuthor]:
-    return [ArticleAuthor(article_id=article_id, author=author, position=i) for i, author in enumerate(authors)]
+    return [ArticleAuthor(article_id=article_id, author_id=author.pk, position=i) for i, author in enumerate(authors)]
 
 
 def update_article(

@@ -16,10 +16,10 @@ from datetime import datetime
 
 from django.db import DatabaseError, IntegrityError, transaction
 
-from articles.importing.applying import new_article, new_bylines, update_article
+from articles.importing.applying import new_article, update_article
 from articles.importing.names import Names, create_missing_names, resolve_names
 from articles.importing.records import Parsed
-from articles.importing.writing import bulk_writer
+from articles.importing.writing import Row, bulk_writer
 from articles.models import Article, ArticleAuthor, ImportOutcome, ImportRun
 
 logger = logging.getLogger(__name__)
@@ -138,13 +138,22 @@ class BatchImporter:
         records = [item.record for item in items]
         create_missing_names(names, records, reason=self.reason)
         articles = [
-            new_article(key=i.source.key, record=i.record, names=names, run=self.run, now=self.now) for i in items
+            new_article(
+                key=i.source.key,
+                record=i.record,
+                names=names,
+                run=self.run,
+                now=self.now,
+                snapshot=i.snapshot,
+                slug=i.slug,
+            )
+            for i in items
         ]
         writer = bulk_writer()
         ids = writer.insert_new(Article, articles, key="source_key")
         if len(ids) != len(articles):
             raise BulkConflict(f"{len(articles) - len(ids)} of {len(articles)} articles exist already")
-        bylines = [b for i in items for b in new_bylines(ids[i.source.key], names.authors_for(i.record))]
+        bylines = [row for i in items for row in byline_rows(ids[i.source.key], names.authors_for(i.record))]
         writer.insert_all(ArticleAuthor, bylines)
         return ids
 
@@ -195,6 +204,11 @@ class BatchImporter:
 
 
 _NEW = object()
+
+
+def byline_rows(article_id: int, authors) -> list[Row]:
+    """Return the byline rows of a new article, in order."""
+    return [Row(article_id=article_id, author_id=author.pk, position=i) for i, author in enumerate(authors)]
 
 
 def _outcome(item: Parsed, result: str, **kwargs) -> FileOutcome:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from articles import parsing
 from articles.importing.sources import Source, SourceRejected
-from articles.naming import digest
+from articles.naming import article_slug, digest
 
 # Fields an editor may correct; a re-import never silently overwrites a correction.
 CURATED_FIELDS = ("title", "subtitle", "body", "image_credit", "copyright_year")
@@ -18,11 +18,22 @@ CURATED_FIELDS = ("title", "subtitle", "body", "image_credit", "copyright_year")
 
 @dataclass
 class Parsed:
-    """A source with its parse result or the reason it cannot be imported."""
+    """A source with its parse result or the reason it cannot be imported.
+
+    ``snapshot`` and ``slug`` are derived from the record when it is parsed, off the
+    writing thread (see ``runs.parsed_batches``).
+    """
 
     source: Source
     record: parsing.ParsedArticle | None = None
     error: str = ""
+    snapshot: dict | None = None
+    slug: str = ""
+
+    def __post_init__(self) -> None:
+        if self.record is not None and self.snapshot is None:
+            self.snapshot = parsed_snapshot(self.record)
+            self.slug = article_slug(self.record.title, self.record.sha256)
 
 
 def parse_source(source: Source, *, max_bytes: int) -> Parsed:

@@ -24,7 +24,7 @@ from articles.importing.batches import BatchImporter, FileOutcome
 from articles.importing.records import Parsed, parse_source
 from articles.importing.reports import COUNT_NAMES, ImportReport, SpooledOutcomes, StoredOutcomes, empty_counts
 from articles.importing.sources import Source, collect_sources, file_source
-from articles.importing.writing import bulk_writer
+from articles.importing.writing import Row, bulk_writer
 from articles.models import Article, ImportOutcome, ImportRun
 
 logger = logging.getLogger(__name__)
@@ -184,9 +184,9 @@ def _record(run: ImportRun, outcomes: list[FileOutcome], counts: dict[str, int],
     ImportRun.objects.filter(pk=run.pk).update(updated_at=timezone.now(), **counts)
 
 
-def _stored(run: ImportRun, outcome: FileOutcome) -> ImportOutcome:
-    return ImportOutcome(
-        run=run,
+def _stored(run: ImportRun, outcome: FileOutcome) -> Row:
+    return Row(
+        run_id=run.pk,
         path=outcome.path[:1000],
         source_key=outcome.source_key[:1000],
         result=outcome.result,

@@ -11,11 +11,15 @@ to a model is written without touching this module.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from types import SimpleNamespace
 
 from django.db import connection
 from django.db.models import Field, Model
 
+# A row for ``insert_all`` that skips building a model instance: attributes named as the fields' attnames.
+Row = SimpleNamespace
 # Field types whose Python values the drivers take as they are.
 PLAIN_TYPES = frozenset(
     {
@@ -41,8 +45,8 @@ class BulkWriter:
         """Insert ``objs`` skipping any that a unique constraint refuses; map ``key`` -> id of each inserted row."""
         raise NotImplementedError
 
-    def insert_all(self, model: type[Model], objs: Sequence[Model]) -> None:
-        """Insert ``objs``; any conflict is an error."""
+    def insert_all(self, model: type[Model], objs: Sequence) -> None:
+        """Insert ``objs`` (model instances, or ``Row``s with the fields' attnames); any conflict is an error."""
         raise NotImplementedError
 
     @staticmethod
@@ -50,33 +54,27 @@ class BulkWriter:
         """Return the concrete columns written for ``model``: all but the automatic primary key."""
         return [f for f in model._meta.concrete_fields if not f.primary_key]
 
-    def values(self, obj: Model, fields: Sequence[Field]) -> tuple:
-        return tuple(
-            value if convert is None or value is None else convert(value, connection)
-            for convert, value in zip(self._converters(fields), (getattr(obj, f.attname) for f in fields), strict=True)
-        )
+    def rows(self, objs: Sequence, fields: Sequence[Field]) -> Iterator[tuple]:
+        """Yield each object's database values for ``fields``."""
+        pairs = [(f.attname, self._converter(f)) for f in fields]
+        for obj in objs:
+            yield tuple(
+                value if convert is None or value is None else convert(value, connection)
+                for value, convert in ((getattr(obj, name), convert) for name, convert in pairs)
+            )
 
-    def _converters(self, fields: Sequence[Field]) -> list:
-        """Return each field's conversion to a database value; None where the Python value is already one.
+    def _converter(self, field: Field):
+        """Return the field's conversion to a database value; None where the Python value is already one.
 
         ``get_db_prep_save`` costs microseconds per value and a batch has tens of
         thousands; text, numbers, booleans and keys are passed as they are.
         """
-        key = tuple(fields)
-        if key not in self._cache:
-            self._cache[key] = [self._converter(f) for f in fields]
-        return self._cache[key]
-
-    def _converter(self, field: Field):
         kind = field.get_internal_type()
         if kind in PLAIN_TYPES:
             return None
         if kind == "JSONField":
             return lambda value, connection: json.dumps(value, cls=field.encoder)
         return field.get_db_prep_save
-
-    def __init__(self) -> None:
-        self._cache: dict[tuple, list] = {}
 
 
 class PostgresWriter(BulkWriter):
@@ -114,14 +112,14 @@ class PostgresWriter(BulkWriter):
     def _copy(self, cursor, table: str, columns: str, fields, objs) -> None:
         # The psycopg 3 cursor under Django's wrapper: COPY is not part of the DB-API.
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                copy.write_row(self.values(obj, fields))
+            for row in self.rows(objs, fields):
+                copy.write_row(row)
 
 
 class SQLiteWriter(BulkWriter):
     def _converter(self, field: Field):
         if field.get_internal_type() == "DateTimeField":
-            return lambda value, connection: connection.ops.adapt_datetimefield_value(value)
+            return _sqlite_datetime  # the same few timestamps over and over: converted once each
         return super()._converter(field)
 
     def insert_new(self, model, objs, *, key):
@@ -137,7 +135,7 @@ class SQLiteWriter(BulkWriter):
             (top,) = cursor.fetchone()
             cursor.executemany(
                 f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING",  # noqa: S608
-                [self.values(obj, fields) for obj in objs],
+                list(self.rows(objs, fields)),
             )
             cursor.execute(f"SELECT {key_column}, id FROM {table} WHERE id > %s", [top])  # noqa: S608
             return dict(cursor.fetchall())
@@ -151,8 +149,17 @@ class SQLiteWriter(BulkWriter):
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({marks})",  # noqa: S608
-                [self.values(obj, fields) for obj in objs],
+                list(self.rows(objs, fields)),
             )
+
+
+def _sqlite_datetime(value, connection) -> str:
+    return _sqlite_datetime_text(value)
+
+
+@lru_cache(maxsize=256)
+def _sqlite_datetime_text(value) -> str:
+    return connection.ops.adapt_datetimefield_value(value)
 
 
 def bulk_writer() -> BulkWriter:

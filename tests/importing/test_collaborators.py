@@ -202,14 +202,14 @@ def test_one_batch_settles_every_kind_of_file(tmp_path):
 
 
 def test_a_failing_file_in_a_bulk_batch_fails_alone_and_the_batch_is_retried_file_by_file(monkeypatch):
-    original = batches.new_bylines
+    original = batches.byline_rows
 
     def refuse_one(article_id, authors):
         if Article.objects.filter(pk=article_id, title="Broken").exists():
             raise ValueError("refused")
         return original(article_id, authors)
 
-    monkeypatch.setattr(batches, "new_bylines", refuse_one)
+    monkeypatch.setattr(batches, "byline_rows", refuse_one)
     importer = batches.BatchImporter(run=None, now=timezone.now())
     batch = [parsed(seed_text(title=t, author=f"{t} Writer"), f"{t}.txt") for t in ("Fine", "Broken", "Also fine")]
 

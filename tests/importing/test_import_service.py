@@ -197,14 +197,14 @@ def test_a_failure_while_writing_leaves_no_trace_of_that_file(tmp_path, monkeypa
     write(tmp_path, "1.txt", seed_text(title="First", author="Ann Alpha"))
     write(tmp_path, "2.txt", seed_text(title="Second", author="Bob Broken"))
     write(tmp_path, "3.txt", seed_text(title="Third", author="Cat Clean"))
-    original = batches.new_bylines
+    original = batches.byline_rows
 
     def flaky(article_id, authors):
         if Article.objects.filter(pk=article_id, title="Second").exists():
             raise RuntimeError("disk on fire")
         return original(article_id, authors)
 
-    monkeypatch.setattr(batches, "new_bylines", flaky)
+    monkeypatch.setattr(batches, "byline_rows", flaky)
 
     report = importing.import_paths(paths=[tmp_path])
 
