@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from articles import importing
 from articles.importing import runs
-from articles.models import Article, ImportOutcome, ImportRun
+from articles.models import Article, ArticleAuthor, ImportOutcome, ImportRun
 from tests.seedtext import seed_text
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +164,28 @@ def test_a_dry_run_spools_its_outcomes_and_keeps_nothing(tmp_path, monkeypatch):
     assert [o.result for o in report.outcomes] == [o.result for o in report.outcomes]  # read again, same
     assert all(o.article_id is None for o in report.outcomes)
     assert not ImportRun.objects.exists() and not Article.objects.exists()
+
+
+def test_a_rerun_over_several_batches_is_idempotent(tmp_path, monkeypatch):
+    """
+    GIVEN eight files in batches of three, one a copy of a file in an earlier batch and one bad
+    WHEN they are imported twice
+    THEN the copy is a duplicate across batches, and the second run creates, changes and records nothing new
+    """
+    monkeypatch.setattr(runs, "BATCH_SIZE", 3)
+    generate(tmp_path, 6)
+    (tmp_path / "001").mkdir()
+    (tmp_path / "001" / "copy.txt").write_text(story(1))
+    (tmp_path / "001" / "empty.txt").write_bytes(b"")
+
+    first = importing.import_paths(paths=[tmp_path])
+    rows = list(Article.objects.order_by("pk").values())
+    history = (Article.history.count(), ArticleAuthor.history.count())
+    second = importing.import_paths(paths=[tmp_path])
+
+    assert first.counts == {"created": 6, "updated": 0, "unchanged": 0, "duplicates": 1, "failed": 1}
+    assert second.counts == {"created": 0, "updated": 0, "unchanged": 6, "duplicates": 1, "failed": 1}
+    assert list(Article.objects.order_by("pk").values()) == rows
+    assert (Article.history.count(), ArticleAuthor.history.count()) == history == (0, 0)
+    copy = next(o for o in second.outcomes if o.source_key == "001/copy.txt")
+    assert copy.article_id == Article.objects.get(source_key="000/1.txt").pk
