@@ -16,48 +16,45 @@ from simple_history.utils import bulk_create_with_history
 from articles import merging, parsing
 from articles.imported_history import record_imported_states
 from articles.importing.names import Names, create_missing_names, resolve_names
-from articles.importing.records import CURATED_FIELDS, edited, parsed_snapshot, source_changed
+from articles.importing.records import CURATED_FIELDS, Parsed, edited, parsed_snapshot, source_changed
 from articles.models import Article, ArticleAuthor, ImportRun, SourceRevision
-from articles.naming import article_slug, name_slug
+from articles.naming import name_slug
 
 
-def new_article(
-    *,
-    key: str,
-    record: parsing.ParsedArticle,
-    names: Names,
-    run: ImportRun | None,
-    now: datetime,
-    snapshot: dict | None = None,
-    slug: str = "",
-):
+def new_article(*, item: Parsed, names: Names, run: ImportRun | None, now: datetime) -> Article:
     """Build, unsaved, the article a new source becomes: published if it parsed cleanly, else a draft for review."""
+    record = item.record
     clean = not record.warnings
     publisher = names.publisher_for(record)
     article = Article(
-        slug=slug or article_slug(record.title, record.sha256),
+        slug=item.slug,
         status=Article.Status.PUBLISHED if clean else Article.Status.DRAFT,
         published_at=now if clean else None,
         needs_review=not clean,
         review_reasons=list(record.warnings),
-        source_key=key,
+        source_key=item.source.key,
         publisher_id=publisher.pk if publisher else None,
         created_at=now,
         updated_at=now,
         **{name: getattr(record, name) for name in CURATED_FIELDS},
     )
-    set_provenance(article, record, run, snapshot=snapshot)
+    set_provenance(article, record, run, snapshot=item.snapshot, word_count=item.word_count)
     return article
 
 
 def set_provenance(
-    article: Article, record: parsing.ParsedArticle, run: ImportRun | None, *, snapshot: dict | None = None
+    article: Article,
+    record: parsing.ParsedArticle,
+    run: ImportRun | None,
+    *,
+    snapshot: dict | None = None,
+    word_count: int | None = None,
 ) -> None:
     """Record on ``article`` where it came from: the source, its hash, what the parser found, the run."""
     article.content_sha256 = record.sha256
     article.raw_text = record.raw_text
     article.source_encoding = record.encoding
-    article.word_count = len(article.body.split())
+    article.word_count = len(article.body.split()) if word_count is None else word_count
     article.parsed = snapshot or parsed_snapshot(record)
     article.import_run_id = run.pk if run else None
 

@@ -137,18 +137,7 @@ class BatchImporter:
         """Write the new articles of ``items`` with their bylines (and any new names); return key -> article id."""
         records = [item.record for item in items]
         create_missing_names(names, records, reason=self.reason)
-        articles = [
-            new_article(
-                key=i.source.key,
-                record=i.record,
-                names=names,
-                run=self.run,
-                now=self.now,
-                snapshot=i.snapshot,
-                slug=i.slug,
-            )
-            for i in items
-        ]
+        articles = [new_article(item=item, names=names, run=self.run, now=self.now) for item in items]
         writer = bulk_writer()
         ids = writer.insert_new(Article, articles, key="source_key")
         if len(ids) != len(articles):

@@ -20,7 +20,7 @@ CURATED_FIELDS = ("title", "subtitle", "body", "image_credit", "copyright_year")
 class Parsed:
     """A source with its parse result or the reason it cannot be imported.
 
-    ``snapshot`` and ``slug`` are derived from the record when it is parsed, off the
+    ``snapshot``, ``slug`` and ``word_count`` are derived from the record when it is parsed, off the
     writing thread (see ``runs.parsed_batches``).
     """
 
@@ -29,11 +29,13 @@ class Parsed:
     error: str = ""
     snapshot: dict | None = None
     slug: str = ""
+    word_count: int = 0
 
     def __post_init__(self) -> None:
         if self.record is not None and self.snapshot is None:
             self.snapshot = parsed_snapshot(self.record)
             self.slug = article_slug(self.record.title, self.record.sha256)
+            self.word_count = len(self.record.body.split())
 
 
 def parse_source(source: Source, *, max_bytes: int) -> Parsed:

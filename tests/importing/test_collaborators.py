@@ -131,14 +131,9 @@ def test_insert_new_skips_rows_a_unique_constraint_refuses_and_maps_the_rest():
     second = parsed(seed_text(title="Second", author=None, publisher=None), "second.txt")
     empty = names.Names()
     writer = writing.bulk_writer()
-    existing = writer.insert_new(
-        Article, [new_article(key="first.txt", record=first.record, names=empty, run=None, now=now)], key="source_key"
-    )
+    existing = writer.insert_new(Article, [new_article(item=first, names=empty, run=None, now=now)], key="source_key")
 
-    again = [
-        new_article(key=k, record=p.record, names=empty, run=None, now=now)
-        for k, p in (("first.txt", first), ("second.txt", second))
-    ]
+    again = [new_article(item=p, names=empty, run=None, now=now) for p in (first, second)]
     inserted = writer.insert_new(Article, again, key="source_key")
 
     assert set(inserted) == {"second.txt"}
