@@ -40,16 +40,41 @@ class Parsed:
 
 def parse_source(source: Source, *, max_bytes: int) -> Parsed:
     """Read ``source`` within ``max_bytes`` and parse it; never raises for a bad file."""
+    return parsed_from(source, parse_data(read_source(source, max_bytes=max_bytes), max_bytes=max_bytes))
+
+
+def read_source(source: Source, *, max_bytes: int) -> bytes | str:
+    """Return the source's bytes, or the reason they cannot be read."""
     try:
-        data = source.read(max_bytes)
+        return source.read(max_bytes)
     except OSError as exc:
-        return Parsed(source, error=f"cannot read file: {exc.strerror or exc}")
+        return f"cannot read file: {exc.strerror or exc}"
     except SourceRejected as exc:
-        return Parsed(source, error=str(exc))
+        return str(exc)
+
+
+def parse_data(data: bytes | str, *, max_bytes: int) -> tuple:
+    """Parse a source's bytes (a str is a read error, passed on) into what ``parsed_from`` takes; picklable."""
+    if isinstance(data, str):
+        return (None, data)
     try:
-        return Parsed(source, record=parsing.parse(data, max_bytes=max_bytes))
+        record = parsing.parse(data, max_bytes=max_bytes)
     except parsing.ParseError as exc:
-        return Parsed(source, error=exc.reason)
+        return (None, exc.reason)
+    return (record, "", parsed_snapshot(record), article_slug(record.title, record.sha256), len(record.body.split()))
+
+
+def parse_many(datas: list[bytes | str], max_bytes: int) -> list[tuple]:
+    """Parse a batch's bytes (run in a worker process: pure, no database)."""
+    return [parse_data(data, max_bytes=max_bytes) for data in datas]
+
+
+def parsed_from(source: Source, result: tuple) -> Parsed:
+    """Return the ``Parsed`` for ``source`` from ``parse_data``'s result."""
+    if result[0] is None:
+        return Parsed(source, error=result[1])
+    record, _, snapshot, slug, word_count = result
+    return Parsed(source, record=record, snapshot=snapshot, slug=slug, word_count=word_count)
 
 
 def parsed_snapshot(record: parsing.ParsedArticle) -> dict:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from itertools import islice
 from pathlib import Path
@@ -21,7 +22,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from articles.importing.batches import BatchImporter, FileOutcome
-from articles.importing.records import Parsed, parse_source
+from articles.importing.records import Parsed, parse_many, parse_source, parsed_from, read_source
 from articles.importing.reports import COUNT_NAMES, ImportReport, SpooledOutcomes, StoredOutcomes, empty_counts
 from articles.importing.sources import Source, collect_sources, file_source
 from articles.importing.writing import Row, bulk_writer
@@ -153,21 +154,28 @@ class _Job:
 def parsed_batches(sources: Iterable[Source], *, max_bytes: int, size: int | None = None) -> Iterator[list[Parsed]]:
     """Yield ``sources`` read and parsed, a batch at a time; the next batch is parsed while this one is written.
 
-    Reading and parsing run in one background thread: the database drivers release
-    the GIL while a statement runs, so parsing overlaps the writes. At most two
-    batches are held: the one being written and the one being parsed.
+    Parsing is pure CPU work: a run of more than one batch parses in a worker process,
+    on another core, while this one writes. Files are read here; at most two batches
+    are held (the one being written and the one being parsed).
     """
     iterator = iter(sources)
     size = size or BATCH_SIZE
+    batch = list(islice(iterator, size))
+    following = list(islice(iterator, size))
+    if not following:  # one batch: not worth a process
+        if batch:
+            yield [parse_source(source, max_bytes=max_bytes) for source in batch]
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending = _submit(pool, batch, max_bytes)
+        while batch:
+            upcoming = _submit(pool, following, max_bytes) if following else None
+            yield [parsed_from(source, result) for source, result in zip(batch, pending.result(), strict=True)]
+            batch, pending, following = following, upcoming, list(islice(iterator, size))
 
-    def parse(batch: list[Source]) -> list[Parsed]:
-        return [parse_source(source, max_bytes=max_bytes) for source in batch]
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-parse") as pool:
-        pending = pool.submit(parse, list(islice(iterator, size)))
-        while parsed := pending.result():
-            pending = pool.submit(parse, list(islice(iterator, size)))
-            yield parsed
+def _submit(pool: ProcessPoolExecutor, batch: list[Source], max_bytes: int):
+    return pool.submit(parse_many, [read_source(source, max_bytes=max_bytes) for source in batch], max_bytes)
 
 
 def _count(counts: dict[str, int], outcomes: list[FileOutcome]) -> None:

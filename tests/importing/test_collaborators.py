@@ -253,3 +253,21 @@ def test_an_unchanged_rerun_costs_the_same_queries_per_batch_at_any_size():
         return len(ctx.captured_queries)
 
     assert rerun(3, "small") == rerun(40, "large")
+
+
+def test_parsed_batches_parse_in_a_worker_exactly_as_in_process(tmp_path):
+    """Several batches (parsed in a worker process) give what parsing each source here gives, in order."""
+    from articles.importing.runs import parsed_batches
+
+    items = [sources.bytes_source(seed_text(title=f"T{i}").encode(), key=f"{i}.txt") for i in range(5)]
+    items.insert(2, sources.bytes_source(b"", key="empty.txt"))
+    items.append(sources.rejected_source("x.zip", "not a seed file"))
+
+    batches_ = list(parsed_batches(iter(items), max_bytes=1 << 20, size=3))
+
+    assert [len(b) for b in batches_] == [3, 3, 1]
+    expected = [records.parse_source(s, max_bytes=1 << 20) for s in items]
+    got = [p for b in batches_ for p in b]
+    assert [(p.source.key, p.error, p.record, p.snapshot, p.slug, p.word_count) for p in got] == [
+        (p.source.key, p.error, p.record, p.snapshot, p.slug, p.word_count) for p in expected
+    ]
