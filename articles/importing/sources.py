@@ -98,15 +98,23 @@ def directory_sources(root: Path) -> Iterator[Source]:
 
 
 def _walk(root: Path, directory: Path) -> Iterator[Source]:
-    # Only the names of one directory are held at a time; symlinked directories are not followed (no loops).
+    # Sorting needs one directory's names at once (only its seeds and sub-directories are kept);
+    # symlinked directories are not followed, so a link cannot make a loop.
     with os.scandir(directory) as entries:
-        names = sorted((entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries)
+        names = sorted(_wanted(entries))
     for name, is_dir in names:
         path = directory / name
         if is_dir:
             yield from _walk(root, path)
-        elif name.lower().endswith(SEED_SUFFIX) and not path.is_dir():
+        elif not path.is_dir():  # a symlink to a directory named *.txt
             yield file_source(path, path.relative_to(root).as_posix())
+
+
+def _wanted(entries) -> Iterator[tuple[str, bool]]:
+    for entry in entries:
+        is_dir = entry.is_dir(follow_symlinks=False)
+        if is_dir or entry.name.lower().endswith(SEED_SUFFIX):
+            yield entry.name, is_dir
 
 
 def rejected_source(name: str, reason: str) -> Source:
