@@ -148,6 +148,8 @@ ARCHIVE_ADMIN_COUNT_CAP = int(os.environ.get("ARCHIVE_ADMIN_COUNT_CAP", "10000")
 ARCHIVE_API_COUNT_CAP = int(os.environ.get("ARCHIVE_API_COUNT_CAP", "10000"))
 # The deepest numbered page the API serves; past it a 400 points to cursor paging.
 ARCHIVE_API_MAX_PAGE = int(os.environ.get("ARCHIVE_API_MAX_PAGE", "100"))
+# A running import run that has committed no batch for this long is shown as interrupted.
+ARCHIVE_IMPORT_STALE_MINUTES = int(os.environ.get("ARCHIVE_IMPORT_STALE_MINUTES", "10"))
 # Directory the default ``import_seeds`` run reads.
 ARCHIVE_SEEDS_DIR = Path(os.environ.get("ARCHIVE_SEEDS_DIR", BASE_DIR / "seeds"))
 # Text-search configuration used by PostgreSQL's full-text search.

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from articles import admin_views, review
+from articles import admin_views, importing, review
 from articles.admin_changelist import (
     ArticleChangeList,
     CappedCountPaginator,
@@ -240,7 +240,11 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
         article = self.get_object(request, unquote(object_id))
-        extra = {"bylines_history": admin_views.byline_history(article)} if article else {}
+        extra = (
+            {"bylines_history": admin_views.byline_history(article), "imported": admin_views.imported_entry(article)}
+            if article
+            else {}
+        )
         return super().history_view(request, object_id, {**extra, **(extra_context or {})})
 
     def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context=None):
@@ -475,6 +479,7 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_display = [
         "started_at",
         "finished_at",
+        "status_display",
         "trigger",
         "user",
         "created",
@@ -484,15 +489,18 @@ class ImportRunAdmin(admin.ModelAdmin):
         "failed",
         "dry_run",
     ]
-    list_filter = ["trigger", "dry_run"]
+    list_filter = ["status", "trigger", "dry_run"]
     list_select_related = ["user"]
     date_hierarchy = "started_at"
+    actions = ["settle_interrupted"]
     fields = [
         ("started_at", "finished_at"),
+        ("status_display", "updated_at"),
         ("trigger", "user", "dry_run"),
         "paths",
         ("created", "updated", "unchanged", "duplicates", "failed"),
     ]
+    readonly_fields = ["status_display", "updated_at"]
     inlines = [ImportOutcomeInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -500,6 +508,15 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, obj: ImportRun) -> str:
+        return ImportRun.Status(importing.run_status(obj)).label
+
+    @admin.action(description=_("Settle interrupted runs (recount from their stored outcomes)"), permissions=["view"])
+    def settle_interrupted(self, request: HttpRequest, queryset: QuerySet) -> None:
+        settled = importing.settle_interrupted_runs()
+        self.message_user(request, ngettext("%d run settled.", "%d runs settled.", len(settled)) % len(settled))
 
     def get_urls(self) -> list:
         upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="articles_importrun_upload")

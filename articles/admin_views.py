@@ -253,6 +253,17 @@ def byline_history(article: Article) -> list:
     return rows
 
 
+def imported_entry(article: Article) -> dict | None:
+    """Describe, from its provenance, the import of an article that has no history row yet (unchanged since)."""
+    if article.import_run_id is None or Article.history.filter(id=article.pk).exists():
+        return None
+    return {
+        "run": article.import_run_id,
+        "date": article.created_at,
+        "url": reverse("admin:articles_importrun_change", args=[article.import_run_id]),
+    }
+
+
 # --- Import from the admin ----------------------------------------------------------
 
 

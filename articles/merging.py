@@ -26,10 +26,11 @@ from datetime import datetime
 from itertools import chain
 
 from django.db import transaction
-from django.db.models import OuterRef, ProtectedError, Subquery
+from django.db.models import OuterRef, ProtectedError, Q, Subquery
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from articles.imported_history import record_imported_states
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -39,6 +40,7 @@ from articles.models import (
     Publisher,
     PublisherAlias,
 )
+from articles.naming import name_slug
 
 # django-simple-history's history_change_reason column is 100 characters wide.
 REASON_MAX_LENGTH = 100
@@ -268,6 +270,7 @@ def _move_articles(survivor: Publisher, merged_ids: list[int], user, reason: str
     for article in articles:
         article.publisher = survivor
     if articles:
+        record_imported_states(article.pk for article in articles)
         bulk_update_with_history(articles, Article, ["publisher"], default_user=user, default_change_reason=reason)
     return moved
 
@@ -369,6 +372,7 @@ def _move_bylines(survivor: Author, merged_ids: set[int], user, reason: str) -> 
         }
         for plan in plans
     ]
+    record_imported_states(row.article_id for plan in plans for row in (*plan.dropped, *plan.changed))
     _delete([row for plan in plans for row in plan.dropped], user, reason)
     changed = [row for plan in plans for row in plan.changed]
     if changed:
@@ -562,6 +566,7 @@ def _restore_bylines(
             if (row.author_id, row.position) != (ids.get(author_id, author_id), position):
                 row.author_id, row.position = ids.get(author_id, author_id), position
                 changed.append(row)
+    record_imported_states(row.article_id for row in (*changed, *created))
     if changed:
         bulk_update_with_history(
             changed, ArticleAuthor, ["author", "position"], default_user=user, default_change_reason=reason
@@ -579,9 +584,10 @@ def _reattribute_bylines(merge: Merge, survivor: Author, restored_ids: set[int],
     made them are changed; an editor's byline stays. Return the ids of the articles changed.
     """
     written_since = ArticleAuthor.history.filter(history_type="+", history_date__gte=merge.created_at).values("id")
-    article_ids = set(
-        ArticleAuthor.objects.filter(author=survivor, pk__in=written_since).values_list("article_id", flat=True)
-    )
+    # An import creates bylines without history rows: its articles are known by their creation time.
+    imported_since = Article.objects.filter(created_at__gte=merge.created_at, import_run__isnull=False).values("id")
+    bylines = ArticleAuthor.objects.filter(Q(pk__in=written_since) | Q(article_id__in=imported_since), author=survivor)
+    article_ids = set(bylines.values_list("article_id", flat=True))
     if not article_ids:
         return set()
     articles = Article.objects.select_for_update().filter(pk__in=article_ids).order_by("pk")
@@ -606,6 +612,7 @@ def _reattribute_bylines(merge: Merge, survivor: Author, restored_ids: set[int],
         changed.extend(row for row in changes if row.pk is not None)
         created.extend(row for row in changes if row.pk is None)
         fixed.add(article_id)
+    record_imported_states(row.article_id for row in (*changed, *created))
     if changed:
         bulk_update_with_history(
             changed, ArticleAuthor, ["author", "position"], default_user=user, default_change_reason=reason
@@ -639,14 +646,7 @@ def _byline_towards(rows: list[ArticleAuthor], author_ids: list[int], survivor_i
 
 def _parsed_slugs(article: Article) -> list[str]:
     """Return the slugs of the author names the article's last import parsed, in order, without repeats."""
-    return list(dict.fromkeys(_name_slug(name) for name in (article.parsed or {}).get("author_names", [])))
-
-
-def _name_slug(name: str) -> str:
-    """Return the slug the importer gives ``name``."""
-    from articles.importing import name_slug  # imported here: the importer imports this module
-
-    return name_slug(name)
+    return list(dict.fromkeys(name_slug(name) for name in (article.parsed or {}).get("author_names", [])))
 
 
 def _reattribute_publishers(
@@ -664,15 +664,17 @@ def _reattribute_publishers(
         .order_by("-history_date", "-history_id")
         .values("publisher_id")[:1]
     )
+    # An import creates articles without history rows: those are known by their creation time.
+    imported_since = Q(created_at__gte=merge.created_at, import_run__isnull=False)
     articles = list(
         Article.objects.select_for_update()
-        .filter(publisher=survivor, pk__in=changed_since)
+        .filter(Q(pk__in=changed_since) | imported_since, publisher=survivor)
         .annotate(publisher_at_merge=Subquery(at_merge))
         .defer("raw_text", "import_conflicts")
         .order_by("pk")
     )
     holders = {
-        article.pk: _name_slug(article.parsed["copyright_holder"])
+        article.pk: name_slug(article.parsed["copyright_holder"])
         for article in articles
         if article.publisher_at_merge != survivor.pk and (article.parsed or {}).get("copyright_holder")
     }
@@ -684,6 +686,7 @@ def _reattribute_publishers(
             article.publisher = publisher
             changed.append(article)
     if changed:
+        record_imported_states(article.pk for article in changed)
         bulk_update_with_history(changed, Article, ["publisher"], default_user=user, default_change_reason=reason)
     result.reattributed.extend(changed)
 
@@ -713,6 +716,7 @@ def _restore_publishers(snapshot: dict, survivor: Publisher, ids: dict[int, int]
             article.publisher_id = ids[entry["publisher"]]
             changed.append(article)
     if changed:
+        record_imported_states(article.pk for article in changed)
         bulk_update_with_history(changed, Article, ["publisher"], default_user=user, default_change_reason=reason)
 
 

@@ -62,15 +62,37 @@ class Author(models.Model):
 
 
 class ImportRun(models.Model):
-    """One run of the importer, from the command line, the admin or the API."""
+    """One run of the importer, from the command line, the admin or the API.
+
+    Its counters are updated after each committed batch, so they show progress;
+    each file's outcome is an ``ImportOutcome``. The articles a run creates have
+    no history row of their own: this run and their provenance record them.
+    """
 
     class Trigger(models.TextChoices):
         COMMAND = "command", _("management command")
         ADMIN = "admin", _("admin upload")
         API = "api", _("API")
 
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        FINISHED = "finished", _("finished")
+        INTERRUPTED = "interrupted", _("interrupted")
+
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    updated_at = models.DateTimeField(
+        _("last heartbeat"),
+        auto_now=True,
+        help_text=_("Updated as each batch commits: a running run silent for long has stopped (see run_status)."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.RUNNING,
+        help_text=_("Running until the last batch commits; a run whose process died stays running in the database."),
+    )
     trigger = models.CharField(_("trigger"), max_length=20, choices=Trigger.choices, default=Trigger.COMMAND)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -181,6 +203,8 @@ class Article(models.Model):
         help_text=_("The run that last created or updated this article from its source."),
     )
 
+    # An import creates no history row (its run and the provenance above record it); the first
+    # later change records the imported state first (``articles.imported_history``).
     history = HistoricalRecords(excluded_fields=["raw_text", "parsed", "import_conflicts"])
     objects = ArticleQuerySet.as_manager()
 

@@ -16,8 +16,9 @@ from simple_history.utils import bulk_update_with_history
 
 from articles import merging
 from articles.editing import set_byline
-from articles.importing import name_slug
+from articles.imported_history import record_imported_states
 from articles.models import Article, Author, Publisher
+from articles.naming import name_slug
 
 # Columns simple-history does not record; history rows are built from the rest,
 # so the rows an action updates are loaded without these and with everything else.
@@ -89,6 +90,7 @@ def _update(articles: QuerySet[Article], change, fields: list[str], user, reason
     for article in rows:
         change(article)
         article.updated_at = now
+    record_imported_states(row.pk for row in rows)
     bulk_update_with_history(
         rows, Article, [*fields, "updated_at"], batch_size=500, default_user=user, default_change_reason=reason
     )

@@ -333,3 +333,33 @@ def test_author_history_diff_and_revert(editor_client, editor):
     author.refresh_from_db()
     assert author.name == "Jane Reporter"
     assert Author.history.filter(id=author.pk).latest("history_date").history_user == editor
+
+
+def test_an_imported_article_has_no_history_row_and_its_page_names_the_run(editor_client):
+    """
+    GIVEN an article created by an import and never changed
+    WHEN its history page is opened
+    THEN there is no history row (the run and provenance record the import) and the page says which run imported it
+    """
+    article = import_seed("fresh.txt", title="Fresh from the import")
+
+    html = text(editor_client.get(history_url(article)))
+
+    assert not Article.history.filter(id=article.pk).exists()
+    assert f'Imported by <a href="/admin/articles/importrun/{article.import_run_id}/change/">import run #' in html
+
+
+def test_the_first_change_of_an_imported_article_records_the_imported_version_first(editor_client):
+    article = import_seed("first-change.txt", title="As imported", author="Jane Reporter")
+
+    article.title = "Corrected"
+    article.save()
+
+    first, second = Article.history.filter(id=article.pk).order_by("history_date")
+    assert (first.title, first.history_type, first.history_user) == ("As imported", "+", None)
+    assert first.history_change_reason == f"created by import run #{article.import_run_id}"
+    assert first.history_date == article.created_at
+    assert second.title == "Corrected"
+    assert list(article.bylines.model.history.filter(article_id=article.pk).values_list("history_type", flat=True)) == [
+        "+"
+    ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article, ImportOutcome, ImportRun
 from tests.factories import ArticleFactory
@@ -133,3 +135,22 @@ def test_delete_keeps_the_articles(admin_client, import_run, article):
     assert not ImportRun.objects.exists()
     assert not ImportOutcome.objects.exists()
     assert Article.objects.get(pk=article.pk).import_run is None
+
+
+def test_a_run_whose_heartbeat_stopped_is_listed_as_interrupted_and_can_be_settled(admin_client):
+    """
+    GIVEN a run left running by a process that died an hour ago, with one stored outcome
+    WHEN the list is shown, then the settle action is run
+    THEN it reads "interrupted", and settling records that with its counts recounted from its outcomes
+    """
+    run = ImportRun.objects.create(trigger=ImportRun.Trigger.COMMAND)
+    ImportOutcome.objects.create(run=run, path="a.txt", source_key="a.txt", result=ImportOutcome.Result.FAILED)
+    ImportRun.objects.filter(pk=run.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    url = reverse("admin:articles_importrun_changelist")
+
+    assert '<td class="field-status_display">interrupted</td>' in admin_client.get(url).content.decode()
+    response = admin_client.post(url, {"action": "settle_interrupted", "_selected_action": [run.pk]}, follow=True)
+
+    assert "1 run settled." in response.content.decode()
+    run.refresh_from_db()
+    assert (run.status, run.failed) == (ImportRun.Status.INTERRUPTED, 1)

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles import importing, parsing
+from articles.importing import batches
 from articles.models import Article, ArticleAuthor, Author, ImportOutcome, ImportRun, Publisher, SourceRevision
 from tests.conftest import SEED_FILE, SEEDS_DIR
 from tests.seedtext import seed_text
@@ -89,7 +90,7 @@ def test_changed_content_updates_the_article_and_keeps_the_earlier_text(tmp_path
     write(tmp_path, "story.txt", seed_text(paragraphs=("Corrected paragraph with more words.",)))
     report = importing.import_paths(paths=[tmp_path])
 
-    assert report.counts["updated"] == 1
+    assert report.counts["updated"] == 1, report.as_dict()
     article.refresh_from_db()
     assert article.body == "Corrected paragraph with more words."
     assert article.word_count == 5
@@ -196,14 +197,14 @@ def test_a_failure_while_writing_leaves_no_trace_of_that_file(tmp_path, monkeypa
     write(tmp_path, "1.txt", seed_text(title="First", author="Ann Alpha"))
     write(tmp_path, "2.txt", seed_text(title="Second", author="Bob Broken"))
     write(tmp_path, "3.txt", seed_text(title="Third", author="Cat Clean"))
-    original = importing._Importer._authors
+    original = batches.byline_rows
 
-    def flaky(self, record, pending):
-        if record.title == "Second" and Article.objects.filter(title="Second").exists():
+    def flaky(article_id, authors):
+        if Article.objects.filter(pk=article_id, title="Second").exists():
             raise RuntimeError("disk on fire")
-        return original(self, record, pending)
+        return original(article_id, authors)
 
-    monkeypatch.setattr(importing._Importer, "_authors", flaky)
+    monkeypatch.setattr(batches, "byline_rows", flaky)
 
     report = importing.import_paths(paths=[tmp_path])
 
@@ -354,20 +355,17 @@ def test_a_file_another_import_committed_meanwhile_is_unchanged_not_failed(tmp_p
     THEN the unique key stops the second copy and the file counts as unchanged, not failed
     """
     write(tmp_path, "race.txt", seed_text(title="Raced"))
-    original = importing._Importer._prefetch
+    original = batches.find_articles
     raced = []
 
-    def prefetch_then_lose_the_race(self, batch):
-        original(self, batch)
-        if not raced:
-            raced.append(True)
-            importing.import_sources(
-                sources=[importing.bytes_source((tmp_path / "race.txt").read_bytes(), key="race.txt")]
-            )
-            self.by_key.clear()
-            self.by_sha.clear()
+    def look_up_then_lose_the_race(**kwargs):
+        if raced:
+            return original(**kwargs)
+        raced.append(True)
+        importing.import_sources(sources=[importing.bytes_source((tmp_path / "race.txt").read_bytes(), key="race.txt")])
+        return batches.Archive()  # what the lookup saw before the other import committed: nothing
 
-    monkeypatch.setattr(importing._Importer, "_prefetch", prefetch_then_lose_the_race)
+    monkeypatch.setattr(batches, "find_articles", look_up_then_lose_the_race)
 
     report = importing.import_paths(paths=[tmp_path])
 

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles import importing, merging
+from articles.importing import batches
 from articles.models import Article, Author, Publisher
 from tests.merging.helpers import byline, write
 from tests.seedtext import seed_text
@@ -45,12 +46,12 @@ def test_a_file_imported_on_its_own_is_credited_to_the_survivor(tmp_path, merged
     THEN it is still credited to Jane
     """
     path = write(tmp_path / "new", "3.txt", seed_text(title="Third story", author="Janet Reporter"))
-    original = importing._Importer._bulk_create
-    importing._Importer._bulk_create = lambda self, items: False
+    original = batches.BatchImporter._create_in_bulk
+    batches.BatchImporter._create_in_bulk = lambda self, items: None
     try:
         outcome = importing.import_file(path=path)
     finally:
-        importing._Importer._bulk_create = original
+        batches.BatchImporter._create_in_bulk = original
 
     assert outcome.result == "created"
     assert byline(Article.objects.get(pk=outcome.article_id)) == ["Jane Reporter"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 from django.conf import settings
@@ -12,14 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from articles.importing import (
-    FileOutcome,
-    ImportReport,
-    SourceNotFound,
-    collect_sources,
-    import_sources,
-    iter_outcome_lines,
-)
+from articles.importing import FileOutcome, ImportReport, SourceNotFound, collect_sources, import_sources, outcome_line
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -69,10 +61,10 @@ class Command(BaseCommand):
         self._report(report, options)
         failed = report.counts["failed"]
         if failed:
-            raise CommandError(f"{failed} of {len(report.outcomes)} file(s) failed.", returncode=EXIT_FAILED)
+            raise CommandError(f"{failed} of {report.total} file(s) failed.", returncode=EXIT_FAILED)
 
-    def _run(self, sources, paths, options) -> ImportReport:
-        """Import with a progress bar on a terminal, or a line per file at verbosity 2."""
+    def _run(self, sources, paths, options) -> ImportReport:  # sources: an iterator, consumed once
+        """Import with a progress bar on a terminal, or a line per file at verbosity 2 (as each batch commits)."""
         kwargs = {
             "sources": sources,
             "paths": [str(Path(p)) for p in paths],
@@ -83,22 +75,25 @@ class Command(BaseCommand):
             return import_sources(**kwargs, on_outcome=self._write_outcome)
         if options["verbosity"] == 1 and not options["json"] and self.stdout.isatty():
             with _progress(self.stdout) as progress:
-                task = progress.add_task("Importing", total=len(sources))
+                task = progress.add_task("Importing", total=None)  # the files are found as they are imported
                 return import_sources(**kwargs, on_outcome=lambda _: progress.advance(task))
         return import_sources(**kwargs)
 
     def _write_outcome(self, outcome: FileOutcome) -> None:
-        line = next(iter(iter_outcome_lines(ImportReport(outcomes=[outcome]))))
+        line = outcome_line(outcome)
         style = self.style.ERROR if outcome.error else self.style.SUCCESS if outcome.result == "created" else None
         self.stdout.write(style(line) if style else line)
 
     def _report(self, report: ImportReport, options) -> None:
         if options["json"]:
-            self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
+            # Streamed from the stored outcomes: any number of errors, in bounded memory.
+            for piece in report.iter_json():
+                self.stdout.write(piece, ending="")
+            self.stdout.write("")
             return
         if options["verbosity"] >= 1:
             self.stdout.write(_summary_table(report, color=self.stdout.isatty()), ending="")
-        for error in report.errors:
+        for error in report.iter_errors():
             self.stderr.write(f"{error['path']}: {error['error']}")
 
 
@@ -119,7 +114,7 @@ def _summary_table(report: ImportReport, *, color: bool) -> str:
     table.add_column("files", justify="right")
     for name, count in report.counts.items():
         table.add_row(name, str(count))
-    table.add_row("total", str(len(report.outcomes)), style="bold")
+    table.add_row("total", str(report.total), style="bold")
     buffer = io.StringIO()
     Console(file=buffer, force_terminal=color, width=80).print(table)
     return buffer.getvalue()

@@ -1,0 +1,205 @@
+"""Importing one batch of parsed sources: classify against the archive, create in bulk, the rest file by file.
+
+A batch costs a constant number of queries whatever its size or the archive's:
+one lookup of the keys and hashes it carries, one of the names it credits, and
+bulk writes. The plainly new files are created together in one savepoint; if that
+fails for any reason it leaves nothing behind and the batch is retried file by
+file, each in its own savepoint, so a bad file fails alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import DatabaseError, IntegrityError, transaction
+
+from articles.importing.applying import new_article, update_article
+from articles.importing.names import Names, create_missing_names, resolve_names
+from articles.importing.records import Parsed
+from articles.importing.writing import Row, bulk_writer
+from articles.models import Article, ArticleAuthor, ImportOutcome, ImportRun
+
+logger = logging.getLogger(__name__)
+Result = ImportOutcome.Result
+
+
+@dataclass
+class FileOutcome:
+    """What the importer did with one file."""
+
+    path: str
+    source_key: str
+    result: str
+    error: str = ""
+    article_id: int | None = None
+    warnings: tuple[str, ...] = ()
+
+
+class BulkConflict(Exception):
+    """A row of the bulk insert was refused (another import wrote the same key or text meanwhile)."""
+
+
+@dataclass
+class Archive:
+    """What the archive already holds for a batch's keys and hashes."""
+
+    by_key: dict[str, tuple[int, str]] = field(default_factory=dict)  # source key -> (id, content hash)
+    by_sha: dict[str, int] = field(default_factory=dict)  # content hash -> id
+
+
+def find_articles(*, keys: Iterable[str], shas: Iterable[str]) -> Archive:
+    """Look up, in two queries, the articles that have any of ``keys`` or ``shas``."""
+    keys, shas = list(set(keys)), list(set(shas))
+    rows = Article.objects.filter(source_key__in=keys).values_list("source_key", "id", "content_sha256")
+    archive = Archive(by_key={key: (pk, sha) for key, pk, sha in rows} if keys else {})
+    if shas:
+        archive.by_sha = dict(Article.objects.filter(content_sha256__in=shas).values_list("content_sha256", "id"))
+    return archive
+
+
+@dataclass
+class BatchImporter:
+    """Imports batches of one run; holds nothing from one batch to the next."""
+
+    run: ImportRun | None
+    now: datetime
+    replace_existing: bool = True
+
+    @property
+    def reason(self) -> str:
+        return f"created by import run #{self.run.pk}" if self.run else "created by an import"
+
+    def import_batch(self, batch: list[Parsed]) -> list[FileOutcome]:
+        """Import ``batch`` inside the caller's transaction and return its outcomes in order."""
+        parsed = [item for item in batch if item.record is not None]
+        archive = find_articles(keys=[i.source.key for i in parsed], shas=[i.record.sha256 for i in parsed])
+        outcomes, fresh, pending = self._classify(batch, archive)
+        ids = self._create_in_bulk([batch[i] for i in fresh]) if fresh else {}
+        if ids is None:
+            return [self.import_one(item) for item in batch]
+        for i, key in pending.items():  # created just now, or the same file again in this batch
+            outcomes[i].article_id = ids[key]
+        return [self._import_one(batch[i]) if o is None else o for i, o in enumerate(outcomes)]
+
+    def _classify(self, batch: list[Parsed], archive: Archive):
+        """Settle what the lookup can: the outcomes (None: file by file), the new files, and outcomes awaiting an id.
+
+        An article created earlier in the batch is referred to by its key until the bulk insert gives it an id.
+        """
+        keys: dict[str, tuple[int | str, str]] = dict(archive.by_key)
+        shas: dict[str, int | str] = dict(archive.by_sha)
+        outcomes: list[FileOutcome | None] = []
+        fresh: list[int] = []
+        pending: dict[int, str] = {}
+        for i, item in enumerate(batch):
+            if item.record is None:
+                outcomes.append(self.failed(item))
+                continue
+            key, sha = item.source.key, item.record.sha256
+            decision = self._known(item, keys.get(key), shas)
+            if decision is _NEW:
+                keys[key], shas[sha] = (key, sha), key
+                fresh.append(i)
+                decision = (Result.CREATED, key)
+            if decision is None:
+                outcomes.append(None)
+                continue
+            result, ref = decision
+            if isinstance(ref, str):
+                pending[i] = ref
+            outcomes.append(_outcome(item, result, article_id=ref if isinstance(ref, int) else None))
+        return outcomes, fresh, pending
+
+    def _known(self, item: Parsed, existing, shas: dict):
+        """Return (result, article) when the lookup settles the file, ``_NEW`` for a new one, None for an update."""
+        record = item.record
+        if existing is not None and existing[1] == record.sha256:
+            return Result.UNCHANGED, existing[0]
+        if record.sha256 in shas:
+            return Result.DUPLICATE, shas[record.sha256]
+        if existing is not None:
+            return None  # an update, or a key created earlier in this batch: file by file, after the bulk
+        return _NEW
+
+    def _create_in_bulk(self, items: list[Parsed]) -> dict[str, int] | None:
+        """Create the articles of ``items`` in one savepoint, in a constant number of queries; None if that failed."""
+        try:
+            with transaction.atomic():
+                return self.create(items, resolve_names(item.record for item in items))
+        except Exception:  # any failure: fall back to one savepoint per file
+            logger.info("Bulk import of %d files failed; importing them one by one", len(items), exc_info=True)
+            return None
+
+    def create(self, items: list[Parsed], names: Names) -> dict[str, int]:
+        """Write the new articles of ``items`` with their bylines (and any new names); return key -> article id."""
+        records = [item.record for item in items]
+        create_missing_names(names, records, reason=self.reason)
+        articles = [new_article(item=item, names=names, run=self.run, now=self.now) for item in items]
+        writer = bulk_writer()
+        ids = writer.insert_new(Article, articles, key="source_key")
+        if len(ids) != len(articles):
+            raise BulkConflict(f"{len(articles) - len(ids)} of {len(articles)} articles exist already")
+        bylines = [row for i in items for row in byline_rows(ids[i.source.key], names.authors_for(i.record))]
+        writer.insert_all(ArticleAuthor, bylines)
+        return ids
+
+    def import_one(self, item: Parsed) -> FileOutcome:
+        """Import one file in its own savepoint, looking everything up afresh."""
+        if item.record is None:
+            return self.failed(item)
+        return self._import_one(item)
+
+    def _import_one(self, item: Parsed) -> FileOutcome:
+        try:
+            with transaction.atomic():
+                return self._apply(item)
+        except (IntegrityError, BulkConflict) as exc:
+            # Another import committed the same key or text since this file was looked up.
+            return self._after_race(item) or _outcome(item, Result.FAILED, error=f"database error: {exc}")
+        except DatabaseError as exc:
+            return _outcome(item, Result.FAILED, error=f"database error: {exc}".strip())
+        except Exception as exc:  # one bad file must never stop the others
+            logger.exception("Importing %s failed", item.source.path)
+            return _outcome(item, Result.FAILED, error=f"internal error: {exc!r}")
+
+    def _apply(self, item: Parsed) -> FileOutcome:
+        record, key = item.record, item.source.key
+        archive = find_articles(keys=[key], shas=[record.sha256])
+        existing = archive.by_key.get(key)
+        decision = self._known(item, existing, archive.by_sha)
+        if decision is _NEW:
+            ids = self.create([item], resolve_names([record]))
+            return _outcome(item, Result.CREATED, article_id=ids[key])
+        if decision is not None:
+            return _outcome(item, decision[0], article_id=decision[1])
+        if not self.replace_existing:
+            error = f"article #{existing[0]} already comes from a different file named {key!r}; not replaced"
+            return _outcome(item, Result.FAILED, error=error, article_id=existing[0])
+        update_article(article_id=existing[0], record=record, names=resolve_names([record]), run=self.run, now=self.now)
+        return _outcome(item, Result.UPDATED, article_id=existing[0])
+
+    def _after_race(self, item: Parsed) -> FileOutcome | None:
+        """Return what a concurrent import already did with this file's key or text, if anything."""
+        archive = find_articles(keys=[item.source.key], shas=[item.record.sha256])
+        decision = self._known(item, archive.by_key.get(item.source.key), archive.by_sha)
+        return _outcome(item, decision[0], article_id=decision[1]) if isinstance(decision, tuple) else None
+
+    @staticmethod
+    def failed(item: Parsed) -> FileOutcome:
+        return _outcome(item, Result.FAILED, error=item.error)
+
+
+_NEW = object()
+
+
+def byline_rows(article_id: int, authors) -> list[Row]:
+    """Return the byline rows of a new article, in order."""
+    return [Row(article_id=article_id, author_id=author.pk, position=i) for i, author in enumerate(authors)]
+
+
+def _outcome(item: Parsed, result: str, **kwargs) -> FileOutcome:
+    warnings = tuple(item.record.warnings) if item.record else ()
+    return FileOutcome(path=item.source.path, source_key=item.source.key, result=result, warnings=warnings, **kwargs)

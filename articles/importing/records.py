@@ -1,0 +1,101 @@
+"""Parsing sources into records, and the rules that compare a record with what an article holds.
+
+Pure: no database. ``articles.parsing`` does the parsing itself; this module reads
+a source within its size limit and turns read or parse errors into a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from articles import parsing
+from articles.importing.sources import Source, SourceRejected
+from articles.naming import article_slug, digest
+
+# Fields an editor may correct; a re-import never silently overwrites a correction.
+CURATED_FIELDS = ("title", "subtitle", "body", "image_credit", "copyright_year")
+
+
+@dataclass
+class Parsed:
+    """A source with its parse result or the reason it cannot be imported.
+
+    ``snapshot``, ``slug`` and ``word_count`` are derived from the record when it is parsed, off the
+    writing thread (see ``runs.parsed_batches``).
+    """
+
+    source: Source
+    record: parsing.ParsedArticle | None = None
+    error: str = ""
+    snapshot: dict | None = None
+    slug: str = ""
+    word_count: int = 0
+
+    def __post_init__(self) -> None:
+        if self.record is not None and self.snapshot is None:
+            self.snapshot = parsed_snapshot(self.record)
+            self.slug = article_slug(self.record.title, self.record.sha256)
+            self.word_count = len(self.record.body.split())
+
+
+def parse_source(source: Source, *, max_bytes: int) -> Parsed:
+    """Read ``source`` within ``max_bytes`` and parse it; never raises for a bad file."""
+    return parsed_from(source, parse_data(read_source(source, max_bytes=max_bytes), max_bytes=max_bytes))
+
+
+def read_source(source: Source, *, max_bytes: int) -> bytes | str:
+    """Return the source's bytes, or the reason they cannot be read."""
+    try:
+        return source.read(max_bytes)
+    except OSError as exc:
+        return f"cannot read file: {exc.strerror or exc}"
+    except SourceRejected as exc:
+        return str(exc)
+
+
+def parse_data(data: bytes | str, *, max_bytes: int) -> tuple:
+    """Parse a source's bytes (a str is a read error, passed on) into what ``parsed_from`` takes; picklable."""
+    if isinstance(data, str):
+        return (None, data)
+    try:
+        record = parsing.parse(data, max_bytes=max_bytes)
+    except parsing.ParseError as exc:
+        return (None, exc.reason)
+    return (record, "", parsed_snapshot(record), article_slug(record.title, record.sha256), len(record.body.split()))
+
+
+def parse_many(datas: list[bytes | str], max_bytes: int) -> list[tuple]:
+    """Parse a batch's bytes (run in a worker process: pure, no database)."""
+    return [parse_data(data, max_bytes=max_bytes) for data in datas]
+
+
+def parsed_from(source: Source, result: tuple) -> Parsed:
+    """Return the ``Parsed`` for ``source`` from ``parse_data``'s result."""
+    if result[0] is None:
+        return Parsed(source, error=result[1])
+    record, _, snapshot, slug, word_count = result
+    return Parsed(source, record=record, snapshot=snapshot, slug=slug, word_count=word_count)
+
+
+def parsed_snapshot(record: parsing.ParsedArticle) -> dict:
+    """Return what the parser found, as stored to tell later which fields an editor changed."""
+    snapshot = {name: getattr(record, name) for name in CURATED_FIELDS if name != "body"}
+    snapshot["body_sha256"] = digest(record.body)
+    snapshot["copyright_holder"] = record.copyright_holder
+    snapshot["author_names"] = list(record.author_names)
+    snapshot["warnings"] = list(record.warnings)
+    return snapshot
+
+
+def edited(previous: dict, name: str, current) -> bool:
+    """Tell whether an editor changed field ``name`` to ``current`` since the import that parsed ``previous``."""
+    if name == "body":
+        return previous.get("body_sha256") not in (None, digest(current))
+    return name in previous and previous[name] != current
+
+
+def source_changed(previous: dict, name: str, new) -> bool:
+    """Tell whether the source now parses ``name`` as ``new``, differently from the import that parsed ``previous``."""
+    if name == "body":
+        return previous.get("body_sha256") != digest(new)
+    return name not in previous or previous[name] != new

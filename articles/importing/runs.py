@@ -1,0 +1,259 @@
+"""Running an import: sources in, batch by batch, with the run's counters and heartbeat after each commit.
+
+Memory stays flat whatever the number of files: sources are consumed lazily,
+one batch of parsed records is held at a time, and outcomes go to the database
+(or, in a dry run, a spool file) as each batch is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta
+from itertools import islice
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from articles.importing.batches import BatchImporter, FileOutcome
+from articles.importing.records import Parsed, parse_many, parse_source, parsed_from, read_source
+from articles.importing.reports import COUNT_NAMES, ImportReport, SpooledOutcomes, StoredOutcomes, empty_counts
+from articles.importing.sources import Source, collect_sources, file_source
+from articles.importing.writing import Row, bulk_writer
+from articles.models import Article, ImportOutcome, ImportRun
+
+logger = logging.getLogger(__name__)
+# Files per transaction: large enough that per-batch queries cost nothing per file, small enough to hold.
+BATCH_SIZE = 1000
+# A run that creates this many articles refreshes PostgreSQL's table statistics.
+ANALYZE_AFTER = 1000
+OnOutcome = Callable[[FileOutcome], None]
+
+
+def start_run(
+    *, paths: Sequence[str | Path] = (), trigger: str = ImportRun.Trigger.COMMAND, user=None, dry_run: bool = False
+) -> ImportRun:
+    """Create the record of a run about to start (a background task creates it first, to show progress)."""
+    return ImportRun.objects.create(
+        paths=[str(p) for p in paths], trigger=trigger, user=user, dry_run=dry_run, status=ImportRun.Status.RUNNING
+    )
+
+
+def import_sources(
+    sources: Iterable[Source],
+    *,
+    run: ImportRun | None = None,
+    paths: Sequence[str | Path] = (),
+    trigger: str = ImportRun.Trigger.COMMAND,
+    user=None,
+    dry_run: bool = False,
+    max_bytes: int | None = None,
+    on_outcome: OnOutcome | None = None,
+    replace_existing: bool = True,
+) -> ImportReport:
+    """Import ``sources`` in batches; a dry run does all the work in one transaction and rolls it back.
+
+    With ``run`` given (see ``start_run``), that run records the import and its
+    ``dry_run`` flag decides. With ``replace_existing`` off, a source whose key an
+    article already has but whose text differs fails instead of updating that
+    article: for uploads, where two unrelated files may well share a name.
+    """
+    job = _Job(
+        max_bytes=max_bytes or settings.ARCHIVE_MAX_SEED_BYTES, on_outcome=on_outcome, replace_existing=replace_existing
+    )
+    if run is not None:
+        dry_run = run.dry_run
+    if not dry_run:
+        run = run or start_run(paths=paths, trigger=trigger, user=user)
+        return job.run(sources, run)
+    return _dry_run(job, sources, run, paths=paths, trigger=trigger, user=user)
+
+
+def _dry_run(job: _Job, sources, given: ImportRun | None, **start) -> ImportReport:
+    log = SpooledOutcomes()
+    with transaction.atomic():
+        log.rolled_back_above = Article.objects.aggregate(top=Max("id"))["top"] or 0
+        report = job.run(sources, given or start_run(**start, dry_run=True), log=log)
+        transaction.set_rollback(True)
+    if given is not None:  # it was committed before: record the counts, which the rollback undid
+        _finish(given, report.counts)
+    report.run_id = given.pk if given else None
+    return report
+
+
+def import_paths(
+    *,
+    paths: Sequence[Path | str],
+    run: ImportRun | None = None,
+    dry_run: bool = False,
+    trigger: str = ImportRun.Trigger.COMMAND,
+    user=None,
+    max_bytes: int | None = None,
+    on_outcome: OnOutcome | None = None,
+) -> ImportReport:
+    """Import every seed file found under ``paths`` (raises ``SourceNotFound`` first if one is missing)."""
+    return import_sources(
+        collect_sources(paths),
+        run=run,
+        paths=[str(p) for p in paths],
+        dry_run=dry_run,
+        trigger=trigger,
+        user=user,
+        max_bytes=max_bytes,
+        on_outcome=on_outcome,
+    )
+
+
+def import_file(*, path: Path | str, source_key: str | None = None, dry_run: bool = False) -> FileOutcome:
+    """Import one seed file and return what happened to it."""
+    path = Path(path)
+    report = import_sources([file_source(path, source_key or path.name)], paths=[str(path)], dry_run=dry_run)
+    return report.outcomes[0]
+
+
+class _Job:
+    """The settings of one import; ``run`` drives it batch by batch."""
+
+    def __init__(self, *, max_bytes: int, on_outcome: OnOutcome | None, replace_existing: bool) -> None:
+        self.max_bytes = max_bytes
+        self.on_outcome = on_outcome
+        self.replace_existing = replace_existing
+
+    def run(self, sources: Iterable[Source], run: ImportRun, *, log: SpooledOutcomes | None = None) -> ImportReport:
+        importer = BatchImporter(run=run, now=timezone.now(), replace_existing=self.replace_existing)
+        counts = empty_counts()
+        try:
+            for parsed in parsed_batches(sources, max_bytes=self.max_bytes):
+                with transaction.atomic():
+                    outcomes = importer.import_batch(parsed)
+                    _count(counts, outcomes)
+                    _record(run, outcomes, counts, log)
+                self._announce(outcomes)
+        except BaseException:
+            if log is None:  # a dry run's record is rolled back anyway
+                _mark_interrupted(run)
+            raise
+        if log is None:
+            _finish(run, counts)
+        report = ImportReport(run_id=run.pk, dry_run=run.dry_run, counts=counts)
+        report.outcomes = log if log is not None else StoredOutcomes(run.pk, report.total)
+        return report
+
+    def _announce(self, outcomes: list[FileOutcome]) -> None:
+        if self.on_outcome is not None:
+            for outcome in outcomes:
+                self.on_outcome(outcome)
+
+
+def parsed_batches(sources: Iterable[Source], *, max_bytes: int, size: int | None = None) -> Iterator[list[Parsed]]:
+    """Yield ``sources`` read and parsed, a batch at a time; the next batch is parsed while this one is written.
+
+    Parsing is pure CPU work: a run of more than one batch parses in a worker process,
+    on another core, while this one writes. Files are read here; at most two batches
+    are held (the one being written and the one being parsed).
+    """
+    iterator = iter(sources)
+    size = size or BATCH_SIZE
+    batch = list(islice(iterator, size))
+    following = list(islice(iterator, size))
+    if not following:  # one batch: not worth a process
+        if batch:
+            yield [parse_source(source, max_bytes=max_bytes) for source in batch]
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending = _submit(pool, batch, max_bytes)
+        while batch:
+            upcoming = _submit(pool, following, max_bytes) if following else None
+            yield [parsed_from(source, result) for source, result in zip(batch, pending.result(), strict=True)]
+            batch, pending, following = following, upcoming, list(islice(iterator, size))
+
+
+def _submit(pool: ProcessPoolExecutor, batch: list[Source], max_bytes: int):
+    return pool.submit(parse_many, [read_source(source, max_bytes=max_bytes) for source in batch], max_bytes)
+
+
+def _count(counts: dict[str, int], outcomes: list[FileOutcome]) -> None:
+    for outcome in outcomes:
+        counts[COUNT_NAMES[outcome.result]] += 1
+
+
+def _record(run: ImportRun, outcomes: list[FileOutcome], counts: dict[str, int], log: SpooledOutcomes | None) -> None:
+    """Store the batch's outcomes and the run's counters, with a heartbeat, in the batch's transaction."""
+    if log is not None:
+        log.extend(outcomes)
+    else:
+        bulk_writer().insert_all(ImportOutcome, [_stored(run, o) for o in outcomes])
+    ImportRun.objects.filter(pk=run.pk).update(updated_at=timezone.now(), **counts)
+
+
+def _stored(run: ImportRun, outcome: FileOutcome) -> Row:
+    return Row(
+        run_id=run.pk,
+        path=outcome.path[:1000],
+        source_key=outcome.source_key[:1000],
+        result=outcome.result,
+        error=outcome.error,
+        article_id=outcome.article_id,
+    )
+
+
+def _finish(run: ImportRun, counts: dict[str, int]) -> None:
+    now = timezone.now()
+    ImportRun.objects.filter(pk=run.pk).update(
+        finished_at=now, updated_at=now, status=ImportRun.Status.FINISHED, **counts
+    )
+    if counts["created"] >= ANALYZE_AFTER and connection.vendor == "postgresql" and not run.dry_run:
+        # Fresh statistics let the planner use the search GIN index at once,
+        # rather than a full scan until autovacuum gets round to the table.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE articles_article")
+
+
+def _mark_interrupted(run: ImportRun) -> None:
+    """Best effort, as the run is failing: record that it stopped; its counters are those of its committed batches."""
+    with contextlib.suppress(Exception):
+        ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.RUNNING).update(
+            status=ImportRun.Status.INTERRUPTED, updated_at=timezone.now()
+        )
+
+
+# --- Runs whose process died ------------------------------------------------------------
+
+
+def heartbeat_timeout() -> timedelta:
+    """How long a running run may go without committing a batch before it counts as interrupted."""
+    return timedelta(minutes=settings.ARCHIVE_IMPORT_STALE_MINUTES)
+
+
+def run_status(run: ImportRun, *, now=None) -> str:
+    """Return the run's status as it really is: a running run without a heartbeat for too long was interrupted."""
+    if run.status == ImportRun.Status.RUNNING and run.updated_at < (now or timezone.now()) - heartbeat_timeout():
+        return ImportRun.Status.INTERRUPTED
+    return run.status
+
+
+def recount_run(run: ImportRun) -> dict[str, int]:
+    """Return the run's counts recomputed from its stored outcomes (one query)."""
+    counts = empty_counts()
+    rows = ImportOutcome.objects.filter(run=run).values_list("result").annotate(n=Count("id")).order_by()
+    for result, n in rows:
+        counts[COUNT_NAMES[result]] = n
+    return counts
+
+
+def settle_interrupted_runs(*, now=None) -> list[int]:
+    """Mark each running run without a recent heartbeat as interrupted, with its counts recounted; return their ids."""
+    cutoff = (now or timezone.now()) - heartbeat_timeout()
+    settled = []
+    for run in ImportRun.objects.filter(status=ImportRun.Status.RUNNING, updated_at__lt=cutoff):
+        with transaction.atomic():
+            updated = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.RUNNING, updated_at__lt=cutoff)
+            if updated.update(status=ImportRun.Status.INTERRUPTED, **recount_run(run)):
+                settled.append(run.pk)
+    return settled

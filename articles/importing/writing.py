@@ -1,0 +1,171 @@
+"""Writing rows in bulk, one implementation per database backend.
+
+PostgreSQL: ``COPY`` into a temporary staging table, then one
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING``; plain inserts ``COPY``
+straight into the table. SQLite: ``executemany`` of ``INSERT ... ON CONFLICT DO NOTHING``
+inside the caller's transaction, the new rows read back by id. Rows are model
+instances, converted with each field's own ``get_db_prep_save``, so a column added
+to a model is written without touching this module.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from types import SimpleNamespace
+
+from django.db import connection
+from django.db.models import Field, Model
+
+# A row for ``insert_all`` that skips building a model instance: attributes named as the fields' attnames.
+Row = SimpleNamespace
+# Field types whose Python values the drivers take as they are.
+PLAIN_TYPES = frozenset(
+    {
+        "CharField",
+        "TextField",
+        "SlugField",
+        "BooleanField",
+        "IntegerField",
+        "BigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "PositiveBigIntegerField",
+        "SmallIntegerField",
+        "ForeignKey",
+    }
+)
+
+
+class BulkWriter:
+    """Inserts model instances in bulk on the default connection; the caller owns the transaction."""
+
+    def insert_new(self, model: type[Model], objs: Sequence[Model], *, key: str) -> dict:
+        """Insert ``objs`` skipping any that a unique constraint refuses; map ``key`` -> id of each inserted row."""
+        raise NotImplementedError
+
+    def insert_all(self, model: type[Model], objs: Sequence) -> None:
+        """Insert ``objs`` (model instances, or ``Row``s with the fields' attnames); any conflict is an error."""
+        raise NotImplementedError
+
+    @staticmethod
+    def fields(model: type[Model]) -> list[Field]:
+        """Return the concrete columns written for ``model``: all but the automatic primary key."""
+        return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+    def rows(self, objs: Sequence, fields: Sequence[Field]) -> Iterator[tuple]:
+        """Yield each object's database values for ``fields``."""
+        pairs = [(f.attname, self._converter(f)) for f in fields]
+        for obj in objs:
+            yield tuple(
+                value if convert is None or value is None else convert(value, connection)
+                for value, convert in ((getattr(obj, name), convert) for name, convert in pairs)
+            )
+
+    def _converter(self, field: Field):
+        """Return the field's conversion to a database value; None where the Python value is already one.
+
+        ``get_db_prep_save`` costs microseconds per value and a batch has tens of
+        thousands; text, numbers, booleans and keys are passed as they are.
+        """
+        kind = field.get_internal_type()
+        if kind in PLAIN_TYPES:
+            return None
+        if kind == "JSONField":
+            return lambda value, connection: json.dumps(value, cls=field.encoder)
+        return field.get_db_prep_save
+
+
+class PostgresWriter(BulkWriter):
+    def _converter(self, field: Field):
+        # COPY takes an aware datetime as it is; a JSON text is parsed by the jsonb column.
+        return None if field.get_internal_type() == "DateTimeField" else super()._converter(field)
+
+    def insert_new(self, model, objs, *, key):
+        if not objs:
+            return {}
+        table, fields = model._meta.db_table, self.fields(model)
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        stage = f"import_stage_{table}"
+        key_column = connection.ops.quote_name(model._meta.get_field(key).column)
+        with connection.cursor() as cursor:
+            # Dropped at the end of the session; an empty copy of the columns only, without constraints.
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {columns} FROM {table} WITH NO DATA")  # noqa: S608
+            self._copy(cursor, stage, columns, fields, objs)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage} "  # noqa: S608
+                f"ON CONFLICT DO NOTHING RETURNING {key_column}, id"
+            )
+            inserted = dict(cursor.fetchall())
+            cursor.execute(f"TRUNCATE {stage}")
+        return inserted
+
+    def insert_all(self, model, objs):
+        if not objs:
+            return
+        fields = self.fields(model)
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        with connection.cursor() as cursor:
+            self._copy(cursor, model._meta.db_table, columns, fields, objs)
+
+    def _copy(self, cursor, table: str, columns: str, fields, objs) -> None:
+        # The psycopg 3 cursor under Django's wrapper: COPY is not part of the DB-API.
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in self.rows(objs, fields):
+                copy.write_row(row)
+
+
+class SQLiteWriter(BulkWriter):
+    def _converter(self, field: Field):
+        if field.get_internal_type() == "DateTimeField":
+            return _sqlite_datetime  # the same few timestamps over and over: converted once each
+        return super()._converter(field)
+
+    def insert_new(self, model, objs, *, key):
+        if not objs:
+            return {}
+        table, fields = model._meta.db_table, self.fields(model)
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        key_column = connection.ops.quote_name(model._meta.get_field(key).column)
+        marks = ", ".join("%s" for _ in fields)
+        with connection.cursor() as cursor:
+            # Rows get ids above the largest one; the transaction's lock keeps other writers out meanwhile.
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
+            (top,) = cursor.fetchone()
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING",  # noqa: S608
+                list(self.rows(objs, fields)),
+            )
+            cursor.execute(f"SELECT {key_column}, id FROM {table} WHERE id > %s", [top])  # noqa: S608
+            return dict(cursor.fetchall())
+
+    def insert_all(self, model, objs):
+        if not objs:
+            return
+        fields = self.fields(model)
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        marks = ", ".join("%s" for _ in fields)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({marks})",  # noqa: S608
+                list(self.rows(objs, fields)),
+            )
+
+
+def _sqlite_datetime(value, connection) -> str:
+    return _sqlite_datetime_text(value)
+
+
+@lru_cache(maxsize=256)
+def _sqlite_datetime_text(value) -> str:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def bulk_writer() -> BulkWriter:
+    """Return the bulk writer for the default database."""
+    if connection.vendor == "postgresql":
+        return PostgresWriter()
+    if connection.vendor == "sqlite":
+        return SQLiteWriter()
+    raise NotImplementedError(f"the importer writes to PostgreSQL or SQLite, not {connection.vendor}")
