@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import logging
 import stat
 import unicodedata
@@ -21,6 +22,7 @@ from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
@@ -258,7 +260,7 @@ def import_file(*, path: Path | str, source_key: str | None = None, dry_run: boo
 
 def import_sources(
     *,
-    sources: Sequence[Source],
+    sources: Iterable[Source],
     paths: Sequence[str] = (),
     dry_run: bool = False,
     trigger: str = ImportRun.Trigger.COMMAND,
@@ -266,8 +268,13 @@ def import_sources(
     max_bytes: int | None = None,
     on_outcome: Callable[[FileOutcome], None] | None = None,
     replace_existing: bool = True,
+    run: ImportRun | None = None,
 ) -> ImportReport:
     """Import ``sources`` in batches; a dry run does all the work and rolls it back.
+
+    ``sources`` is read lazily, one batch at a time. Given a ``run`` (from
+    ``start_run``), the import records into it; its counters move after every
+    committed batch, and a dry run's outcomes are recorded on it after the rollback.
 
     With ``replace_existing`` off, a source whose key an article already has but
     whose text differs fails instead of updating that article: for uploads, where
@@ -275,20 +282,26 @@ def import_sources(
     """
     importer = _Importer(max_bytes=max_bytes or settings.ARCHIVE_MAX_SEED_BYTES, on_outcome=on_outcome)
     importer.replace_existing = replace_existing
-    if dry_run:
-        with transaction.atomic():
-            report = importer.run(sources, _start_run(paths, trigger, user, dry_run=True))
-            transaction.set_rollback(True)
+    if not dry_run:
+        return importer.run(sources, run or start_run(paths=paths, trigger=trigger, user=user))
+    with transaction.atomic():
+        report = importer.run(sources, run or start_run(paths=paths, trigger=trigger, user=user, dry_run=True))
+        transaction.set_rollback(True)
+    rolled_back = {o.article_id for o in report.outcomes if o.result == Result.CREATED}
+    for outcome in report.outcomes:
+        if outcome.article_id in rolled_back:  # there is no such article to point at
+            outcome.article_id = None
+    if run is None:
         report.run_id = None
-        rolled_back = {o.article_id for o in report.outcomes if o.result == Result.CREATED}
-        for outcome in report.outcomes:
-            if outcome.article_id in rolled_back:  # there is no such article to point at
-                outcome.article_id = None
-        return report
-    return importer.run(sources, _start_run(paths, trigger, user, dry_run=False))
+    else:  # the run outlives the rollback: it keeps what the dry run found
+        importer.import_run = run
+        importer._record(report.outcomes)
+        ImportRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
+    return report
 
 
-def _start_run(paths: Sequence[str], trigger: str, user, *, dry_run: bool) -> ImportRun:
+def start_run(*, paths: Sequence[str], trigger: str, user=None, dry_run: bool = False) -> ImportRun:
+    """Record the start of an import run."""
     return ImportRun.objects.create(paths=list(paths), trigger=trigger, user=user, dry_run=dry_run)
 
 
@@ -315,14 +328,17 @@ class _Importer:
         self.replace_existing = True
         self.now = timezone.now()
 
-    def run(self, sources: Sequence[Source], run: ImportRun) -> ImportReport:
+    def run(self, sources: Iterable[Source], run: ImportRun) -> ImportReport:
         self.import_run = run
         report = ImportReport(run_id=run.pk, dry_run=run.dry_run)
-        for start in range(0, len(sources), BATCH_SIZE):
-            batch = [self._parse(source) for source in sources[start : start + BATCH_SIZE]]
-            outcomes = self._import_batch(batch)
+        pending = iter(sources)
+        while batch := [self._parse(source) for source in itertools.islice(pending, BATCH_SIZE)]:
+            # A batch's articles, outcomes and counters commit together: a run stopped
+            # between batches can resume from its recorded outcomes.
+            with transaction.atomic():
+                outcomes = self._import_batch(batch)
+                self._record(outcomes)
             report.outcomes.extend(outcomes)
-            self._record(outcomes)
         self._finish(report)
         return report
 
@@ -651,10 +667,12 @@ class _Importer:
             )
             for o in outcomes
         )
+        counts = ImportReport(outcomes=outcomes).counts
+        ImportRun.objects.filter(pk=self.import_run.pk).update(**{name: F(name) + n for name, n in counts.items() if n})
 
     def _finish(self, report: ImportReport) -> None:
         counts = report.counts
-        ImportRun.objects.filter(pk=self.import_run.pk).update(finished_at=timezone.now(), **counts)
+        ImportRun.objects.filter(pk=self.import_run.pk).update(finished_at=timezone.now())
         if counts["created"] >= ANALYZE_AFTER and connection.vendor == "postgresql" and not report.dry_run:
             # Fresh statistics let the planner use the search GIN index at once,
             # rather than a full scan until autovacuum gets round to the table.
