@@ -495,13 +495,28 @@ class ImportRunAdmin(admin.ModelAdmin):
         return False
 
     def get_urls(self) -> list:
-        upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="articles_importrun_upload")
-        return [upload, *super().get_urls()]
+        view = self.admin_site.admin_view
+        return [
+            path("upload/", view(self.upload_view), name="articles_importrun_upload"),
+            path("<path:object_id>/progress/", view(self.progress_view), name="articles_importrun_progress"),
+            path(
+                "<path:object_id>/progress/status/",
+                view(self.progress_status_view),
+                name="articles_importrun_progress_status",
+            ),
+            *super().get_urls(),
+        ]
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         return admin_views.import_upload_view(request, self)
 
     upload_view.csrf_exempt = True  # see admin_views.import_upload_view
+
+    def progress_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return admin_views.upload_progress_view(request, self, object_id)
+
+    def progress_status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return admin_views.upload_status_view(request, self, object_id)
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         extra = {"can_run_import": request.user.has_perm(admin_views.RUN_IMPORT_PERMISSION)}

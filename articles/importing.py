@@ -295,8 +295,9 @@ def import_sources(
         report.run_id = None
     else:  # the run outlives the rollback: it keeps what the dry run found
         importer.import_run = run
-        importer._record(report.outcomes)
-        ImportRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
+        with transaction.atomic():
+            importer._record(report.outcomes)
+            ImportRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
     return report
 
 

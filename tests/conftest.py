@@ -41,3 +41,10 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _upload_spool(tmp_path_factory, settings):
+    """Give every test its own upload spool, so none writes to the repository's ``uploads/``."""
+    settings.ARCHIVE_UPLOAD_DIR = tmp_path_factory.mktemp("uploads")
+    return settings.ARCHIVE_UPLOAD_DIR

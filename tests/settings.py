@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "insecure-key-for-the-test-suite-only-" + "x" * 30)
+# Background tasks run inside the request, unless a test starts a real worker (TASKS_BACKEND=database).
+os.environ.setdefault("TASKS_BACKEND", "immediate")
 
 from archive_project.settings import *  # noqa: F403
 

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from articles.importing import bytes_source, import_sources
-from articles.models import Article, ImportOutcome, ImportRun
+from articles.models import Article, ImportOutcome, ImportRun, ImportUpload
 from tests.seedtext import seed_text
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,10 @@ def zipped(members: dict[str, bytes]) -> bytes:
 
 
 def upload(client, *files: tuple[str, bytes], **data):
-    return client.post(UPLOAD_URL, {"files": [SimpleUploadedFile(name, body) for name, body in files], **data})
+    """Upload ``files``, then follow to the run's page: the task ran in the request (the immediate backend)."""
+    return client.post(
+        UPLOAD_URL, {"files": [SimpleUploadedFile(name, body) for name, body in files], **data}, follow=True
+    )
 
 
 def outcomes(response) -> dict[str, tuple[str, str]]:
@@ -50,6 +53,11 @@ def test_upload_page(editor_client):
     assert '<label class="required" for="id_files">Seed files:</label>' in content
     assert 'type="file" name="files"' in content and "multiple" in content
     assert 'value="Import"' in content
+    # Both options are on the page, each with its label (the update option was once defined but not rendered).
+    assert '<input type="checkbox" name="dry_run" id="id_dry_run">' in content
+    assert 'aria-describedby="id_replace_existing_helptext" id="id_replace_existing">' in content
+    assert 'id="id_replace_existing_helptext"' in content
+    assert "Update articles imported earlier from a file of the same name" in content
 
 
 @pytest.mark.parametrize("url", [reverse("admin:index"), RUNS_URL])
@@ -75,9 +83,8 @@ def test_upload_one_seed(editor_client, editor):
     assert (run.trigger, run.user, run.created, run.paths) == ("admin", editor, 1, ["bridge.txt"])
     assert article.import_run == run
     assert f'href="{reverse("admin:articles_importrun_change", args=[run.pk])}"' in response.content.decode()
-    assert [str(m) for m in response.context["messages"]] == [
-        "Imported 1 file: 1 created, 0 updated, 0 unchanged, 0 duplicates, 0 failed."
-    ]
+    assert response.redirect_chain == [(reverse("admin:articles_importrun_progress", args=[run.pk]), 302)]
+    assert response.context["summary"] == "Imported 1 file: 1 created, 0 updated, 0 unchanged, 0 duplicates, 0 failed."
 
 
 def test_upload_several_files_and_a_zip(editor_client, settings):
@@ -143,6 +150,7 @@ def test_upload_over_the_total_cap_is_refused_with_a_form_error(editor_client, s
     assert 'class="errornote"' in response.content.decode()
     assert not ImportRun.objects.exists()
     assert not Article.objects.exists()
+    assert list(settings.ARCHIVE_UPLOAD_DIR.iterdir()) == []
 
 
 def test_too_many_files_is_a_clear_error(editor_client, settings):
@@ -153,6 +161,7 @@ def test_too_many_files_is_a_clear_error(editor_client, settings):
     assert response.status_code == 400
     assert "Too many files: at most 2 per upload" in response.content.decode()
     assert not ImportRun.objects.exists()
+    assert list(settings.ARCHIVE_UPLOAD_DIR.iterdir()) == []
 
 
 def test_no_file_is_a_form_error(editor_client):
@@ -163,20 +172,24 @@ def test_no_file_is_a_form_error(editor_client):
 
 
 def test_dry_run_saves_nothing(editor_client):
+    """A background dry run keeps its run (marked dry run) to show what it found; no article is saved."""
     response = upload(editor_client, ("bridge.txt", seed()), dry_run="on")
 
     assert outcomes(response) == {"bridge.txt": ("created", "")}
     assert response.context["outcomes"][0]["article_url"] == ""
     assert not Article.objects.exists()
-    assert not ImportRun.objects.exists()
+    run = ImportRun.objects.get()
+    assert (run.dry_run, run.created, run.finished_at is not None) == (True, 1, True)
     assert "Dry run: nothing was saved" in response.content.decode()
+    assert response.context["summary"].startswith("Dry run of 1 file: 1 created")
 
 
-def test_uploads_never_touch_the_disk(editor_client, settings, tmp_path, monkeypatch):
+def test_uploads_stream_to_the_spool_and_leave_nothing_behind(editor_client, settings, tmp_path, monkeypatch):
     """
     GIVEN uploads far above Django's in-memory threshold and a temporary upload directory
     WHEN a seed is uploaded
-    THEN it is imported without Django ever creating a temporary upload file
+    THEN Django never makes a temporary upload file of it: it goes to the spool,
+    under a random name, and the spool is empty once the import is done
     """
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
@@ -191,9 +204,12 @@ def test_uploads_never_touch_the_disk(editor_client, settings, tmp_path, monkeyp
     assert outcomes(response) == {"bridge.txt": ("created", "")}
     assert created == []
     assert list(tmp_path.iterdir()) == []
+    (spooled,) = ImportUpload.objects.get().files
+    assert spooled["name"] == "bridge.txt" and "bridge" not in spooled["spool"]
+    assert list(settings.ARCHIVE_UPLOAD_DIR.iterdir()) == []
 
 
-def test_csrf_is_checked(editor):
+def test_csrf_is_checked(editor, settings):
     client = Client(enforce_csrf_checks=True)
     client.force_login(editor)
 
@@ -201,13 +217,15 @@ def test_csrf_is_checked(editor):
 
     assert response.status_code == 403
     assert not Article.objects.exists()
+    assert not ImportRun.objects.exists()
+    assert list(settings.ARCHIVE_UPLOAD_DIR.iterdir()) == []  # the refused request's files are deleted
 
     token = client.get(UPLOAD_URL).context["csrf_token"]
     response = client.post(
         UPLOAD_URL, {"files": [SimpleUploadedFile("a.txt", seed())], "csrfmiddlewaretoken": str(token)}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 302
     assert Article.objects.count() == 1
 
 
