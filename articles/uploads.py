@@ -29,6 +29,7 @@ from io import BytesIO
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
@@ -408,7 +409,7 @@ def _abandon_task(task_id: str) -> None:
     """Mark the task of a dead attempt failed, so the task list does not show it running forever."""
     from django_tasks_db.models import DBTaskResult
 
-    with suppress(ValueError, DBTaskResult.DoesNotExist):
+    with suppress(ValidationError, ValueError, DBTaskResult.DoesNotExist):
         result = DBTaskResult.objects.get(id=task_id, status=TaskResultStatus.RUNNING)
         result.set_failed(WorkerStopped("the worker stopped during this task; the upload was queued again"))
 
