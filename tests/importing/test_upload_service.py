@@ -202,7 +202,6 @@ def test_zip_members_are_read_one_at_a_time_in_bounded_memory(tmp_path):
         tracemalloc.stop()
 
     assert sizes == [member] * 20
-    print(f"peak {peak:,} bytes for 20 members of {member:,}")
     assert peak < 2.5 * member, f"peak {peak:,} bytes for members of {member:,}"
 
 
