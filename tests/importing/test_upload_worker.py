@@ -150,7 +150,7 @@ def test_a_worker_killed_mid_upload_is_replaced_and_the_upload_resumes(admin_cli
     files = 2_000
     upload = upload_zip(admin_client, zipped(files))
     first = start_worker()
-    wait_for(lambda: 0 < status(admin_client, upload)["processed"], what="the first batch")
+    wait_for(lambda: status(admin_client, upload)["processed"] > 0, what="the first batch")
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=30)
     killed_at = status(admin_client, upload)
