@@ -8,18 +8,14 @@ database is a file for this reason; see tests/settings.py).
 from __future__ import annotations
 
 import io
-import os
 import signal
-import subprocess
-import sys
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django_tasks import TaskResultStatus
@@ -34,43 +30,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 UPLOAD_URL = reverse("admin:articles_importrun_upload")
 # Bounded waits: long enough for a loaded 2-core machine, short enough to fail fast.
 WAIT_SECONDS = 120
-
-
-def database_url() -> str:
-    """Return the URL of the test database, for the worker process."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{credentials}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-@pytest.fixture
-def start_worker(settings, tmp_path) -> Iterator[Callable[[], subprocess.Popen]]:
-    """Return a function starting a `db_worker` process on the test database; each is killed at the end."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": database_url(),
-        "TASKS_BACKEND": "database",
-        "ARCHIVE_UPLOAD_DIR": str(settings.ARCHIVE_UPLOAD_DIR),
-        "ARCHIVE_UPLOAD_WATCH_SECONDS": "1",
-    }
-    started: list[subprocess.Popen] = []
-
-    def start() -> subprocess.Popen:
-        log = (tmp_path / f"worker-{len(started)}.log").open("wb")
-        command = [sys.executable, "manage.py", "db_worker", "--interval", "0.1", "--no-startup-delay", "--no-reload"]
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
 
 
 @pytest.fixture
