@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import itertools
 import logging
 import stat
 import unicodedata
@@ -41,6 +40,8 @@ from articles.models import (
 logger = logging.getLogger(__name__)
 Result = ImportOutcome.Result
 BATCH_SIZE = 200
+# A batch also ends once its files hold this much text, so a run of large files keeps only a few in memory.
+BATCH_BYTES = 8 * 1024 * 1024
 # A run that creates this many articles refreshes PostgreSQL's table statistics.
 ANALYZE_AFTER = 1000
 SEED_SUFFIX = ".txt"
@@ -332,8 +333,7 @@ class _Importer:
     def run(self, sources: Iterable[Source], run: ImportRun) -> ImportReport:
         self.import_run = run
         report = ImportReport(run_id=run.pk, dry_run=run.dry_run)
-        pending = iter(sources)
-        while batch := [self._parse(source) for source in itertools.islice(pending, BATCH_SIZE)]:
+        for batch in self._batches(sources):
             # A batch's articles, outcomes and counters commit together: a run stopped
             # between batches can resume from its recorded outcomes.
             with transaction.atomic():
@@ -344,6 +344,18 @@ class _Importer:
         return report
 
     # -- parsing, outside any transaction
+
+    def _batches(self, sources: Iterable[Source]) -> Iterator[list[_Parsed]]:
+        """Parse ``sources`` lazily into batches of at most ``BATCH_SIZE`` files or about ``BATCH_BYTES`` of text."""
+        batch, size = [], 0
+        for source in sources:
+            batch.append(item := self._parse(source))
+            size += len(item.record.raw_text) if item.record else 0
+            if len(batch) >= BATCH_SIZE or size >= BATCH_BYTES:
+                yield batch
+                batch, size = [], 0
+        if batch:
+            yield batch
 
     def _parse(self, source: Source) -> _Parsed:
         try:
@@ -645,7 +657,10 @@ class _Importer:
         self.authors.update(pending.authors)
         self.publishers.update(pending.publishers)
         for article in pending.articles:
-            self.by_key[article.source_key] = article
+            # Only what later files are matched on: the article itself (body, raw text) is not kept.
+            self.by_key[article.source_key] = Article(
+                pk=article.pk, source_key=article.source_key, content_sha256=article.content_sha256
+            )
             self.by_sha[article.content_sha256] = article.pk
 
     # -- reporting

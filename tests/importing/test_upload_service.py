@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from articles import uploads
+from articles import importing, uploads
 from articles.models import Article, ImportOutcome, ImportRun, ImportUpload
 from tests.seedtext import seed_text
 
@@ -331,3 +331,42 @@ def test_an_upload_whose_worker_keeps_dying_is_marked_failed(spool_dir, settings
     assert upload.error == "the worker stopped 2 times while importing this upload; upload it again"
     assert list(spool_dir.iterdir()) == []
     assert not Article.objects.exists()
+
+
+def big_zip(count: int, *, member: int, name: str) -> bytes:
+    paragraph = "The council met again about the bridge and its cost. " * 40
+    stories = {}
+    for i in range(count):
+        text = seed_text(title=f"Big {name} story {i}", paragraphs=(paragraph,) * (member // len(paragraph)))
+        stories[f"{name}/{i}.txt"] = text.encode()[:member]
+    return zipped(stories)
+
+
+def import_peak(spool_dir: Path, data: bytes) -> tuple[int, ImportUpload]:
+    """Return the peak of Python memory while the task imports ``data`` as an uploaded zip."""
+    spooled = spool(spool_dir, "big.zip", data)
+    tracemalloc.start()
+    try:
+        upload = uploads.enqueue_upload(files=[spooled], token=spooled.spool.split("-")[0], user=None)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak, upload
+
+
+@pytest.mark.django_db
+def test_importing_many_large_members_costs_about_as_much_memory_as_one(spool_dir, monkeypatch):
+    """
+    GIVEN batches that end at 1 MB of text, a zip of one 1 MB seed, then a zip of twelve (12 MB of
+    text, a few KB compressed)
+    WHEN each is imported by the task
+    THEN the twelve peak at well under twice the memory of the one: members are read, parsed and
+    written a batch at a time, and the run keeps no article's text once it is written
+    """
+    member = 1024 * 1024
+    monkeypatch.setattr(importing, "BATCH_BYTES", member)
+    one, _ = import_peak(spool_dir, big_zip(1, member=member, name="one"))
+    twelve, upload = import_peak(spool_dir, big_zip(12, member=member, name="twelve"))
+
+    assert upload.state == "done" and upload.run.created == 12
+    assert twelve < 2 * one, f"{twelve:,} bytes for twelve members, {one:,} for one"
