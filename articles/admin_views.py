@@ -345,11 +345,8 @@ def upload_progress_view(request: HttpRequest, model_admin, object_id: str) -> H
 
 
 def upload_status_view(request: HttpRequest, model_admin, object_id: str) -> JsonResponse:
-    """Return an upload's progress as JSON, for the progress page's script."""
-    upload = _get_upload(request, model_admin, object_id)
-    response = JsonResponse(uploads.upload_status(upload))
-    response["Cache-Control"] = "no-store"
-    return response
+    """Return an upload's progress as JSON, for the progress page's script (never cached: ``admin_view``)."""
+    return JsonResponse(uploads.upload_status(_get_upload(request, model_admin, object_id)))
 
 
 def _summary(status: dict) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -268,3 +269,92 @@ def test_an_unrelated_file_of_the_same_name_does_not_replace_an_article(editor_c
 
     article.refresh_from_db()
     assert article.title == "Another story altogether"
+
+
+def progress_url(run_id: int) -> str:
+    return reverse("admin:articles_importrun_progress", args=[run_id])
+
+
+def status_url(run_id: int) -> str:
+    return reverse("admin:articles_importrun_progress_status", args=[run_id])
+
+
+def queued_upload(editor) -> ImportUpload:
+    """An upload waiting for a worker: its run has nothing yet."""
+    run = ImportRun.objects.create(trigger="admin", user=editor, paths=["a.txt", "b.zip"])
+    return ImportUpload.objects.create(run=run, token="tok", expected_files=12)
+
+
+def test_a_running_upload_shows_its_progress_and_a_script_to_follow_it(editor_client, editor):
+    """
+    GIVEN an upload a worker is importing (5 of 12 files recorded)
+    WHEN the editor opens its run page and the page's script asks for the status
+    THEN the page shows 5 / 12 with the counts and no results yet, loads the script from a static
+    file (no inline script: it must run under a strict Content-Security-Policy), and the status
+    is JSON that is never cached
+    """
+    upload = queued_upload(editor)
+    ImportRun.objects.filter(pk=upload.run_id).update(created=4, failed=1)
+    ImportUpload.objects.filter(pk=upload.pk).update(state="running")
+
+    response = editor_client.get(progress_url(upload.run_id))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert '<span id="upload-processed">5</span> / <span id="upload-expected">12</span>' in content
+    assert f'data-status-url="{status_url(upload.run_id)}"' in content
+    assert 'src="/static/articles/js/upload_progress.js"' in content
+    scripts = re.findall(r"<script\b[^>]*>", content)
+    assert scripts and all("src=" in tag for tag in scripts)
+    assert 'id="import-report"' not in content
+
+    status = editor_client.get(status_url(upload.run_id))
+
+    assert "no-store" in status["Cache-Control"]
+    assert status.json() == {
+        "state": "running",
+        "state_label": "running",
+        "finished": False,
+        "dry_run": False,
+        "processed": 5,
+        "expected": 12,
+        "counts": {"created": 4, "updated": 0, "unchanged": 0, "duplicates": 0, "failed": 1},
+        "error": "",
+    }
+
+
+def test_a_failed_upload_shows_why(editor_client, editor):
+    upload = queued_upload(editor)
+    ImportUpload.objects.filter(pk=upload.pk).update(state="failed", error="the worker stopped 3 times")
+
+    content = editor_client.get(progress_url(upload.run_id)).content.decode()
+
+    assert '<p class="errornote" id="upload-error">the worker stopped 3 times</p>' in content
+    assert "upload_progress.js" not in content
+
+
+def test_the_results_table_is_capped_for_huge_runs(editor_client, monkeypatch):
+    monkeypatch.setattr("articles.admin_views.MAX_OUTCOME_ROWS", 2)
+
+    response = upload(editor_client, ("a.txt", seed("A")), ("b.txt", seed("B")), ("c.txt", seed("C")))
+
+    assert list(outcomes(response)) == ["a.txt", "b.txt"]
+    assert "And 1 more file: see the import run." in response.content.decode()
+
+
+def test_progress_pages_need_the_run_view_permission(client, django_user_model, editor):
+    upload = queued_upload(editor)
+    outsider = django_user_model.objects.create_user("outsider", password="pw", is_staff=True)
+    client.force_login(outsider)
+
+    assert client.get(progress_url(upload.run_id)).status_code == 403
+    assert client.get(status_url(upload.run_id)).status_code == 403
+    client.logout()
+    assert client.get(status_url(upload.run_id)).status_code == 302  # to the login page
+
+
+def test_a_run_without_an_upload_has_no_progress_page(editor_client, editor):
+    run = ImportRun.objects.create(trigger="command", paths=["seeds/"])
+
+    assert editor_client.get(progress_url(run.pk)).status_code == 404
+    assert editor_client.get(status_url(run.pk)).status_code == 404
