@@ -31,6 +31,7 @@ from articles.models import (
     AuthorAlias,
     ImportOutcome,
     ImportRun,
+    ImportUpload,
     Merge,
     Publisher,
     PublisherAlias,
@@ -485,8 +486,23 @@ class ImportRunAdmin(admin.ModelAdmin):
         ("trigger", "user", "dry_run"),
         "paths",
         ("created", "updated", "unchanged", "duplicates", "failed"),
+        "upload_page",
     ]
+    readonly_fields = ["upload_page"]
     inlines = [ImportOutcomeInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # upload_page in the same query; naming "user" too, since the changelist then skips list_select_related.
+        return super().get_queryset(request).select_related("user", "upload")
+
+    @admin.display(description=_("upload"))
+    def upload_page(self, obj: ImportRun) -> str:
+        try:
+            upload = obj.upload
+        except ImportUpload.DoesNotExist:
+            return "—"
+        url = reverse("admin:articles_importrun_progress", args=[obj.pk])
+        return format_html('{} · <a href="{}">{}</a>', upload.get_state_display(), url, _("progress and results"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

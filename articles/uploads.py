@@ -334,8 +334,9 @@ def watch_upload(upload_id: int, attempt: int) -> str:
         _finish(upload, state=ImportUpload.State.FAILED, error=error)
         return "failed"
     logger.warning("Upload %s: the worker of attempt %s stopped; queueing it again", upload.pk, attempt)
-    ImportUpload.objects.filter(pk=upload.pk).update(state=ImportUpload.State.QUEUED)
-    _queue(upload)
+    with transaction.atomic():
+        ImportUpload.objects.filter(pk=upload.pk).update(state=ImportUpload.State.QUEUED)
+        _queue(upload)
     return "requeued"
 
 
@@ -354,7 +355,9 @@ def _run_import(upload: ImportUpload):
     )
 
 
+@transaction.atomic
 def _begin_attempt(upload: ImportUpload) -> int:
+    """Count the attempt and queue its watch together: no running attempt is ever left unwatched."""
     upload.attempts += 1
     upload.state = ImportUpload.State.RUNNING
     upload.save(update_fields=["attempts", "state"])

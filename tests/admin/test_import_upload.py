@@ -358,3 +358,13 @@ def test_a_run_without_an_upload_has_no_progress_page(editor_client, editor):
 
     assert editor_client.get(progress_url(run.pk)).status_code == 404
     assert editor_client.get(status_url(run.pk)).status_code == 404
+
+
+def test_the_run_admin_links_to_the_upload_page(editor_client):
+    response = upload(editor_client, ("a.txt", seed("A")))
+    run = ImportRun.objects.get()
+
+    content = editor_client.get(reverse("admin:articles_importrun_change", args=[run.pk])).content.decode()
+
+    assert response.status_code == 200
+    assert f'done · <a href="{progress_url(run.pk)}">progress and results</a>' in content
