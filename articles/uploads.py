@@ -51,8 +51,7 @@ logger = logging.getLogger(__name__)
 ZIP_SUFFIX = ".zip"
 # At most this many seeds in one upload, zip members included.
 MAX_FILES = 10_000
-# Spooled files are written and read in chunks of this size.
-CHUNK_SIZE = 64 * 1024
+FINISHED = (ImportUpload.State.DONE, ImportUpload.State.FAILED)
 # The end of a zip's central directory: signature, then the entry count at byte 10.
 _EOCD_SIGNATURE = b"PK\x05\x06"
 _EOCD_SEARCH = 22 + 65_535
@@ -419,6 +418,28 @@ def _abandon_task(task_id: str) -> None:
 
 class WorkerStopped(RuntimeError):
     """The worker running an upload's import stopped before it finished."""
+
+
+# --- Housekeeping -----------------------------------------------------------------------------------
+
+
+def stale_spool_files(*, older_than: timedelta) -> list[Path]:
+    """Return the spool's files that no unfinished upload needs and that are older than ``older_than``.
+
+    Only a web process that died in the middle of receiving an upload leaves such
+    files behind: a finished upload deletes its own.
+    """
+    directory = upload_dir()
+    needed = set()
+    for token, files in ImportUpload.objects.exclude(state__in=FINISHED).values_list("token", "files"):
+        needed.add(f"{token}.lock")
+        needed.update(item["spool"] for item in files)
+    cutoff = (timezone.now() - older_than).timestamp()
+    return sorted(
+        path
+        for path in directory.iterdir()
+        if path.is_file() and path.name not in needed and path.stat().st_mtime < cutoff
+    )
 
 
 # --- Reading the progress -------------------------------------------------------------------------

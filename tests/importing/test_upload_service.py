@@ -5,11 +5,13 @@ from __future__ import annotations
 import fcntl
 import io
 import os
+import time
 import tracemalloc
 import zipfile
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from articles import importing, uploads
 from articles.models import Article, ImportOutcome, ImportRun, ImportUpload
@@ -370,3 +372,29 @@ def test_importing_many_large_members_costs_about_as_much_memory_as_one(spool_di
 
     assert upload.state == "done" and upload.run.created == 12
     assert twelve < 2 * one, f"{twelve:,} bytes for twelve members, {one:,} for one"
+
+
+@pytest.mark.django_db
+def test_prune_upload_spool_deletes_only_old_files_no_upload_needs(spool_dir):
+    """
+    GIVEN an old orphan file, a fresh orphan, and the old files of a queued upload
+    WHEN prune_upload_spool runs (first as a dry run)
+    THEN only the old orphan goes
+    """
+    orphan, fresh = spool_dir / "dead-0.part", spool_dir / "fresh-0.part"
+    orphan.write_bytes(b"x")
+    fresh.write_bytes(b"x")
+    queued = spool(spool_dir, "a.txt", b"a")
+    run = ImportRun.objects.create(trigger="admin")
+    ImportUpload.objects.create(run=run, token="tok", files=[uploads.asdict(queued)])
+    day_ago = time.time() - 25 * 3600
+    for path in (orphan, spool_dir / queued.spool):
+        os.utime(path, (day_ago, day_ago))
+
+    out = io.StringIO()
+    call_command("prune_upload_spool", "--dry-run", "-v", "2", stdout=out)
+    assert "would delete dead-0.part" in out.getvalue() and orphan.exists()
+
+    call_command("prune_upload_spool", stdout=io.StringIO())
+
+    assert sorted(p.name for p in spool_dir.iterdir()) == sorted(["fresh-0.part", queued.spool])
