@@ -25,7 +25,9 @@ from articles.models import Article, ImportOutcome, ImportUpload
 from tests.conftest import REPO_ROOT
 from tests.seedtext import seed_text
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized rollback: the flush after each test then leaves the migrations' rows (content types,
+# the Editors group) to be reloaded, as the browser tests expect, whatever the order tests run in.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 UPLOAD_URL = reverse("admin:articles_importrun_upload")
 # Bounded waits: long enough for a loaded 2-core machine, short enough to fail fast.
