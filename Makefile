@@ -36,8 +36,14 @@ import: install
 admin: install
 	$(RUN_ENV) $(BIN)/python manage.py ensure_local_admin --base-url http://$(HOST):$(PORT)
 
+# runserver in the foreground and, beside it, the task worker that runs admin uploads in the
+# background (django-tasks' database backend); the worker stops when runserver does. It does
+# not reload on code changes (runserver does): restart `make run` after changing a task.
 serve: install
-	@echo "Serving on http://$(HOST):$(PORT)/  (API: /api/v1/  admin: /admin/)"
+	@echo "Serving on http://$(HOST):$(PORT)/  (API: /api/v1/  admin: /admin/)  with a task worker"
+	@$(RUN_ENV) $(BIN)/python manage.py db_worker --no-reload --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install-dev

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "articles",
 ]
 
@@ -140,8 +142,15 @@ MEDIA_URL = "media/"
 # --- The archive -----------------------------------------------------------
 # Largest seed file the importer accepts, in bytes.
 ARCHIVE_MAX_SEED_BYTES = int(os.environ.get("ARCHIVE_MAX_SEED_BYTES", str(5 * 1024 * 1024)))
-# Largest admin upload, all files together (kept in memory, never on disk).
+# Largest admin upload, all files together (streamed to ARCHIVE_UPLOAD_DIR, capped while it arrives).
 ARCHIVE_MAX_UPLOAD_BYTES = int(os.environ.get("ARCHIVE_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
+# Private spool of admin uploads waiting for the worker (never served; random names). The web
+# server and the worker (`manage.py db_worker`) must share it, on a filesystem with working flock().
+ARCHIVE_UPLOAD_DIR = Path(os.environ.get("ARCHIVE_UPLOAD_DIR", BASE_DIR / "uploads"))
+# A worker that dies mid-upload is noticed this many seconds later and the upload resumed,
+# at most ARCHIVE_UPLOAD_MAX_ATTEMPTS times in all before it is marked failed.
+ARCHIVE_UPLOAD_WATCH_SECONDS = float(os.environ.get("ARCHIVE_UPLOAD_WATCH_SECONDS", "30"))
+ARCHIVE_UPLOAD_MAX_ATTEMPTS = int(os.environ.get("ARCHIVE_UPLOAD_MAX_ATTEMPTS", "3"))
 # The admin's article list counts at most this many rows (beyond: an estimate or "more than").
 ARCHIVE_ADMIN_COUNT_CAP = int(os.environ.get("ARCHIVE_ADMIN_COUNT_CAP", "10000"))
 # The API's numbered pages count exactly up to this many rows, then say "count_is_exact": false.
@@ -154,6 +163,18 @@ ARCHIVE_IMPORT_STALE_MINUTES = int(os.environ.get("ARCHIVE_IMPORT_STALE_MINUTES"
 ARCHIVE_SEEDS_DIR = Path(os.environ.get("ARCHIVE_SEEDS_DIR", BASE_DIR / "seeds"))
 # Text-search configuration used by PostgreSQL's full-text search.
 ARCHIVE_SEARCH_CONFIG = os.environ.get("ARCHIVE_SEARCH_CONFIG", "english")
+
+# --- Background tasks (django-tasks) ----------------------------------------
+# Admin uploads import in the background. The database backend needs no broker: tasks wait in a
+# table until `manage.py db_worker` runs them. TASKS_BACKEND=immediate runs them inside the
+# request instead (development without a worker; a large upload then holds the request).
+TASKS_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if os.environ.get("TASKS_BACKEND", "database") not in TASKS_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(TASKS_BACKENDS)}.")
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[os.environ.get("TASKS_BACKEND", "database")]}}
 
 # --- REST framework ----------------------------------------------------------
 # The browsable API's login page (/api/v1/auth/login/) returns here when given no ?next=.

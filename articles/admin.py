@@ -38,6 +38,7 @@ from articles.models import (
     AuthorAlias,
     ImportOutcome,
     ImportRun,
+    ImportUpload,
     Merge,
     Publisher,
     PublisherAlias,
@@ -499,9 +500,23 @@ class ImportRunAdmin(admin.ModelAdmin):
         ("trigger", "user", "dry_run"),
         "paths",
         ("created", "updated", "unchanged", "duplicates", "failed"),
+        "upload_page",
     ]
-    readonly_fields = ["status_display", "updated_at"]
+    readonly_fields = ["status_display", "updated_at", "upload_page"]
     inlines = [ImportOutcomeInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # upload_page in the same query; naming "user" too, since the changelist then skips list_select_related.
+        return super().get_queryset(request).select_related("user", "upload")
+
+    @admin.display(description=_("upload"))
+    def upload_page(self, obj: ImportRun) -> str:
+        try:
+            upload = obj.upload
+        except ImportUpload.DoesNotExist:
+            return "—"
+        url = reverse("admin:articles_importrun_progress", args=[obj.pk])
+        return format_html('{} · <a href="{}">{}</a>', upload.get_state_display(), url, _("progress and results"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -519,13 +534,28 @@ class ImportRunAdmin(admin.ModelAdmin):
         self.message_user(request, ngettext("%d run settled.", "%d runs settled.", len(settled)) % len(settled))
 
     def get_urls(self) -> list:
-        upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="articles_importrun_upload")
-        return [upload, *super().get_urls()]
+        view = self.admin_site.admin_view
+        return [
+            path("upload/", view(self.upload_view), name="articles_importrun_upload"),
+            path("<path:object_id>/progress/", view(self.progress_view), name="articles_importrun_progress"),
+            path(
+                "<path:object_id>/progress/status/",
+                view(self.progress_status_view),
+                name="articles_importrun_progress_status",
+            ),
+            *super().get_urls(),
+        ]
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         return admin_views.import_upload_view(request, self)
 
     upload_view.csrf_exempt = True  # see admin_views.import_upload_view
+
+    def progress_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return admin_views.upload_progress_view(request, self, object_id)
+
+    def progress_status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return admin_views.upload_status_view(request, self, object_id)
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         extra = {"can_run_import": request.user.has_perm(admin_views.RUN_IMPORT_PERMISSION)}

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from django import forms
 from django.conf import settings
-from django.core.files.uploadedfile import InMemoryUploadedFile
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils.translation import gettext_lazy as _
 
 # The whole upload request, all files together; DATA_UPLOAD_MAX_MEMORY_SIZE does not cover files.
@@ -24,43 +20,6 @@ def megabytes(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size:,} bytes"
     return f"{size / (1024 * 1024):.3g} MB"
-
-
-class CappedMemoryUploadHandler(FileUploadHandler):
-    """Keep uploaded files in memory, never on disk, and stop reading once they pass ``max_bytes`` in all.
-
-    The request body is then read to its end and thrown away (nothing more is
-    kept), and ``exceeded`` tells the view to refuse the upload.
-    """
-
-    def __init__(self, request=None, *, max_bytes: int) -> None:
-        super().__init__(request)
-        self.max_bytes = max_bytes
-        self.received = 0
-        self.exceeded = False
-
-    def new_file(self, *args, **kwargs) -> None:
-        super().new_file(*args, **kwargs)
-        self.file = BytesIO()
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
-        self.received += len(raw_data)
-        if self.received > self.max_bytes:
-            self.exceeded = True
-            raise StopUpload(connection_reset=False)
-        self.file.write(raw_data)
-
-    def file_complete(self, file_size: int) -> InMemoryUploadedFile:
-        self.file.seek(0)
-        return InMemoryUploadedFile(
-            file=self.file,
-            field_name=self.field_name,
-            name=self.file_name,
-            content_type=self.content_type,
-            size=file_size,
-            charset=self.charset,
-            content_type_extra=self.content_type_extra,
-        )
 
 
 class MultipleFileInput(forms.ClearableFileInput):

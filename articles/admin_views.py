@@ -15,7 +15,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, TooManyFilesSent
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -27,9 +27,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from articles import exporting, merging, review
+from articles import exporting, merging, review, uploads
 from articles.admin_forms import (
-    CappedMemoryUploadHandler,
     ConflictForm,
     MergeForm,
     RevertForm,
@@ -38,13 +37,14 @@ from articles.admin_forms import (
     too_large_message,
     too_many_files_message,
 )
-from articles.importing import import_sources, upload_sources
-from articles.models import Article, ArticleAuthor, Author, ImportRun, Merge, Publisher
+from articles.models import Article, ArticleAuthor, Author, ImportOutcome, ImportRun, ImportUpload, Merge, Publisher
 from articles.reverting import RevertError, plan_revert, revert_article
 
 RUN_IMPORT_PERMISSION = "articles.run_import"
 # The per-file table of an upload shows at most this many rows; the import run keeps them all.
 MAX_OUTCOME_ROWS = 1000
+# How often the progress page of a running upload asks for its status, in milliseconds.
+POLL_MS = 1000
 # A merge's confirmation page lists every row it folds; duplicates come a few at a time.
 MAX_MERGE = 50
 
@@ -268,7 +268,7 @@ def imported_entry(article: Article) -> dict | None:
 
 
 def import_upload_view(request: HttpRequest, model_admin) -> HttpResponse:
-    """Upload seed files (or zips of them) and import them with the same service as the command.
+    """Upload seed files (or zips of them) and queue their import; then go to the run's progress page.
 
     Routed as CSRF-exempt (``ImportRunAdmin.upload_view``) because the upload
     handlers must be replaced before anything reads the body; the CSRF check
@@ -276,73 +276,117 @@ def import_upload_view(request: HttpRequest, model_admin) -> HttpResponse:
     """
     if not request.user.has_perm(RUN_IMPORT_PERMISSION):
         raise PermissionDenied
-    # Before anything reads the body: uploads stay in memory, capped in total.
-    handler = CappedMemoryUploadHandler(request, max_bytes=max_upload_bytes())
+    # Before anything reads the body: files stream to the spool, capped in total and per seed.
+    handler = uploads.SpoolUploadHandler(
+        request,
+        max_bytes=max_upload_bytes(),
+        max_seed_bytes=settings.ARCHIVE_MAX_SEED_BYTES,
+        directory=uploads.upload_dir(),
+    )
     request.upload_handlers = [handler]
     try:
         return csrf_protect(_upload)(request, model_admin, handler)
     except TooManyFilesSent:
         form = SeedUploadForm(data={}, files={}, upload_error=too_many_files_message())
-        return _render_upload(request, model_admin, form, None, status=400)
+        return _render_upload(request, model_admin, form, status=400)
+    finally:
+        handler.discard()  # whatever the queued upload did not take: refused, invalid or forbidden
 
 
-def _upload(request: HttpRequest, model_admin, handler: CappedMemoryUploadHandler) -> HttpResponse:
+def _upload(request: HttpRequest, model_admin, handler: uploads.SpoolUploadHandler) -> HttpResponse:
     if request.method != "POST":
-        return _render_upload(request, model_admin, SeedUploadForm(), None)
+        return _render_upload(request, model_admin, SeedUploadForm())
     form = SeedUploadForm(request.POST, request.FILES, upload_error=too_large_message() if handler.exceeded else "")
     if not form.is_valid():
-        return _render_upload(request, model_admin, form, None)
-    files = form.cleaned_data["files"]
-    report = import_sources(
-        sources=upload_sources([(f.name, f.read()) for f in files], max_bytes=settings.ARCHIVE_MAX_SEED_BYTES),
-        paths=[f.name for f in files],
-        dry_run=form.cleaned_data["dry_run"],
-        trigger=ImportRun.Trigger.ADMIN,
+        return _render_upload(request, model_admin, form)
+    upload = uploads.enqueue_upload(
+        files=[f.spooled for f in form.cleaned_data["files"]],
+        token=handler.token,
         user=request.user,
+        dry_run=form.cleaned_data["dry_run"],
         replace_existing=form.cleaned_data["replace_existing"],
     )
-    counts = ", ".join(f"{count} {name}" for name, count in report.counts.items())
-    level = messages.WARNING if report.counts["failed"] else messages.SUCCESS
-    verb = _("Dry run of %(files)s") if report.dry_run else _("Imported %(files)s")
-    files_text = ngettext("%(count)d file", "%(count)d files", len(report.outcomes)) % {"count": len(report.outcomes)}
-    messages.add_message(request, level, f"{verb % {'files': files_text}}: {counts}.")
-    return _render_upload(request, model_admin, SeedUploadForm(), report)
+    handler.release()
+    return HttpResponseRedirect(reverse("admin:articles_importrun_progress", args=[upload.run_id]))
 
 
-def _render_upload(request: HttpRequest, model_admin, form: SeedUploadForm, report, status: int = 200) -> HttpResponse:
-    outcomes = []
-    if report is not None:
-        shown = report.outcomes[:MAX_OUTCOME_ROWS]
-        titles = _article_titles([o.article_id for o in shown if o.article_id]) if not report.dry_run else {}
-        for outcome in shown:
-            outcomes.append(
-                {
-                    "path": outcome.path,
-                    "result": outcome.result,
-                    "error": outcome.error,
-                    "warnings": ", ".join(outcome.warnings),
-                    "article_url": article_change_url(outcome.article_id)
-                    if outcome.article_id and not report.dry_run
-                    else "",
-                    "article_id": outcome.article_id,
-                    "article_title": titles.get(outcome.article_id, ""),
-                }
-            )
+def _render_upload(request: HttpRequest, model_admin, form: SeedUploadForm, status: int = 200) -> HttpResponse:
     context = {
         **model_admin.admin_site.each_context(request),
         "title": _("Import seed files"),
         "opts": ImportRun._meta,
         "form": form,
         "adminform": helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
-        "report": report,
-        "outcomes": outcomes,
-        "hidden_outcomes": max(0, len(report.outcomes) - MAX_OUTCOME_ROWS) if report else 0,
-        "run_url": reverse("admin:articles_importrun_change", args=[report.run_id])
-        if report is not None and report.run_id
-        else "",
         "max_seed_bytes": settings.ARCHIVE_MAX_SEED_BYTES,
     }
     return TemplateResponse(request, "admin/articles/importrun/upload.html", context, status=status)
+
+
+def _get_upload(request: HttpRequest, model_admin, object_id: str) -> ImportUpload:
+    upload = ImportUpload.objects.select_related("run").filter(run_id=unquote(object_id)).first()
+    if upload is None:
+        raise Http404(_("No upload for import run %(id)s.") % {"id": object_id})
+    if not model_admin.has_view_permission(request, upload.run):
+        raise PermissionDenied
+    return upload
+
+
+def upload_progress_view(request: HttpRequest, model_admin, object_id: str) -> HttpResponse:
+    """Show an upload's run: its live progress while it runs, each file's outcome once it is done."""
+    upload = _get_upload(request, model_admin, object_id)
+    run = upload.run
+    status = uploads.upload_status(upload)
+    outcomes = _stored_outcomes(run) if upload.is_finished else []
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Import #%(id)s") % {"id": run.pk},
+        "opts": ImportRun._meta,
+        "upload": upload,
+        "run": run,
+        "status": status,
+        "summary": _summary(status) if upload.is_finished else "",
+        "outcomes": outcomes,
+        "hidden_outcomes": max(0, run.total - len(outcomes)) if upload.is_finished else 0,
+        "status_url": reverse("admin:articles_importrun_progress_status", args=[run.pk]),
+        "run_url": reverse("admin:articles_importrun_change", args=[run.pk]),
+        "upload_url": reverse("admin:articles_importrun_upload"),
+        "poll_ms": POLL_MS,
+    }
+    return TemplateResponse(request, "admin/articles/importrun/progress.html", context)
+
+
+def upload_status_view(request: HttpRequest, model_admin, object_id: str) -> JsonResponse:
+    """Return an upload's progress as JSON, for the progress page's script (never cached: ``admin_view``)."""
+    return JsonResponse(uploads.upload_status(_get_upload(request, model_admin, object_id)))
+
+
+def _summary(status: dict) -> str:
+    counts = ", ".join(f"{count} {name}" for name, count in status["counts"].items())
+    verb = _("Dry run of %(files)s") if status["dry_run"] else _("Imported %(files)s")
+    files = ngettext("%(count)d file", "%(count)d files", status["processed"]) % {"count": status["processed"]}
+    return f"{verb % {'files': files}}: {counts}."
+
+
+def _stored_outcomes(run: ImportRun) -> list[dict]:
+    """Return the first ``MAX_OUTCOME_ROWS`` outcomes of ``run`` as the results table shows them."""
+    rows = list(
+        ImportOutcome.objects.filter(run=run)
+        .select_related("article")
+        .only("path", "result", "error", "article__title", "article__review_reasons")
+        .order_by("id")[:MAX_OUTCOME_ROWS]
+    )
+    return [
+        {
+            "path": row.path,
+            "result": row.result,
+            "error": row.error,
+            "warnings": ", ".join(row.article.review_reasons) if row.article else "",
+            "article_url": article_change_url(row.article_id) if row.article else "",
+            "article_id": row.article_id,
+            "article_title": row.article.title if row.article else "",
+        }
+        for row in rows
+    ]
 
 
 def _article_titles(ids: list[int]) -> dict[int, str]:

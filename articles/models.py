@@ -435,3 +435,46 @@ class Merge(models.Model):
     @property
     def is_undone(self) -> bool:
         return self.undone_at is not None
+
+
+class ImportUpload(models.Model):
+    """Files uploaded in the admin, waiting in the spool for the worker that imports them into their run."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    run = models.OneToOneField(ImportRun, verbose_name=_("import run"), on_delete=models.CASCADE, related_name="upload")
+    token = models.CharField(
+        _("spool token"), max_length=64, help_text=_("The random name of the upload's files in ARCHIVE_UPLOAD_DIR.")
+    )
+    files = models.JSONField(
+        _("files"), default=list, blank=True, help_text=_("Each uploaded file: its name, size and spooled file.")
+    )
+    expected_files = models.PositiveIntegerField(
+        _("expected files"), default=0, help_text=_("How many seeds the upload holds, zip members included.")
+    )
+    replace_existing = models.BooleanField(
+        _("replace existing"), default=False, help_text=_("Update articles imported from a file of the same name.")
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.QUEUED)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True, help_text=_("The latest attempt's task."))
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import upload")
+        verbose_name_plural = _("import uploads")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["token"], name="articles_importupload_unique_token")]
+
+    def __str__(self) -> str:
+        return f"Upload for import #{self.run_id} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)

@@ -19,9 +19,9 @@ CHANGELIST_URL = reverse("admin:articles_importrun_changelist")
 # Session, user, page count, full count, the page with its users,
 # date hierarchy (min/max, then days).
 CHANGELIST_QUERIES = 7
-# Session, user, the run, its user, its outcomes with their articles, the
+# Session, user, the run with its user and upload, its outcomes with their articles, the
 # content type for the "view on site" URL.
-CHANGE_PAGE_QUERIES = 6
+CHANGE_PAGE_QUERIES = 5
 
 
 def change_url(run: ImportRun) -> str:

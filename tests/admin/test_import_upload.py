@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -12,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from articles.importing import bytes_source, import_sources
-from articles.models import Article, ImportOutcome, ImportRun
+from articles.models import Article, ImportOutcome, ImportRun, ImportUpload
 from tests.seedtext import seed_text
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,10 @@ def zipped(members: dict[str, bytes]) -> bytes:
 
 
 def upload(client, *files: tuple[str, bytes], **data):
-    return client.post(UPLOAD_URL, {"files": [SimpleUploadedFile(name, body) for name, body in files], **data})
+    """Upload ``files``, then follow to the run's page: the task ran in the request (the immediate backend)."""
+    return client.post(
+        UPLOAD_URL, {"files": [SimpleUploadedFile(name, body) for name, body in files], **data}, follow=True
+    )
 
 
 def outcomes(response) -> dict[str, tuple[str, str]]:
@@ -50,6 +54,11 @@ def test_upload_page(editor_client):
     assert '<label class="required" for="id_files">Seed files:</label>' in content
     assert 'type="file" name="files"' in content and "multiple" in content
     assert 'value="Import"' in content
+    # Both options are on the page, each with its label (the update option was once defined but not rendered).
+    assert '<input type="checkbox" name="dry_run" id="id_dry_run">' in content
+    assert 'aria-describedby="id_replace_existing_helptext" id="id_replace_existing">' in content
+    assert 'id="id_replace_existing_helptext"' in content
+    assert "Update articles imported earlier from a file of the same name" in content
 
 
 @pytest.mark.parametrize("url", [reverse("admin:index"), RUNS_URL])
@@ -75,9 +84,8 @@ def test_upload_one_seed(editor_client, editor):
     assert (run.trigger, run.user, run.created, run.paths) == ("admin", editor, 1, ["bridge.txt"])
     assert article.import_run == run
     assert f'href="{reverse("admin:articles_importrun_change", args=[run.pk])}"' in response.content.decode()
-    assert [str(m) for m in response.context["messages"]] == [
-        "Imported 1 file: 1 created, 0 updated, 0 unchanged, 0 duplicates, 0 failed."
-    ]
+    assert response.redirect_chain == [(reverse("admin:articles_importrun_progress", args=[run.pk]), 302)]
+    assert response.context["summary"] == "Imported 1 file: 1 created, 0 updated, 0 unchanged, 0 duplicates, 0 failed."
 
 
 def test_upload_several_files_and_a_zip(editor_client, settings):
@@ -143,6 +151,7 @@ def test_upload_over_the_total_cap_is_refused_with_a_form_error(editor_client, s
     assert 'class="errornote"' in response.content.decode()
     assert not ImportRun.objects.exists()
     assert not Article.objects.exists()
+    assert list(settings.ARCHIVE_UPLOAD_DIR.iterdir()) == []
 
 
 def test_too_many_files_is_a_clear_error(editor_client, settings):
@@ -153,6 +162,7 @@ def test_too_many_files_is_a_clear_error(editor_client, settings):
     assert response.status_code == 400
     assert "Too many files: at most 2 per upload" in response.content.decode()
     assert not ImportRun.objects.exists()
+    assert list(settings.ARCHIVE_UPLOAD_DIR.iterdir()) == []
 
 
 def test_no_file_is_a_form_error(editor_client):
@@ -163,20 +173,24 @@ def test_no_file_is_a_form_error(editor_client):
 
 
 def test_dry_run_saves_nothing(editor_client):
+    """A background dry run keeps its run (marked dry run) to show what it found; no article is saved."""
     response = upload(editor_client, ("bridge.txt", seed()), dry_run="on")
 
     assert outcomes(response) == {"bridge.txt": ("created", "")}
     assert response.context["outcomes"][0]["article_url"] == ""
     assert not Article.objects.exists()
-    assert not ImportRun.objects.exists()
+    run = ImportRun.objects.get()
+    assert (run.dry_run, run.created, run.finished_at is not None) == (True, 1, True)
     assert "Dry run: nothing was saved" in response.content.decode()
+    assert response.context["summary"].startswith("Dry run of 1 file: 1 created")
 
 
-def test_uploads_never_touch_the_disk(editor_client, settings, tmp_path, monkeypatch):
+def test_uploads_stream_to_the_spool_and_leave_nothing_behind(editor_client, settings, tmp_path, monkeypatch):
     """
     GIVEN uploads far above Django's in-memory threshold and a temporary upload directory
     WHEN a seed is uploaded
-    THEN it is imported without Django ever creating a temporary upload file
+    THEN Django never makes a temporary upload file of it: it goes to the spool,
+    under a random name, and the spool is empty once the import is done
     """
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
@@ -191,9 +205,12 @@ def test_uploads_never_touch_the_disk(editor_client, settings, tmp_path, monkeyp
     assert outcomes(response) == {"bridge.txt": ("created", "")}
     assert created == []
     assert list(tmp_path.iterdir()) == []
+    (spooled,) = ImportUpload.objects.get().files
+    assert spooled["name"] == "bridge.txt" and "bridge" not in spooled["spool"]
+    assert list(settings.ARCHIVE_UPLOAD_DIR.iterdir()) == []
 
 
-def test_csrf_is_checked(editor):
+def test_csrf_is_checked(editor, settings):
     client = Client(enforce_csrf_checks=True)
     client.force_login(editor)
 
@@ -201,13 +218,15 @@ def test_csrf_is_checked(editor):
 
     assert response.status_code == 403
     assert not Article.objects.exists()
+    assert not ImportRun.objects.exists()
+    assert list(settings.ARCHIVE_UPLOAD_DIR.iterdir()) == []  # the refused request's files are deleted
 
     token = client.get(UPLOAD_URL).context["csrf_token"]
     response = client.post(
         UPLOAD_URL, {"files": [SimpleUploadedFile("a.txt", seed())], "csrfmiddlewaretoken": str(token)}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 302
     assert Article.objects.count() == 1
 
 
@@ -250,3 +269,102 @@ def test_an_unrelated_file_of_the_same_name_does_not_replace_an_article(editor_c
 
     article.refresh_from_db()
     assert article.title == "Another story altogether"
+
+
+def progress_url(run_id: int) -> str:
+    return reverse("admin:articles_importrun_progress", args=[run_id])
+
+
+def status_url(run_id: int) -> str:
+    return reverse("admin:articles_importrun_progress_status", args=[run_id])
+
+
+def queued_upload(editor) -> ImportUpload:
+    """An upload waiting for a worker: its run has nothing yet."""
+    run = ImportRun.objects.create(trigger="admin", user=editor, paths=["a.txt", "b.zip"])
+    return ImportUpload.objects.create(run=run, token="tok", expected_files=12)
+
+
+def test_a_running_upload_shows_its_progress_and_a_script_to_follow_it(editor_client, editor):
+    """
+    GIVEN an upload a worker is importing (5 of 12 files recorded)
+    WHEN the editor opens its run page and the page's script asks for the status
+    THEN the page shows 5 / 12 with the counts and no results yet, loads the script from a static
+    file (no inline script: it must run under a strict Content-Security-Policy), and the status
+    is JSON that is never cached
+    """
+    upload = queued_upload(editor)
+    ImportRun.objects.filter(pk=upload.run_id).update(created=4, failed=1)
+    ImportUpload.objects.filter(pk=upload.pk).update(state="running")
+
+    response = editor_client.get(progress_url(upload.run_id))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert '<span id="upload-processed">5</span> / <span id="upload-expected">12</span>' in content
+    assert f'data-status-url="{status_url(upload.run_id)}"' in content
+    assert 'src="/static/articles/js/upload_progress.js"' in content
+    scripts = re.findall(r"<script\b[^>]*>", content)
+    assert scripts and all("src=" in tag for tag in scripts)
+    assert 'id="import-report"' not in content
+
+    status = editor_client.get(status_url(upload.run_id))
+
+    assert "no-store" in status["Cache-Control"]
+    assert status.json() == {
+        "state": "running",
+        "state_label": "running",
+        "finished": False,
+        "dry_run": False,
+        "processed": 5,
+        "expected": 12,
+        "counts": {"created": 4, "updated": 0, "unchanged": 0, "duplicates": 0, "failed": 1},
+        "error": "",
+    }
+
+
+def test_a_failed_upload_shows_why(editor_client, editor):
+    upload = queued_upload(editor)
+    ImportUpload.objects.filter(pk=upload.pk).update(state="failed", error="the worker stopped 3 times")
+
+    content = editor_client.get(progress_url(upload.run_id)).content.decode()
+
+    assert '<p class="errornote" id="upload-error">the worker stopped 3 times</p>' in content
+    assert "upload_progress.js" not in content
+
+
+def test_the_results_table_is_capped_for_huge_runs(editor_client, monkeypatch):
+    monkeypatch.setattr("articles.admin_views.MAX_OUTCOME_ROWS", 2)
+
+    response = upload(editor_client, ("a.txt", seed("A")), ("b.txt", seed("B")), ("c.txt", seed("C")))
+
+    assert list(outcomes(response)) == ["a.txt", "b.txt"]
+    assert "And 1 more file: see the import run." in response.content.decode()
+
+
+def test_progress_pages_need_the_run_view_permission(client, django_user_model, editor):
+    upload = queued_upload(editor)
+    outsider = django_user_model.objects.create_user("outsider", password="pw", is_staff=True)
+    client.force_login(outsider)
+
+    assert client.get(progress_url(upload.run_id)).status_code == 403
+    assert client.get(status_url(upload.run_id)).status_code == 403
+    client.logout()
+    assert client.get(status_url(upload.run_id)).status_code == 302  # to the login page
+
+
+def test_a_run_without_an_upload_has_no_progress_page(editor_client, editor):
+    run = ImportRun.objects.create(trigger="command", paths=["seeds/"])
+
+    assert editor_client.get(progress_url(run.pk)).status_code == 404
+    assert editor_client.get(status_url(run.pk)).status_code == 404
+
+
+def test_the_run_admin_links_to_the_upload_page(editor_client):
+    response = upload(editor_client, ("a.txt", seed("A")))
+    run = ImportRun.objects.get()
+
+    content = editor_client.get(reverse("admin:articles_importrun_change", args=[run.pk])).content.decode()
+
+    assert response.status_code == 200
+    assert f'done · <a href="{progress_url(run.pk)}">progress and results</a>' in content

@@ -277,7 +277,7 @@ def test_upload_seed_file(editor_page, screenshot):
     report = page.locator("#import-report")
     expect(report.locator("tr.outcome-created")).to_contain_text("night-trains.txt")
     expect(report.locator("tr.outcome-failed")).to_contain_text("empty file")
-    expect(page.locator(".messagelist")).to_contain_text("Imported 2 files: 1 created")
+    expect(page.locator("#import-summary")).to_contain_text("Imported 2 files: 1 created")
     screenshot("02-outcomes")
     report.locator("tr.outcome-created").get_by_role("link", name="Night trains return").click()
     expect(page.get_by_role("textbox", name="Title:", exact=True)).to_have_value("Night trains return")
