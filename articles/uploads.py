@@ -388,6 +388,21 @@ def _lock_path(upload: ImportUpload) -> Path:
     return upload_dir() / f"{PurePosixPath(upload.token).name}.lock"
 
 
+# Lock files this process holds: a forked child (the importer's parse worker) closes its copies at
+# once, or it would keep the lock alive after this process died and the watch would wait forever.
+_held_locks: set[int] = set()
+
+
+def _close_held_locks() -> None:
+    for fd in _held_locks:
+        with suppress(OSError):
+            os.close(fd)
+    _held_locks.clear()
+
+
+os.register_at_fork(after_in_child=_close_held_locks)
+
+
 @contextmanager
 def _attempt_lock(upload: ImportUpload, *, create: bool) -> Iterator[bool]:
     """Hold the upload's lock file while the block runs; yield False if a live process holds it."""
@@ -402,8 +417,10 @@ def _attempt_lock(upload: ImportUpload, *, create: bool) -> Iterator[bool]:
         except BlockingIOError:
             yield False
             return
+        _held_locks.add(fd)
         yield True
     finally:
+        _held_locks.discard(fd)
         os.close(fd)  # releases the lock
 
 

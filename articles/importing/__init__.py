@@ -28,6 +28,7 @@ from articles.importing.runs import (
     start_run,
 )
 from articles.importing.sources import (
+    SEED_SUFFIX,
     Source,
     SourceNotFound,
     SourceRejected,
@@ -37,7 +38,6 @@ from articles.importing.sources import (
     normalize_key,
     printable,
     rejected_source,
-    upload_sources,
 )
 from articles.naming import name_slug
 
@@ -45,6 +45,7 @@ __all__ = [
     "ANALYZE_AFTER",
     "BATCH_SIZE",
     "CURATED_FIELDS",
+    "SEED_SUFFIX",
     "FileOutcome",
     "ImportReport",
     "Source",
@@ -68,5 +69,4 @@ __all__ = [
     "run_status",
     "settle_interrupted_runs",
     "start_run",
-    "upload_sources",
 ]

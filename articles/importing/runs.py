@@ -13,16 +13,15 @@ import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
-from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max
 from django.utils import timezone
 
 from articles.importing.batches import BatchImporter, FileOutcome
-from articles.importing.records import Parsed, parse_many, parse_source, parsed_from, read_source
+from articles.importing.records import Parsed, parse_data, parse_many, parsed_from, read_source
 from articles.importing.reports import COUNT_NAMES, ImportReport, SpooledOutcomes, StoredOutcomes, empty_counts
 from articles.importing.sources import Source, collect_sources, file_source
 from articles.importing.writing import Row, bulk_writer
@@ -31,6 +30,8 @@ from articles.models import Article, ImportOutcome, ImportRun
 logger = logging.getLogger(__name__)
 # Files per transaction: large enough that per-batch queries cost nothing per file, small enough to hold.
 BATCH_SIZE = 1000
+# ... and a batch also ends at this much text, so a few very large files are not held together.
+BATCH_BYTES = 8 * 1024 * 1024
 # A run that creates this many articles refreshes PostgreSQL's table statistics.
 ANALYZE_AFTER = 1000
 OnOutcome = Callable[[FileOutcome], None]
@@ -81,8 +82,10 @@ def _dry_run(job: _Job, sources, given: ImportRun | None, **start) -> ImportRepo
         log.rolled_back_above = Article.objects.aggregate(top=Max("id"))["top"] or 0
         report = job.run(sources, given or start_run(**start, dry_run=True), log=log)
         transaction.set_rollback(True)
-    if given is not None:  # it was committed before: record the counts, which the rollback undid
-        _finish(given, report.counts)
+    if given is not None:  # it was committed before: it keeps what the dry run found, which the rollback undid
+        with transaction.atomic():
+            _record(given, log, report.counts, None)
+            _finish(given, report.counts)
     report.run_id = given.pk if given else None
     return report
 
@@ -132,8 +135,7 @@ class _Job:
             for parsed in parsed_batches(sources, max_bytes=self.max_bytes):
                 with transaction.atomic():
                     outcomes = importer.import_batch(parsed)
-                    _count(counts, outcomes)
-                    _record(run, outcomes, counts, log)
+                    _record(run, outcomes, _count(counts, outcomes), log)
                 self._announce(outcomes)
         except BaseException:
             if log is None:  # a dry run's record is rolled back anyway
@@ -155,41 +157,66 @@ def parsed_batches(sources: Iterable[Source], *, max_bytes: int, size: int | Non
     """Yield ``sources`` read and parsed, a batch at a time; the next batch is parsed while this one is written.
 
     Parsing is pure CPU work: a run of more than one batch parses in a worker process,
-    on another core, while this one writes. Files are read here; at most two batches
-    are held (the one being written and the one being parsed).
+    on another core, while this one writes. Each source is read as soon as it is
+    taken from ``sources`` (a zip member, say, while its archive is still open); at
+    most two batches are held (the one being written and the one being parsed).
     """
-    iterator = iter(sources)
-    size = size or BATCH_SIZE
-    batch = list(islice(iterator, size))
-    following = list(islice(iterator, size))
+    batches = read_batches(sources, max_bytes=max_bytes, size=size or BATCH_SIZE)
+    batch, following = next(batches, []), next(batches, [])
     if not following:  # one batch: not worth a process
         if batch:
-            yield [parse_source(source, max_bytes=max_bytes) for source in batch]
+            yield [parsed_from(source, parse_data(data, max_bytes=max_bytes)) for source, data in batch]
         return
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
         pending = _submit(pool, batch, max_bytes)
         while batch:
             upcoming = _submit(pool, following, max_bytes) if following else None
-            yield [parsed_from(source, result) for source, result in zip(batch, pending.result(), strict=True)]
-            batch, pending, following = following, upcoming, list(islice(iterator, size))
+            yield [parsed_from(source, result) for (source, _), result in zip(batch, pending.result(), strict=True)]
+            batch, pending, following = following, upcoming, next(batches, [])
 
 
-def _submit(pool: ProcessPoolExecutor, batch: list[Source], max_bytes: int):
-    return pool.submit(parse_many, [read_source(source, max_bytes=max_bytes) for source in batch], max_bytes)
+def read_batches(sources: Iterable[Source], *, max_bytes: int, size: int) -> Iterator[list[tuple[Source, bytes | str]]]:
+    """Read ``sources`` as they come, in batches of ``size`` files or ``BATCH_BYTES`` of text, whichever is first."""
+    batch: list[tuple[Source, bytes | str]] = []
+    held = 0
+    for source in sources:
+        data = read_source(source, max_bytes=max_bytes)
+        batch.append((source, data))
+        held += len(data)
+        if len(batch) >= size or held >= BATCH_BYTES:
+            yield batch
+            batch, held = [], 0
+    if batch:
+        yield batch
 
 
-def _count(counts: dict[str, int], outcomes: list[FileOutcome]) -> None:
+def _submit(pool: ProcessPoolExecutor, batch: list[tuple[Source, bytes | str]], max_bytes: int):
+    return pool.submit(parse_many, [data for _, data in batch], max_bytes)
+
+
+def _count(counts: dict[str, int], outcomes: list[FileOutcome]) -> dict[str, int]:
+    """Add the batch's outcomes to the run's ``counts``; return the batch's own."""
+    batch = empty_counts()
     for outcome in outcomes:
+        batch[COUNT_NAMES[outcome.result]] += 1
         counts[COUNT_NAMES[outcome.result]] += 1
+    return batch
 
 
-def _record(run: ImportRun, outcomes: list[FileOutcome], counts: dict[str, int], log: SpooledOutcomes | None) -> None:
-    """Store the batch's outcomes and the run's counters, with a heartbeat, in the batch's transaction."""
+def _record(
+    run: ImportRun, outcomes: Iterable[FileOutcome], batch: dict[str, int], log: SpooledOutcomes | None
+) -> None:
+    """Store the batch's outcomes and add its counts to the run's, with a heartbeat, in the batch's transaction.
+
+    The counters are added to, not set: a run resumed by another process (an upload
+    whose worker died) keeps what its earlier attempts committed.
+    """
     if log is not None:
         log.extend(outcomes)
     else:
         bulk_writer().insert_all(ImportOutcome, [_stored(run, o) for o in outcomes])
-    ImportRun.objects.filter(pk=run.pk).update(updated_at=timezone.now(), **counts)
+    increments = {name: F(name) + n for name, n in batch.items() if n}
+    ImportRun.objects.filter(pk=run.pk).update(updated_at=timezone.now(), **increments)
 
 
 def _stored(run: ImportRun, outcome: FileOutcome) -> Row:
@@ -205,9 +232,7 @@ def _stored(run: ImportRun, outcome: FileOutcome) -> Row:
 
 def _finish(run: ImportRun, counts: dict[str, int]) -> None:
     now = timezone.now()
-    ImportRun.objects.filter(pk=run.pk).update(
-        finished_at=now, updated_at=now, status=ImportRun.Status.FINISHED, **counts
-    )
+    ImportRun.objects.filter(pk=run.pk).update(finished_at=now, updated_at=now, status=ImportRun.Status.FINISHED)
     if counts["created"] >= ANALYZE_AFTER and connection.vendor == "postgresql" and not run.dry_run:
         # Fresh statistics let the planner use the search GIN index at once,
         # rather than a full scan until autovacuum gets round to the table.

@@ -6,15 +6,13 @@ deterministic) and yields its files as it goes: nothing lists every file of a ru
 
 from __future__ import annotations
 
-import io
 import os
 import stat
 import unicodedata
-import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 SEED_SUFFIX = ".txt"
 
@@ -124,54 +122,3 @@ def rejected_source(name: str, reason: str) -> Source:
         raise SourceRejected(reason)
 
     return Source(path=name, key=normalize_key(name), read=refuse)
-
-
-def upload_sources(uploads: Iterable[tuple[str, bytes]], *, max_bytes: int, max_files: int = 10_000) -> list[Source]:
-    """Turn uploaded files (seed ``.txt`` files or ``.zip`` archives of them) into sources.
-
-    Nothing is written to disk: members are read into memory, each capped at
-    ``max_bytes`` before it is decompressed, and a member whose path is absolute
-    or climbs out of the archive (``..``) is refused, never followed.
-    """
-    sources: list[Source] = []
-    for name, data in uploads:
-        base = PurePosixPath(name.replace("\\", "/")).name or "upload"
-        if base.lower().endswith(".zip"):
-            sources.extend(_zip_sources(base, data, max_bytes=max_bytes, max_files=max_files - len(sources)))
-        elif base.lower().endswith(SEED_SUFFIX):
-            sources.append(bytes_source(data, key=base))
-        else:
-            sources.append(rejected_source(base, "not a seed file: upload .txt files or a .zip of them"))
-    return sources
-
-
-def _zip_sources(name: str, data: bytes, *, max_bytes: int, max_files: int) -> list[Source]:
-    """Read the ``.txt`` members of an uploaded zip archive."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = [m for m in archive.infolist() if not m.is_dir()]
-    except (zipfile.BadZipFile, OSError) as exc:
-        return [rejected_source(name, f"not a valid zip archive: {exc}")]
-    if len(members) > max_files:
-        return [rejected_source(name, f"too many files in the archive: {len(members)}, the limit is {max_files}")]
-    return [_zip_member_source(archive, name, member, max_bytes) for member in members]
-
-
-def _zip_member_source(archive: zipfile.ZipFile, name: str, member: zipfile.ZipInfo, max_bytes: int) -> Source:
-    path = PurePosixPath(member.filename.replace("\\", "/"))
-    label = f"{name}:{member.filename}"
-    if path.is_absolute() or ".." in path.parts or not path.parts:
-        return rejected_source(label, "unsafe path inside the archive")
-    if path.suffix.lower() != SEED_SUFFIX:
-        return rejected_source(label, "not a seed file: only .txt members are imported")
-    if member.file_size > max_bytes:
-        return rejected_source(label, f"file too large: {member.file_size:,} bytes, the limit is {max_bytes:,} bytes")
-
-    def read(limit: int) -> bytes:
-        try:
-            with archive.open(member) as handle:
-                return handle.read(min(limit, max_bytes) + 1)  # never more than the limit, whatever the header claimed
-        except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-            raise SourceRejected(f"cannot read from the archive: {exc}") from exc
-
-    return Source(path=label, key=normalize_key(path.as_posix()), read=read)

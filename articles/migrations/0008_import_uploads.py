@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0005_review_queue_index_editor_permissions"),
+        ("articles", "0006_import_run_status"),
     ]
 
     operations = [

@@ -23,7 +23,7 @@ def drop_staff_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0005_review_queue_index_editor_permissions"),
+        ("articles", "0008_import_uploads"),
     ]
 
     operations = [

@@ -366,7 +366,7 @@ def test_importing_many_large_members_costs_about_as_much_memory_as_one(spool_di
     written a batch at a time, and the run keeps no article's text once it is written
     """
     member = 1024 * 1024
-    monkeypatch.setattr(importing, "BATCH_BYTES", member)
+    monkeypatch.setattr(importing.runs, "BATCH_BYTES", member)
     one, _ = import_peak(spool_dir, big_zip(1, member=member, name="one"))
     twelve, upload = import_peak(spool_dir, big_zip(12, member=member, name="twelve"))
 

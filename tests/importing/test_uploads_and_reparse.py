@@ -9,6 +9,7 @@ import pytest
 
 from articles import importing
 from articles.models import Article, ImportRun
+from articles.uploads import SpooledFile, base_name, spooled_sources
 from tests.seedtext import seed_text
 
 pytestmark = pytest.mark.django_db
@@ -23,12 +24,22 @@ def zip_of(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def run_uploads(uploads):
-    sources = importing.upload_sources(uploads, max_bytes=LIMIT)
-    return importing.import_sources(sources=sources, trigger=ImportRun.Trigger.ADMIN)
+@pytest.fixture
+def run_uploads(tmp_path):
+    """Spool ``(name, bytes)`` uploads as the admin does, then import them as an admin run."""
+
+    def run(uploads):
+        files = []
+        for n, (name, data) in enumerate(uploads):
+            (tmp_path / f"upload-{n}.part").write_bytes(data)
+            files.append(SpooledFile(name=base_name(name), spool=f"upload-{n}.part", size=len(data), stored=len(data)))
+        sources = spooled_sources(files, directory=tmp_path, max_bytes=LIMIT)
+        return importing.import_sources(sources=sources, trigger=ImportRun.Trigger.ADMIN)
+
+    return run
 
 
-def test_plain_text_uploads_are_keyed_by_their_base_name():
+def test_plain_text_uploads_are_keyed_by_their_base_name(run_uploads):
     report = run_uploads([("../../etc/story.txt", seed_text().encode())])
 
     assert report.counts["created"] == 1
@@ -36,7 +47,7 @@ def test_plain_text_uploads_are_keyed_by_their_base_name():
     assert ImportRun.objects.get().trigger == ImportRun.Trigger.ADMIN
 
 
-def test_zip_members_import_and_unsafe_members_are_refused():
+def test_zip_members_import_and_unsafe_members_are_refused(run_uploads):
     archive = zip_of(
         {
             "2024/a.txt": seed_text(title="Alpha").encode(),
@@ -58,7 +69,7 @@ def test_zip_members_import_and_unsafe_members_are_refused():
     assert errors["batch.zip:big.txt"].startswith("file too large")
 
 
-def test_non_text_and_broken_uploads_are_refused_with_a_reason():
+def test_non_text_and_broken_uploads_are_refused_with_a_reason(run_uploads):
     report = run_uploads([("photo.jpg", b"\xff\xd8\xff"), ("broken.zip", b"PK\x03\x04 not really")])
 
     errors = {e["path"]: e["error"] for e in report.errors}
@@ -67,7 +78,7 @@ def test_non_text_and_broken_uploads_are_refused_with_a_reason():
     assert not Article.objects.exists()
 
 
-def test_a_lying_zip_header_cannot_exceed_the_size_limit():
+def test_a_lying_zip_header_cannot_exceed_the_size_limit(run_uploads):
     archive = zip_of({"a.txt": b"T\n\n" + b"word " * (LIMIT // 2)})
     patched = archive.replace((LIMIT // 2 * 5 + 3).to_bytes(4, "little"), (10).to_bytes(4, "little"))
 
