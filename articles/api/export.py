@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import SimpleNamespace
 
+import orjson
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
@@ -20,9 +21,19 @@ from articles.api.querysets import BYLINES_ATTR
 from articles.models import Article, ArticleAuthor
 
 # Articles per database round trip; each chunk's bylines come in one more query.
-EXPORT_CHUNK_SIZE = 500
-# Bytes gathered before a piece of the response goes out.
-FLUSH_BYTES = 64 * 1024
+EXPORT_CHUNK_SIZE = 2000
+# Bytes gathered before a piece of the response goes out: a few large writes to the
+# WSGI server rather than one per line.
+FLUSH_BYTES = 256 * 1024
+# orjson writes what DRF's encoder writes for plain JSON values, several times faster;
+# anything else (datetimes, whose format DRF chooses, decimals, str subclasses) goes to
+# DRF's encoder, so the values are the ones the API shows.
+ORJSON_OPTIONS = (
+    orjson.OPT_APPEND_NEWLINE
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
 LIST_SEPARATOR = "; "
 # What an article shows of its publisher (PublisherSummarySerializer).
 PUBLISHER_COLUMNS = ("id", "name", "slug")
@@ -68,8 +79,11 @@ def chunk_bylines(article_ids: list[int]) -> dict[int, list[SimpleNamespace]]:
     )
     by_article: dict[int, list[SimpleNamespace]] = {}
     for article_id, author_id, name, slug in bylines:
-        author = SimpleNamespace(pk=author_id, id=author_id, name=name, slug=slug)
-        by_article.setdefault(article_id, []).append(SimpleNamespace(author_id=author_id, author=author))
+        # One record is both the byline and its author (the byline serializer reads
+        # ``author_id`` and ``author.name``): half the objects per exported byline.
+        byline = SimpleNamespace(author_id=author_id, pk=author_id, id=author_id, name=name, slug=slug)
+        byline.author = byline
+        by_article.setdefault(article_id, []).append(byline)
     return by_article
 
 
@@ -91,9 +105,10 @@ def article_record(row: dict, bylines: dict[int, list[SimpleNamespace]]) -> Simp
 
 
 def ndjson_lines(rows: Iterable[dict]) -> Iterator[bytes]:
-    """Yield each row as one line of JSON."""
+    """Yield each row as one line of compact JSON."""
+    dumps, default = orjson.dumps, JSONEncoder(ensure_ascii=False).default
     for row in rows:
-        yield json.dumps(row, cls=JSONEncoder, ensure_ascii=False).encode() + b"\n"
+        yield dumps(row, default=default, option=ORJSON_OPTIONS)
 
 
 def csv_columns(serializer: serializers.Serializer) -> list[tuple[str, ...]]:
@@ -110,6 +125,8 @@ def csv_columns(serializer: serializers.Serializer) -> list[tuple[str, ...]]:
 
 def csv_cell(value) -> str:
     """Return a representation value as one CSV cell: lists joined with "; ", nothing for null."""
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, list | tuple):
@@ -121,14 +138,31 @@ def csv_cell(value) -> str:
     return str(value)
 
 
-def cell_value(row: dict, path: tuple[str, ...]):
-    """Return the value at a column's path: a field, a nested object's sub-field, or that sub-field of each item."""
-    value = row.get(path[0])
+def cell_reader(path: tuple[str, ...]) -> Callable[[dict], str]:
+    """Return the function giving a column's cell of a row: a field, a nested object's sub-field, or each item's."""
+    name = path[0]
     if len(path) == 1:
-        return value
-    if isinstance(value, list):
-        return [item.get(path[1]) for item in value]
-    return value.get(path[1]) if value else None
+        return lambda row: csv_cell(row.get(name))
+    sub = path[1]
+
+    def read(row: dict) -> str:
+        value = row.get(name)
+        if isinstance(value, list):
+            return csv_cell([item.get(sub) for item in value])
+        return csv_cell(value.get(sub) if value else None)
+
+    return read
+
+
+def quoted(cell: str) -> str:
+    """Return ``cell`` as the csv module's default dialect writes a field of a row of two or more."""
+    # The csv writer walks every character of a ~3 KB body in Python's generic string
+    # loop (~55 us a row); these checks and the replace are C string searches.
+    if '"' in cell:
+        return '"' + cell.replace('"', '""') + '"'
+    if "," in cell or "\n" in cell or "\r" in cell:
+        return '"' + cell + '"'
+    return cell
 
 
 def csv_lines(rows: Iterable[dict], columns: list[tuple[str, ...]]) -> Iterator[bytes]:
@@ -138,10 +172,16 @@ def csv_lines(rows: Iterable[dict], columns: list[tuple[str, ...]]) -> Iterator[
         def write(self, text: str) -> str:
             return text
 
-    writer = csv.writer(Line())
-    yield writer.writerow(["_".join(path) for path in columns]).encode()
+    writerow = csv.writer(Line()).writerow
+    yield writerow(["_".join(path) for path in columns]).encode()
+    readers = [cell_reader(path) for path in columns]
+    if len(readers) < 2:
+        # A row of one empty field is written '""', not an empty line: the csv module's rules.
+        for row in rows:
+            yield writerow([read(row) for read in readers]).encode()
+        return
     for row in rows:
-        yield writer.writerow([csv_cell(cell_value(row, path)) for path in columns]).encode()
+        yield (",".join([quoted(read(row)) for read in readers]) + "\r\n").encode()
 
 
 def buffered(chunks: Iterable[bytes], size: int | None = None) -> Iterator[bytes]:

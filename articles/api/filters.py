@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from articles.api import querysets
 from articles.api.params import IsoDateTimeBoundField, SlugListField, StrictBooleanField
 from articles.api.querysets import can_see_unpublished
 from articles.models import Article, ArticleAuthor, Author, AuthorAlias, Publisher, PublisherAlias
@@ -166,18 +167,23 @@ class ArticleFilter(django_filters.FilterSet):
 class HasArticlesFilterMixin:
     """``has_articles``: keep rows with (or without) articles the requester may see.
 
-    Relies on the ``article_count`` annotation of the view's queryset, which
-    counts only visible articles.
+    An EXISTS on the indexed foreign key, which stops at the first visible
+    article, rather than a filter on the counted ``article_count``.
     """
+
+    relation: str
 
     def filter_has_articles(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        return queryset.filter(article_count__gt=0) if value else queryset.filter(article_count=0)
+        exists = querysets.has_visible_articles(getattr(self.request, "user", None), self.relation)
+        return queryset.filter(exists if value else ~exists)
 
 
 class AuthorFilter(HasArticlesFilterMixin, django_filters.FilterSet):
     """Filter authors by name and by whether they have visible articles."""
+
+    relation = querysets.AUTHOR_RELATION
 
     name = django_filters.CharFilter(lookup_expr="icontains", max_length=255, help_text="Name contains this.")
     has_articles = StrictBooleanFilter(
@@ -191,6 +197,8 @@ class AuthorFilter(HasArticlesFilterMixin, django_filters.FilterSet):
 
 class PublisherFilter(HasArticlesFilterMixin, django_filters.FilterSet):
     """Filter publishers by name and by whether they have visible articles."""
+
+    relation = querysets.PUBLISHER_RELATION
 
     name = django_filters.CharFilter(lookup_expr="icontains", max_length=255, help_text="Name contains this.")
     has_articles = StrictBooleanFilter(

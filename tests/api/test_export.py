@@ -12,6 +12,8 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import strategies as st
 
 from articles.api import export
 from articles.models import Article, ImportRun
@@ -237,3 +239,17 @@ def test_export_is_throttled(api_client):
         statuses = [api_client.get(NDJSON_URL).status_code for _ in range(3)]
 
     assert statuses == [200, 200, 429]
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("ab ,\"\r\n\t;'ü—"), max_size=6), min_size=2, max_size=5))
+def test_quoted_cells_are_what_the_csv_module_writes(cells):
+    line = io.StringIO(newline="")
+    csv.writer(line).writerow(cells)
+
+    assert ",".join(export.quoted(cell) for cell in cells) + "\r\n" == line.getvalue()
+
+
+def test_a_single_empty_column_is_quoted_as_the_csv_module_does(api_client):
+    ArticleFactory(subtitle="")
+
+    assert body(api_client.get(CSV_URL, {"fields": "subtitle"})) == b'subtitle\r\n""\r\n'

@@ -72,6 +72,29 @@ def test_author_and_publisher_list_queries(api_client, django_assert_num_queries
     assert sum(item["article_count"] for item in response.json()["results"]) > 0
 
 
+# Issue 8: has_articles is an EXISTS, and each page row's count a subquery on its own
+# foreign key, so filtering and counting add no query and no GROUP BY over every article.
+@pytest.mark.parametrize("url", [AUTHORS_URL, PUBLISHERS_URL])
+@pytest.mark.parametrize("client_fixture", ["api_client", "staff_client"])
+@pytest.mark.parametrize("has_articles", ["true", "false"])
+def test_author_and_publisher_has_articles_queries(
+    request, django_assert_num_queries, archive, url, client_fixture, has_articles
+):
+    # Authors and publishers with no article at all.
+    AuthorFactory.create_batch(3)
+    PublisherFactory.create_batch(3)
+    client = request.getfixturevalue(client_fixture)
+    with django_assert_num_queries(2) as queries:
+        response = client.get(url, {"has_articles": has_articles, "page_size": 2})
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 2
+    assert all((item["article_count"] > 0) == (has_articles == "true") for item in response.json()["results"])
+    count_sql, page_sql = (query["sql"].upper() for query in queries.captured_queries)
+    assert "EXISTS" in count_sql and "COUNT(" not in count_sql.split("FROM", 1)[1]
+    assert "GROUP BY" not in page_sql.rsplit(")", 1)[-1]
+
+
 @pytest.mark.parametrize("url", [AUTHORS_URL, PUBLISHERS_URL])
 def test_author_and_publisher_detail_queries(api_client, django_assert_num_queries, archive, url):
     first = api_client.get(url).json()["results"][0]
