@@ -146,8 +146,8 @@ ARCHIVE_MAX_UPLOAD_BYTES = int(os.environ.get("ARCHIVE_MAX_UPLOAD_BYTES", str(50
 ARCHIVE_ADMIN_COUNT_CAP = int(os.environ.get("ARCHIVE_ADMIN_COUNT_CAP", "10000"))
 # Directory the default ``import_seeds`` run reads.
 ARCHIVE_SEEDS_DIR = Path(os.environ.get("ARCHIVE_SEEDS_DIR", BASE_DIR / "seeds"))
-# Text-search configuration used by PostgreSQL's full-text search.
-ARCHIVE_SEARCH_CONFIG = os.environ.get("ARCHIVE_SEARCH_CONFIG", "english")
+# Where the full-text search index (Tantivy) lives; every process of a site must share it.
+ARCHIVE_SEARCH_INDEX_DIR = Path(os.environ.get("ARCHIVE_SEARCH_INDEX_DIR", BASE_DIR / "search-index"))
 
 # --- REST framework ----------------------------------------------------------
 # The browsable API's login page (/api/v1/auth/login/) returns here when given no ?next=.

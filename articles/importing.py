@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
-from articles import merging, parsing
+from articles import merging, parsing, search_index
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -349,6 +349,8 @@ class _Importer:
         its files are imported one by one instead, so a bad file fails alone.
         """
         with transaction.atomic():
+            # The batch's articles go into the search index once it commits.
+            search_index.schedule_sync()
             self._prefetch(batch)
             fresh = self._fresh(batch)
             outcomes: dict[int, FileOutcome] = {}
@@ -656,7 +658,7 @@ class _Importer:
         counts = report.counts
         ImportRun.objects.filter(pk=self.import_run.pk).update(finished_at=timezone.now(), **counts)
         if counts["created"] >= ANALYZE_AFTER and connection.vendor == "postgresql" and not report.dry_run:
-            # Fresh statistics let the planner use the search GIN index at once,
+            # Fresh statistics let the planner use the article indexes at once,
             # rather than a full scan until autovacuum gets round to the table.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE articles_article")

@@ -41,3 +41,14 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_search_index(settings, tmp_path):
+    """Give every test an empty search index of its own, so no rolled-back write leaves results behind."""
+    from articles import search_index
+
+    settings.ARCHIVE_SEARCH_INDEX_DIR = tmp_path / "search-index"
+    search_index.reset_engine()
+    yield
+    search_index.reset_engine()
