@@ -79,7 +79,8 @@ FIELD_BONUS = {"title": 2.0, "subtitle": 1.0}
 SNIPPET_CHARS = 240
 # Hits fetched beyond a page, so ties across its edge are ordered by the next keys too.
 TIE_MARGIN = 10
-MAX_TIE_WINDOW = 10_000
+# Longest run of equal first keys (equal scores, say) put in the order of the next keys.
+MAX_TIE_RUN = 100
 # Ascending relevance ("worst first") orders this many best matches.
 MAX_ASCENDING_RANK = 10_000
 
@@ -285,9 +286,6 @@ class SortKey:
         nulls_at_end = (self.nulls or "last") == "last"
         return "published_desc" if nulls_at_end == self.descending else "published_asc"
 
-    def value(self, stored: dict) -> Any:
-        return stored[self.index_field()][0]
-
     def expression(self) -> str | OrderBy:
         if self.nulls is None:
             return f"-{self.name}" if self.descending else self.name
@@ -308,10 +306,36 @@ SORT_FIELDS = {
 
 @dataclass
 class _Hit:
+    """One match: its sort key, where it is, and (once loaded) its stored fields."""
+
     key: Any
     address: tantivy.DocAddress
-    stored: dict | None = None
     score: float = 0.0
+    document: tantivy.Document | None = None
+
+    def load(self, search: tantivy.Searcher) -> None:
+        if self.document is None:
+            self.document = search.doc(self.address)
+
+    def value(self, name: str) -> Any:
+        return self.document.get_first(name)
+
+    @property
+    def id(self) -> int:
+        return self.value("id")
+
+
+def _run_start(hits: list[_Hit], i: int) -> int:
+    while i > 0 and hits[i - 1].key == hits[i].key:
+        i -= 1
+    return i
+
+
+def _run_end(hits: list[_Hit], i: int) -> int:
+    key = hits[i].key
+    while i < len(hits) and hits[i].key == key:
+        i += 1
+    return i
 
 
 # --- The result set -------------------------------------------------------------------------
@@ -424,6 +448,8 @@ class ArticleSearch:
 
     def _page_hits(self, search: tantivy.Searcher, index_query: tantivy.Query, offset: int, limit: int) -> list[_Hit]:
         hits = self._window(search, index_query, offset, limit)
+        for hit in hits:
+            hit.load(search)
         if self.ordering[0].name != "rank" and self.q is not None:
             self._score(search, hits)
         return hits
@@ -440,53 +466,57 @@ class ArticleSearch:
         return [_Hit(k, a) for k, a in found.hits]
 
     def _window(self, search: tantivy.Searcher, index_query: tantivy.Query, offset: int, limit: int) -> list[_Hit]:
-        """Return the hits of the page, ties on the first key broken by the next keys (read from stored fields)."""
+        """Return the hits of the page in the full ordering, ties on the first key broken by the next keys.
+
+        A run of hits with equal first keys (equal scores, say) is put in the
+        order of the next keys when it has at most ``MAX_TIE_RUN`` hits; a longer
+        run keeps the index's own (fixed) order, so that reading it costs no more
+        than ``MAX_TIE_RUN`` stored documents. Either way the order is the same
+        whichever page asks, so pages never repeat or skip a hit.
+        """
         want = offset + limit
         n = want + TIE_MARGIN
         while True:
             hits = self._top(search, index_query, n)
-            if len(hits) < n or n >= MAX_TIE_WINDOW or hits[want - 1].key != hits[-1].key:
+            if len(hits) < n or len(hits) <= want:
                 break
-            n = min(n * 4, MAX_TIE_WINDOW)
-        if offset >= len(hits):
+            run_start = _run_start(hits, want - 1)
+            if hits[-1].key != hits[want - 1].key or n - run_start > MAX_TIE_RUN:
+                break
+            n = run_start + MAX_TIE_RUN + 1
+        complete = len(hits) < n
+        page = hits[offset:want]
+        if not page:
             return []
-        self._break_ties(search, hits, offset, min(want, len(hits)))
+        low = _run_start(hits, offset)
+        while low < want and low < len(hits):
+            high = _run_end(hits, low)
+            if high - low > 1 and high - low <= MAX_TIE_RUN and (high < len(hits) or complete):
+                hits[low:high] = self._sorted_run(search, hits[low:high])
+            low = high
         return hits[offset:want]
 
-    def _break_ties(self, search: tantivy.Searcher, hits: list[_Hit], start: int, stop: int) -> None:
-        """Sort each run of equal first keys that overlaps ``hits[start:stop]`` by the remaining keys."""
-        low, high = start, stop
-        while low > 0 and hits[low - 1].key == hits[start].key:
-            low -= 1
-        while high < len(hits) and hits[high].key == hits[stop - 1].key:
-            high += 1
-        for hit in hits[low:high]:
-            hit.stored = search.doc(hit.address).to_dict()
-        run_start = low
-        for i in range(low + 1, high + 1):
-            if i == high or hits[i].key != hits[run_start].key:
-                hits[run_start:i] = self._sorted_run(hits[run_start:i])
-                run_start = i
-
-    def _sorted_run(self, run: list[_Hit]) -> list[_Hit]:
+    def _sorted_run(self, search: tantivy.Searcher, run: list[_Hit]) -> list[_Hit]:
+        for hit in run:
+            hit.load(search)
         for key in reversed(self.ordering[1:]):
             if key.name != "rank":
-                run.sort(key=lambda hit, key=key: key.value(hit.stored), reverse=key.descending)
+                run.sort(key=lambda hit, key=key: hit.value(key.index_field()), reverse=key.descending)
         return run
 
     def _score(self, search: tantivy.Searcher, hits: list[_Hit]) -> None:
         """Give the hits of a page sorted by a field their relevance scores."""
-        ids = [hit.stored["id"][0] for hit in hits]
-        if not ids:
+        if not hits:
             return
+        ids = [hit.id for hit in hits]
         only = tantivy.Query.term_set_query(SCHEMA, "id", ids)
         scored = search.search(tantivy.Query.boolean_query([(Must, self._text), (Must, only)]), len(ids), count=False)
-        scores = {search.doc(address)["id"][0]: score for score, address in scored.hits}
+        scores = {search.doc(address).get_first("id"): score for score, address in scored.hits}
         for hit in hits:
-            hit.score = scores.get(hit.stored["id"][0], 0.0)
+            hit.score = scores.get(hit.id, 0.0)
 
     def _hydrate(self, search: tantivy.Searcher, hits: list[_Hit]) -> list[Article]:
-        ids = [hit.stored["id"][0] for hit in hits]
+        ids = [hit.id for hit in hits]
         rows = self.queryset.filter(pk__in=ids).order_by()
         if self.snippets:
             rows = rows.annotate(search_body=F("body"))
@@ -494,7 +524,7 @@ class ArticleSearch:
         snippets = Snippets(search, self.q) if self.snippets and self.q is not None else None
         results = []
         for hit in hits:
-            article = by_id.get(hit.stored["id"][0])
+            article = by_id.get(hit.id)
             if article is None:
                 continue  # Gone, or not visible to the requester: the database has the last word.
             article.rank = float(hit.score)
