@@ -678,10 +678,11 @@ def render_snippet(fragment: str, marks: Sequence[tuple[int, int]], body: str) -
         position = end
     parts.append(_escape(raw[position:]))
     text = "".join(parts).strip()
-    flat_body, flat_fragment = _SPACE.sub(" ", body).strip(), _SPACE.sub(" ", fragment).strip()
-    if not flat_body.startswith(flat_fragment):
+    # The fragment is a slice of the body: say where the body goes on beyond it.
+    start = body.find(fragment)
+    if start < 0 or body[:start].strip():
         text = "… " + text
-    if not flat_body.endswith(flat_fragment):
+    if start < 0 or body[start + len(fragment) :].strip():
         text += " …"
     return text
 
