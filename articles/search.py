@@ -57,6 +57,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import tantivy
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models import F, OrderBy, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -617,7 +618,8 @@ def _child(child: Q | tuple) -> tantivy.Query:
     name, _, operator = lookup.partition("__")
     name = "id" if name == "pk" else name
     if name not in SORT_FIELDS or name in ("rank", "title"):
-        raise ValueError(f"Search results cannot be filtered on {lookup!r}.")
+        # ImproperlyConfigured: what keyset paging reports as a bad ordering (a 400).
+        raise ImproperlyConfigured(f"Search results cannot be paged by cursor over '{name}'; order by a date.")
     if operator == "in" and not value:
         return tantivy.Query.empty_query()
     if operator == "isnull":
@@ -630,7 +632,7 @@ def _child(child: Q | tuple) -> tantivy.Query:
     if operator in ("", "exact"):
         return _range(field_name, kind, typed, typed)[0]
     if operator not in _LOOKUPS:
-        raise ValueError(f"Search results cannot be filtered on {lookup!r}.")
+        raise ImproperlyConfigured(f"Search results cannot be filtered on {lookup!r}.")
     lower, exclusive = _LOOKUPS[operator]
     if lower:
         return _range(field_name, kind, typed, None, include_low=not exclusive)[0]

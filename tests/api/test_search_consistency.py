@@ -114,3 +114,13 @@ def test_bad_syntax_is_a_400_never_a_500(api_client):
         response = api_client.get(url, {"q": "-only -excluded"})
         assert response.status_code == 400
         assert "only excludes" in response.json()["q"][0]
+
+
+def test_a_search_cursor_walk_by_title_is_a_400_not_a_500(api_client):
+    ArticleFactory.create_batch(3, body="kestrel")
+    first = api_client.get(ARTICLES_URL, {"q": "kestrel", "cursor": "", "ordering": "title", "page_size": 1}).json()
+
+    response = api_client.get(first["next"])
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["ordering"]
