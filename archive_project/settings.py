@@ -161,8 +161,8 @@ ARCHIVE_API_MAX_PAGE = int(os.environ.get("ARCHIVE_API_MAX_PAGE", "100"))
 ARCHIVE_IMPORT_STALE_MINUTES = int(os.environ.get("ARCHIVE_IMPORT_STALE_MINUTES", "10"))
 # Directory the default ``import_seeds`` run reads.
 ARCHIVE_SEEDS_DIR = Path(os.environ.get("ARCHIVE_SEEDS_DIR", BASE_DIR / "seeds"))
-# Text-search configuration used by PostgreSQL's full-text search.
-ARCHIVE_SEARCH_CONFIG = os.environ.get("ARCHIVE_SEARCH_CONFIG", "english")
+# Where the full-text search index (Tantivy) lives; every process of a site must share it.
+ARCHIVE_SEARCH_INDEX_DIR = Path(os.environ.get("ARCHIVE_SEARCH_INDEX_DIR", BASE_DIR / "search-index"))
 
 # --- Background tasks (django-tasks) ----------------------------------------
 # Admin uploads import in the background. The database backend needs no broker: tasks wait in a

@@ -27,6 +27,7 @@ from articles.admin_changelist import (
     CopyrightYearFilter,
     PublisherFilter,
     QuickActionCheckboxMixin,
+    count_cap,
     row_bylines,
 )
 from articles.admin_forms import ArticleAdminForm
@@ -45,7 +46,7 @@ from articles.models import (
     SourceRevision,
 )
 from articles.parsing import ParseError
-from articles.search import SearchQueryError, matching, parse_query
+from articles.search import SearchQueryError, ids_subquery, matching_ids, parse_query
 
 # The admin index shows the desk's entry points (review queue, upload, merges).
 admin.site.index_template = "admin/archive_index.html"
@@ -180,7 +181,12 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
         return ["created_at", "id"] if in_review_queue(request) else super().get_ordering(request)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
-        """Match the full-text index, or an author's or publisher's name; never a LIKE over bodies."""
+        """Match the full-text index, or an author's or publisher's name; never a LIKE over bodies.
+
+        The index is asked once per page, for the ids of the best ``count_cap()``
+        matches, which go to the database as one parameter; the count, the date
+        hierarchy and the page then reuse them.
+        """
         term = search_term.strip()
         if not term:
             return queryset, False
@@ -189,7 +195,8 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
         except SearchQueryError as exc:
             messages.error(request, str(exc))
             return queryset.none(), False
-        text = matching(Article.objects.order_by(), query).values("pk")
+        ids = matching_ids(query, limit=count_cap() + 1)
+        text = Article.objects.order_by().filter(pk__in=ids_subquery(ids, queryset.db)).values("pk")
         authors = Author.objects.filter(name__icontains=term).values("pk")
         by_author = ArticleAuthor.objects.order_by().filter(author__in=authors).values("article_id")
         publishers = Publisher.objects.filter(name__icontains=term).values("pk")

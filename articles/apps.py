@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class ArticlesConfig(AppConfig):
@@ -9,10 +9,15 @@ class ArticlesConfig(AppConfig):
 
     def ready(self) -> None:
         from articles import imported_history as history
-        from articles.search import repair_search_index
+        from articles import search_index
+        from articles.models import Article, ArticleAuthor
 
         # An imported article has no history row until its first change records what was imported.
         history.connect()
-
-        # SQLite drops the search triggers whenever a migration rebuilds the articles table.
-        post_migrate.connect(repair_search_index, sender=self, dispatch_uid="articles_repair_search_index")
+        # SQLite drops the outbox triggers whenever a migration rebuilds the articles table.
+        post_migrate.connect(search_index.repair_triggers, sender=self, dispatch_uid="articles_repair_search_triggers")
+        # The triggers queue every change; these drain the queue once a save or delete commits.
+        for model in (Article, ArticleAuthor):
+            for event, signal in (("save", post_save), ("delete", post_delete)):
+                uid = f"articles_search_{model.__name__}_{event}"
+                signal.connect(search_index.sync_on_commit, sender=model, dispatch_uid=uid)

@@ -30,6 +30,7 @@ from django.db.models import OuterRef, ProtectedError, Q, Subquery
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from articles import search_index
 from articles.imported_history import record_imported_states
 from articles.models import (
     Article,
@@ -255,6 +256,7 @@ def _finish(merge: Merge, survivor, merged: list, snapshot: dict, user, reason: 
     _delete(merged, user, reason)
     merge.merged = snapshot
     merge.save(update_fields=["merged"])
+    search_index.schedule_sync()  # bylines and publishers moved by bulk updates
     return merge
 
 
@@ -448,6 +450,7 @@ def undo_merge(*, merge: Merge, user=None) -> UndoResult:
 
 
 def _undo(merge: Merge, model, alias_model, owner: str, user, reason: str) -> UndoResult:
+    search_index.schedule_sync()  # bylines and publishers move back by bulk updates
     snapshot = merge.merged
     survivor = model.objects.select_for_update().filter(pk=merge.survivor_id).first()
     if survivor is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -269,28 +270,25 @@ class ArticleAuthor(models.Model):
         return f"{self.author} on {self.article}"
 
 
-class ArticleSearchIndex(models.Model):
-    """SQLite's FTS5 index of article text, joined to articles by ``search()`` (see ``articles.search``).
+class SearchOutbox(models.Model):
+    """An article whose search document must be rewritten: queued by database triggers, drained in id order.
 
-    The table is created and kept in sync by migration 0002's triggers, never by
-    Django; PostgreSQL has no such table (it keeps a search vector column instead).
+    Triggers on the article and byline tables (migration 0007) insert the rows,
+    so every write is caught, ``QuerySet.update()`` and bulk imports included;
+    ``articles.search_index.sync_pending()`` drains them. Not a foreign key: a
+    deleted article's row is what tells the index to drop its document.
     """
 
-    # Joined on the table's UNINDEXED copy of the article id, not on its rowid: that
-    # way SQLite's planner always reads the FTS index first, never probes it per article.
-    article = models.OneToOneField(
-        Article, primary_key=True, db_column="id", on_delete=models.DO_NOTHING, related_name="search_index"
-    )
-    # FTS5's hidden column named after the table: the left side of MATCH and the
-    # first argument of bm25() and snippet().
-    fts = models.TextField(db_column="articles_article_fts", editable=False)
+    article_id = models.BigIntegerField(_("article id"))
+    queued_at = models.DateTimeField(_("queued at"), db_default=Now())
 
     class Meta:
-        managed = False
-        db_table = "articles_article_fts"
+        verbose_name = _("search outbox entry")
+        verbose_name_plural = _("search outbox")
+        ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"search index of article {self.pk}"
+        return f"reindex article {self.article_id}"
 
 
 class SourceRevision(models.Model):

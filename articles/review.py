@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from articles import merging
+from articles import merging, search_index
 from articles.editing import set_byline
 from articles.imported_history import record_imported_states
 from articles.models import Article, Author, Publisher
@@ -94,6 +94,7 @@ def _update(articles: QuerySet[Article], change, fields: list[str], user, reason
     bulk_update_with_history(
         rows, Article, [*fields, "updated_at"], batch_size=500, default_user=user, default_change_reason=reason
     )
+    search_index.schedule_sync()  # bulk_update() sends no signals
     return len(rows)
 
 

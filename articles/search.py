@@ -1,11 +1,12 @@
-"""Full-text search over articles' titles, subtitles and bodies, on PostgreSQL and SQLite.
+"""Full-text search over articles' titles, subtitles and bodies: the same engine on PostgreSQL and SQLite.
 
 Query syntax
 ------------
 Queries use web-search syntax:
 
 - ``county jail``: articles containing every word, in any order and any field.
-  Words are stemmed, so ``detainer`` also finds ``detainers``.
+  Words are stemmed, so ``detainer`` also finds ``detainers``, and accents are
+  folded, so ``cafe`` finds ``café``.
 - ``"county jail"``: the words next to each other, in this order (a phrase).
   An unclosed quote runs to the end of the query.
 - ``jail OR prison``: either term. ``OR`` (in capitals) binds tighter than the
@@ -14,7 +15,9 @@ Queries use web-search syntax:
   A query needs at least one term to search for besides its exclusions.
 - ``AND`` is optional: terms must all match anyway. Anything else is plain
   text: punctuation such as ``*``, ``^``, ``:`` or ``(`` and words such as
-  ``NOT`` or ``NEAR`` have no special meaning, and there is no prefix search.
+  ``NOT`` or ``NEAR`` have no special meaning. There is no prefix search:
+  ``a*`` searches for the word "a" (every word is indexed, "the" and "a"
+  included), and ``title:jail`` for the phrase "title jail".
 
 Relevance (``rank``, higher is better) puts a match in the title above one in
 the subtitle, above one in the body. A query with nothing searchable in it
@@ -27,54 +30,42 @@ How it works
 ``parse_query()`` turns the text into a ``Query`` (a conjunction of OR-groups of
 terms, minus excluded terms) without touching the database, raising
 ``SearchQueryError`` (a ``ValueError``; the API answers 400) for what it refuses.
-The query is then compiled per backend, every term passed as a parameter:
+``compile_query()`` turns it into a Tantivy query over the index of
+``articles.search_index``: each term is analysed like the text was (a term of
+several words is a phrase) and looked for in the title, subtitle and body,
+weighted by ``FIELD_BOOSTS``; scores are BM25.
 
-- PostgreSQL: each term becomes ``phraseto_tsquery(config, term)``, combined with
-  ``&&``, ``||`` and ``!!``, and matched against ``articles_article.search_vector``,
-  a GIN-indexed ``tsvector`` column weighted title 'A', subtitle 'B', body 'C';
-  ``rank`` is ``ts_rank()``. The column is not a model field: migration 0002 adds
-  it with triggers that compute it on every INSERT and on every UPDATE that
-  changes the text, so imports (``bulk_create`` too), admin and API edits and
-  ``QuerySet.update()`` keep it right without any Python work. The triggers use
-  the text-search configuration ``settings.ARCHIVE_SEARCH_CONFIG`` named at
-  migrate time; after changing the setting run ``rebuild_search_index()``.
-  Stop words ("the", "and") are not indexed, so a query of stop words only
-  matches nothing, and accents are not folded.
-- SQLite: each term becomes an FTS5 string (``"..."``, so user input can never
-  reach FTS5's own syntax: column filters, NEAR, ``*``, ``^``), searched in
-  ``articles_article_fts``, an external content FTS5 table over the same three
-  columns (plus an UNINDEXED copy of the id) with the ``porter unicode61
-  remove_diacritics 2`` tokenizer, kept in sync by triggers on
-  ``articles_article``. ``matching()`` filters on ``id IN (SELECT rowid ...
-  MATCH ...)``; ``search()`` joins the FTS table, since ``bm25()`` and
-  ``snippet()`` only work there, on the id copy rather than the rowid so that
-  SQLite's planner always reads the index first instead of probing it once per
-  candidate article. ``rank`` is ``-bm25()`` with column weights 10, 4 and 1.
-  SQLite drops a table's triggers when Django rebuilds the table for a later
-  schema change, so ``repair_search_index()`` runs after every ``migrate``.
-
+``ArticleSearch`` is the result set. Filters (``SearchFilters``) are answered
+inside the index from its fast fields, so are the count, the sort (relevance or
+a field) and the facets; only the page's articles are read from the database,
+through the queryset it was given, so what the requester may not see, or what
+the index still holds of a rolled-back write, never shows. It behaves like a
+sliced, ordered queryset where the API's paginators and exports use one.
 ``snippet`` is a fragment of the body with matched terms in ``<mark>`` elements
-and everything else HTML-escaped: the database marks matches with control
-characters (and, on PostgreSQL, ``ts_headline()`` sees ``<``/``>`` as control
-characters too, since it would drop anything that looks like a tag) and
-``SnippetField`` escapes the text and turns the markers into ``<mark>`` as the
-value is read, so the annotation is safe to render as it arrives.
+and everything else HTML-escaped.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
+from typing import Any
 
-from django.conf import settings
+import tantivy
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, NotSupportedError, connections
-from django.db.models import BooleanField, Expression, F, FloatField, Func, Lookup, QuerySet, TextField, Value
+from django.db import connections
+from django.db.models import F, OrderBy, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from articles.models import Article, ArticleSearchIndex
+from articles import search_index
+from articles.api.excerpts import make_excerpt
+from articles.models import Article
+from articles.search_index import I64_MIN, SCHEMA, micros
 
 SYNTAX_HELP = __doc__.partition("------------\n")[2].partition("\n\n\nHow it works")[0].strip()
 
@@ -82,26 +73,23 @@ MAX_QUERY_CHARS = 1000
 MAX_TERMS = 32
 # The ordering the API uses for relevance: best first, newest id breaking ties.
 RELEVANCE_ORDERING = ("-rank", "-id")
+FIELD_BOOSTS = {"title": 10.0, "subtitle": 4.0, "body": 1.0}
+# Added once per term matched in the field, whatever BM25 says: where most articles have no
+# subtitle, BM25 would otherwise rate a subtitle match as far too long for its field.
+FIELD_BONUS = {"title": 2.0, "subtitle": 1.0}
+SNIPPET_CHARS = 240
+# Hits fetched beyond a page, so ties across its edge are ordered by the next keys too.
+TIE_MARGIN = 10
+# Longest run of equal first keys (equal scores, say) put in the order of the next keys.
+MAX_TIE_RUN = 100
+# Ascending relevance ("worst first") orders this many best matches.
+MAX_ASCENDING_RANK = 10_000
 
-TABLE = Article._meta.db_table
-VECTOR_COLUMN = "search_vector"
-FTS_TABLE = ArticleSearchIndex._meta.db_table
-# Relative weights of title, subtitle and body in SQLite's bm25(); PostgreSQL's
-# ts_rank() weights 'A', 'B', 'C' as 1.0, 0.4, 0.2.
-FTS_WEIGHTS = (10.0, 4.0, 1.0)
-SNIPPET_WORDS = 32
-
-# Markers the database puts in a snippet; SnippetField turns them into HTML.
-_MARK, _END_MARK, _LT, _GT = "\x02", "\x03", "\x04", "\x05"
-_MARKERS = re.compile(f"([{_MARK}{_END_MARK}{_LT}{_GT}])")
-_HEADLINE_OPTIONS = (
-    f'StartSel="{_MARK}", StopSel="{_END_MARK}", MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, '
-    'MaxFragments=2, FragmentDelimiter=" … "'
-)
 # A bare word or a quoted phrase, each with optional leading dashes (exclusion).
 _TOKEN = re.compile(r'(-*)(?:"([^"]*)"?|([^\s"]+))')
 _SPACE = re.compile(r"\s+")
-_CONFIG_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
+_ANALYZER = search_index.analyzer()
+Must, Should, MustNot = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
 
 
 class SearchQueryError(ValueError):
@@ -171,338 +159,535 @@ def _clean(q: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def to_fts5(query: Query) -> str:
-    """Compile ``query`` into an FTS5 MATCH expression in which every term is an FTS5 string."""
-
-    def any_of(terms: tuple[Term, ...]) -> str:
-        return "(" + " OR ".join('"' + term.text.replace('"', '""') + '"' for term in terms) + ")"
-
-    expression = " AND ".join(any_of(group) for group in query.groups)
-    if query.excluded:
-        expression = f"({expression}) NOT {any_of(query.excluded)}"
-    return expression
-
-
-def matching(queryset: QuerySet[Article], q: str | Query) -> QuerySet[Article]:
-    """Filter ``queryset`` to the articles matching ``q``, without ranking (for counts and facets)."""
-    query = _as_query(q)
-    if query.is_empty:
-        return queryset.none()
-    vendor = _vendor(queryset)
-    if vendor == "postgresql":
-        return queryset.filter(_PgMatch(query, _search_config()))
-    return queryset.filter(pk__in=RawSQL(_FTS_SEARCH, [to_fts5(query)]))  # noqa: S611 - constant SQL, query as a parameter
-
-
-def search(queryset: QuerySet[Article], q: str | Query) -> QuerySet[Article]:
-    """Filter ``queryset`` to the articles matching ``q``, annotated with ``rank`` and ``snippet``.
-
-    ``rank`` is a float, higher for better matches on both databases; order by
-    ``RELEVANCE_ORDERING`` for relevance. ``snippet`` is safe HTML. The result
-    is one query however many articles match, and composes with other filters,
-    ``select_related()``, ``prefetch_related()``, ``values()`` and aggregates.
-    """
-    query = _as_query(q)
-    if query.is_empty:
-        return queryset.none().annotate(rank=Value(0.0, FloatField()), snippet=Value("", SnippetField()))
-    if _vendor(queryset) == "postgresql":
-        config = _search_config()
-        return matching(queryset, query).annotate(rank=_PgRank(query, config), snippet=_PgHeadline(query, config))
-    # bm25() and snippet() need the FTS table in the query itself: join it. A
-    # lookup, not a bare expression, makes that an INNER JOIN, as FTS5 cannot
-    # evaluate MATCH on the null side of a LEFT JOIN.
-    fts = F("search_index__fts")
-    return queryset.filter(search_index__fts__fts5_match=to_fts5(query)).annotate(
-        rank=_Bm25(fts, *(Value(weight) for weight in FTS_WEIGHTS)),
-        snippet=_Fts5Snippet(fts, Value(2), Value(_MARK), Value(_END_MARK), Value("…"), Value(SNIPPET_WORDS)),
-    )
+# --- Compiling a query ---------------------------------------------------------------
 
 
 def _as_query(q: str | Query) -> Query:
     return q if isinstance(q, Query) else parse_query(q)
 
 
-def _vendor(queryset: QuerySet) -> str:
-    vendor = connections[queryset.db].vendor
-    if vendor not in ("postgresql", "sqlite"):
-        raise NotSupportedError(f"Full-text search supports PostgreSQL and SQLite, not {vendor}.")
-    return vendor
+def analyse(text: str) -> list[str]:
+    """Return the index terms of ``text``, as the index analysed titles and bodies."""
+    return _ANALYZER.analyze(text)
 
 
-def _search_config() -> str:
-    config = settings.ARCHIVE_SEARCH_CONFIG
-    if not _CONFIG_NAME.fullmatch(config):
-        raise ImproperlyConfigured(f"ARCHIVE_SEARCH_CONFIG is not a text-search configuration name: {config!r}.")
-    return config
+def _field_query(name: str, tokens: list[str]) -> tantivy.Query:
+    if len(tokens) == 1:
+        return tantivy.Query.term_query(SCHEMA, name, tokens[0])
+    return tantivy.Query.phrase_query(SCHEMA, name, tokens)
 
 
-# --- Snippets ----------------------------------------------------------------
+def _term_query(term: Term, fields: Sequence[str]) -> tantivy.Query | None:
+    """Return the term in any of ``fields`` (a phrase when it has several words), or None if it has no words."""
+    tokens = analyse(term.text)
+    if not tokens:
+        return None
+    clauses = []
+    for name in fields:
+        matched = _field_query(name, tokens)
+        clauses.append((Should, tantivy.Query.boost_query(matched, FIELD_BOOSTS[name])))
+        if name in FIELD_BONUS and len(fields) > 1:
+            clauses.append((Should, tantivy.Query.const_score_query(matched, FIELD_BONUS[name])))
+    return clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
 
 
-def render_snippet(raw: str | None) -> str:
-    """Turn a database snippet with match markers into HTML: ``<mark>`` around matches, the rest escaped."""
-    if not raw:
-        return ""
-    parts: list[str] = []
-    marking = False
-    for piece in _MARKERS.split(raw):
-        if piece in (_MARK, _END_MARK):
-            # Only balanced marks, even if the body itself contains a marker character.
-            if marking == (piece == _END_MARK):
-                parts.append("</mark>" if marking else "<mark>")
-                marking = not marking
-        elif piece == _LT:
-            parts.append("&lt;")
-        elif piece == _GT:
-            parts.append("&gt;")
-        else:
-            parts.append(html.escape(_SPACE.sub(" ", piece)))
-    if marking:
-        parts.append("</mark>")
-    return "".join(parts).strip()
+def _any_of(terms: Sequence[Term], fields: Sequence[str]) -> tantivy.Query | None:
+    queries = [q for q in (_term_query(term, fields) for term in terms) if q is not None]
+    if len(queries) <= 1:
+        return queries[0] if queries else None
+    return tantivy.Query.boolean_query([(Should, q) for q in queries])
 
 
-class SnippetField(TextField):
-    """A snippet read from the database, rendered to safe HTML by ``render_snippet()``."""
+def compile_query(query: Query, fields: Sequence[str] = tuple(FIELD_BOOSTS)) -> tantivy.Query | None:
+    """Compile ``query`` for the index; None when nothing in it is searchable.
 
-    def from_db_value(self, value, expression, connection) -> str:
-        return render_snippet(value)
-
-
-# --- SQLite: FTS5 --------------------------------------------------------------
-
-
-@ArticleSearchIndex._meta.get_field("fts").register_lookup
-class _Fts5Match(Lookup):
-    lookup_name = "fts5_match"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
-
-
-class _Bm25(Func):
-    # bm25() is lower for better matches; negate it so higher is better everywhere.
-    function = "bm25"
-    template = "(-%(function)s(%(expressions)s))"
-    output_field = FloatField()
-
-
-class _Fts5Snippet(Func):
-    function = "snippet"
-    output_field = SnippetField()
-
-
-# --- PostgreSQL: the search_vector column ------------------------------------------
-
-
-class _PgTextSearch(Expression):
-    """An expression over the article table's ``search_vector`` column, which no model field maps.
-
-    The column is reached through the table alias of the query's ``pk`` column,
-    so the SQL stays right when the queryset becomes a subquery.
+    A term without any word (as the analyser sees it) is dropped, as a database
+    drops a stop word; so is a group of only such terms.
     """
-
-    def __init__(self, query: Query, config: str, *, output_field) -> None:
-        super().__init__(output_field=output_field)
-        self.query = query
-        self.config = config
-        self.pk = F("pk")
-        self.body = F("body")
-
-    def get_source_expressions(self) -> list:
-        return [self.pk, self.body]
-
-    def set_source_expressions(self, exprs) -> None:
-        self.pk, self.body = exprs
-
-    def _vector(self, compiler, connection) -> str:
-        return f"{compiler.quote_name_unless_alias(self.pk.alias)}.{connection.ops.quote_name(VECTOR_COLUMN)}"
-
-    def _tsquery(self, groups: tuple[tuple[Term, ...], ...]) -> tuple[str, list]:
-        """Compile AND-ed OR-groups of terms into a tsquery expression."""
-        sql = " && ".join(
-            "(" + " || ".join("phraseto_tsquery(%s::regconfig, %s)" for _ in group) + ")" for group in groups
-        )
-        return f"({sql})", [value for group in groups for term in group for value in (self.config, term.text)]
-
-    def as_sql(self, compiler, connection):
-        raise NotSupportedError("This expression needs PostgreSQL.")
+    groups = [q for q in (_any_of(group, fields) for group in query.groups) if q is not None]
+    if not groups:
+        return None
+    clauses = [(Must, q) for q in groups]
+    excluded = _any_of(query.excluded, fields)
+    if excluded is not None:
+        clauses.append((MustNot, excluded))
+    return clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
 
 
-class _PgMatch(_PgTextSearch):
-    def __init__(self, query: Query, config: str) -> None:
-        super().__init__(query, config, output_field=BooleanField())
-
-    def as_postgresql(self, compiler, connection):
-        vector = self._vector(compiler, connection)
-        wanted, params = self._tsquery(self.query.groups)
-        if not self.query.excluded:
-            return f"({vector} @@ {wanted})", params
-        unwanted, unwanted_params = self._tsquery((self.query.excluded,))
-        # One tsquery, so that each row's (large, toasted) vector is read once. The
-        # numnode() guard, evaluated once per query, keeps wanted terms that are all
-        # stop words from leaving "!!unwanted" alone, which would match nearly everything.
-        sql = f"(numnode({wanted}) > 0 AND {vector} @@ ({wanted} && !!{unwanted}))"
-        return sql, [*params, *params, *unwanted_params]
+# --- Filters ------------------------------------------------------------------------------
 
 
-class _PgRank(_PgTextSearch):
-    def __init__(self, query: Query, config: str) -> None:
-        super().__init__(query, config, output_field=FloatField())
+@dataclass(frozen=True)
+class SearchFilters:
+    """Conditions on the articles a search returns, answered from the index's fast fields."""
 
-    def as_postgresql(self, compiler, connection):
-        wanted, params = self._tsquery(self.query.groups)
-        return f"ts_rank({self._vector(compiler, connection)}, {wanted})", params
+    statuses: tuple[str, ...] = ()
+    needs_review: bool | None = None
+    publisher_ids: tuple[int, ...] = ()
+    author_ids: tuple[int, ...] = ()
+    published: tuple[dt.datetime | None, dt.datetime | None] = (None, None)
+    created: tuple[dt.datetime | None, dt.datetime | None] = (None, None)
+    copyright_years: tuple[int | None, int | None] = (None, None)
+    word_counts: tuple[int | None, int | None] = (None, None)
+    has_image_credit: bool | None = None
+    source_key: str | None = None
+
+    def queries(self) -> list[tantivy.Query]:
+        """Return one index query per condition set."""
+        queries = []
+        if self.statuses:
+            queries.append(tantivy.Query.term_set_query(SCHEMA, "status", list(self.statuses)))
+        for name in ("needs_review", "has_image_credit"):
+            if getattr(self, name) is not None:
+                queries.append(tantivy.Query.term_query(SCHEMA, name, getattr(self, name)))
+        if self.publisher_ids:
+            queries.append(tantivy.Query.term_set_query(SCHEMA, "publisher", list(self.publisher_ids)))
+        if self.author_ids:
+            queries.append(tantivy.Query.term_set_query(SCHEMA, "authors", list(self.author_ids)))
+        for name, bounds in (("published_at", self.published), ("created_at", self.created)):
+            queries += _range(name, tantivy.FieldType.Integer, *(micros(b) if b else None for b in bounds))
+        queries += _range("copyright_year", tantivy.FieldType.Unsigned, *self.copyright_years)
+        queries += _range("word_count", tantivy.FieldType.Unsigned, *self.word_counts)
+        if self.source_key is not None:
+            queries.append(tantivy.Query.term_query(SCHEMA, "source_key", self.source_key))
+        return queries
 
 
-class _PgHeadline(_PgTextSearch):
-    def __init__(self, query: Query, config: str) -> None:
-        super().__init__(query, config, output_field=SnippetField())
-
-    def as_postgresql(self, compiler, connection):
-        body, body_params = compiler.compile(self.body)
-        wanted, params = self._tsquery(self.query.groups)
-        # ts_headline() drops whatever looks like an HTML tag: hide < and > as
-        # markers (and drop marker characters from the body) for SnippetField.
-        sql = f"ts_headline(%s::regconfig, translate({body}, %s, %s), {wanted}, %s)"
-        hidden = (f"<>{_MARK}{_END_MARK}{_LT}{_GT}", f"{_LT}{_GT}")
-        return sql, [self.config, *body_params, *hidden, *params, _HEADLINE_OPTIONS]
+def _range(name: str, kind, low, high, *, include_low: bool = True, include_high: bool = True) -> list:
+    if low is None and high is None:
+        return []
+    return [tantivy.Query.range_query(SCHEMA, name, kind, low, high, include_low, include_high)]
 
 
-# --- The index: installed by migration 0002, kept by triggers ------------------------
+# --- Sorting --------------------------------------------------------------------------------
 
-# The statements below are built from this module's constants and a configuration
-# name checked against _CONFIG_NAME: no user input ever reaches them (hence noqa: S608).
-_FTS_COLUMNS = "title, subtitle, body, id"
-_FTS_SEARCH = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
-_FTS_REBUILD = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"  # noqa: S608
-_FTS_TRIGGERS = {
-    f"{FTS_TABLE}_insert": f"""
-        CREATE TRIGGER {FTS_TABLE}_insert AFTER INSERT ON {TABLE} BEGIN
-            INSERT INTO {FTS_TABLE}(rowid, {_FTS_COLUMNS}) VALUES (new.id, new.title, new.subtitle, new.body, new.id);
-        END""",  # noqa: S608
-    f"{FTS_TABLE}_delete": f"""
-        CREATE TRIGGER {FTS_TABLE}_delete AFTER DELETE ON {TABLE} BEGIN
-            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_FTS_COLUMNS})
-            VALUES ('delete', old.id, old.title, old.subtitle, old.body, old.id);
-        END""",  # noqa: S608
-    f"{FTS_TABLE}_update": f"""
-        CREATE TRIGGER {FTS_TABLE}_update AFTER UPDATE OF {_FTS_COLUMNS} ON {TABLE}
-        WHEN old.id IS NOT new.id OR old.title IS NOT new.title
-            OR old.subtitle IS NOT new.subtitle OR old.body IS NOT new.body
-        BEGIN
-            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_FTS_COLUMNS})
-            VALUES ('delete', old.id, old.title, old.subtitle, old.body, old.id);
-            INSERT INTO {FTS_TABLE}(rowid, {_FTS_COLUMNS}) VALUES (new.id, new.title, new.subtitle, new.body, new.id);
-        END""",  # noqa: S608
+
+@dataclass(frozen=True)
+class SortKey:
+    """One term of a result ordering; ``nulls`` as in ``articles.api.cursors.OrderKey``."""
+
+    name: str
+    descending: bool
+    nulls: str | None = None
+
+    @classmethod
+    def parse(cls, term: str | OrderBy) -> SortKey:
+        if isinstance(term, OrderBy) and isinstance(term.expression, F):
+            nulls = "first" if term.nulls_first else "last" if term.nulls_last else None
+            return cls(term.expression.name, term.descending, nulls)
+        if isinstance(term, str) and term.lstrip("-") in SORT_FIELDS:
+            name = term.lstrip("-")
+            return cls("id" if name == "pk" else name, term.startswith("-"))
+        raise ValueError(f"Search results cannot be ordered by {term!r}.")
+
+    def index_field(self) -> str:
+        """Return the fast field that sorts like this key, NULLs where ``nulls`` says."""
+        if self.name != "published_at":
+            return SORT_FIELDS[self.name]
+        nulls_at_end = (self.nulls or "last") == "last"
+        return "published_desc" if nulls_at_end == self.descending else "published_asc"
+
+    def expression(self) -> str | OrderBy:
+        if self.nulls is None:
+            return f"-{self.name}" if self.descending else self.name
+        nulls = {"nulls_first": True} if self.nulls == "first" else {"nulls_last": True}
+        return F(self.name).desc(**nulls) if self.descending else F(self.name).asc(**nulls)
+
+
+SORT_FIELDS = {
+    "rank": "",
+    "id": "id",
+    "pk": "id",
+    "title": "title_sort",
+    "published_at": "published_desc",
+    "created_at": "created_at",
+    "word_count": "word_count",
 }
-_PG_FUNCTION = f"{TABLE}_search_vector"
-_PG_INDEX = f"{TABLE}_search_vector_idx"
 
 
-def _pg_vector_sql(config: str, row: str = "") -> str:
-    """Return the SQL computing an article's weighted search vector from ``row``'s columns."""
-    return " || ".join(
-        f"setweight(to_tsvector('{config}'::regconfig, coalesce({row}{column}, '')), '{weight}')"
-        for column, weight in (("title", "A"), ("subtitle", "B"), ("body", "C"))
-    )
+@dataclass
+class _Hit:
+    """One match: its sort key, where it is, and (once loaded) its stored fields."""
+
+    key: Any
+    address: tantivy.DocAddress
+    score: float = 0.0
+    document: tantivy.Document | None = None
+
+    def load(self, search: tantivy.Searcher) -> None:
+        if self.document is None:
+            self.document = search.doc(self.address)
+
+    def value(self, name: str) -> Any:
+        return self.document.get_first(name)
+
+    @property
+    def id(self) -> int:
+        return self.value("id")
 
 
-def _pg_fill_sql(config: str) -> str:
-    return f"UPDATE {TABLE} SET {VECTOR_COLUMN} = {_pg_vector_sql(config)}"  # noqa: S608
+def _run_start(hits: list[_Hit], i: int) -> int:
+    while i > 0 and hits[i - 1].key == hits[i].key:
+        i -= 1
+    return i
 
 
-def _pg_function_sql(config: str) -> str:
-    return f"""
-        CREATE OR REPLACE FUNCTION {_PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            NEW.{VECTOR_COLUMN} := {_pg_vector_sql(config, "NEW.")};
-            RETURN NEW;
-        END
-        $$"""
+def _run_end(hits: list[_Hit], i: int) -> int:
+    key = hits[i].key
+    while i < len(hits) and hits[i].key == key:
+        i += 1
+    return i
 
 
-def install_search_index(schema_editor) -> None:
-    """Create the search index and its triggers on the schema editor's database, and fill it."""
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        config = _search_config()
-        statements = [
-            f"ALTER TABLE {TABLE} ADD COLUMN {VECTOR_COLUMN} tsvector",
-            _pg_function_sql(config),
-            f"CREATE TRIGGER {_PG_FUNCTION}_insert BEFORE INSERT ON {TABLE} "
-            f"FOR EACH ROW EXECUTE FUNCTION {_PG_FUNCTION}()",
-            # Only when the text changed: saving an article's status recomputes nothing.
-            f"CREATE TRIGGER {_PG_FUNCTION}_update BEFORE UPDATE OF title, subtitle, body ON {TABLE} "
-            "FOR EACH ROW WHEN (OLD.title IS DISTINCT FROM NEW.title OR OLD.subtitle IS DISTINCT FROM NEW.subtitle "
-            f"OR OLD.body IS DISTINCT FROM NEW.body) EXECUTE FUNCTION {_PG_FUNCTION}()",
-            _pg_fill_sql(config),
-            f"CREATE INDEX {_PG_INDEX} ON {TABLE} USING gin ({VECTOR_COLUMN})",
-        ]
-    elif vendor == "sqlite":
-        statements = [
-            f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(title, subtitle, body, id UNINDEXED, content='{TABLE}', "
-            "content_rowid='id', "
-            "tokenize='porter unicode61 remove_diacritics 2')",
-            *_FTS_TRIGGERS.values(),
-            _FTS_REBUILD,
-        ]
-    else:
-        raise NotSupportedError(f"Full-text search supports PostgreSQL and SQLite, not {vendor}.")
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
+# --- The result set -------------------------------------------------------------------------
 
 
-def uninstall_search_index(schema_editor) -> None:
-    """Drop the search index and its triggers."""
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        statements = [
-            f"DROP TRIGGER IF EXISTS {_PG_FUNCTION}_insert ON {TABLE}",
-            f"DROP TRIGGER IF EXISTS {_PG_FUNCTION}_update ON {TABLE}",
-            f"DROP FUNCTION IF EXISTS {_PG_FUNCTION}()",
-            f"ALTER TABLE {TABLE} DROP COLUMN IF EXISTS {VECTOR_COLUMN}",  # Drops the index too.
-        ]
-    elif vendor == "sqlite":
-        statements = [f"DROP TRIGGER IF EXISTS {name}" for name in _FTS_TRIGGERS]
-        statements.append(f"DROP TABLE IF EXISTS {FTS_TABLE}")
-    else:
-        statements = []
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
+@dataclass
+class ArticleSearch:
+    """The articles of ``queryset`` matching ``query`` and ``filters``, ordered, counted and paged in the index.
 
-
-def rebuild_search_index(using: str = DEFAULT_DB_ALIAS) -> None:
-    """Recompute every article's index entry, on PostgreSQL with the current ``ARCHIVE_SEARCH_CONFIG``."""
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            config = _search_config()
-            cursor.execute(_pg_function_sql(config))
-            cursor.execute(_pg_fill_sql(config))
-        elif connection.vendor == "sqlite":
-            cursor.execute(_FTS_REBUILD)
-
-
-def repair_search_index(using: str = DEFAULT_DB_ALIAS, **kwargs) -> bool:
-    """Recreate SQLite triggers that a table rebuild dropped, and reindex; return whether anything was repaired.
-
-    Django's SQLite schema editor applies many changes by copying a table into
-    a new one and dropping the old one, which drops its triggers; connected to
-    ``post_migrate``. Does nothing where the index is not installed, or on PostgreSQL.
+    ``query`` None matches every article (facets and filters without ``q``).
+    Slicing returns the page's ``Article`` objects, read through ``queryset``
+    (so its ``select_related()``, ``defer()`` and visibility hold), with
+    ``rank`` and, when ``snippets``, ``snippet``.
     """
-    connection = connections[using]
-    if connection.vendor != "sqlite":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
-        present = {name for (name,) in cursor.fetchall()}
-        if FTS_TABLE not in present or present.issuperset(_FTS_TRIGGERS):
-            return False
-        for name, sql in _FTS_TRIGGERS.items():
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            cursor.execute(sql)
-        cursor.execute(_FTS_REBUILD)
-    return True
+
+    queryset: QuerySet[Article]
+    q: Query | None
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    ordering: tuple[SortKey, ...] = (SortKey("rank", True), SortKey("id", True))
+    snippets: bool = True
+    # An extra condition from ``filter()`` (keyset paging), as an index query.
+    condition: tantivy.Query | None = None
+    ordered = True
+
+    def __post_init__(self) -> None:
+        self.model = self.queryset.model
+        self._count: int | None = None
+        self._snapshot: tantivy.Searcher | None = None
+        self._text = compile_query(self.q) if self.q is not None else tantivy.Query.all_query()
+
+    # What paginators and ordering filters use of a queryset.
+    @property
+    def db(self) -> str:
+        return self.queryset.db
+
+    @property
+    def query(self) -> SimpleNamespace:
+        # ``articles.api.cursors.order_keys()`` reads a queryset's ``query.order_by``.
+        return SimpleNamespace(order_by=tuple(key.expression() for key in self.ordering))
+
+    def order_by(self, *terms: str | OrderBy) -> ArticleSearch:
+        """Return the results in another order: ``rank`` (relevance) or an indexed field, NULLs as given."""
+        return replace(self, ordering=tuple(SortKey.parse(term) for term in terms))
+
+    def filter(self, *conditions: Q, **lookups: Any) -> ArticleSearch:
+        """Return the results narrowed by simple lookups on indexed fields (what keyset paging asks)."""
+        extra = [q_to_index(c) for c in conditions] + [q_to_index(Q(**{k: v})) for k, v in lookups.items()]
+        if self.condition is not None:
+            extra.append(self.condition)
+        combined = extra[0] if len(extra) == 1 else tantivy.Query.boolean_query([(Must, q) for q in extra])
+        return replace(self, condition=combined)
+
+    def none(self) -> ArticleSearch:
+        return replace(self, q=Query())
+
+    def count(self) -> int:
+        """Return the exact number of matches."""
+        if self._count is None:
+            index_query = self.index_query()
+            self._count = 0 if index_query is None else _searcher(self).search(index_query, 1, count=True).count
+        return self._count
+
+    def count_with_exactness(self) -> tuple[int, bool]:
+        """Return the count and whether it is exact (always, from the index)."""
+        return self.count(), True
+
+    def exists(self) -> bool:
+        return self.count() > 0
+
+    def __getitem__(self, item: slice | int) -> list[Article] | Article:
+        if isinstance(item, int):
+            return self[item : item + 1][0]
+        start, stop = item.start or 0, item.stop
+        if stop is None:
+            stop = self.count()
+        return self.page(start, stop - start)
+
+    def __iter__(self) -> Iterator[Article]:
+        return self.iterator()
+
+    def iterator(self, chunk_size: int = 1000) -> Iterator[Article]:
+        """Yield every match in order, ``chunk_size`` at a time, from one snapshot of the index."""
+        index_query = self.index_query()
+        if index_query is None:
+            return
+        search = _searcher(self)
+        offset = 0
+        while hits := self._page_hits(search, index_query, offset, chunk_size):
+            yield from self._hydrate(search, hits)
+            if len(hits) < chunk_size:
+                return
+            offset += chunk_size
+
+    # --- The index's work ---
+
+    def index_query(self) -> tantivy.Query | None:
+        """Return the whole query for the index: text, filters and any keyset condition; None matches nothing."""
+        if self._text is None:
+            return None
+        parts = [self._text, *self.filters.queries(), *([self.condition] if self.condition is not None else [])]
+        return parts[0] if len(parts) == 1 else tantivy.Query.boolean_query([(Must, q) for q in parts])
+
+    def page(self, offset: int, limit: int) -> list[Article]:
+        """Return the articles at ``offset`` to ``offset + limit`` in this order, read from the database."""
+        index_query = self.index_query()
+        if index_query is None or limit <= 0:
+            return []
+        search = _searcher(self)
+        return self._hydrate(search, self._page_hits(search, index_query, offset, limit))
+
+    def _page_hits(self, search: tantivy.Searcher, index_query: tantivy.Query, offset: int, limit: int) -> list[_Hit]:
+        hits = self._window(search, index_query, offset, limit)
+        for hit in hits:
+            hit.load(search)
+        if self.ordering[0].name != "rank" and self.q is not None:
+            self._score(search, hits)
+        return hits
+
+    def _top(self, search: tantivy.Searcher, index_query: tantivy.Query, n: int) -> list[_Hit]:
+        primary = self.ordering[0]
+        if primary.name == "rank":
+            if primary.descending:
+                return [_Hit(s, a, score=s) for s, a in search.search(index_query, n, count=False).hits]
+            best = search.search(index_query, MAX_ASCENDING_RANK, count=False).hits
+            return [_Hit(s, a, score=s) for s, a in reversed(best)]
+        order = tantivy.Order.Desc if primary.descending else tantivy.Order.Asc
+        found = search.search(index_query, n, count=False, order_by_field=primary.index_field(), order=order)
+        return [_Hit(k, a) for k, a in found.hits]
+
+    def _window(self, search: tantivy.Searcher, index_query: tantivy.Query, offset: int, limit: int) -> list[_Hit]:
+        """Return the hits of the page in the full ordering, ties on the first key broken by the next keys.
+
+        A run of hits with equal first keys (equal scores, say) is put in the
+        order of the next keys when it has at most ``MAX_TIE_RUN`` hits; a longer
+        run keeps the index's own (fixed) order, so that reading it costs no more
+        than ``MAX_TIE_RUN`` stored documents. Either way the order is the same
+        whichever page asks, so pages never repeat or skip a hit.
+        """
+        want = offset + limit
+        n = want + TIE_MARGIN
+        while True:
+            hits = self._top(search, index_query, n)
+            if len(hits) < n or len(hits) <= want:
+                break
+            run_start = _run_start(hits, want - 1)
+            if hits[-1].key != hits[want - 1].key or n - run_start > MAX_TIE_RUN:
+                break
+            n = run_start + MAX_TIE_RUN + 1
+        complete = len(hits) < n
+        page = hits[offset:want]
+        if not page:
+            return []
+        low = _run_start(hits, offset)
+        while low < want and low < len(hits):
+            high = _run_end(hits, low)
+            if high - low > 1 and high - low <= MAX_TIE_RUN and (high < len(hits) or complete):
+                hits[low:high] = self._sorted_run(search, hits[low:high])
+            low = high
+        return hits[offset:want]
+
+    def _sorted_run(self, search: tantivy.Searcher, run: list[_Hit]) -> list[_Hit]:
+        for hit in run:
+            hit.load(search)
+        for key in reversed(self.ordering[1:]):
+            if key.name != "rank":
+                run.sort(key=lambda hit, key=key: hit.value(key.index_field()), reverse=key.descending)
+        return run
+
+    def _score(self, search: tantivy.Searcher, hits: list[_Hit]) -> None:
+        """Give the hits of a page sorted by a field their relevance scores."""
+        if not hits:
+            return
+        ids = [hit.id for hit in hits]
+        only = tantivy.Query.term_set_query(SCHEMA, "id", ids)
+        scored = search.search(tantivy.Query.boolean_query([(Must, self._text), (Must, only)]), len(ids), count=False)
+        scores = {search.doc(address).get_first("id"): score for score, address in scored.hits}
+        for hit in hits:
+            hit.score = scores.get(hit.id, 0.0)
+
+    def _hydrate(self, search: tantivy.Searcher, hits: list[_Hit]) -> list[Article]:
+        ids = [hit.id for hit in hits]
+        rows = self.queryset.filter(pk__in=ids).order_by()
+        if self.snippets:
+            rows = rows.annotate(search_body=F("body"))
+        by_id = {article.pk: article for article in rows}
+        snippets = Snippets(search, self.q) if self.snippets and self.q is not None else None
+        results = []
+        for hit in hits:
+            article = by_id.get(hit.id)
+            if article is None:
+                continue  # Gone, or not visible to the requester: the database has the last word.
+            article.rank = float(hit.score)
+            if snippets is not None:
+                article.snippet = snippets.make(article.search_body)
+            results.append(article)
+        return results
+
+    # --- Facets ---
+
+    def aggregate(self, aggregations: dict) -> dict:
+        """Run Tantivy aggregations over the matches."""
+        index_query = self.index_query()
+        if index_query is None:
+            return {}
+        return _searcher(self).aggregate(index_query, aggregations)
+
+
+def _searcher(results: ArticleSearch | None = None) -> tantivy.Searcher:
+    """Return a searcher that has every queued write, one snapshot per result set."""
+    if results is not None and results._snapshot is not None:
+        return results._snapshot
+    search_index.sync_before_search()
+    snapshot = search_index.searcher()
+    if results is not None:
+        results._snapshot = snapshot
+    return snapshot
+
+
+def search(
+    queryset: QuerySet[Article],
+    q: str | Query | None,
+    *,
+    filters: SearchFilters | None = None,
+    snippets: bool = True,
+) -> ArticleSearch:
+    """Return the articles of ``queryset`` matching ``q`` (None: every one) and ``filters``, best first.
+
+    Raise ``SearchQueryError`` for a query that cannot run.
+    """
+    query = _as_query(q) if q is not None else None
+    return ArticleSearch(queryset, query, filters or SearchFilters(), snippets=snippets)
+
+
+def matching_ids(q: str | Query, *, limit: int) -> list[int]:
+    """Return the ids of the ``limit`` best matches of ``q`` in the whole index (for the admin)."""
+    index_query = compile_query(_as_query(q))
+    if index_query is None:
+        return []
+    searcher = _searcher()
+    hits = searcher.search(index_query, limit, count=False).hits
+    return [searcher.doc(address)["id"][0] for _, address in hits]
+
+
+def ids_subquery(ids: Sequence[int], using: str = "default") -> RawSQL:
+    """Return a subquery of ``ids`` for ``pk__in``, with one parameter however many ids there are."""
+    if connections[using].vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [[int(pk) for pk in ids]])
+    return RawSQL("SELECT value FROM json_each(%s)", [json_list(ids)])
+
+
+def json_list(ids: Sequence[int]) -> str:
+    return "[" + ",".join(str(int(pk)) for pk in ids) + "]"
+
+
+# --- Keyset conditions --------------------------------------------------------------------
+
+
+_LOOKUPS = {"lt": (False, True), "lte": (False, False), "gt": (True, True), "gte": (True, False)}
+
+
+def q_to_index(condition: Q) -> tantivy.Query:
+    """Translate a ``Q`` of exact, range and ``isnull`` lookups on sortable fields into an index query."""
+    parts = [c if isinstance(c, tantivy.Query) else _child(c) for c in condition.children]
+    if not parts:
+        compiled = tantivy.Query.all_query()
+    elif condition.connector == Q.OR:
+        compiled = tantivy.Query.boolean_query([(Should, q) for q in parts])
+    else:
+        compiled = tantivy.Query.boolean_query([(Must, q) for q in parts])
+    if condition.negated:
+        compiled = tantivy.Query.boolean_query([(Must, tantivy.Query.all_query()), (MustNot, compiled)])
+    return compiled
+
+
+def _child(child: Q | tuple) -> tantivy.Query:
+    if isinstance(child, Q):
+        return q_to_index(child)
+    lookup, value = child
+    name, _, operator = lookup.partition("__")
+    name = "id" if name == "pk" else name
+    if name not in SORT_FIELDS or name in ("rank", "title"):
+        # ImproperlyConfigured: what keyset paging reports as a bad ordering (a 400).
+        raise ImproperlyConfigured(f"Search results cannot be paged by cursor over '{name}'; order by a date.")
+    if operator == "in" and not value:
+        return tantivy.Query.empty_query()
+    if operator == "isnull":
+        missing = _range("published_desc", tantivy.FieldType.Integer, I64_MIN, I64_MIN)[0]
+        if name != "published_at":
+            return tantivy.Query.empty_query() if value else tantivy.Query.all_query()
+        present = tantivy.Query.boolean_query([(Must, tantivy.Query.all_query()), (MustNot, missing)])
+        return missing if value else present
+    field_name, kind, typed = _typed(name, value)
+    if operator in ("", "exact"):
+        return _range(field_name, kind, typed, typed)[0]
+    if operator not in _LOOKUPS:
+        raise ImproperlyConfigured(f"Search results cannot be filtered on {lookup!r}.")
+    lower, exclusive = _LOOKUPS[operator]
+    if lower:
+        return _range(field_name, kind, typed, None, include_low=not exclusive)[0]
+    return _range(field_name, kind, None, typed, include_high=not exclusive)[0]
+
+
+def _typed(name: str, value: Any) -> tuple[str, Any, Any]:
+    if name in ("published_at", "created_at"):
+        # published_desc holds every published date and sorts missing ones below them all.
+        return ("published_desc" if name == "published_at" else name), tantivy.FieldType.Integer, micros(value)
+    return SORT_FIELDS[name], tantivy.FieldType.Unsigned, int(value)
+
+
+# --- Snippets -------------------------------------------------------------------------------
+
+
+class Snippets:
+    """Makes the snippets of one page of results from their bodies (no index read per match)."""
+
+    def __init__(self, search: tantivy.Searcher, query: Query) -> None:
+        wanted = compile_query(Query(groups=query.groups), fields=("body",))
+        self.generator = None
+        if wanted is not None:
+            self.generator = tantivy.SnippetGenerator.create(search, wanted, SCHEMA, "body")
+            self.generator.set_max_num_chars(SNIPPET_CHARS)
+
+    def make(self, body: str) -> str:
+        """Return safe HTML: the best fragment of ``body`` with the matches in ``<mark>``, else its start."""
+        if self.generator is not None and body:
+            doc = tantivy.Document()
+            doc.add_text("body", body)
+            snippet = self.generator.snippet_from_doc(doc)
+            if snippet.highlighted():
+                return render_snippet(snippet.fragment(), [(h.start, h.end) for h in snippet.highlighted()], body)
+        return html.escape(make_excerpt(body, SNIPPET_CHARS))
+
+
+def render_snippet(fragment: str, marks: Sequence[tuple[int, int]], body: str) -> str:
+    """Return ``fragment`` as HTML: the byte ranges ``marks`` in ``<mark>``, the rest escaped, on one line."""
+    raw = fragment.encode()
+    parts, position = [], 0
+    for start, end in marks:
+        parts.append(_escape(raw[position:start]))
+        parts.append(f"<mark>{_escape(raw[start:end])}</mark>")
+        position = end
+    parts.append(_escape(raw[position:]))
+    text = "".join(parts).strip()
+    # The fragment is a slice of the body: say where the body goes on beyond it.
+    start = body.find(fragment)
+    if start < 0 or body[:start].strip():
+        text = "… " + text
+    if start < 0 or body[start + len(fragment) :].strip():
+        text += " …"
+    return text
+
+
+def _escape(raw: bytes) -> str:
+    return html.escape(_SPACE.sub(" ", raw.decode(errors="ignore")))

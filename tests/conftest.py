@@ -79,6 +79,7 @@ def start_worker(settings, tmp_path) -> Iterator[Callable[[], subprocess.Popen]]
         "TASKS_BACKEND": "database",
         "ARCHIVE_UPLOAD_DIR": str(settings.ARCHIVE_UPLOAD_DIR),
         "ARCHIVE_UPLOAD_WATCH_SECONDS": "1",
+        "ARCHIVE_SEARCH_INDEX_DIR": str(settings.ARCHIVE_SEARCH_INDEX_DIR),
     }
     started: list[subprocess.Popen] = []
 
@@ -94,3 +95,14 @@ def start_worker(settings, tmp_path) -> Iterator[Callable[[], subprocess.Popen]]
         if process.poll() is None:
             process.kill()
         process.wait(timeout=30)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_search_index(settings, tmp_path):
+    """Give every test an empty search index of its own, so no rolled-back write leaves results behind."""
+    from articles import search_index
+
+    settings.ARCHIVE_SEARCH_INDEX_DIR = tmp_path / "search-index"
+    search_index.reset_engine()
+    yield
+    search_index.reset_engine()

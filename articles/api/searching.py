@@ -1,15 +1,20 @@
-"""Full-text search in the API: ``?q=`` on the article list, facets and export."""
+"""Full-text search in the API: ``?q=`` on the article list, facets and export, answered by the index."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
+from django_filters import utils
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
 
 from articles.api.pagination import walks_by_cursor
-from articles.api.querysets import newest_first
-from articles.search import SYNTAX_HELP, Query, SearchQueryError, matching, parse_query, search
+from articles.api.querysets import can_see_unpublished, newest_first
+from articles.models import Article
+from articles.search import SYNTAX_HELP, ArticleSearch, Query, SearchFilters, SearchQueryError, parse_query, search
 
 SEARCH_PARAM = "q"
 SEARCH_DESCRIPTION = (
@@ -17,6 +22,8 @@ SEARCH_DESCRIPTION = (
     "`snippet` (HTML: the body around the matches, matches in `<mark>`), and are ordered by relevance "
     "unless `ordering` says otherwise (cursor pages keep newest first). Syntax:\n\n" + SYNTAX_HELP
 )
+# Where ArticleFilterBackend leaves the validated filters for the search.
+FILTERS_ATTRIBUTE = "_article_filters"
 
 
 def search_query(request: Request) -> Query | None:
@@ -30,25 +37,65 @@ def search_query(request: Request) -> Query | None:
         raise exceptions.ValidationError({SEARCH_PARAM: [str(exc)]}) from None
 
 
-def is_searching(queryset: QuerySet) -> bool:
+def is_searching(queryset: Any) -> bool:
     """Return whether ``queryset`` holds search results (it has a ``rank`` to order by)."""
-    return "rank" in queryset.query.annotations
+    return isinstance(queryset, ArticleSearch)
+
+
+class ArticleFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which also keeps the validated values, so a search can apply them in the index."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view) -> QuerySet:
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid() and self.raise_exception:
+            raise utils.translate_validation(filterset.errors)
+        setattr(request, FILTERS_ATTRIBUTE, filterset.form.cleaned_data)
+        return filterset.qs
+
+
+def search_filters(request: Request) -> SearchFilters:
+    """Return the request's article filters (and what the requester may see) as index conditions."""
+    data = getattr(request, FILTERS_ATTRIBUTE, {})
+    statuses = [data["status"]] if data.get("status") else []
+    if not can_see_unpublished(request.user):
+        statuses = [s for s in statuses or [Article.Status.PUBLISHED] if s == Article.Status.PUBLISHED] or ["-"]
+    return SearchFilters(
+        statuses=tuple(statuses),
+        needs_review=data.get("needs_review"),
+        publisher_ids=tuple(data.get("publisher") or ()),
+        author_ids=tuple(data.get("author") or ()),
+        published=(data.get("published_after"), data.get("published_before")),
+        created=(data.get("created_after"), data.get("created_before")),
+        copyright_years=_bounds(data, "copyright_year", "copyright_year_min", "copyright_year_max"),
+        word_counts=(data.get("min_words"), data.get("max_words")),
+        has_image_credit=data.get("has_image_credit"),
+        source_key=data.get("source") or None,
+    )
+
+
+def _bounds(data: dict, exact: str, low: str, high: str) -> tuple[int | None, int | None]:
+    lows = [v for v in (data.get(exact), data.get(low)) if v is not None]
+    highs = [v for v in (data.get(exact), data.get(high)) if v is not None]
+    return (max(lows) if lows else None, min(highs) if highs else None)
 
 
 class FullTextSearchFilter(BaseFilterBackend):
-    """Narrow the articles to those matching ``q``, with ``rank`` and ``snippet``, best first."""
+    """Narrow the articles to those matching ``q``, with ``rank`` and ``snippet``, best first.
 
-    def filter_queryset(self, request: Request, queryset: QuerySet, view) -> QuerySet:
+    A view with ``search_without_q`` (the facets) always goes through the index,
+    matching every article when ``q`` is absent.
+    """
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view) -> QuerySet | ArticleSearch:
         query = search_query(request)
-        if query is None:
+        if query is None and not getattr(view, "search_without_q", False):
             return queryset
-        if not getattr(view, "search_ranks", True):
-            # Counts and facets need the matching set only: no rank, no snippet.
-            return matching(queryset, query)
-        results = search(queryset, query)
+        results = search(queryset, query, filters=search_filters(request), snippets=getattr(view, "search_ranks", True))
         if walks_by_cursor(request, view):
             # A relevance order cannot be walked by cursor (ranks are neither unique nor indexed).
-            return results
+            return results.order_by(*newest_first(request.user))
         return results.order_by("-rank", *newest_first(request.user))
 
     def get_schema_operation_parameters(self, view) -> list[dict]:

@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -25,7 +24,7 @@ from articles.api.ordering import StrictOrderingFilter
 from articles.api.pagination import ArchivePagination
 from articles.api.params import QueryStringGuardMixin, parse_bounded_int
 from articles.api.renderers import PlainTextRenderer
-from articles.api.searching import FullTextSearchFilter, search_query
+from articles.api.searching import ArticleFilterBackend, FullTextSearchFilter, search_query
 from articles.api.serializers import (
     ArticleDetailSerializer,
     ArticleExportSerializer,
@@ -66,10 +65,12 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet
     """Articles, newest first (best match first with `q`): published ones for everybody, every status for staff."""
 
     filterset_class = ArticleFilter
-    filter_backends = [DjangoFilterBackend, FullTextSearchFilter, StrictOrderingFilter]
+    filter_backends = [ArticleFilterBackend, FullTextSearchFilter, StrictOrderingFilter]
     ordering_fields = ["title", "published_at", "created_at", "word_count"]
-    # Whether a search annotates rank and snippet (facets only need the matching set).
+    # Whether search results carry snippets (facets only need the matching set).
     search_ranks = True
+    # Whether the index answers without ``q`` too (the facets).
+    search_without_q = False
     searchable = True
     shaped_actions = frozenset({"list", "retrieve", *EXPORT_ACTIONS})
     serializer_class = ArticleDetailSerializer
@@ -125,9 +126,10 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet
     @action(
         detail=False,
         methods=["get"],
-        filter_backends=[DjangoFilterBackend, FullTextSearchFilter],
+        filter_backends=[ArticleFilterBackend, FullTextSearchFilter],
         pagination_class=None,
         search_ranks=False,
+        search_without_q=True,
     )
     def facets(self, request: Request) -> Response:
         """Count the matching articles per publisher, author and copyright year."""

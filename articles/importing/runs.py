@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone
 
+from articles import search_index
 from articles.importing.batches import BatchImporter, FileOutcome
 from articles.importing.records import Parsed, parse_data, parse_many, parsed_from, read_source
 from articles.importing.reports import COUNT_NAMES, ImportReport, SpooledOutcomes, StoredOutcomes, empty_counts
@@ -134,6 +135,8 @@ class _Job:
         try:
             for parsed in parsed_batches(sources, max_bytes=self.max_bytes):
                 with transaction.atomic():
+                    # The batch's articles go into the search index once it commits.
+                    search_index.schedule_sync()
                     outcomes = importer.import_batch(parsed)
                     _record(run, outcomes, _count(counts, outcomes), log)
                 self._announce(outcomes)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0006_import_run_status"),
+        ("articles", "0007_search_outbox"),
     ]
 
     operations = [

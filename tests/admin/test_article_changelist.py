@@ -12,6 +12,7 @@ from django.utils import timezone
 from articles.admin import ArticleAdmin
 from articles.admin_changelist import YEARS_CACHE_KEY
 from articles.models import Article
+from articles.search_index import sync_pending
 from tests.factories import ArticleFactory, AuthorFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,8 +75,11 @@ def test_the_query_count_holds_with_searches_and_filters(editor_client, django_a
     Article.objects.update(
         needs_review=True, review_reasons=["no author"], created_at=datetime.datetime(2024, 5, 1, tzinfo=datetime.UTC)
     )
+    sync_pending()
+    # A search asks the index once (after checking the search outbox), whatever the page size.
+    searching = 1 if "q" in params else 0
 
-    with django_assert_num_queries(CHANGELIST_QUERIES):
+    with django_assert_num_queries(CHANGELIST_QUERIES + searching):
         response = editor_client.get(CHANGELIST_URL, params)
 
     assert len(listed(response)) == 30

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from articles.models import Article
 from articles.search import search
 from tests.factories import ArticleFactory
-
-on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 index")
-on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's search vector")
 
 
 def make(body: str = "", *, title: str | None = None, subtitle: str = "", **kwargs) -> Article:
@@ -22,12 +18,12 @@ def make(body: str = "", *, title: str | None = None, subtitle: str = "", **kwar
 
 def found(q: str, queryset=None) -> set[int]:
     """Return the ids of the articles ``q`` finds."""
-    return set(search(queryset if queryset is not None else Article.objects.all(), q).values_list("id", flat=True))
+    return {article.pk for article in search(queryset if queryset is not None else Article.objects.all(), q)}
 
 
 def ranked(q: str) -> list[int]:
     """Return the ids of the articles ``q`` finds, best first."""
-    return list(search(Article.objects.all(), q).order_by("-rank", "-id").values_list("id", flat=True))
+    return [article.pk for article in search(Article.objects.all(), q).order_by("-rank", "-id")]
 
 
 @pytest.fixture

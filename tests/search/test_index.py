@@ -1,126 +1,234 @@
-"""The search index stays in step with the articles table: triggers, repair and rebuild, per database."""
+"""The search index stays in step with the articles table: outbox triggers, drains, rebuild, check and repair."""
 
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
 from django.core.management.sql import emit_post_migrate_signal
-from django.db import connection, models
+from django.db import connection, models, transaction
 
-from articles.models import Article
-from articles.search import (
-    FTS_TABLE,
-    VECTOR_COLUMN,
-    rebuild_search_index,
-    repair_search_index,
-    search,
-)
-from tests.search.conftest import found, make, on_postgres, on_sqlite
+from articles import search_index
+from articles.models import Article, ArticleAuthor, SearchOutbox
+from articles.search import search
+from tests.factories import ArticleFactory, AuthorFactory
+from tests.search.conftest import found, make
 
 pytestmark = pytest.mark.django_db
 
-FTS_TRIGGERS = {f"{FTS_TABLE}_insert", f"{FTS_TABLE}_update", f"{FTS_TABLE}_delete"}
+on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite drops triggers on table rebuilds")
 
 
-def fts_integrity_check() -> None:
-    """Raise unless SQLite's FTS5 index matches the articles table exactly."""
-    with connection.cursor() as cursor:
-        # rank=1 makes FTS5 compare the index with the external content table too.
-        cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('integrity-check', 1)")
+def queued() -> set[int]:
+    return set(SearchOutbox.objects.values_list("article_id", flat=True))
 
 
-def sqlite_triggers() -> set[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'articles_article'")
-        return {name for (name,) in cursor.fetchall()}
+def assert_index_matches_the_database() -> None:
+    search_index.sync_pending()
+    report = search_index.check_index()
+    assert report.divergent == [], report
 
 
-@on_sqlite
-def test_fts_index_matches_the_table_after_every_kind_of_write(filler):
+def test_every_kind_of_write_queues_the_article(filler):
     """
-    GIVEN articles written through create, bulk_create, save, update, bulk_update and delete
-    WHEN FTS5 compares its index with the articles table
-    THEN they agree (a trigger that missed a write would make this fail).
+    GIVEN a drained outbox
+    WHEN articles and bylines are written through save, bulk_create, update, bulk_update, delete and raw SQL
+    THEN each written article is queued, whatever bypassed the ORM's signals.
     """
+    articles = [make(f"zeppelin {n}") for n in range(5)]
+    author = AuthorFactory()
+    search_index.sync_pending()
+    assert queued() == set()
+
+    articles[0].body = "balloon"
+    articles[0].save()
+    Article.objects.filter(pk=articles[1].pk).update(status=Article.Status.WITHDRAWN)
+    articles[2].title = "Dirigible"
+    Article.objects.bulk_update([articles[2]], ["title"])
+    ArticleAuthor.objects.create(article=articles[3], author=author)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE articles_article SET word_count = 7 WHERE id = %s", [articles[4].pk])
+    [created] = Article.objects.bulk_create([ArticleFactory.build(body="airship", publisher=articles[0].publisher)])
+    ids = {*(a.pk for a in articles), created.pk}
+    articles[0].delete()
+
+    assert queued() == ids
+
+
+def test_byline_changes_queue_the_article():
+    article, author, other = ArticleFactory(), AuthorFactory(), AuthorFactory()
+    byline = ArticleAuthor.objects.create(article=article, author=author)
+    search_index.sync_pending()
+
+    ArticleAuthor.objects.filter(pk=byline.pk).update(author=other)
+    assert queued() == {article.pk}
+    search_index.sync_pending()
+    byline.delete()
+
+    assert queued() == {article.pk}
+
+
+def test_the_index_matches_the_database_after_every_kind_of_write(filler):
     articles = [make(f"zeppelin {n}") for n in range(4)]
-    Article.objects.bulk_create([Article(**_copy(articles[0], n)) for n in range(2)])
     articles[0].body = "balloon"
     articles[0].save()
     Article.objects.filter(pk=articles[1].pk).update(title="Balloon", subtitle="balloon")
-    articles[2].body = "dirigible"
-    Article.objects.bulk_update([articles[2]], ["body"])
     articles[3].delete()
-    Article.objects.filter(pk=articles[1].pk).update(status=Article.Status.WITHDRAWN)
 
-    fts_integrity_check()
+    assert_index_matches_the_database()
     assert found("balloon") == {articles[0].pk, articles[1].pk}
+    assert found("zeppelin") == {articles[1].pk, articles[2].pk}
 
 
-def _copy(article: Article, n: int) -> dict:
-    return {
-        "title": f"Copy {n}",
-        "slug": f"copy-{n}",
-        "body": "zeppelin copy",
-        "source_key": f"copy/{n}.txt",
-        "content_sha256": f"{n:064d}",
-        "raw_text": "copy",
-        "publisher": article.publisher,
-    }
+def test_sync_drains_in_batches_and_deletes_only_what_it_drained(monkeypatch, filler):
+    monkeypatch.setattr(search_index, "SYNC_BATCH", 2)
+    [make(f"airship {n}") for n in range(5)]
+
+    assert search_index.sync_pending(limit=3) == 3
+    assert SearchOutbox.objects.count() == 11 - 3  # six filler articles and five airships
+    assert search_index.sync_pending() == 8
+    assert len(found("airship")) == 5
 
 
-@on_sqlite
-def test_fts_table_has_the_documented_tokenizer_and_triggers():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [FTS_TABLE])
-        (sql,) = cursor.fetchone()
+def test_a_search_drains_the_outbox_first(filler):
+    article = make("zeppelin")
+    search_index.sync_pending()
+    Article.objects.filter(pk=article.pk).update(body="balloon")  # no signal, no on_commit drain
 
-    assert "content='articles_article'" in sql
-    assert "tokenize='porter unicode61 remove_diacritics 2'" in sql
-    assert sqlite_triggers() >= FTS_TRIGGERS
+    assert found("balloon") == {article.pk}
+    assert queued() == set()
 
 
-@on_sqlite
-def test_sqlite_folds_diacritics(filler):
-    article = make("A café in Zürich.")
-
-    assert found("cafe zurich") == {article.pk}
-
-
-@on_sqlite
-def test_repair_does_nothing_when_the_index_is_intact():
-    assert repair_search_index() is False
-    assert sqlite_triggers() >= FTS_TRIGGERS
-
-
-@on_sqlite
-def test_repair_recreates_dropped_triggers_and_reindexes(filler):
+@pytest.mark.django_db(transaction=True)
+def test_writes_are_drained_when_their_transaction_commits():
     """
-    GIVEN an article, and the FTS triggers lost (as a table rebuild loses them) while the text changed
-    WHEN the index is repaired (as after every migrate)
-    THEN the triggers are back and the index has caught up with the text.
+    GIVEN real commits (no test transaction around them)
+    WHEN an article is created, then edited in a transaction
+    THEN each commit drains the outbox at once: nothing stays queued, and the index has the edit.
     """
     article = make("zeppelin")
-    with connection.cursor() as cursor:
-        for name in FTS_TRIGGERS:
-            cursor.execute(f"DROP TRIGGER {name}")
-    Article.objects.filter(pk=article.pk).update(body="balloon")
+    assert queued() == set()
 
-    assert repair_search_index() is True
+    with transaction.atomic():
+        article.body = "balloon"
+        article.save()
+        assert queued() == {article.pk}
 
-    assert sqlite_triggers() >= FTS_TRIGGERS
-    fts_integrity_check()
+    assert queued() == set()
+    assert search_index.check_index().divergent == []
     assert found("balloon") == {article.pk}
+
+
+def test_a_rolled_back_write_leaves_no_ghost_result(filler):
+    """
+    GIVEN an article created and indexed inside a transaction that then rolls back
+    WHEN searching
+    THEN it is not found: results are read back from the database.
+    """
+    with transaction.atomic():
+        ghost = make("poltergeist")
+        search_index.sync_pending()
+        transaction.set_rollback(True)
+
+    assert not Article.objects.filter(pk=ghost.pk).exists()
+    assert found("poltergeist") == set()
+
+
+def test_accents_are_folded_and_every_word_is_indexed(filler):
+    """The same analyser on both databases: no stop words, no accents, so ``a*`` means the word "a"."""
+    cafe = make("A café in Zürich.")
+
+    assert found("cafe zurich") == {cafe.pk}
+    assert found("Café") == {cafe.pk}
+    assert found("the") == {a.pk for a in filler}
+    assert found("a*") == {cafe.pk, *(a.pk for a in filler)}  # "A story about the ..."
+
+
+def test_the_index_is_shared_through_its_directory(filler, settings):
+    """A second process (here: a fresh open of the directory) sees what the first one committed."""
+    article = make("zeppelin")
+    search_index.sync_pending()
+
+    search_index.reset_engine()
+
+    assert found("zeppelin") == {article.pk}
+    assert (settings.ARCHIVE_SEARCH_INDEX_DIR / search_index.CURRENT).is_symlink()
+
+
+def test_rebuild_replaces_the_index_and_replays_writes_made_meanwhile(filler, monkeypatch):
+    """
+    GIVEN an index that lost its documents, and an article edited (and drained) while the rebuild runs
+    WHEN the rebuild finishes
+    THEN every article is found again, the edited one by its new words, and the old directory is gone.
+    """
+    article = make("zeppelin")
+    search_index.sync_pending()
+    old = (search_index.index_root() / search_index.CURRENT).resolve()
+    search_index._write(search_index.current_index(), lambda writer: writer.delete_all_documents())
+    assert found("story") == set()
+    edited = []
+
+    def edit_meanwhile(done: int) -> None:
+        if not edited:
+            Article.objects.filter(pk=article.pk).update(body="balloon")
+            search_index.sync_pending()  # drains into the old index, journaled for the new one
+            edited.append(done)
+
+    assert search_index.rebuild(batch_size=3, progress=edit_meanwhile) == 7
+
+    assert found("balloon") == {article.pk}
+    assert found("zeppelin") == set()
+    assert len(found("story")) == 6
+    assert not old.exists()
+    assert not (search_index.index_root() / search_index.JOURNAL_FILE).exists()
+
+
+def test_crash_before_the_drain_is_caught_up_by_the_next_search(filler):
+    """
+    GIVEN an edit committed while the drain never ran (the process died): outbox rows left, index stale
+    WHEN the next search runs
+    THEN it drains the rows first and finds the article by its new words.
+    """
+    article = make("zeppelin")
+    search_index.sync_pending()
+    Article.objects.filter(pk=article.pk).update(body="balloon")
+    assert queued() == {article.pk}
+
+    assert found("balloon") == {article.pk}
+    assert found("zeppelin") == set()
+
+
+def test_check_reports_and_repair_fixes_a_divergent_index(filler):
+    """
+    GIVEN an index that diverged from the database without any queued row (lost documents, a stale
+          document, a document of a deleted article: e.g. a crash with the queue already gone)
+    WHEN the index is checked, then repaired
+    THEN the check names each divergent article and the repair makes the index match again.
+    """
+    lost, stale, deleted = make("zeppelin lost"), make("zeppelin stale"), make("zeppelin deleted")
+    search_index.sync_pending()
+    Article.objects.filter(pk=stale.pk).update(body="balloon")
+    Article.objects.filter(pk=deleted.pk).delete()
+    SearchOutbox.objects.all().delete()  # the queue lost with the crash
+    search_index._write(search_index.current_index(), lambda w: search_index.delete_documents(w, [lost.pk]))
+
+    report = search_index.check_index(batch_size=2)
+
+    assert (report.missing, report.stale, report.extra) == ([lost.pk], [stale.pk], [deleted.pk])
+    assert search_index.repair(report) == 3
+    assert_index_matches_the_database()
+    assert found("zeppelin") == {lost.pk}
+    assert found("balloon") == {stale.pk}
 
 
 @on_sqlite
 @pytest.mark.django_db(transaction=True)
-def test_a_migration_that_rebuilds_the_articles_table_keeps_search_working():
+def test_a_migration_that_rebuilds_the_articles_table_gets_its_triggers_back():
     """
     GIVEN a searchable article
     WHEN a schema change makes Django's SQLite schema editor rebuild the articles table
          (which drops the table's triggers) and post_migrate's repair runs
-    THEN new edits are indexed again.
+    THEN new edits are queued and found again.
     """
+    triggers = set(search_index._outbox_migration().SQLITE_TRIGGERS)
     article = make("zeppelin", title="Rebuilt")
     old_field = Article._meta.get_field("title")
     new_field = models.CharField(max_length=1001)
@@ -129,123 +237,30 @@ def test_a_migration_that_rebuilds_the_articles_table_keeps_search_working():
     try:
         with connection.schema_editor() as editor:
             editor.alter_field(Article, old_field, new_field)
-        assert not sqlite_triggers() & FTS_TRIGGERS  # What the repair is for.
+        assert not sqlite_triggers() & {name for name in triggers if name.startswith("articles_article_")}
 
         emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
         Article.objects.filter(pk=article.pk).update(body="balloon")
 
-        fts_integrity_check()
         assert found("balloon") == {article.pk}
     finally:
         with connection.schema_editor() as editor:
             editor.alter_field(Article, new_field, old_field)
-        repair_search_index()
-    assert sqlite_triggers() >= FTS_TRIGGERS
+        search_index.repair_triggers()
+    assert sqlite_triggers() >= triggers
+    assert search_index.repair_triggers() is False
 
 
-def test_rebuild_reindexes_every_article(filler):
-    """
-    GIVEN an index that lost its entries
-    WHEN it is rebuilt
-    THEN every article is searchable again.
-    """
-    article = make("zeppelin")
+def sqlite_triggers() -> set[str]:
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"UPDATE articles_article SET {VECTOR_COLUMN} = NULL")
-        else:
-            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')")
-    assert found("zeppelin") == set()
-
-    rebuild_search_index()
-
-    assert found("zeppelin") == {article.pk}
-    assert len(found("story")) == 6
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return {name for (name,) in cursor.fetchall()}
 
 
-@on_postgres
-def test_postgres_keeps_a_gin_indexed_vector_maintained_by_triggers():
+def test_no_trace_of_the_old_database_search_is_left():
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'articles_article'::regclass AND NOT tgisinternal"
-        )
-        triggers = {name for (name,) in cursor.fetchall()}
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'articles_article_search_vector_idx'")
-        (indexdef,) = cursor.fetchone()
-
-    assert {"articles_article_search_vector_insert", "articles_article_search_vector_update"} <= triggers
-    assert "USING gin (search_vector)" in indexdef
-
-
-@on_postgres
-def test_postgres_weights_title_subtitle_and_body():
-    article = make("zeppelin body", title="Zeppelin title", subtitle="zeppelin subtitle")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {VECTOR_COLUMN}::text FROM articles_article WHERE id = %s", [article.pk])
-        (vector,) = cursor.fetchone()
-
-    assert "'zeppelin':1A,3B,5C" in vector
-
-
-@on_postgres
-def test_postgres_search_can_use_the_gin_index(filler):
-    make("zeppelin")
-    with connection.cursor() as cursor:
-        # On a table this small a sequential scan is cheaper: rule out the other plans.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_indexscan = off")
-
-    plan = search(Article.objects.order_by(), "zeppelin -balloon").explain()
-
-    assert "articles_article_search_vector_idx" in plan
-
-
-@on_postgres
-def test_postgres_rebuild_applies_a_changed_text_search_configuration(filler, settings):
-    """
-    GIVEN an article saying "detainers", indexed with the english configuration (stemming)
-    WHEN ARCHIVE_SEARCH_CONFIG becomes "simple" (no stemming) and the index is rebuilt
-    THEN "detainer" no longer finds it and "detainers" still does; new articles use the new configuration.
-    """
-    article = make("Immigration detainers.")
-    assert found("detainer") == {article.pk}
-
-    settings.ARCHIVE_SEARCH_CONFIG = "simple"
-    rebuild_search_index()
-    later = make("More detainers.")
-
-    assert found("detainer") == set()
-    assert found("detainers") == {article.pk, later.pk}
-    # The test's transaction rolls the function back to english; prove it for the next tests anyway.
-    settings.ARCHIVE_SEARCH_CONFIG = "english"
-    rebuild_search_index()
-    assert found("detainer") == {article.pk, later.pk}
-
-
-@pytest.mark.parametrize("config", ["english; DROP TABLE articles_article", "'english'", ""])
-def test_an_unsafe_search_configuration_is_refused(settings, config):
-    settings.ARCHIVE_SEARCH_CONFIG = config
-
-    if connection.vendor == "postgresql":
-        with pytest.raises(ImproperlyConfigured):
-            search(Article.objects.all(), "zeppelin")
-        with pytest.raises(ImproperlyConfigured):
-            rebuild_search_index()
-    else:  # SQLite's FTS5 index has no configuration to choose.
-        assert list(search(Article.objects.all(), "zeppelin")) == []
-
-
-@on_postgres
-@pytest.mark.parametrize(
-    ("q", "expected"),
-    [
-        ("the", set()),  # Only stop words: nothing to search for.
-        ("the -landed", set()),  # Not "everything without 'landed'".
-        ("zeppelin -the", {"zeppelin"}),  # Excluding a stop word excludes nothing.
-        ('zeppelin -"the"', {"zeppelin"}),
-    ],
-)
-def test_postgres_stop_words(filler, q, expected):
-    articles = {"zeppelin": make("The zeppelin landed."), "balloon": make("A balloon flew.")}
-
-    assert found(q) == {articles[name].pk for name in expected}
+        tables = connection.introspection.table_names(cursor)
+        columns = {c.name for c in connection.introspection.get_table_description(cursor, "articles_article")}
+    assert "articles_article_fts" not in tables
+    assert "search_vector" not in columns
+    assert search(Article.objects.all(), "zeppelin").count() == 0

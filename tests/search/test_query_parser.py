@@ -1,4 +1,4 @@
-"""The query parser, the FTS5 compiler and the snippet renderer, without a database."""
+"""The query parser, the analyser, the query compiler and the snippet renderer, without a database."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from articles.search import (
     Query,
     SearchQueryError,
     Term,
+    analyse,
+    compile_query,
     parse_query,
     render_snippet,
-    to_fts5,
 )
 
 
@@ -97,47 +98,61 @@ def test_longest_accepted_query():
     assert parse_query("x" * MAX_QUERY_CHARS) == Query(groups=(words("x" * MAX_QUERY_CHARS),))
 
 
-COMPILED = [
-    ("county jail", '("county") AND ("jail")'),
-    ('"county jail"', '("county jail")'),
-    ("alpha OR beta gamma", '("alpha" OR "beta") AND ("gamma")'),
-    ('county -jail -"in the"', '(("county")) NOT ("jail" OR "in the")'),
-    # FTS5 syntax in user input stays inside strings.
-    ("title:foo NEAR(a AND", '("title:foo") AND ("NEAR(a")'),
-    ("^start col:*", '("^start") AND ("col:*")'),
+ANALYSED = [
+    ("Detainers", ["detain"]),
+    ("county's jails", ["counti", "s", "jail"]),
+    ("Café Zürich", ["cafe", "zurich"]),
+    ("title:foo NEAR(a", ["titl", "foo", "near", "a"]),
+    ("^start col:*", ["start", "col"]),
+    ("*", []),
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), COMPILED)
-def test_to_fts5_quotes_every_term(text, expected):
-    assert to_fts5(parse_query(text)) == expected
+@pytest.mark.parametrize(("text", "expected"), ANALYSED)
+def test_terms_are_analysed_like_the_indexed_text(text, expected):
+    """Query terms are cut into words, lowercased, folded and stemmed; punctuation is never syntax."""
+    assert analyse(text) == expected
 
 
-def test_to_fts5_escapes_double_quotes():
-    assert to_fts5(Query(groups=((Term('say "hi"'),),))) == '("say ""hi""")'
+@pytest.mark.parametrize(
+    ("query", "searchable"),
+    [
+        (Query(), False),
+        (Query(groups=((Term("***"),),)), False),
+        (Query(groups=((Term("***"), Term("jail")),)), True),
+        (Query(groups=((Term("jail"),),), excluded=(Term("!!"),)), True),
+        (Query(groups=((Term('say "hi"', phrase=True),),)), True),
+    ],
+)
+def test_compile_drops_terms_without_words(query, searchable):
+    assert (compile_query(query) is not None) is searchable
 
 
 SNIPPETS = [
-    (None, ""),
-    ("", ""),
-    ("plain text", "plain text"),
-    ("the \x02county\x03 jail", "the <mark>county</mark> jail"),
+    ("", [], ""),
+    ("plain text", [], "plain text"),
+    ("the county jail", [(4, 10)], "the <mark>county</mark> jail"),
     (
-        "<script>alert('x')</script> & \x02jail\x03",
+        "<script>alert('x')</script> & jail",
+        [(30, 34)],
         "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; <mark>jail</mark>",
     ),
-    # PostgreSQL's hidden angle brackets.
-    ("\x04b\x05\x02bold\x03\x04/b\x05", "&lt;b&gt;<mark>bold</mark>&lt;/b&gt;"),
     # Whitespace is folded to one line.
-    ("  first\n\nsecond \x02term\x03\t end ", "first second <mark>term</mark> end"),
-    # Unbalanced markers (a body containing marker characters) never give unbalanced HTML.
-    ("a\x03b\x02c\x02d", "ab<mark>cd</mark>"),
+    ("  first\n\nsecond term\t end ", [(16, 20)], "first second <mark>term</mark> end"),
+    # Offsets are in bytes of UTF-8.
+    ("café jail", [(6, 10)], "café <mark>jail</mark>"),
 ]
 
 
-@pytest.mark.parametrize(("raw", "expected"), SNIPPETS)
-def test_render_snippet(raw, expected):
-    assert render_snippet(raw) == expected
+@pytest.mark.parametrize(("fragment", "marks", "expected"), SNIPPETS)
+def test_render_snippet(fragment, marks, expected):
+    assert render_snippet(fragment, marks, fragment) == expected
+
+
+def test_render_snippet_shows_where_the_body_goes_on():
+    body = "It began. The county jail was full. It ended."
+
+    assert render_snippet("The county jail", [(4, 10)], body) == "… The <mark>county</mark> jail …"
 
 
 def test_syntax_help_is_the_syntax_section_of_the_module_docs():

@@ -1,30 +1,35 @@
-"""``manage.py rebuild_search_index``: recompute the full-text index of every article."""
+"""``manage.py rebuild_search_index``: index every article afresh, then swap the new index in."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-from articles.search import rebuild_search_index
+from articles import search_index
 
 
 class Command(BaseCommand):
     help = (
-        "Recompute the full-text search index of every article: after changing ARCHIVE_SEARCH_CONFIG "
-        "on PostgreSQL, or to repair an index by hand. Imports, admin and API edits keep it current by themselves."
+        "Index every article into a new search index, in batches of plain SELECTs by id, then make it the live "
+        "index in one atomic swap: searches keep using the old index meanwhile, and what changes during the "
+        "rebuild is replayed into the new one. Imports and edits keep the index current by themselves; rebuild "
+        "after restoring a database, after an upgrade that changes the index schema, or to start afresh."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--database",
-            default=DEFAULT_DB_ALIAS,
-            choices=list(connections),
-            help="Database to rebuild the index on (default: %(default)s).",
+            "--batch-size",
+            type=int,
+            default=5000,
+            help="Articles read per SELECT (default: %(default)s).",
         )
 
     def handle(self, *args, **options) -> None:
-        with transaction.atomic(using=options["database"]):
-            rebuild_search_index(using=options["database"])
-        if options["verbosity"] >= 1:
-            vendor = connections[options["database"]].vendor
-            self.stdout.write(self.style.SUCCESS(f"Rebuilt the full-text search index ({vendor})."))
+        verbosity = options["verbosity"]
+
+        def progress(done: int) -> None:
+            if verbosity >= 2:
+                self.stdout.write(f"Indexed {done} articles…")
+
+        total = search_index.rebuild(batch_size=max(1, options["batch_size"]), progress=progress)
+        if verbosity >= 1:
+            self.stdout.write(self.style.SUCCESS(f"Rebuilt the search index: {total} articles."))
