@@ -100,8 +100,8 @@ def app_env(database_url: str, workdir: Path) -> dict[str, str]:
         LOG_LEVEL="ERROR",
         PYTHONPATH=str(ROOT),
     )
-    # The embedded search index (once adopted) lives beside the benchmark's database.
-    env.setdefault("ARCHIVE_SEARCH_INDEX_DIR", str(workdir / "search-index"))
+    # The embedded search index (once adopted) belongs to the benchmark's database: never the caller's.
+    env["ARCHIVE_SEARCH_INDEX_DIR"] = str(workdir / "search-index")
     return env
 
 
@@ -269,7 +269,8 @@ def import_floor(env: dict, workdir: Path, vendor: str) -> tuple[float, float | 
     dumps.mkdir()
     columns = dump_rows(env["DATABASE_URL"], vendor, dumps)
     recreate_database(scratch)
-    manage({**env, "DATABASE_URL": scratch}, "migrate", "--noinput", "-v", "0")
+    scratch_env = {**env, "DATABASE_URL": scratch, "ARCHIVE_SEARCH_INDEX_DIR": str(workdir / "floor-search-index")}
+    manage(scratch_env, "migrate", "--noinput", "-v", "0")
     start, cpu_start = time.perf_counter(), _cpu()
     if vendor == "postgresql":
         _pg_load(scratch, columns, dumps)

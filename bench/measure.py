@@ -304,7 +304,13 @@ def admin_client():
 
     if not get_user_model().objects.filter(username="bench-admin").exists():
         os.environ["DJANGO_SUPERUSER_PASSWORD"] = "bench-admin-password-8d1f"
-        call_command("createsuperuser", interactive=False, username="bench-admin", email="bench@example.invalid")
+        call_command(
+            "createsuperuser",
+            interactive=False,
+            username="bench-admin",
+            email="bench@example.invalid",
+            stdout=io.StringIO(),
+        )
     client = Client()
     if not client.login(username="bench-admin", password="bench-admin-password-8d1f"):
         raise RuntimeError("could not log in the benchmark's superuser")
