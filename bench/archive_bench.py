@@ -45,8 +45,7 @@ from bench.report import Report, Row  # noqa: E402
 
 SECTIONS = ("generate", "import", "api", "export", "load")
 TABLES = ("articles_publisher", "articles_author", "articles_article", "articles_articleauthor")
-ADMIN_USER = "bench-admin"
-ADMIN_PASSWORD = "bench-admin-password-8d1f"
+OUTCOMES = ("created", "updated", "unchanged", "duplicates", "failed")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -117,18 +116,27 @@ def floor_url(url: str, workdir: Path) -> str:
 
 
 def recreate_database(url: str) -> None:
-    """Drop and create the database at ``url`` (a SQLite file is deleted)."""
+    """Drop and create the database at ``url`` (a SQLite file is deleted; SQLite makes it on first use)."""
+    drop_database(url)
+    if vendor_of(url) == "postgresql":
+        import psycopg
+
+        base, _, name = url.rpartition("/")
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(url: str) -> None:
+    """Drop the database at ``url`` (a SQLite file is deleted)."""
     if vendor_of(url) == "sqlite":
-        path = Path(url.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
         return
     import psycopg
 
     base, _, name = url.rpartition("/")
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def manage(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -174,6 +182,16 @@ def generate_section(args, workdir: Path, report: Report) -> corpus.QueryTerms:
     return terms
 
 
+def describe_terms(terms: corpus.QueryTerms) -> str:
+    def share(term: str) -> str:
+        words = [w for w in term.split() if not w.startswith("-")]
+        known = terms.shares.get(term, terms.shares.get(words[0]) if len(words) == 1 else None)
+        return f"{term} ({known:.2%})" if known is not None else term
+
+    classes = ("rare", "medium", "common", "phrase", "exclusion")
+    return "; ".join(f"{name}: " + ", ".join(share(t) for t in getattr(terms, name)[:3]) for name in classes)
+
+
 def load_terms(workdir: Path) -> corpus.QueryTerms:
     path = workdir / "terms.json"
     if not path.exists():
@@ -194,9 +212,7 @@ def import_section(args, env: dict, workdir: Path, report: Report) -> None:
     shutil.rmtree(env["ARCHIVE_SEARCH_INDEX_DIR"], ignore_errors=True)
     wall, cpu, rss_mb, outcome = timed_import(env, workdir / "seeds")
     created = outcome.get("created", 0)
-    report.facts["import outcome"] = ", ".join(
-        f"{k} {v}" for k, v in outcome.items() if isinstance(v, int) and not isinstance(v, bool)
-    )
+    report.facts["import outcome"] = ", ".join(f"{k} {outcome.get(k, 0)}" for k in OUTCOMES)
     analyze(url)
     floor_s, floor_cpu = import_floor(env, workdir, vendor)
     ratio = wall / floor_s if floor_s else None
@@ -272,11 +288,16 @@ def import_floor(env: dict, workdir: Path, vendor: str) -> tuple[float, float | 
     scratch_env = {**env, "DATABASE_URL": scratch, "ARCHIVE_SEARCH_INDEX_DIR": str(workdir / "floor-search-index")}
     manage(scratch_env, "migrate", "--noinput", "-v", "0")
     start, cpu_start = time.perf_counter(), _cpu()
-    if vendor == "postgresql":
-        _pg_load(scratch, columns, dumps)
-        return time.perf_counter() - start, None
-    _sqlite_load(scratch, columns, dumps)
-    return time.perf_counter() - start, _cpu() - cpu_start
+    try:
+        if vendor == "postgresql":
+            _pg_load(scratch, columns, dumps)
+            return time.perf_counter() - start, None
+        _sqlite_load(scratch, columns, dumps)
+        return time.perf_counter() - start, _cpu() - cpu_start
+    finally:
+        # Both are as large as the archive itself: gone once measured.
+        shutil.rmtree(dumps, ignore_errors=True)
+        drop_database(scratch)
 
 
 def _cpu() -> float:
@@ -403,14 +424,14 @@ def main(argv: list[str] | None = None) -> int:
             "machine": machine(),
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "commit": git_commit(),
+            # The seed layout carries a copyright year only: published_at is the import's time.
+            "dates": "copyright years 2011-2025; published_at as the importer sets it",
             "command": "python bench/archive_bench.py " + " ".join(sys.argv[1:] if argv is None else argv),
         },
     )
     try:
         terms = generate_section(args, workdir, report) if "generate" in args.sections else load_terms(workdir)
-        report.facts["query terms"] = json.dumps(
-            {k: v[:3] for k, v in terms.as_dict().items() if k != "shares"}, ensure_ascii=False
-        )
+        report.facts["query terms (share of articles)"] = describe_terms(terms)
         if "import" in args.sections:
             import_section(args, env, workdir, report)
         if args.sections & {"api", "export", "load"}:

@@ -25,6 +25,9 @@ ADMIN_TARGET_MS = 150
 EXPORT_TARGET_ROWS_S = 20_000
 EXPORT_FLAT_MB = 50
 CURSOR_PAGE = 50
+# The superuser the admin pages are measured with (a throwaway benchmark database).
+ADMIN_USER = "bench-admin"
+ADMIN_PASSWORD = "bench-admin-password-8d1f"
 
 
 def setup() -> None:
@@ -302,17 +305,17 @@ def admin_client():
     from django.core.management import call_command
     from django.test import Client
 
-    if not get_user_model().objects.filter(username="bench-admin").exists():
-        os.environ["DJANGO_SUPERUSER_PASSWORD"] = "bench-admin-password-8d1f"
+    if not get_user_model().objects.filter(username=ADMIN_USER).exists():
+        os.environ["DJANGO_SUPERUSER_PASSWORD"] = ADMIN_PASSWORD
         call_command(
             "createsuperuser",
             interactive=False,
-            username="bench-admin",
+            username=ADMIN_USER,
             email="bench@example.invalid",
             stdout=io.StringIO(),
         )
     client = Client()
-    if not client.login(username="bench-admin", password="bench-admin-password-8d1f"):
+    if not client.login(username=ADMIN_USER, password=ADMIN_PASSWORD):
         raise RuntimeError("could not log in the benchmark's superuser")
     return client
 

@@ -43,7 +43,7 @@ class Row:
         return [self.section, self.what, f"{value} {self.unit}".strip(), floor, self.target, met, self.note]
 
 
-COLUMNS = ["section", "what", "measured", "floor (same run)", "target", "met?", "notes"]
+COLUMNS = ["section", "what", "measured (p50 / p95)", "floor, same run (p50 / p95)", "target", "met?", "notes"]
 
 
 def _number(value: float | None) -> str:
