@@ -105,13 +105,17 @@ def search_floor(conn, vendor: str, q: str, kind: str) -> int:
         return _facets(conn, vendor, where, params)
     count = _capped_count(conn, vendor, where, params)
     if vendor == "postgresql":
-        order = "r DESC, a.id DESC" if kind == "ranked" else "a.published_at DESC, a.id DESC"
-        ids = run(
-            conn,
-            vendor,
-            f"SELECT a.id, {rank} AS r FROM articles_article a WHERE {where} ORDER BY {order} LIMIT {PAGE}",
-            [*rank_params, *params],
-        )
+        if kind == "ranked":
+            page = f"SELECT a.id, {rank} AS r FROM articles_article a WHERE {where} ORDER BY r DESC, a.id DESC"
+        else:
+            # The matches first (the GIN index), then their dates: the planner's own choice, walking the
+            # date index backwards and checking every row, is the trap the issue describes, not a floor.
+            page = (
+                f"WITH m AS MATERIALIZED (SELECT a.id, a.published_at FROM articles_article a WHERE {where}) "
+                "SELECT id, 0 FROM m ORDER BY published_at DESC, id DESC"
+            )
+            rank_params = []
+        ids = run(conn, vendor, f"{page} LIMIT {PAGE}", [*rank_params, *params])
         rows = _pg_snippets(conn, [row[0] for row in ids], wanted)
     else:
         rows = _sqlite_search(conn, wanted, excluded, kind)

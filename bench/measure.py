@@ -33,9 +33,12 @@ ADMIN_PASSWORD = "bench-admin-password-8d1f"
 def setup() -> None:
     """Start Django in this process, with the bare ``values()`` views mounted beside the API."""
     import logging
+    import warnings
 
     import django
 
+    # WhiteNoise's note that collectstatic has not run: the API needs no static files.
+    warnings.filterwarnings("ignore", message="No directory at")
     django.setup()
     # A page past the end is a 404 the report counts; the log line per request would only be noise.
     logging.getLogger("django.request").setLevel(logging.ERROR)

@@ -84,22 +84,33 @@ class Report:
             lines.append("  ".join(cell.ljust(width) for cell, width in zip(r, widths, strict=True)).rstrip())
         return "\n".join(lines)
 
-    def markdown(self) -> str:
+    def markdown(self, kept: list[str] = ()) -> str:
         lines = [f"## {self.title}", ""]
         lines += [f"- {key}: {value}" for key, value in self.facts.items()]
+        if kept:
+            parts = sorted({line.split("|")[1].strip() for line in kept})
+            lines.append(f"- rows of {', '.join(parts)}: from an earlier run (not measured this time)")
         if self.problems:
             lines += [f"- **problem**: {problem}" for problem in self.problems]
-        lines += ["", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+        lines += ["", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS), *kept]
         lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row.cells()) + " |" for row in self.rows]
         return "\n".join(lines) + "\n"
 
     def write(self, path: Path) -> None:
-        """Put this run's section into ``path``, replacing the section of the same backend and size only."""
+        """Put this run's section into ``path``, replacing the section of the same backend and size only.
+
+        Rows of that section's parts this run did not measure (say, the import, with
+        ``--skip-import``) are kept from the earlier run, and said to be.
+        """
         text = path.read_text() if path.exists() else HEADER
-        section = self.markdown()
         pattern = re.compile(rf"^## {re.escape(self.title)}\n.*?(?=^## |\Z)", re.S | re.M)
-        if pattern.search(text):
-            text = pattern.sub(lambda _: section + "\n", text, count=1)
-        else:
-            text = text.rstrip("\n") + "\n\n" + section
-        path.write_text(text.rstrip("\n") + "\n")
+        earlier = pattern.search(text)
+        kept = self._kept_rows(earlier.group(0)) if earlier else []
+        section = self.markdown(kept)
+        head, tail = (text[: earlier.start()], text[earlier.end() :]) if earlier else (text.rstrip("\n") + "\n\n", "")
+        path.write_text((head + section + "\n" + tail).rstrip("\n") + "\n")
+
+    def _kept_rows(self, section: str) -> list[str]:
+        measured = {row.section for row in self.rows}
+        rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| section")]
+        return [line for line in rows if line.split("|")[1].strip() not in measured]

@@ -101,3 +101,17 @@ def test_results_file_keeps_other_sections(tmp_path):
     text = path.read_text()
     assert text.count("## sqlite, 2,000 articles") == 1 and text.count("## postgresql, 2,000 articles") == 1
     assert "| 3.00 ms |" in text and "| 2.00 ms |" in text and "| 1.00 ms |" not in text
+
+
+def test_a_partial_run_keeps_the_rows_it_did_not_measure(tmp_path):
+    """GIVEN a full run's section WHEN the same backend and size run the API only THEN the import rows stay."""
+    path = tmp_path / "results.md"
+    first = Report(backend="sqlite", articles=2000)
+    first.rows += [Row("import", "import_seeds", 10.0, "articles/s"), Row("api", "list", 1.0, "ms")]
+    first.write(path)
+    again = Report(backend="sqlite", articles=2000)
+    again.rows.append(Row("api", "list", 2.0, "ms"))
+    again.write(path)
+    text = path.read_text()
+    assert "import_seeds | 10.0 articles/s" in text and "| 2.00 ms |" in text and "| 1.00 ms |" not in text
+    assert "rows of import: from an earlier run" in text
