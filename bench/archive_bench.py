@@ -66,7 +66,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"Sections to run, of: {', '.join(SECTIONS)}.")
     parser.add_argument("--export-rows", type=int, default=50_000, help="Rows read from each export.")
     parser.add_argument("--load-requests", type=int, default=2_000, help="Most requests the load test sends.")
-    parser.add_argument("--load-seconds", type=float, default=30.0, help="Longest the load test runs.")
+    parser.add_argument("--load-seconds", type=float, default=20.0, help="Longest the load test runs.")
     parser.add_argument("--load-clients", type=int, default=4, help="Concurrent clients of the load test.")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.md", help="Markdown file to update.")
     parser.add_argument("--keep", action="store_true", help="Keep a temporary workdir (always kept when given).")
