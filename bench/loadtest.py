@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import random
+import socket
 import subprocess
 import sys
 import threading
@@ -131,9 +132,14 @@ def client(port: int, mix: list[tuple[str, str]], tally: Tally, offset: int) -> 
     conn.close()
 
 
-def load_section(args, env: dict, terms, report: Report) -> None:
-    from bench.archive_bench import free_port
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
+
+def load_section(args, env: dict, terms, report: Report) -> None:
     conn, vendor = measure.raw()
     ids = measure.sample_ids(conn, vendor) or [1]
     mix = request_mix(terms, ids, 1000, args.seed)
