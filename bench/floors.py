@@ -20,6 +20,8 @@ from collections.abc import Callable
 SEARCH_CONFIG = "english"
 PAGE = 20
 COUNT_CAP = 10_000
+# Below this many matches a newest-first search reads its matches before their dates.
+FEW_MATCHES = 2_000
 FACET_SIZE = 10
 LIST_COLUMNS = (
     "a.id, a.slug, a.title, a.subtitle, a.word_count, a.image_credit, a.copyright_year, a.published_at, "
@@ -107,13 +109,17 @@ def search_floor(conn, vendor: str, q: str, kind: str) -> int:
     if vendor == "postgresql":
         if kind == "ranked":
             page = f"SELECT a.id, {rank} AS r FROM articles_article a WHERE {where} ORDER BY r DESC, a.id DESC"
-        else:
-            # The matches first (the GIN index), then their dates: the planner's own choice, walking the
-            # date index backwards and checking every row, is the trap the issue describes, not a floor.
+        elif count < FEW_MATCHES:
+            # Few matches: read them first (the GIN index), then sort their dates. The planner's own
+            # choice, walking the date index backwards and checking nearly every row, is the trap the
+            # issue describes, not a floor. Many matches: that walk finds a page soon, so it is the floor.
             page = (
                 f"WITH m AS MATERIALIZED (SELECT a.id, a.published_at FROM articles_article a WHERE {where}) "
                 "SELECT id, 0 FROM m ORDER BY published_at DESC, id DESC"
             )
+            rank_params = []
+        else:
+            page = f"SELECT a.id, 0 FROM articles_article a WHERE {where} ORDER BY a.published_at DESC, a.id DESC"
             rank_params = []
         ids = run(conn, vendor, f"{page} LIMIT {PAGE}", [*rank_params, *params])
         rows = _pg_snippets(conn, [row[0] for row in ids], wanted)

@@ -8,7 +8,7 @@ from django.db import connection
 from bench import floors
 from tests.factories import ArticleFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
