@@ -437,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
             "command": "python bench/archive_bench.py " + " ".join(sys.argv[1:] if argv is None else argv),
         },
     )
+    load_before = os.getloadavg()[0]
     try:
         if "generate" in args.sections:
             terms = generate_section(args, workdir, report)
@@ -458,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
 
                 loadtest.load_section(args, env, terms, report)
     finally:
+        # Other work on the machine inflates every figure: say how busy it was.
+        report.facts["load average"] = f"{load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
         print(report.text())
         report.write(args.results)
         print(f"\nresults: {args.results}   workdir: {workdir}")
