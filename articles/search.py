@@ -399,8 +399,8 @@ class ArticleSearch:
             self._count = 0 if index_query is None else _searcher(self).search(index_query, 1, count=True).count
         return self._count
 
-    def count_with_exactness(self) -> tuple[int, bool]:
-        """Return the count and whether it is exact (always, from the index)."""
+    def capped_count(self, *, cap: int) -> tuple[int, bool]:
+        """Return ``(count, exact)`` as ``articles.counting`` asks: the index counts every match exactly and cheaply."""
         return self.count(), True
 
     def exists(self) -> bool:

@@ -1,10 +1,10 @@
 """Floors: the same work done straight through the database driver, for comparison in the same run.
 
-Two functions here are specific to today's search engine; each is the one place to
-change when the engine changes (e.g. to an embedded Tantivy index):
+Two functions here are specific to the search engine (the embedded Tantivy index);
+each is the one place to change when the engine changes:
 
-- ``search_index_floor(conn, vendor, load)``: load the rows (``load()``) and build
-  the search index of them, the cheapest way the engine allows.
+- ``search_index_floor(conn, vendor, load, build_index)``: load the rows (``load()``)
+  and build the search index of them, the cheapest way the engine allows.
 - ``search_floor(conn, vendor, q, kind)``: the raw engine query of one search
   class (``kind`` is ``"ranked"``, ``"newest"`` or ``"facets"``).
 
@@ -55,133 +55,73 @@ def split_terms(q: str) -> tuple[list[str], list[str]]:
     return wanted, excluded
 
 
-# --- Engine-specific: the search index ------------------------------------------------
+# --- Engine-specific: the search index (the embedded Tantivy index) ----------------------
 
 
-def search_index_floor(conn, vendor: str, load: Callable[[], None]) -> None:
-    """Load the rows and build today's search index of them: the cheapest route each engine offers.
+def search_index_floor(conn, vendor: str, load: Callable[[], None], build_index: Callable[[], None]) -> None:
+    """Load the rows and build the search index of them: the cheapest route the engine offers.
 
-    PostgreSQL: without the GIN index, COPY (the insert trigger computes the
-    weighted tsvector of each row as it arrives), then build the GIN index once.
-    SQLite: without the FTS5 triggers, insert, then one FTS5 'rebuild'.
+    The outbox triggers are dropped first (the floor pays for no queue), the rows are
+    loaded, then ``build_index()`` builds the Tantivy index of them in one pass
+    (``manage.py rebuild_search_index``: keyset batches, one large writer heap).
     """
     cursor = conn.cursor()
     if vendor == "postgresql":
-        cursor.execute("DROP INDEX IF EXISTS articles_article_search_vector_idx")
-        conn.commit()
-        load()
-        cursor.execute("CREATE INDEX articles_article_search_vector_idx ON articles_article USING gin (search_vector)")
-        conn.commit()
-        return
-    cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'articles_article_fts%'")
-    for (name,) in cursor.fetchall():
-        cursor.execute(f'DROP TRIGGER "{name}"')
-    load()
-    cursor.execute("INSERT INTO articles_article_fts(articles_article_fts) VALUES ('rebuild')")
+        cursor.execute(
+            "SELECT DISTINCT tgname, tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE %s",
+            ["%outbox%"],
+        )
+        for name, table in cursor.fetchall():
+            cursor.execute(f'DROP TRIGGER "{name}" ON {table}')
+    else:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%outbox%'")
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP TRIGGER "{name}"')
     conn.commit()
+    load()
+    build_index()
 
 
 # --- Engine-specific: search queries --------------------------------------------------
 
 
 def search_floor(conn, vendor: str, q: str, kind: str) -> int:
-    """Run the raw engine query of a search class; return how many rows it produced.
+    """Run the raw engine query of a search class on the app's index; return how many rows it produced.
 
-    ``ranked``: the top 20 by relevance, a snippet for each of those 20 only, and a
-    count capped at COUNT_CAP. ``newest``: the same, newest first. ``facets``: the
-    capped count and the largest publisher, author and year counts of the matches.
+    ``ranked``: the top 20 by relevance with an exact count, and the 20 bodies read
+    for their snippets. ``newest``: the same, newest first by the date fast field.
+    ``facets``: the count and the publisher, author and year aggregations. No
+    Django, no serialisation: the index query, then the page's rows by id.
     """
-    wanted, excluded = split_terms(q)
-    if vendor == "postgresql":
-        match, params = _pg_match(wanted, excluded)
-        rank = "ts_rank(a.search_vector, " + _pg_tsquery(wanted) + ")"
-        rank_params = [v for term in wanted for v in (SEARCH_CONFIG, term)]
-    else:
-        match, params = (
-            "a.id IN (SELECT rowid FROM articles_article_fts WHERE articles_article_fts MATCH %s)",
-            [_fts5(wanted, excluded)],
-        )
-        rank, rank_params = None, []
-    where = f"{PUBLISHED} AND {match}"
+    import tantivy
+
+    from articles.search import compile_query, parse_query
+    from articles.search_index import SCHEMA, searcher
+
+    published = tantivy.Query.term_query(SCHEMA, "status", "published")
+    text = compile_query(parse_query(q))
+    query = tantivy.Query.boolean_query([(tantivy.Occur.Must, text), (tantivy.Occur.Must, published)])
+    search = searcher()
     if kind == "facets":
-        return _facets(conn, vendor, where, params)
-    count = _capped_count(conn, vendor, where, params)
-    if vendor == "postgresql":
-        if kind == "ranked":
-            page = f"SELECT a.id, {rank} AS r FROM articles_article a WHERE {where} ORDER BY r DESC, a.id DESC"
-        elif count < FEW_MATCHES:
-            # Few matches: read them first (the GIN index), then sort their dates. The planner's own
-            # choice, walking the date index backwards and checking nearly every row, is the trap the
-            # issue describes, not a floor. Many matches: that walk finds a page soon, so it is the floor.
-            page = (
-                f"WITH m AS MATERIALIZED (SELECT a.id, a.published_at FROM articles_article a WHERE {where}) "
-                "SELECT id, 0 FROM m ORDER BY published_at DESC, id DESC"
-            )
-            rank_params = []
-        else:
-            page = f"SELECT a.id, 0 FROM articles_article a WHERE {where} ORDER BY a.published_at DESC, a.id DESC"
-            rank_params = []
-        ids = run(conn, vendor, f"{page} LIMIT {PAGE}", [*rank_params, *params])
-        rows = _pg_snippets(conn, [row[0] for row in ids], wanted)
+        terms = {"size": FACET_SIZE}
+        aggregations = {
+            name: {"terms": {"field": name, **terms}} for name in ("publisher", "authors", "copyright_year")
+        }
+        buckets = search.aggregate(query, aggregations)
+        return search.search(query, 1, count=True).count + len(buckets)
+    if kind == "ranked":
+        found = search.search(query, PAGE, count=True)
     else:
-        rows = _sqlite_search(conn, wanted, excluded, kind)
-    return count + len(rows)
+        found = search.search(query, PAGE, count=True, order_by_field="published_desc", order=tantivy.Order.Desc)
+    ids = [search.doc(address)["id"][0] for _, address in found.hits]
+    return (found.count or 0) + len(_bodies(conn, vendor, ids))
 
 
-def _pg_tsquery(terms: list[str]) -> str:
-    return "(" + " && ".join("phraseto_tsquery(%s::regconfig, %s)" for _ in terms) + ")"
-
-
-def _pg_match(wanted: list[str], excluded: list[str]) -> tuple[str, list]:
-    tsquery = _pg_tsquery(wanted)
-    if excluded:
-        tsquery = f"({tsquery} && !!{_pg_tsquery(excluded)})"
-    params = [v for term in [*wanted, *excluded] for v in (SEARCH_CONFIG, term)]
-    return f"a.search_vector @@ {tsquery}", params
-
-
-def _pg_snippets(conn, ids: list[int], wanted: list[str]) -> list:
+def _bodies(conn, vendor: str, ids: list[int]) -> list:
     if not ids:
         return []
     marks = ", ".join(["%s"] * len(ids))
-    return run(
-        conn,
-        "postgresql",
-        f"SELECT a.id, a.title, ts_headline(%s::regconfig, a.body, {_pg_tsquery(wanted)}, "
-        f"'MaxWords=32, MinWords=16, MaxFragments=2') FROM articles_article a WHERE a.id IN ({marks})",
-        [SEARCH_CONFIG, *[v for term in wanted for v in (SEARCH_CONFIG, term)], *ids],
-    )
-
-
-def _fts5(wanted: list[str], excluded: list[str]) -> str:
-    def quoted(terms: list[str]) -> str:
-        return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
-
-    expression = quoted(wanted)
-    return f"({expression}) NOT ({' OR '.join(quoted([t]) for t in excluded)})" if excluded else expression
-
-
-def _sqlite_search(conn, wanted: list[str], excluded: list[str], kind: str) -> list:
-    match = _fts5(wanted, excluded)
-    order = "r DESC, f.id DESC" if kind == "ranked" else "a.published_at DESC, a.id DESC"
-    ids = run(
-        conn,
-        "sqlite",
-        "SELECT f.id, -bm25(articles_article_fts, 10.0, 4.0, 1.0) AS r FROM articles_article_fts f "
-        f"JOIN articles_article a ON a.id = f.id WHERE articles_article_fts MATCH %s AND {PUBLISHED} "
-        f"ORDER BY {order} LIMIT {PAGE}",
-        [match],
-    )
-    if not ids:
-        return []
-    marks = ", ".join(["%s"] * len(ids))
-    return run(
-        conn,
-        "sqlite",
-        "SELECT f.id, f.title, snippet(articles_article_fts, 2, '[', ']', '…', 32) FROM articles_article_fts f "
-        f"WHERE articles_article_fts MATCH %s AND f.rowid IN ({marks})",
-        [match, *[row[0] for row in ids]],
-    )
+    return run(conn, vendor, f"SELECT a.id, a.title, a.body FROM articles_article a WHERE a.id IN ({marks})", ids)
 
 
 # --- Plain SQL: lists, pages, details, facets, export ------------------------------------

@@ -50,6 +50,9 @@ def export_rows(articles: QuerySet[Article], serializer: serializers.Serializer)
     """
     represent = compile_representation(serializer)
     fields = set(serializer.fields)
+    if not isinstance(articles, QuerySet):  # a search: the index orders the matches, read a chunk at a time
+        yield from search_export_rows(articles, represent, fields)
+        return
     columns = article_columns(articles, fields)
     # In a transaction, PostgreSQL's server-side cursor streams rows as they are read; outside one
     # it is declared WITH HOLD and the server materializes the whole result first. The export
@@ -60,6 +63,16 @@ def export_rows(articles: QuerySet[Article], serializer: serializers.Serializer)
             bylines = chunk_bylines([row["id"] for row in chunk]) if "authors" in fields else {}
             for row in chunk:
                 yield represent(article_record(row, bylines))
+
+
+def search_export_rows(results: Iterable[Article], represent, fields: set[str]) -> Iterator[dict]:
+    """Yield the representation of each match of a search, with ``rank`` and ``snippet``, bylines per chunk."""
+    matches = iter(results.iterator(chunk_size=EXPORT_CHUNK_SIZE))  # type: ignore[attr-defined]
+    while chunk := list(itertools.islice(matches, EXPORT_CHUNK_SIZE)):
+        bylines = chunk_bylines([article.pk for article in chunk]) if "authors" in fields else {}
+        for article in chunk:
+            setattr(article, BYLINES_ATTR, bylines.get(article.pk, []))
+            yield represent(article)
 
 
 def article_columns(articles: QuerySet[Article], fields: set[str]) -> list[str]:

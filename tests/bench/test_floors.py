@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from articles import search_index
 from bench import floors
 from tests.factories import ArticleFactory
 
@@ -29,6 +30,7 @@ def articles():
     ArticleFactory(body="The stock market fell.\n\nRepa and bibota.")
     ArticleFactory(body="The market for stock fell.\n\nRepa only.")
     ArticleFactory(body="Nothing to see.", status="draft", published_at=None)
+    search_index.sync_pending()  # the raw engine floor reads the index as it is, without the API's drain
 
 
 def raw():
