@@ -8,8 +8,11 @@ one batch of parsed records is held at a time, and outcomes go to the database
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
@@ -33,6 +36,8 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 1000
 # ... and a batch also ends at this much text, so a few very large files are not held together.
 BATCH_BYTES = 8 * 1024 * 1024
+# Linux's prctl option: a signal the kernel sends a child when its parent dies.
+PR_SET_PDEATHSIG = 1
 # A run that creates this many articles refreshes PostgreSQL's table statistics.
 ANALYZE_AFTER = 1000
 OnOutcome = Callable[[FileOutcome], None]
@@ -170,12 +175,25 @@ def parsed_batches(sources: Iterable[Source], *, max_bytes: int, size: int | Non
         if batch:
             yield [parsed_from(source, parse_data(data, max_bytes=max_bytes)) for source, data in batch]
         return
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)) as pool:
         pending = _submit(pool, batch, max_bytes)
         while batch:
             upcoming = _submit(pool, following, max_bytes) if following else None
             yield [parsed_from(source, result) for (source, _), result in zip(batch, pending.result(), strict=True)]
             batch, pending, following = following, upcoming, next(batches, [])
+
+
+def _die_with(parent: int) -> None:
+    """End this parse worker when the importing process ends, however it ends (a killed task worker, say).
+
+    A forked child inherits the parent's database sockets and lock files; left
+    running, an orphan would keep them open (and a test database busy) forever.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def read_batches(sources: Iterable[Source], *, max_bytes: int, size: int) -> Iterator[list[tuple[Source, bytes | str]]]:

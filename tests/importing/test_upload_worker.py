@@ -67,6 +67,21 @@ def wait_for(condition: Callable[[], bool], *, what: str, seconds: float = WAIT_
         time.sleep(0.05)
 
 
+def children(pid: int) -> list[int]:
+    """Return the ids of a process's children (Linux's /proc)."""
+    listing = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in listing.read_text().split()] if listing.exists() else []
+
+
+def alive(pid: int) -> bool:
+    """Return whether a process exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in state
+
+
 def status(client: Client, upload: ImportUpload) -> dict:
     return client.get(reverse("admin:articles_importrun_progress_status", args=[upload.run_id])).json()
 
@@ -112,8 +127,11 @@ def test_a_worker_killed_mid_upload_is_replaced_and_the_upload_resumes(admin_cli
     upload = upload_zip(admin_client, zipped(files))
     first = start_worker()
     wait_for(lambda: status(admin_client, upload)["processed"] > 0, what="the first batch")
+    helpers = children(first.pid)  # the importer's parse worker, forked once the run has several batches
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=30)
+    # It dies with its parent: an orphan would keep the database connection and the upload's lock.
+    wait_for(lambda: not any(alive(pid) for pid in helpers), what="the killed worker's parse worker to end")
     killed_at = status(admin_client, upload)
     assert killed_at["state"] == "running" and killed_at["processed"] < files, "finished before the kill"
 
