@@ -229,7 +229,7 @@ def import_section(args, env: dict, workdir: Path, report: Report) -> None:
             created / wall,
             "articles/s",
             floor=created / floor_s,
-            floor_label="COPY + search index + ANALYZE" if vendor == "postgresql" else "executemany + FTS5 rebuild",
+            floor_label=("COPY" if vendor == "postgresql" else "executemany") + " + Tantivy index build",
             target=f"≤ {target}x floor time",
             met=ratio is not None and ratio <= target,
             note=f"{wall:.1f} s vs floor {floor_s:.1f} s: {ratio:.2f}x",
