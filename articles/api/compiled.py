@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.db.models import Manager
+from django.db.models import Manager, Model
 from rest_framework import ISO_8601, serializers
 from rest_framework.fields import Field, empty
 from rest_framework.relations import PKOnlyObject, PrimaryKeyRelatedField, RelatedField
@@ -101,6 +101,8 @@ def attribute_getter(field: Field) -> Represent:
     """Return the fastest function that reads ``field``'s attribute as DRF's ``get_attribute`` would."""
     if field.source == "*":
         return lambda obj: obj
+    if isinstance(field, PrimaryKeyRelatedField) and not field.pk_field and len(field.source_attrs) == 1:
+        return key_getter(field.source_attrs[0])
     # Link and key fields read the related object (their converter takes its pk);
     # many-valued sources are managers, DRF's to unwrap.
     direct = hasattr(field, "compiled") or isinstance(field, PrimaryKeyRelatedField)
@@ -110,6 +112,18 @@ def attribute_getter(field: Field) -> Represent:
     if plain:
         return chained_getter(field)
     return field.get_attribute
+
+
+def key_getter(name: str) -> Represent:
+    """Read a foreign key's value without loading the related row, as DRF's pk-only optimisation does."""
+
+    def read(obj: Any) -> Any:
+        if isinstance(obj, Model):
+            pk = obj.serializable_value(name)
+            return None if pk is None else PKOnlyObject(pk=pk)
+        return getattr(obj, name)  # an export's plain record carries the key as it is
+
+    return read
 
 
 def chained_getter(field: Field) -> Represent:

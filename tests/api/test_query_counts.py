@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from articles.models import Article
+from articles.models import Article, ImportRun
 from articles.search_index import sync_pending
 from tests.api.helpers import ARTICLES_URL, AUTHORS_URL, PUBLISHERS_URL, make_article
 from tests.factories import AuthorFactory, PublisherFactory
@@ -16,7 +16,10 @@ PAGE_SIZES = [5, 50]
 
 @pytest.fixture
 def archive():
-    """60 articles over 3 publishers and 6 authors, two authors each, some unpublished."""
+    """60 articles over 3 publishers and 6 authors, two authors each, some unpublished, each from its own import run.
+
+    Their own runs: a list that loaded each article's run (its ``source.import_run``) would cost a query a row.
+    """
     publishers = PublisherFactory.create_batch(3)
     authors = AuthorFactory.create_batch(6)
     articles = []
@@ -24,6 +27,8 @@ def archive():
         status = Article.Status.DRAFT if n % 10 == 0 else Article.Status.PUBLISHED
         byline = [authors[n % 6], authors[(n + 1) % 6]]
         articles.append(make_article(status, publisher=publishers[n % 3], authors=byline))
+    for article in articles:
+        Article.objects.filter(pk=article.pk).update(import_run=ImportRun.objects.create())
     return articles
 
 
