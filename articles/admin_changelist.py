@@ -12,6 +12,10 @@ What each page costs, whatever the size of the table:
   per publisher (the foreign key's index), not a ``DISTINCT`` over every article, and
   offers the empty choice only when, by one ``EXISTS`` in the same query, some article has none;
 * the copyright years are one ``DISTINCT`` query, cached for ``YEARS_CACHE_SECONDS``;
+* a search is a list of at most ``2 * (ARCHIVE_ADMIN_SEARCH_CAP + 1)`` ids, gathered
+  first (``search_result_ids``) and given to the database as one array: each query of
+  the page then reads those rows by primary key, never a join over every article; its
+  count stops at that cap;
 * the date hierarchy (``archive_date_hierarchy`` tag) is drawn from ``MIN``/``MAX``
   of the indexed ``created_at``, never a ``DISTINCT`` over truncated dates.
 """
@@ -35,9 +39,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from articles import counting
-from articles.models import Article, ArticleAuthor, Publisher
+from articles.models import Article, ArticleAuthor, Author, Publisher
+from articles.search import Query, matching_ids
 
 DEFAULT_COUNT_CAP = 10_000
+# A search lists at most this many matches (then "more than N": refine the search). Each
+# query of the page reads the matches by primary key, so the page costs what the cap does.
+DEFAULT_SEARCH_CAP = 1_000
 YEARS_CACHE_KEY = "articles:admin:copyright-years"
 YEARS_CACHE_SECONDS = 300
 
@@ -45,6 +53,11 @@ YEARS_CACHE_SECONDS = 300
 def count_cap() -> int:
     """Return how many rows a change list counts exactly at most."""
     return getattr(settings, "ARCHIVE_ADMIN_COUNT_CAP", DEFAULT_COUNT_CAP)
+
+
+def search_cap() -> int:
+    """Return how many matches a change list search shows at most."""
+    return getattr(settings, "ARCHIVE_ADMIN_SEARCH_CAP", DEFAULT_SEARCH_CAP)
 
 
 class CappedCountPaginator(counting.CappedCountPaginator):
@@ -106,6 +119,12 @@ class ArticleChangeList(ChangeList):
                 Prefetch("bylines", queryset=bylines.order_by("position", "id"), to_attr=CHANGELIST_BYLINES_ATTR)
             )
         )
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        if not self.paginator.count_is_exact and (self.show_all or not self.multi_page):
+            # Django lists the whole queryset when its count fits one page: never past the cap counted to.
+            self.result_list = self.queryset[: self.result_count]
 
 
 def row_bylines(article: Article) -> list[ArticleAuthor]:
@@ -195,3 +214,18 @@ def drilldown(queryset: QuerySet, field: str, year: int | None, month: int | Non
         return [datetime.date(year, m, 1) for m in range(first.month, last.month + 1)]
     days = calendar.monthrange(year, month)[1]
     return [datetime.date(year, month, d) for d in range(first.day, min(last.day, days) + 1)]
+
+
+def search_result_ids(term: str, query: Query, *, limit: int) -> list[int]:
+    """Return the ids of the articles matching ``query`` or crediting an author or publisher named like ``term``.
+
+    At most ``limit`` of each kind: the newest matches of the index, then
+    articles of the matching authors and publishers (one query).
+    """
+    ids = dict.fromkeys(matching_ids(query, limit=limit))
+    authors = Author.objects.filter(name__icontains=term).values("pk")
+    by_author = ArticleAuthor.objects.filter(author__in=authors).order_by().values_list("article_id", flat=True)
+    publishers = Publisher.objects.filter(name__icontains=term).values("pk")
+    by_publisher = Article.objects.filter(publisher__in=publishers).order_by().values_list("pk", flat=True)
+    ids.update(dict.fromkeys(by_author.union(by_publisher)[:limit]))
+    return list(ids)

@@ -58,9 +58,7 @@ from typing import Any
 
 import tantivy
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
-from django.db.models import F, OrderBy, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, F, Func, OrderBy, Q, QuerySet
 
 from articles import search_index
 from articles.api.excerpts import make_excerpt
@@ -84,6 +82,9 @@ TIE_MARGIN = 10
 MAX_TIE_RUN = 100
 # Ascending relevance ("worst first") orders this many best matches.
 MAX_ASCENDING_RANK = 10_000
+# Hits the count's pass over the matches also keeps, best first: the first pages of any size
+# (and the tie margin) then need no second pass. Top-k costs little more with a larger k.
+COUNT_WINDOW = 128
 
 # A bare word or a quoted phrase, each with optional leading dashes (exclusion).
 _TOKEN = re.compile(r'(-*)(?:"([^"]*)"?|([^\s"]+))')
@@ -365,6 +366,8 @@ class ArticleSearch:
         self.model = self.queryset.model
         self._count: int | None = None
         self._snapshot: tantivy.Searcher | None = None
+        # The longest top-``n`` asked of the index so far: ``(n, hits)``.
+        self._tops: tuple[int, list[_Hit]] | None = None
         self._text = compile_query(self.q) if self.q is not None else tantivy.Query.all_query()
 
     # What paginators and ordering filters use of a queryset.
@@ -396,7 +399,11 @@ class ArticleSearch:
         """Return the exact number of matches."""
         if self._count is None:
             index_query = self.index_query()
-            self._count = 0 if index_query is None else _searcher(self).search(index_query, 1, count=True).count
+            if index_query is None:
+                self._count = 0
+            else:
+                # One pass counts every match and keeps the first pages' hits.
+                self._top(_searcher(self), index_query, COUNT_WINDOW, count=True)
         return self._count
 
     def capped_count(self, *, cap: int) -> tuple[int, bool]:
@@ -455,16 +462,39 @@ class ArticleSearch:
             self._score(search, hits)
         return hits
 
-    def _top(self, search: tantivy.Searcher, index_query: tantivy.Query, n: int) -> list[_Hit]:
+    def _top(self, search: tantivy.Searcher, index_query: tantivy.Query, n: int, *, count: bool = False) -> list[_Hit]:
+        """Return the first ``n`` hits in the primary order (and with ``count``, count every match on the way).
+
+        The top ``n`` of the index's order (ties by document) is a prefix of any
+        longer top, so an earlier, longer pass answers without touching the index.
+        """
         primary = self.ordering[0]
-        if primary.name == "rank":
-            if primary.descending:
-                return [_Hit(s, a, score=s) for s, a in search.search(index_query, n, count=False).hits]
-            best = search.search(index_query, MAX_ASCENDING_RANK, count=False).hits
-            return [_Hit(s, a, score=s) for s, a in reversed(best)]
-        order = tantivy.Order.Desc if primary.descending else tantivy.Order.Asc
-        found = search.search(index_query, n, count=False, order_by_field=primary.index_field(), order=order)
-        return [_Hit(k, a) for k, a in found.hits]
+        if primary.name == "rank" and not primary.descending:
+            return self._top_pass(search, index_query, n, count=count)  # Always every hit, reversed.
+        if self._tops is not None and not count:
+            longest, hits = self._tops
+            if n <= longest or len(hits) < longest:
+                return hits[:n]
+        hits = self._top_pass(search, index_query, n, count=count)
+        if self._tops is None or n > self._tops[0]:
+            self._tops = (n, hits)
+        return hits[:]
+
+    def _top_pass(self, search: tantivy.Searcher, index_query: tantivy.Query, n: int, *, count: bool) -> list[_Hit]:
+        primary = self.ordering[0]
+        if primary.name == "rank" and not primary.descending:
+            best = search.search(index_query, MAX_ASCENDING_RANK, count=count)
+            found, hits = best, [_Hit(s, a, score=s) for s, a in reversed(best.hits)]
+        elif primary.name == "rank":
+            found = search.search(index_query, n, count=count)
+            hits = [_Hit(s, a, score=s) for s, a in found.hits]
+        else:
+            order = tantivy.Order.Desc if primary.descending else tantivy.Order.Asc
+            found = search.search(index_query, n, count=count, order_by_field=primary.index_field(), order=order)
+            hits = [_Hit(k, a) for k, a in found.hits]
+        if count:
+            self._count = found.count
+        return hits
 
     def _window(self, search: tantivy.Searcher, index_query: tantivy.Query, offset: int, limit: int) -> list[_Hit]:
         """Return the hits of the page in the full ordering, ties on the first key broken by the next keys.
@@ -571,20 +601,41 @@ def search(
 
 
 def matching_ids(q: str | Query, *, limit: int) -> list[int]:
-    """Return the ids of the ``limit`` best matches of ``q`` in the whole index (for the admin)."""
+    """Return the ids of the ``limit`` newest matches (highest ids) of ``q`` in the whole index (for the admin).
+
+    Read from the id column of the index, the sort key itself: no stored
+    document is loaded, whatever ``limit`` is.
+    """
     index_query = compile_query(_as_query(q))
     if index_query is None:
         return []
-    searcher = _searcher()
-    hits = searcher.search(index_query, limit, count=False).hits
-    return [searcher.doc(address)["id"][0] for _, address in hits]
+    hits = _searcher().search(index_query, limit, count=False, order_by_field="id", order=tantivy.Order.Desc).hits
+    return [int(key) for key, _ in hits]
 
 
-def ids_subquery(ids: Sequence[int], using: str = "default") -> RawSQL:
-    """Return a subquery of ``ids`` for ``pk__in``, with one parameter however many ids there are."""
-    if connections[using].vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", [[int(pk) for pk in ids]])
-    return RawSQL("SELECT value FROM json_each(%s)", [json_list(ids)])
+class PkIn(Func):
+    """The condition "the row's primary key is one of ``ids``", with one parameter however many ids there are.
+
+    A subquery of the list (``unnest()`` on PostgreSQL, ``json_each()`` on SQLite),
+    which the planners estimate at a couple hundred rows and read by primary key;
+    ``pk = ANY(array)`` would make PostgreSQL estimate each element (milliseconds of
+    planning per thousand ids) and walk another index for MIN/MAX.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, ids: Sequence[int]) -> None:
+        super().__init__(F("pk"))
+        self.ids = [int(pk) for pk in ids]
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        # The column is the compiler's own SQL for the primary key; the ids are a parameter.
+        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, json_list(self.ids)]  # noqa: S608
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"{column} IN (SELECT unnest(%s::bigint[]))", [*params, self.ids]
 
 
 def json_list(ids: Sequence[int]) -> str:

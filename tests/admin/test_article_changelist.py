@@ -76,8 +76,9 @@ def test_the_query_count_holds_with_searches_and_filters(editor_client, django_a
         needs_review=True, review_reasons=["no author"], created_at=datetime.datetime(2024, 5, 1, tzinfo=datetime.UTC)
     )
     sync_pending()
-    # A search asks the index once (after checking the search outbox), whatever the page size.
-    searching = 1 if "q" in params else 0
+    # A search checks the search outbox, asks the index, then reads the articles of matching
+    # authors and publishers in one query, whatever the page size.
+    searching = 2 if "q" in params else 0
 
     with django_assert_num_queries(CHANGELIST_QUERIES + searching):
         response = editor_client.get(CHANGELIST_URL, params)
@@ -236,3 +237,31 @@ def test_show_counts_is_not_offered_as_it_would_count_the_whole_table(editor_cli
 
     assert response.status_code == 200
     assert "Show counts" not in response.content.decode()
+
+
+def test_a_search_lists_at_most_the_search_cap(editor_client, settings):
+    """
+    GIVEN 5 articles matching a word and a search cap of 3
+    WHEN the change list is searched for it
+    THEN it lists 3 of them and says "more than 3 articles"
+    """
+    settings.ARCHIVE_ADMIN_SEARCH_CAP = 3
+    for _ in range(5):
+        ArticleFactory(body="A zanzibarish word in every body.")
+    sync_pending()
+
+    response = editor_client.get(CHANGELIST_URL, {"q": "zanzibarish"})
+
+    assert len(listed(response)) == 3
+    assert response.context["cl"].paginator.count_is_exact is False
+    assert "more than 3 articles" in text(response)
+
+
+def test_the_list_is_newest_published_first_with_undated_drafts_last(editor_client):
+    older, newer = make_articles(2)
+    Article.objects.filter(pk=older.pk).update(published_at=timezone.now() - datetime.timedelta(days=3))
+    draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+
+    response = editor_client.get(CHANGELIST_URL)
+
+    assert listed(response) == [newer, older, draft]

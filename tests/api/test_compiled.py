@@ -84,3 +84,33 @@ def test_the_export_reads_the_same_as_the_detail(api_client, archive):
     assert len(exported) == 2
     for row in exported:
         assert row == api_client.get(f"{ARTICLES_URL}{row['id']}/").json()
+
+
+def test_a_compiled_shape_is_reused_only_for_the_same_shape(api_client, archive, settings):
+    """
+    GIVEN list pages already served (their compiled functions cached)
+    WHEN the same list is asked on another host, with other fields, and as staff
+    THEN each response has its own links, fields and staff-only fields
+    """
+    settings.ALLOWED_HOSTS = ["testserver", "archive.example.org"]
+    api_client.get(ARTICLES_URL)
+
+    other_host = api_client.get(ARTICLES_URL, HTTP_HOST="archive.example.org").json()["results"]
+    fields = api_client.get(ARTICLES_URL, {"fields": "id,title"}).json()["results"]
+    api_client.force_login(archive)
+    staff = api_client.get(ARTICLES_URL).json()["results"]
+
+    assert all(row["url"].startswith("http://archive.example.org/") for row in other_host)
+    assert {tuple(row) for row in fields} == {("id", "title")}
+    assert all("needs_review" in row for row in staff)
+    assert len(staff) == Article.objects.count()
+
+
+def test_a_changed_setting_forgets_the_compiled_shapes(api_client, archive, settings):
+    api_client.get(ARTICLES_URL)
+
+    settings.TIME_ZONE = "America/New_York"
+    settings.USE_TZ = True
+    rows = api_client.get(ARTICLES_URL).json()["results"]
+
+    assert all(row["created_at"].endswith(("-05:00", "-04:00")) for row in rows)

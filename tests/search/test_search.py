@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from articles.api.facets import facet_counts
 from articles.importing import import_paths
 from articles.models import Article, ArticleAuthor
-from articles.search import RELEVANCE_ORDERING, SearchQueryError, parse_query, search
+from articles.search import RELEVANCE_ORDERING, ArticleSearch, SearchQueryError, parse_query, search
 from articles.search_index import sync_pending
 from tests.conftest import SEED_FILE, SEEDS_DIR
 from tests.factories import ArticleFactory, AuthorFactory, PublisherFactory
@@ -385,3 +385,27 @@ def test_relevance_ties_are_broken_by_newest_id(filler):
 
 def test_search_runs_on_the_current_database_vendor():
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_a_counted_first_page_takes_one_pass_over_the_matches(monkeypatch):
+    """
+    GIVEN 30 matching articles
+    WHEN a page of results is counted, then read (what a paginator does), in either order
+    THEN the index is searched once, and the page is the one a fresh result set gives
+    """
+    for _ in range(30):
+        ArticleFactory(body="Every body says quuxly here.")
+    passes = []
+    original = ArticleSearch._top_pass
+    monkeypatch.setattr(ArticleSearch, "_top_pass", lambda self, *a, **k: passes.append(1) or original(self, *a, **k))
+    for ordering in [("-rank", "-id"), ("-published_at", "-id")]:
+        passes.clear()
+        results = search(Article.objects.all(), "quuxly").order_by(*ordering)
+
+        assert results.count() == 30
+        page = results[20:30]
+
+        assert len(passes) == 1
+        assert [a.pk for a in page] == [
+            a.pk for a in search(Article.objects.all(), "quuxly").order_by(*ordering)[20:30]
+        ]
