@@ -4,6 +4,7 @@ Every deployment-specific value comes from an environment variable; the
 defaults are for local development only (``DEBUG`` on, SQLite, loopback hosts).
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "articles",
 ]
 
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a login that django-axes refused into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "archive_project.urls"
@@ -111,6 +115,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a locked-out login before any backend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -175,6 +185,22 @@ TASKS_BACKENDS = {
 if os.environ.get("TASKS_BACKEND", "database") not in TASKS_BACKENDS:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(TASKS_BACKENDS)}.")
 TASKS = {"default": {"BACKEND": TASKS_BACKENDS[os.environ.get("TASKS_BACKEND", "database")]}}
+
+# --- Login lockout (django-axes) ----------------------------------------------
+# Failed logins on the admin, the browsable API's login and the token endpoint are counted per
+# account and, separately, per client address (either reaching the limit locks); a lockout lasts
+# LOGIN_COOLOFF_MINUTES after the failure that set it, and failures while it holds are not counted.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Not reset by a success: one working login would otherwise clear its address's count too.
+AXES_RESET_ON_SUCCESS = False
+# The client address as the API's rate limits see it (API_NUM_PROXIES trusted proxies).
+AXES_CLIENT_IP_CALLABLE = "articles.api.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "articles.login_lockout.lockout_response"
+# Failed attempts only (they expire with the cool-off); no row for every successful login.
+AXES_DISABLE_ACCESS_LOG = True
 
 # --- REST framework ----------------------------------------------------------
 # The browsable API's login page (/api/v1/auth/login/) returns here when given no ?next=.

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
+
 from django import forms
 from django.conf import settings
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+
+from articles.models import Article
+
+# The hidden field of the article form holding what the article was when the form was opened.
+EDIT_VERSION_FIELD = "edit_version"
+BYLINE = "byline"
+# Values too long to quote in a conflict message; the field is named all the same.
+UNQUOTED_FIELDS = frozenset({"body"})
 
 # The whole upload request, all files together; DATA_UPLOAD_MAX_MEMORY_SIZE does not cover files.
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -120,16 +133,42 @@ class MergeForm(forms.Form):
         self.fields["survivor"].choices = [(obj.pk, f"{obj.name} ({obj.slug})") for obj in candidates]
 
 
+def fingerprints(article: Article, fields: Iterable[str]) -> dict[str, str]:
+    """Return a short hash of the stored value of each of ``fields`` and of the byline (author ids in order)."""
+    values = {name: Article._meta.get_field(name).value_to_string(article) for name in fields}
+    values[BYLINE] = list(article.bylines.order_by("position", "id").values_list("author_id", flat=True))
+    return {name: hashlib.sha256(repr(value).encode()).hexdigest()[:16] for name, value in values.items()}
+
+
 class ArticleAdminForm(forms.ModelForm):
-    """The article change form, which saves exactly what the editor changed.
+    """The article change form, which saves exactly what the editor changed, and only over what they saw.
 
     Browsers send a textarea's line breaks as CRLF and the admin's date-time
     widget drops microseconds: left alone, every save would rewrite the body
     (reading as an editor's correction at the next import) and the
     publication date (noise in the history).
+
+    A hidden field carries a hash of each field (and of the byline) as the
+    form was opened; a save finding any of them changed since (another
+    editor, an import, an API edit) is refused with the fields named, the
+    editor's input kept.
     """
 
     TEXT_FIELDS = ("title", "subtitle", "body", "image_credit")
+
+    edit_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.content_fields():
+            # A view-only form edits nothing: nothing to protect.
+            del self.fields[EDIT_VERSION_FIELD]
+        elif self.instance.pk is not None:
+            self.initial[EDIT_VERSION_FIELD] = json.dumps(fingerprints(self.instance, self.content_fields()))
+
+    def content_fields(self) -> list[str]:
+        """Return the article fields this form edits."""
+        return [name for name in self.fields if name != EDIT_VERSION_FIELD]
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -139,4 +178,53 @@ class ArticleAdminForm(forms.ModelForm):
         published_at, current = cleaned.get("published_at"), self.instance.published_at
         if published_at and current and published_at == current.replace(microsecond=0):
             cleaned["published_at"] = current
+        if self.instance.pk is not None and EDIT_VERSION_FIELD in self.fields:
+            self.check_unchanged_since_opened()
         return cleaned
+
+    def check_unchanged_since_opened(self) -> None:
+        """Refuse the save if the article changed since the form was opened, naming what changed."""
+        opened = self.opened_version()
+        # Locked until the admin's transaction ends, so nothing changes between this check and the save.
+        stored = Article.objects.select_for_update().get(pk=self.instance.pk)
+        now = fingerprints(stored, self.content_fields())
+        changed = [name for name in now if opened.get(name) != now[name]]
+        if not changed:
+            return
+        # The form shown again carries the version seen now: saving it again keeps this editor's values.
+        self.data = self.data.copy()
+        self.data[self.add_prefix(EDIT_VERSION_FIELD)] = json.dumps(now)
+        raise forms.ValidationError(self.conflict_message(stored, changed), code="edit_conflict")
+
+    def opened_version(self) -> dict[str, str]:
+        """Return the fingerprints the form was opened with; a form without them is refused."""
+        try:
+            opened = json.loads(self.data.get(self.add_prefix(EDIT_VERSION_FIELD)) or "")
+        except ValueError:
+            opened = None
+        if not isinstance(opened, dict):
+            raise forms.ValidationError(
+                _("This form does not say which version of the article it was opened at: reload the page."),
+                code="edit_version_missing",
+            )
+        return opened
+
+    def conflict_message(self, stored: Article, changed: list[str]) -> str:
+        """Say which fields changed since the form was opened, with their values now."""
+        parts = [self.describe_change(stored, name) for name in changed]
+        return _(
+            "Someone else changed this article since you opened it: %(fields)s. Nothing was saved; your changes "
+            "are still in the form below. Check them against the current version, then save again to keep yours."
+        ) % {"fields": "; ".join(parts)}
+
+    def describe_change(self, stored: Article, name: str) -> str:
+        """Return a changed field's label with its value now (short values only)."""
+        if name == BYLINE:
+            authors = ", ".join(b.author.name for b in stored.bylines.select_related("author").order_by("position"))
+            return _("%(field)s (now “%(value)s”)") % {"field": _("Byline"), "value": authors or "—"}
+        label = self.fields[name].label or name
+        if name in UNQUOTED_FIELDS:
+            return str(label)
+        value = getattr(stored, name)
+        shown = Truncator("" if value is None else str(value)).chars(80)
+        return _("%(field)s (now “%(value)s”)") % {"field": label, "value": shown or "—"}

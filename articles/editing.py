@@ -7,7 +7,7 @@ stay right, and each history record names the editor who made it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -25,6 +25,8 @@ PUBLISHER_FIELDS = ("name", "slug")
 DEFAULT_REASON = "edited"
 
 Named = TypeVar("Named", Author, Publisher)
+# Called with the row locked, before anything changes: raises to refuse the write (a stale If-Match, say).
+Precondition = Callable[[], None]
 
 
 class InUse(Exception):
@@ -46,12 +48,14 @@ def update_article(
     data: Mapping[str, Any],
     user=None,
     reason: str = DEFAULT_REASON,
+    precondition: Precondition | None = None,
 ) -> Article:
     """Apply an editor's changes to an article and its byline; return the saved article.
 
     ``data`` holds any of ``ARTICLE_FIELDS`` and ``authors`` (authors in byline
     order). Publishing an article without a publication date dates it now.
-    Raises ``ValidationError`` for a change the archive refuses.
+    Raises ``ValidationError`` for a change the archive refuses, and whatever
+    ``precondition`` raises, called once the article is locked.
     """
     unknown = set(data) - {*ARTICLE_FIELDS, "authors"}
     if unknown:
@@ -59,6 +63,8 @@ def update_article(
     with transaction.atomic():
         # Locked, so a concurrent import or edit cannot interleave with this one.
         article = Article.objects.select_for_update().get(pk=article.pk)
+        if precondition is not None:
+            precondition()
         changed = [name for name in ARTICLE_FIELDS if name in data and getattr(article, name) != data[name]]
         for name in changed:
             setattr(article, name, data[name])
@@ -136,9 +142,11 @@ def create_author(*, data: Mapping[str, Any], user=None) -> Author:
     return _save_named(Author(), data, AUTHOR_FIELDS, user)
 
 
-def update_author(*, author: Author, data: Mapping[str, Any], user=None) -> Author:
-    """Change any of an author's ``AUTHOR_FIELDS``."""
-    return _save_named(author, data, AUTHOR_FIELDS, user)
+def update_author(
+    *, author: Author, data: Mapping[str, Any], user=None, precondition: Precondition | None = None
+) -> Author:
+    """Change any of an author's ``AUTHOR_FIELDS`` (once ``precondition``, if given, holds with the row locked)."""
+    return _save_named(author, data, AUTHOR_FIELDS, user, precondition)
 
 
 def delete_author(*, author: Author, user=None) -> None:
@@ -151,9 +159,11 @@ def create_publisher(*, data: Mapping[str, Any], user=None) -> Publisher:
     return _save_named(Publisher(), data, PUBLISHER_FIELDS, user)
 
 
-def update_publisher(*, publisher: Publisher, data: Mapping[str, Any], user=None) -> Publisher:
-    """Change a publisher's name or slug."""
-    return _save_named(publisher, data, PUBLISHER_FIELDS, user)
+def update_publisher(
+    *, publisher: Publisher, data: Mapping[str, Any], user=None, precondition: Precondition | None = None
+) -> Publisher:
+    """Change a publisher's name or slug (once ``precondition``, if given, holds with the row locked)."""
+    return _save_named(publisher, data, PUBLISHER_FIELDS, user, precondition)
 
 
 def delete_publisher(*, publisher: Publisher, user=None) -> None:
@@ -161,13 +171,33 @@ def delete_publisher(*, publisher: Publisher, user=None) -> None:
     _delete_named(publisher, user)
 
 
-def _save_named(obj: Named, data: Mapping[str, Any], fields: Sequence[str], user) -> Named:
+def _save_named(
+    obj: Named, data: Mapping[str, Any], fields: Sequence[str], user, precondition: Precondition | None = None
+) -> Named:
     """Save an author or publisher with ``data``, keeping names present and slugs unique."""
     unknown = set(data) - set(fields)
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
-    for name, value in data.items():
-        setattr(obj, name, value)
+    with transaction.atomic():
+        if precondition is not None:
+            # Locked, so no other write comes between the check and this one.
+            type(obj).objects.select_for_update().filter(pk=obj.pk).first()
+            precondition()
+        for name, value in data.items():
+            setattr(obj, name, value)
+        _check_named(obj)
+        obj._history_user = user
+        try:
+            with transaction.atomic():
+                obj.save()
+        except IntegrityError as exc:
+            # Another request took the slug between the check and the save.
+            raise ValidationError({"slug": f"The slug '{obj.slug}' is taken."}) from exc
+    return obj
+
+
+def _check_named(obj: Author | Publisher) -> None:
+    """Strip the name and derive a missing slug; raise ``ValidationError`` for no name or a taken slug."""
     obj.name = obj.name.strip()
     if not obj.name:
         raise ValidationError({"name": "A name is required."})
@@ -178,14 +208,6 @@ def _save_named(obj: Named, data: Mapping[str, Any], fields: Sequence[str], user
     model = type(obj)
     if model.objects.filter(slug=obj.slug).exclude(pk=obj.pk).exists():
         raise ValidationError({"slug": f"The slug '{obj.slug}' is taken by another {model._meta.verbose_name}."})
-    obj._history_user = user
-    try:
-        with transaction.atomic():
-            obj.save()
-    except IntegrityError as exc:
-        # Another request took the slug between the check and the save.
-        raise ValidationError({"slug": f"The slug '{obj.slug}' is taken."}) from exc
-    return obj
 
 
 def _delete_named(obj: Author | Publisher, user) -> None:

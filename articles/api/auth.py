@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import renderers, serializers
+from rest_framework import exceptions, renderers, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from articles.api.throttling import AuthRateThrottle
+from articles.login_lockout import lockout_message, retry_after_seconds
+
+
+class LoginLockedOut(exceptions.Throttled):
+    """Too many failed logins for the account or from the address (django-axes): 429 with ``Retry-After``."""
+
+    default_code = "login_locked"
+
+    def __init__(self, request: Request) -> None:
+        super().__init__(wait=retry_after_seconds(request))
+        # Throttled's own detail would add "Expected available in N seconds", which may not hold.
+        self.detail = exceptions.ErrorDetail(lockout_message(request), code=self.default_code)
 
 
 @extend_schema(
@@ -16,7 +30,10 @@ from articles.api.throttling import AuthRateThrottle
     description=(
         "Send a username and password (JSON or form-encoded); get the user's token, the same one on every "
         "call. Send it as `Authorization: Token <key>` on later requests. Wrong credentials get 400. "
-        "Requests are limited per client address to the `auth` rate (env `API_THROTTLE_AUTH`, default 10/min)."
+        "Requests are limited per client address to the `auth` rate (env `API_THROTTLE_AUTH`, default 10/min). "
+        "Failed logins lock the account and the client address for a while, here as on the admin's and the "
+        "browsable API's login (env `LOGIN_FAILURE_LIMIT` failures, `LOGIN_COOLOFF_MINUTES`): a locked-out "
+        "request gets 429 with `Retry-After`, whatever the password."
     ),
     request=AuthTokenSerializer,
     responses={200: inline_serializer("Token", fields={"token": serializers.CharField(help_text="The API key.")})},
@@ -28,3 +45,12 @@ class ObtainTokenView(ObtainAuthToken):
     throttle_classes = [AuthRateThrottle]
     # The browsable API gives a form for it; the schema documents JSON only.
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer]
+
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        try:
+            return super().post(request, *args, **kwargs)
+        except serializers.ValidationError:
+            # django-axes marks the request it refused (DRF's Request, which the middleware never sees).
+            if getattr(request, "axes_locked_out", False):
+                raise LoginLockedOut(request) from None
+            raise

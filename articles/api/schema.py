@@ -17,6 +17,8 @@ ERROR_DESCRIPTIONS = {
     "403": "Authenticated, but without the permission this needs (or a session request without its CSRF token).",
     "404": "No such object among those the requester may see, or a page number past the last page.",
     "409": "Refused because of the object's current state, e.g. deleting an author articles still credit.",
+    "412": "The object changed since the version named by `If-Match` or `If-Unmodified-Since`: nothing was saved. "
+    "GET it again and reapply the change with the new `ETag`.",
     "415": "The request body's `Content-Type` is not one this operation reads (JSON, form or multipart).",
     "429": "Too many requests: wait the number of seconds in the `Retry-After` header.",
 }
@@ -67,6 +69,8 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("404")
         if self.method == "DELETE":
             codes.append("409")
+        if self.method == "PATCH" and any(p.get("name") == "If-Match" for p in operation.get("parameters", [])):
+            codes.append("412")
         return sorted(codes)
 
     def error_response(self, code: str) -> dict:
@@ -214,6 +218,7 @@ Errors are JSON (the raw-source endpoint answers in plain text):
 | 403 | `{{"detail": "..."}}` | Authenticated without the needed permission. |
 | 404 | `{{"detail": "..."}}` | No such object (for this requester) or page. |
 | 409 | `{{"detail": "..."}}` | Deleting an author or publisher that articles still credit. |
+| 412 | `{{"detail": "..."}}` | A `PATCH` whose `If-Match` or `If-Unmodified-Since` fails: the object changed. |
 | 429 | `{{"detail": "..."}}` | Rate limit reached; `Retry-After` says how many seconds to wait. |
 
 ## Rate limits

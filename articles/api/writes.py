@@ -21,12 +21,17 @@ from rest_framework.response import Response
 
 from articles import editing
 from articles.api import querysets
+from articles.api.conditional import IF_MATCH_PARAMETER, IF_UNMODIFIED_SINCE_PARAMETER, validator_headers
 from articles.api.serializers import ArticleDetailSerializer, AuthorDetailSerializer, PublisherSerializer
 from articles.api.write_serializers import ArticleWriteSerializer, AuthorWriteSerializer, PublisherWriteSerializer
 from articles.models import Article, Author, Publisher
 
 WRITE_ACTIONS = frozenset({"create", "partial_update", "destroy"})
 API_REASON = "edited through the API"
+CONDITIONAL_DESCRIPTION = (
+    "To make sure no one else's change is overwritten, send the `ETag` of your GET as `If-Match`: if the object "
+    "changed since, the answer is 412 and nothing is saved. The answer carries the new `ETag`."
+)
 
 
 class Conflict(exceptions.APIException):
@@ -89,8 +94,10 @@ class ArticleWriteMixin(WriteMixin):
         description=(
             "Change any of an article's title, subtitle, body, status, published_at, authors (ids, in byline "
             "order) and publisher (id or null). Needs the `articles.change_article` permission (the Editors "
-            "group has it). Articles come from the importer: they cannot be created or deleted through the API."
+            "group has it). Articles come from the importer: they cannot be created or deleted through the API. "
+            + CONDITIONAL_DESCRIPTION
         ),
+        parameters=[IF_MATCH_PARAMETER, IF_UNMODIFIED_SINCE_PARAMETER],
         request=ArticleWriteSerializer,
         responses={200: ArticleDetailSerializer},
     )
@@ -99,7 +106,11 @@ class ArticleWriteMixin(WriteMixin):
         serializer.is_valid(raise_exception=True)
         with service_errors():
             article = editing.update_article(
-                article=serializer.instance, data=serializer.validated_data, user=request.user, reason=API_REASON
+                article=serializer.instance,
+                data=serializer.validated_data,
+                user=request.user,
+                reason=API_REASON,
+                precondition=self.check_write_preconditions,
             )
         shown = (
             Article.objects.select_related("publisher")
@@ -107,7 +118,8 @@ class ArticleWriteMixin(WriteMixin):
             .defer("raw_text", "parsed")
             .get(pk=article.pk)
         )
-        return Response(ArticleDetailSerializer(shown, context=self.get_serializer_context()).data)
+        data = ArticleDetailSerializer(shown, context=self.get_serializer_context()).data
+        return Response(data, headers=validator_headers(*self.current_validators()))
 
 
 class NamedWriteMixin(WriteMixin):
@@ -134,9 +146,12 @@ class NamedWriteMixin(WriteMixin):
         serializer.is_valid(raise_exception=True)
         with service_errors():
             obj = self.update_service(
-                **{self.service_kwarg: serializer.instance}, data=serializer.validated_data, user=request.user
+                **{self.service_kwarg: serializer.instance},
+                data=serializer.validated_data,
+                user=request.user,
+                precondition=self.check_write_preconditions,
             )
-        return Response(self._shown(obj))
+        return Response(self._shown(obj), headers=validator_headers(*self.current_validators()))
 
     def _destroy(self, request: Request) -> Response:
         with service_errors():
@@ -172,7 +187,8 @@ class AuthorWriteMixin(NamedWriteMixin):
 
     @extend_schema(
         summary="Edit an author",
-        description="Needs the `articles.change_author` permission.",
+        description="Needs the `articles.change_author` permission. " + CONDITIONAL_DESCRIPTION,
+        parameters=[IF_MATCH_PARAMETER],
         request=AuthorWriteSerializer,
         responses={200: AuthorDetailSerializer},
     )
@@ -212,7 +228,8 @@ class PublisherWriteMixin(NamedWriteMixin):
 
     @extend_schema(
         summary="Edit a publisher",
-        description="Needs the `articles.change_publisher` permission.",
+        description="Needs the `articles.change_publisher` permission. " + CONDITIONAL_DESCRIPTION,
+        parameters=[IF_MATCH_PARAMETER],
         request=PublisherWriteSerializer,
         responses={200: PublisherSerializer},
     )

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
+from django.contrib.admin.utils import flatten_fieldsets
+
+from articles.admin import ArticleAdmin
+from articles.admin_forms import EDIT_VERSION_FIELD, fingerprints
 from articles.models import Article
+
+
+def edit_version(article: Article) -> str:
+    """The hidden edit_version of the article's change form opened now."""
+    editable = set(flatten_fieldsets(ArticleAdmin.fieldsets)) - set(ArticleAdmin.readonly_fields)
+    fields = [name for name in flatten_fieldsets(ArticleAdmin.fieldsets) if name in editable - {EDIT_VERSION_FIELD}]
+    return json.dumps(fingerprints(Article.objects.get(pk=article.pk), fields))
 
 
 def change_form_data(article: Article, **overrides) -> dict:
@@ -28,6 +41,7 @@ def change_form_data(article: Article, **overrides) -> dict:
         "source_revisions-INITIAL_FORMS": len(revisions),
         "source_revisions-MIN_NUM_FORMS": 0,
         "source_revisions-MAX_NUM_FORMS": 1000,
+        "edit_version": edit_version(article),
     }
     if article.needs_review:
         data["needs_review"] = "on"

@@ -74,3 +74,46 @@ def test_upload_with_update_ticked_shows_progress_then_results(editor_page, star
     expect(page.get_by_role("link", name="View the import run")).to_be_visible()
     screenshot("03-results")
     assert Article.objects.get(source_key="story.txt").title == "The story, corrected"
+
+
+def upload_through_the_page(page, name: str, text: str, *, update: bool) -> None:
+    """Open the upload page, choose one seed file, tick (or not) the update checkbox, press Import."""
+    page.goto("/admin/articles/importrun/upload/")
+    checkbox = page.get_by_label("Update articles imported earlier from a file of the same name")
+    expect(checkbox).to_be_visible()
+    expect(checkbox).not_to_be_checked()
+    if update:
+        checkbox.check()
+    page.locator("#id_files").set_input_files([{"name": name, "mimeType": "text/plain", "buffer": text.encode()}])
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator("#import-report")).to_be_visible(timeout=IMPORT_TIMEOUT_MS)
+
+
+def test_reupload_of_a_corrected_file_replaces_the_article_only_when_ticked(editor_page, start_worker, screenshot):
+    """GIVEN a worker, and story.txt uploaded through the page
+    WHEN the editor uploads a corrected story.txt, first leaving "Update articles imported earlier from a file
+    of the same name" unticked, then ticking it
+    THEN the first re-upload fails naming the article and keeps it as it was; the ticked one updates it,
+    and the article has the corrected text.
+    """
+    page = editor_page
+    start_worker()
+    upload_through_the_page(page, "story.txt", seed_text(title="The story, with a typo"), update=False)
+    expect(page.locator("#import-summary")).to_contain_text("1 created")
+    article = Article.objects.get(source_key="story.txt")
+
+    upload_through_the_page(page, "story.txt", seed_text(title="The story, corrected"), update=False)
+    refused = page.locator("#import-report tr", has_text="story.txt").first
+    expect(refused).to_contain_text("failed")
+    expect(refused).to_contain_text(f"article #{article.pk} already comes from a different file")
+    assert Article.objects.get(pk=article.pk).title == "The story, with a typo"
+    screenshot("01-refused-unticked")
+
+    upload_through_the_page(page, "story.txt", seed_text(title="The story, corrected"), update=True)
+    replaced = page.locator("#import-report tr", has_text="story.txt").first
+    expect(replaced).to_contain_text("updated")
+    expect(replaced.get_by_role("link", name="The story, corrected")).to_be_visible()
+    screenshot("02-replaced-ticked")
+    assert ImportUpload.objects.filter(replace_existing=True).count() == 1
+    assert Article.objects.get(pk=article.pk).title == "The story, corrected"
+    assert Article.objects.filter(source_key="story.txt").count() == 1
