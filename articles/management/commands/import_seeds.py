@@ -11,7 +11,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from articles.importing import FileOutcome, ImportReport, SourceNotFound, collect_sources, import_sources, outcome_line
+from articles.importing import (
+    BATCH_SIZE,
+    FileOutcome,
+    ImportReport,
+    SourceNotFound,
+    collect_sources,
+    import_sources,
+    outcome_line,
+)
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -49,6 +57,13 @@ class Command(BaseCommand):
             help="Reject files larger than this many bytes (default: %(default)s).",
         )
 
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            help="Files imported per transaction (default: %(default)s): fewer hold less memory and shorter locks.",
+        )
+
     def handle(self, *args, **options) -> None:
         paths = options["paths"] or [settings.ARCHIVE_SEEDS_DIR]
         try:
@@ -57,6 +72,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
         if options["max_bytes"] <= 0:
             raise CommandError("--max-bytes must be a positive number of bytes.", returncode=EXIT_USAGE)
+        if options["batch_size"] <= 0:
+            raise CommandError("--batch-size must be a positive number of files.", returncode=EXIT_USAGE)
         report = self._run(sources, paths, options)
         self._report(report, options)
         failed = report.counts["failed"]
@@ -70,6 +87,7 @@ class Command(BaseCommand):
             "paths": [str(Path(p)) for p in paths],
             "dry_run": options["dry_run"],
             "max_bytes": options["max_bytes"],
+            "batch_size": options["batch_size"],
         }
         if options["verbosity"] >= 2 and not options["json"]:
             return import_sources(**kwargs, on_outcome=self._write_outcome)
