@@ -112,10 +112,11 @@ def import_paths(
     user=None,
     max_bytes: int | None = None,
     on_outcome: OnOutcome | None = None,
+    follow_symlinks: bool = False,
 ) -> ImportReport:
     """Import every seed file found under ``paths`` (raises ``SourceNotFound`` first if one is missing)."""
     return import_sources(
-        collect_sources(paths),
+        collect_sources(paths, follow_symlinks=follow_symlinks),
         run=run,
         paths=[str(p) for p in paths],
         dry_run=dry_run,
@@ -261,12 +262,21 @@ def _record(
 def _stored(run: ImportRun, outcome: FileOutcome) -> Row:
     return Row(
         run_id=run.pk,
-        path=outcome.path[:1000],
-        source_key=outcome.source_key[:1000],
+        path=stored_path(outcome.path),
+        source_key=stored_path(outcome.source_key),
         result=outcome.result,
         error=outcome.error,
         article_id=outcome.article_id,
     )
+
+
+def stored_path(path: str) -> str:
+    """Return ``path`` as an outcome row stores it: a path longer than the column keeps its start and its end."""
+    limit = ImportOutcome._meta.get_field("path").max_length
+    if len(path) <= limit:
+        return path
+    half = (limit - 1) // 2
+    return f"{path[:half]}…{path[-(limit - 1 - half) :]}"
 
 
 def _finish(run: ImportRun, counts: dict[str, int]) -> None:

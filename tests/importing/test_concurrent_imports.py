@@ -81,7 +81,7 @@ def overlapping_sets(paths: list[Path], runs: int) -> list[list[Path]]:
     return sets
 
 
-@pytest.mark.django_db(transaction=True)  # the importers are other processes: they see commits only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # other processes see commits only
 @pytest.mark.parametrize("runs", [2, 4])
 def test_overlapping_imports_at_once_import_every_file_exactly_once(tmp_path, settings, runs):
     """

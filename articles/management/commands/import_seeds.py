@@ -58,6 +58,12 @@ class Command(BaseCommand):
         )
 
         parser.add_argument(
+            "--follow-symlinks",
+            action="store_true",
+            help="Follow symbolic links that lead outside the directory being imported (by default such a link "
+            "is reported as a failed file and not read).",
+        )
+        parser.add_argument(
             "--batch-size",
             type=int,
             default=BATCH_SIZE,
@@ -67,7 +73,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         paths = options["paths"] or [settings.ARCHIVE_SEEDS_DIR]
         try:
-            sources = collect_sources(paths)
+            sources = collect_sources(paths, follow_symlinks=options["follow_symlinks"])
         except SourceNotFound as exc:
             raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
         if options["max_bytes"] <= 0:
