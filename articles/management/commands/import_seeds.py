@@ -28,7 +28,8 @@ EXIT_USAGE = 2
 class Command(BaseCommand):
     help = (
         "Import seed files (raw article text) into the archive. PATHs are files or directories "
-        "(searched recursively for *.txt); the default is the seeds/ directory. Re-running is safe: "
+        "(searched recursively for *.txt; a symlink is followed only if it stays inside the directory, and anything "
+        "unreadable is a failed file); the default is the seeds/ directory. Re-running is safe: "
         "unchanged files are skipped, changed ones update their article. Exit status: 0 when no file "
         "failed, 1 when some file failed, 2 for usage errors."
     )
