@@ -44,6 +44,7 @@ from articles.importing import (
     normalize_key,
     rejected_source,
     start_run,
+    stored_path,
 )
 from articles.models import ImportOutcome, ImportRun, ImportUpload
 
@@ -345,7 +346,7 @@ def _run_import(upload: ImportUpload):
     done = set(ImportOutcome.objects.filter(run=run).values_list("path", flat=True))
     sources = spooled_sources(_spooled_files(upload), directory=upload_dir())
     return import_sources(
-        sources=(source for source in sources if source.path[:1000] not in done),
+        sources=(source for source in sources if stored_path(source.path) not in done),
         run=run,
         dry_run=run.dry_run,
         trigger=run.trigger,

@@ -26,6 +26,7 @@ from articles.importing.runs import (
     run_status,
     settle_interrupted_runs,
     start_run,
+    stored_path,
 )
 from articles.importing.sources import (
     SEED_SUFFIX,
@@ -69,4 +70,5 @@ __all__ = [
     "run_status",
     "settle_interrupted_runs",
     "start_run",
+    "stored_path",
 ]

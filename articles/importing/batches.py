@@ -17,6 +17,7 @@ from datetime import datetime
 from django.db import DatabaseError, IntegrityError, transaction
 
 from articles.importing.applying import new_article, update_article
+from articles.importing.concurrency import is_transient
 from articles.importing.names import Names, create_missing_names, resolve_names
 from articles.importing.records import Parsed
 from articles.importing.writing import Row, bulk_writer
@@ -129,7 +130,9 @@ class BatchImporter:
         try:
             with transaction.atomic():
                 return self.create(items, resolve_names(item.record for item in items))
-        except Exception:  # any failure: fall back to one savepoint per file
+        except Exception as exc:  # any failure but a lock conflict: fall back to one savepoint per file
+            if is_transient(exc):
+                raise  # the whole batch is retried (see ``concurrency``)
             logger.info("Bulk import of %d files failed; importing them one by one", len(items), exc_info=True)
             return None
 
@@ -160,6 +163,8 @@ class BatchImporter:
             # Another import committed the same key or text since this file was looked up.
             return self._after_race(item) or _outcome(item, Result.FAILED, error=f"database error: {exc}")
         except DatabaseError as exc:
+            if is_transient(exc):
+                raise  # not this file's fault: the whole batch is retried (see ``concurrency``)
             return _outcome(item, Result.FAILED, error=f"database error: {exc}".strip())
         except Exception as exc:  # one bad file must never stop the others
             logger.exception("Importing %s failed", item.source.path)

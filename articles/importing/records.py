@@ -1,7 +1,7 @@
 """Parsing sources into records, and the rules that compare a record with what an article holds.
 
-Pure: no database. ``articles.parsing`` does the parsing itself; this module reads
-a source within its size limit and turns read or parse errors into a reason.
+Pure: no database (a model is read for a field's limit only). ``articles.parsing`` does the parsing
+itself; this module reads a source within its limits and turns read or parse errors into a reason.
 """
 
 from __future__ import annotations
@@ -10,8 +10,11 @@ from dataclasses import dataclass
 
 from articles import parsing
 from articles.importing.sources import Source, SourceRejected
+from articles.models import Article
 from articles.naming import article_slug, digest
 
+# The longest source key an article stores (its column's length, the same on every database).
+SOURCE_KEY_MAX = Article._meta.get_field("source_key").max_length
 # Fields an editor may correct; a re-import never silently overwrites a correction.
 CURATED_FIELDS = ("title", "subtitle", "body", "image_credit", "copyright_year")
 
@@ -44,7 +47,12 @@ def parse_source(source: Source, *, max_bytes: int) -> Parsed:
 
 
 def read_source(source: Source, *, max_bytes: int) -> bytes | str:
-    """Return the source's bytes, or the reason they cannot be read."""
+    """Return the source's bytes, or the reason they cannot be read (or would not be stored: a key too long)."""
+    if len(source.key) > SOURCE_KEY_MAX:
+        return (
+            f"source key too long: {len(source.key):,} characters, the limit is {SOURCE_KEY_MAX:,} "
+            "(the key is the file's path relative to the directory imported)"
+        )
     try:
         return source.read(max_bytes)
     except OSError as exc:

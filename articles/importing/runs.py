@@ -16,6 +16,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from django.utils import timezone
 
 from articles import search_index
 from articles.importing.batches import BatchImporter, FileOutcome
+from articles.importing.concurrency import lock_imports, retrying
 from articles.importing.records import Parsed, parse_data, parse_many, parsed_from, read_source
 from articles.importing.reports import COUNT_NAMES, ImportReport, SpooledOutcomes, StoredOutcomes, empty_counts
 from articles.importing.sources import Source, collect_sources, file_source
@@ -63,6 +65,7 @@ def import_sources(
     max_bytes: int | None = None,
     on_outcome: OnOutcome | None = None,
     replace_existing: bool = True,
+    batch_size: int | None = None,
 ) -> ImportReport:
     """Import ``sources`` in batches; a dry run does all the work in one transaction and rolls it back.
 
@@ -70,9 +73,13 @@ def import_sources(
     ``dry_run`` flag decides. With ``replace_existing`` off, a source whose key an
     article already has but whose text differs fails instead of updating that
     article: for uploads, where two unrelated files may well share a name.
+    ``batch_size`` is the number of files per transaction (default ``BATCH_SIZE``).
     """
     job = _Job(
-        max_bytes=max_bytes or settings.ARCHIVE_MAX_SEED_BYTES, on_outcome=on_outcome, replace_existing=replace_existing
+        max_bytes=max_bytes or settings.ARCHIVE_MAX_SEED_BYTES,
+        on_outcome=on_outcome,
+        replace_existing=replace_existing,
+        batch_size=batch_size or BATCH_SIZE,
     )
     if run is not None:
         dry_run = run.dry_run
@@ -105,10 +112,11 @@ def import_paths(
     user=None,
     max_bytes: int | None = None,
     on_outcome: OnOutcome | None = None,
+    follow_symlinks: bool = False,
 ) -> ImportReport:
     """Import every seed file found under ``paths`` (raises ``SourceNotFound`` first if one is missing)."""
     return import_sources(
-        collect_sources(paths),
+        collect_sources(paths, follow_symlinks=follow_symlinks),
         run=run,
         paths=[str(p) for p in paths],
         dry_run=dry_run,
@@ -129,8 +137,11 @@ def import_file(*, path: Path | str, source_key: str | None = None, dry_run: boo
 class _Job:
     """The settings of one import; ``run`` drives it batch by batch."""
 
-    def __init__(self, *, max_bytes: int, on_outcome: OnOutcome | None, replace_existing: bool) -> None:
+    def __init__(
+        self, *, max_bytes: int, on_outcome: OnOutcome | None, replace_existing: bool, batch_size: int
+    ) -> None:
         self.max_bytes = max_bytes
+        self.batch_size = batch_size
         self.on_outcome = on_outcome
         self.replace_existing = replace_existing
 
@@ -138,12 +149,9 @@ class _Job:
         importer = BatchImporter(run=run, now=timezone.now(), replace_existing=self.replace_existing)
         counts = empty_counts()
         try:
-            for parsed in parsed_batches(sources, max_bytes=self.max_bytes):
-                with transaction.atomic():
-                    # The batch's articles go into the search index once it commits.
-                    search_index.schedule_sync()
-                    outcomes = importer.import_batch(parsed)
-                    _record(run, outcomes, _count(counts, outcomes), log)
+            for parsed in parsed_batches(sources, max_bytes=self.max_bytes, size=self.batch_size):
+                outcomes = retrying(partial(_write_batch, importer, parsed, run, log), what="import batch")
+                _count(counts, outcomes)
                 self._announce(outcomes)
         except BaseException:
             if log is None:  # a dry run's record is rolled back anyway
@@ -215,13 +223,24 @@ def _submit(pool: ProcessPoolExecutor, batch: list[tuple[Source, bytes | str]], 
     return pool.submit(parse_many, [data for _, data in batch], max_bytes)
 
 
+def _write_batch(
+    importer: BatchImporter, parsed: list[Parsed], run: ImportRun, log: SpooledOutcomes | None
+) -> list[FileOutcome]:
+    """Import one batch with its outcomes and counters in one transaction, in turn with other imports."""
+    with transaction.atomic():
+        lock_imports()  # before the lookups, so they see what the import before this one committed
+        # The batch's articles go into the search index once it commits.
+        search_index.schedule_sync()
+        outcomes = importer.import_batch(parsed)
+        _record(run, outcomes, _count(empty_counts(), outcomes), log)
+    return outcomes
+
+
 def _count(counts: dict[str, int], outcomes: list[FileOutcome]) -> dict[str, int]:
-    """Add the batch's outcomes to the run's ``counts``; return the batch's own."""
-    batch = empty_counts()
+    """Add the outcomes to ``counts`` and return it."""
     for outcome in outcomes:
-        batch[COUNT_NAMES[outcome.result]] += 1
         counts[COUNT_NAMES[outcome.result]] += 1
-    return batch
+    return counts
 
 
 def _record(
@@ -232,23 +251,32 @@ def _record(
     The counters are added to, not set: a run resumed by another process (an upload
     whose worker died) keeps what its earlier attempts committed.
     """
-    if log is not None:
-        log.extend(outcomes)
-    else:
+    if log is None:
         bulk_writer().insert_all(ImportOutcome, [_stored(run, o) for o in outcomes])
     increments = {name: F(name) + n for name, n in batch.items() if n}
     ImportRun.objects.filter(pk=run.pk).update(updated_at=timezone.now(), **increments)
+    if log is not None:  # last: a batch that fails before here is retried, and must not be logged twice
+        log.extend(outcomes)
 
 
 def _stored(run: ImportRun, outcome: FileOutcome) -> Row:
     return Row(
         run_id=run.pk,
-        path=outcome.path[:1000],
-        source_key=outcome.source_key[:1000],
+        path=stored_path(outcome.path),
+        source_key=stored_path(outcome.source_key),
         result=outcome.result,
         error=outcome.error,
         article_id=outcome.article_id,
     )
+
+
+def stored_path(path: str) -> str:
+    """Return ``path`` as an outcome row stores it: a path longer than the column keeps its start and its end."""
+    limit = ImportOutcome._meta.get_field("path").max_length
+    if len(path) <= limit:
+        return path
+    half = (limit - 1) // 2
+    return f"{path[:half]}…{path[-(limit - 1 - half) :]}"
 
 
 def _finish(run: ImportRun, counts: dict[str, int]) -> None:

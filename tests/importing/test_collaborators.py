@@ -53,11 +53,15 @@ def test_a_missing_path_is_refused_before_any_file_is_yielded(tmp_path):
         sources.collect_sources([tmp_path, tmp_path / "missing"])
 
 
-def test_a_symlinked_directory_is_not_followed(tmp_path):
+def test_a_symlinked_directory_that_makes_a_loop_is_not_followed(tmp_path):
     write(tmp_path, "real/a.txt")
     (tmp_path / "real" / "loop").symlink_to(tmp_path / "real")
 
-    assert [s.key for s in sources.collect_sources([tmp_path])] == ["real/a.txt"]
+    found = list(sources.collect_sources([tmp_path]))
+
+    assert [s.key for s in found] == ["real/a.txt", "real/loop"]
+    with pytest.raises(sources.SourceRejected, match="symbolic link loop"):
+        found[1].read(1000)
 
 
 # --- records --------------------------------------------------------------------------------

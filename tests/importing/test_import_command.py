@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from articles.importing import runs
 from articles.models import Article
 from tests.conftest import REPO_ROOT, SEED_FILE
 from tests.seedtext import seed_text
@@ -126,3 +127,27 @@ def test_exit_codes_from_the_shell(tmp_path):
     assert json.loads(failed.stdout.splitlines()[-1])["failed"] == 1
     assert good.returncode == 0
     assert usage.returncode == 2
+
+
+@pytest.mark.parametrize("option", ["--batch-size", "--max-bytes"])
+def test_a_size_that_is_not_positive_is_a_usage_error(tmp_path, option):
+    with pytest.raises(CommandError, match="positive") as excinfo:
+        run(str(tmp_path), option, "0")
+    assert excinfo.value.returncode == 2
+
+
+def test_batch_size_sets_the_files_per_transaction(tmp_path, monkeypatch):
+    for i in range(5):
+        (tmp_path / f"{i}.txt").write_text(seed_text(title=f"Story {i}"), encoding="utf-8")
+    articles_per_batch = []
+    original = runs._record
+
+    def record(*args, **kwargs):
+        original(*args, **kwargs)
+        articles_per_batch.append(Article.objects.count())
+
+    monkeypatch.setattr(runs, "_record", record)
+
+    run(str(tmp_path), "--batch-size", "2")
+
+    assert articles_per_batch == [2, 4, 5]

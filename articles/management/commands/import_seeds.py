@@ -11,7 +11,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from articles.importing import FileOutcome, ImportReport, SourceNotFound, collect_sources, import_sources, outcome_line
+from articles.importing import (
+    BATCH_SIZE,
+    FileOutcome,
+    ImportReport,
+    SourceNotFound,
+    collect_sources,
+    import_sources,
+    outcome_line,
+)
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -20,7 +28,8 @@ EXIT_USAGE = 2
 class Command(BaseCommand):
     help = (
         "Import seed files (raw article text) into the archive. PATHs are files or directories "
-        "(searched recursively for *.txt); the default is the seeds/ directory. Re-running is safe: "
+        "(searched recursively for *.txt; a symlink is followed only if it stays inside the directory, and anything "
+        "unreadable is a failed file); the default is the seeds/ directory. Re-running is safe: "
         "unchanged files are skipped, changed ones update their article. Exit status: 0 when no file "
         "failed, 1 when some file failed, 2 for usage errors."
     )
@@ -49,14 +58,29 @@ class Command(BaseCommand):
             help="Reject files larger than this many bytes (default: %(default)s).",
         )
 
+        parser.add_argument(
+            "--follow-symlinks",
+            action="store_true",
+            help="Follow symbolic links that lead outside the directory being imported (by default such a link "
+            "is reported as a failed file and not read).",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            help="Files imported per transaction (default: %(default)s): fewer hold less memory and shorter locks.",
+        )
+
     def handle(self, *args, **options) -> None:
         paths = options["paths"] or [settings.ARCHIVE_SEEDS_DIR]
         try:
-            sources = collect_sources(paths)
+            sources = collect_sources(paths, follow_symlinks=options["follow_symlinks"])
         except SourceNotFound as exc:
             raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
         if options["max_bytes"] <= 0:
             raise CommandError("--max-bytes must be a positive number of bytes.", returncode=EXIT_USAGE)
+        if options["batch_size"] <= 0:
+            raise CommandError("--batch-size must be a positive number of files.", returncode=EXIT_USAGE)
         report = self._run(sources, paths, options)
         self._report(report, options)
         failed = report.counts["failed"]
@@ -70,6 +94,7 @@ class Command(BaseCommand):
             "paths": [str(Path(p)) for p in paths],
             "dry_run": options["dry_run"],
             "max_bytes": options["max_bytes"],
+            "batch_size": options["batch_size"],
         }
         if options["verbosity"] >= 2 and not options["json"]:
             return import_sources(**kwargs, on_outcome=self._write_outcome)
