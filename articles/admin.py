@@ -323,7 +323,7 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Export selected articles as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        return admin_views.export_csv_response(queryset)
+        return admin_views.export_csv_response(request, queryset)
 
 
 # --- Authors and publishers ------------------------------------------------------------

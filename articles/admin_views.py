@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from articles import exporting, merging, review, uploads
+from articles import merging, review, uploads
 from articles.admin_forms import (
     ConflictForm,
     MergeForm,
@@ -37,6 +37,9 @@ from articles.admin_forms import (
     too_large_message,
     too_many_files_message,
 )
+from articles.api import querysets
+from articles.api.export import export_response
+from articles.api.serializers import ArticleExportSerializer
 from articles.models import Article, ArticleAuthor, Author, ImportOutcome, ImportRun, ImportUpload, Merge, Publisher
 from articles.reverting import RevertError, plan_revert, revert_article
 
@@ -188,12 +191,10 @@ def _get_article(model_admin, request: HttpRequest, object_id: str) -> Article:
 # --- Actions ------------------------------------------------------------------------
 
 
-def export_csv_response(queryset) -> StreamingHttpResponse:
-    """Stream the CSV export of ``queryset`` as a download."""
-    response = StreamingHttpResponse(exporting.csv_lines(queryset), content_type="text/csv; charset=utf-8")
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="articles-{stamp}.csv"'
-    return response
+def export_csv_response(request: HttpRequest, queryset) -> StreamingHttpResponse:
+    """Stream the CSV export of ``queryset``: the API's export (same columns and rules), as a download."""
+    serializer = ArticleExportSerializer(context={"request": request, "searching": False, "selected_fields": None})
+    return export_response(queryset.order_by(*querysets.newest_first(request.user)), serializer, "csv")
 
 
 # --- History: revert an article to an earlier version --------------------------------

@@ -1,4 +1,14 @@
-"""Bulk export: every matching article, streamed as NDJSON or CSV in constant memory."""
+"""Bulk export: every matching article, streamed as NDJSON or CSV in constant memory.
+
+The one exporter: the API's ``export.ndjson`` / ``export.csv`` and the admin's
+*Export as CSV* action both stream ``ArticleExportSerializer``'s representation
+through here. NDJSON carries the values exactly. CSV flattens nested objects into
+one column per sub-field, joins lists with ``"; "``, writes booleans as
+``true``/``false`` and null as an empty cell, and defuses spreadsheet formulas: a
+text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+gets a leading ``'`` (OWASP's rule for CSV injection), so a spreadsheet shows it
+rather than runs it. Take NDJSON for the exact text.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +45,8 @@ ORJSON_OPTIONS = (
     | orjson.OPT_PASSTHROUGH_SUBCLASS
 )
 LIST_SEPARATOR = "; "
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # What an article shows of its publisher (PublisherSummarySerializer).
 PUBLISHER_COLUMNS = ("id", "name", "slug")
 NDJSON_TYPE = "application/x-ndjson"
@@ -137,18 +149,23 @@ def csv_columns(serializer: serializers.Serializer) -> list[tuple[str, ...]]:
 
 
 def csv_cell(value) -> str:
-    """Return a representation value as one CSV cell: lists joined with "; ", nothing for null."""
+    """Return a representation value as one CSV cell: lists joined with "; ", nothing for null, formulas defused."""
     if type(value) is str:
-        return value
+        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
     if value is None:
         return ""
     if isinstance(value, list | tuple):
-        return LIST_SEPARATOR.join(csv_cell(item) for item in value)
+        return defused(LIST_SEPARATOR.join(csv_cell(item) for item in value))
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
         return json.dumps(value, cls=JSONEncoder, ensure_ascii=False)
-    return str(value)
+    return defused(str(value))
+
+
+def defused(text: str) -> str:
+    """Return ``text`` with a leading ``'`` if a spreadsheet would run it as a formula."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def cell_reader(path: tuple[str, ...]) -> Callable[[dict], str]:

@@ -253,3 +253,15 @@ def test_a_single_empty_column_is_quoted_as_the_csv_module_does(api_client):
     ArticleFactory(subtitle="")
 
     assert body(api_client.get(CSV_URL, {"fields": "subtitle"})) == b'subtitle\r\n""\r\n'
+
+
+def test_csv_defuses_spreadsheet_formulas_and_ndjson_keeps_the_text(api_client):
+    ArticleFactory(title="=1+2", subtitle="@SUM(A1)", image_credit="-Photo", authors=[AuthorFactory(name="+Plus")])
+
+    [row] = csv_rows(api_client)
+    [line] = body(api_client.get(NDJSON_URL)).splitlines()
+
+    assert (row["title"], row["subtitle"], row["image_credit"]) == ("'=1+2", "'@SUM(A1)", "'-Photo")
+    assert row["authors_name"] == "'+Plus"
+    assert row["word_count"].isdigit()
+    assert json.loads(line)["title"] == "=1+2"
