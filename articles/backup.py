@@ -68,7 +68,7 @@ BATCH_SIZE = 1000
 
 
 class BackupError(Exception):
-    """A backup that cannot be written, or a file that cannot be restored (nothing was changed)."""
+    """A backup that cannot be written or restored; the message says what, if anything, was changed."""
 
 
 @dataclass
@@ -240,7 +240,13 @@ def restore_archive(
         _reset_sequences()
         # The triggers queued every article and byline inserted; the rebuild below indexes them all.
         SearchOutbox.objects.all().delete()
-    report.indexed = search_index.rebuild()
+    try:
+        report.indexed = search_index.rebuild()
+    except Exception as exc:
+        raise BackupError(
+            f"Restored {report.total} rows, but the search index could not be rebuilt ({exc}): fix that, then run "
+            "manage.py rebuild_search_index."
+        ) from exc
     return report
 
 

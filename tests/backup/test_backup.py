@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from articles import backup, search, search_index
-from articles.models import Article, Author, HistoricalArticle, SearchOutbox
+from articles.models import Article, Author, HistoricalArticle, Publisher, SearchOutbox
 from tests.backup.archive import MUST_HOLD, build_archive, snapshot
+from tests.factories import PublisherFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +169,47 @@ def test_every_model_but_the_transient_ones_is_backed_up():
     ordered = [model._meta.label_lower for model in backup.archive_models()]
     assert ordered.index("articles.article") < ordered.index("articles.articleauthor")
     assert ordered.index("contenttypes.contenttype") < ordered.index("auth.permission")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_reads_one_snapshot_and_lets_writers_go_on(tmp_path, monkeypatch):
+    """
+    GIVEN a committed archive with one publisher
+    WHEN another connection adds a publisher while the backup is under way (before it reaches publishers)
+    THEN that write is not held up (SQLite's write lock stays free), and the backup holds the archive as it
+         was when it began
+    """
+    PublisherFactory(name="Before Media")
+    write_model = backup._write_model
+
+    def write_with_a_concurrent_insert(stream, model, progress):
+        if model is Publisher:
+            other = connections.create_connection(DEFAULT_DB_ALIAS)
+            try:
+                with other.cursor() as cursor:
+                    cursor.execute(
+                        "INSERT INTO articles_publisher (name, slug, created_at, updated_at) VALUES (%s, %s, %s, %s)",
+                        ["During Media", "during-media", "2024-01-01 00:00:00+00:00", "2024-01-01 00:00:00+00:00"],
+                    )
+            finally:
+                other.close()
+        return write_model(stream, model, progress)
+
+    monkeypatch.setattr(backup, "_write_model", write_with_a_concurrent_insert)
+    report = backup.backup_archive(output=tmp_path / "snapshot.ndjson.gz")
+
+    assert report.rows["articles.publisher"] == 1
+    assert Publisher.objects.count() == 2
+    text = gzip.decompress((tmp_path / "snapshot.ndjson.gz").read_bytes())
+    assert b"Before Media" in text
+    assert b"During Media" not in text
+
+
+def test_a_restore_whose_index_cannot_be_rebuilt_says_what_to_run(backup_file, monkeypatch):
+    def fail(**kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(search_index, "rebuild", fail)
+
+    with pytest.raises(CommandError, match=r"Restored \d+ rows, but .*No space left.*rebuild_search_index"):
+        call_command("restore_archive", str(backup_file), "--replace", verbosity=0)
