@@ -310,6 +310,7 @@ class _Loader:
 
     def __init__(self, lines: Iterator[tuple[int, Any]], *, batch_size: int, progress, report: Report) -> None:
         self.lines, self.batch_size, self.progress, self.report = lines, batch_size, progress, report
+        self.number, self.migrations = 0, {}
         self.known = {m._meta.label_lower: m for m in archive_models()}
         self.natural_ids: dict[type[models.Model], dict[int, int]] = {model: {} for model in NATURAL}
 
