@@ -44,8 +44,9 @@ import orjson
 from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
@@ -232,14 +233,17 @@ def restore_archive(
     changes nothing.
     """
     report = Report()
-    with transaction.atomic(using=DEFAULT_DB_ALIAS):
-        _check_empty(replace=replace)
-        _flush()
-        with _open_backup(Path(source)) as lines:
-            _Loader(lines, batch_size=max(1, batch_size), progress=progress, report=report).load()
-        _reset_sequences()
-        # The triggers queued every article and byline inserted; the rebuild below indexes them all.
-        SearchOutbox.objects.all().delete()
+    try:
+        with transaction.atomic(using=DEFAULT_DB_ALIAS):
+            _check_empty(replace=replace)
+            _flush()
+            with _open_backup(Path(source)) as lines:
+                _Loader(lines, batch_size=max(1, batch_size), progress=progress, report=report).load()
+            _reset_sequences()
+            # The triggers queued every article and byline inserted; the rebuild below indexes them all.
+            SearchOutbox.objects.all().delete()
+    except DatabaseError as exc:
+        raise BackupError(f"The database refused the backup's rows ({exc}); nothing was restored.") from exc
     try:
         report.indexed = search_index.rebuild()
     except Exception as exc:
@@ -301,7 +305,9 @@ def _decoded(path: Path, stream: BinaryIO) -> Iterator[tuple[int, Any]]:
     try:
         for number, line in enumerate(stream, start=1):
             yield number, orjson.loads(line)
-    except (OSError, EOFError, orjson.JSONDecodeError) as exc:
+    except orjson.JSONDecodeError as exc:
+        raise BackupError(f"{path}: line {number} is not JSON ({exc}); nothing was restored.") from exc
+    except (OSError, EOFError) as exc:  # not gzip, or cut short
         raise BackupError(f"{path}: unreadable after line {number} ({exc}); nothing was restored.") from exc
 
 
@@ -316,7 +322,7 @@ class _Loader:
 
     def load(self) -> None:
         self._check_header(self._next("a header"))
-        while "model" in (line := self._next("a model section or the end marker")):
+        while _is_section(line := self._next("a model section or the end marker")):
             self._load_model(line)
         if line != {"end": True}:
             raise self._error("expected a model section or the end marker")
@@ -382,6 +388,10 @@ class _Loader:
         return len(batch)
 
 
+def _is_section(line: Any) -> bool:
+    return isinstance(line, dict) and isinstance(line.get("model"), str) and isinstance(line.get("fields"), list)
+
+
 class _Columns:
     """How one model's values are read from its rows in a backup: reordered, converted, ids translated."""
 
@@ -403,7 +413,10 @@ class _Columns:
             if value is None:
                 continue
             if convert:
-                values[i] = convert(value)
+                try:
+                    values[i] = convert(value)
+                except (ValidationError, ValueError, TypeError) as exc:
+                    raise error(f"{self.model._meta.label_lower}.{self.names[i]} cannot be {value!r} ({exc})") from exc
             if translate is not None:
                 if value not in translate:
                     raise error(f"{self.fields[i].name} refers to a row the backup does not hold ({value})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,11 @@ def test_a_database_with_archive_data_is_refused_and_kept(archive, backup_file):
         ),
         pytest.param(lambda data: gzip.compress(b"not json\n" + gzip.decompress(data)), id="no-header"),
         pytest.param(lambda data: b"plain text, not gzip", id="not-gzip"),
+        pytest.param(lambda data: _edited(data, rb"\n(\[1,\"Editors\"\])\n", rb"\n\1\n\1\n"), id="duplicate-id"),
+        pytest.param(lambda data: _edited(data, rb'(\[\d+,"\d{4})-\d\d-', rb"\1-13-"), id="bad-date"),
+        pytest.param(
+            lambda data: _edited(data, rb'\{"model":"auth.group","fields":\["id","name"\]\}', b"7"), id="odd-line"
+        ),
     ],
 )
 def test_a_damaged_backup_is_refused_and_changes_nothing(archive, backup_file, damage):
@@ -140,6 +146,12 @@ def test_a_damaged_backup_is_refused_and_changes_nothing(archive, backup_file, d
         call_command("restore_archive", str(backup_file), "--replace", verbosity=0)
 
     assert snapshot() == archive
+
+
+def _edited(data: bytes, pattern: bytes, replacement: bytes) -> bytes:
+    text, count = re.subn(pattern, replacement, gzip.decompress(data), count=1)
+    assert count == 1, pattern
+    return gzip.compress(text)
 
 
 def test_a_backup_of_another_schema_is_refused(archive, backup_file):
