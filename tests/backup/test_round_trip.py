@@ -77,6 +77,12 @@ class Site:
         assert done.returncode == 0, f"{command[1:3]} failed:\n{done.stdout}\n{done.stderr}"
         return done.stdout
 
+    def scalar(self, sql: str) -> str:
+        """Return the first value ``sql`` selects, as printed."""
+        code = "from django.db import connection\nwith connection.cursor() as c:\n"
+        code += f"    c.execute({sql!r})\n    print(c.fetchone()[0])"
+        return self.python(code).strip()
+
     def snapshot(self) -> dict:
         path = self.directory / "snapshot.json"
         self.python(f"from tests.backup.archive import write_snapshot; write_snapshot({str(path)!r})")
@@ -104,6 +110,10 @@ def test_an_archive_built_on_sqlite_comes_back_whole_on_postgresql_and_back(tmp_
     postgres = Site(fresh_postgres, tmp_path / "postgres")
     postgres.manage("migrate", "--noinput", "-v0")
     postgres.manage("restore_archive", str(tmp_path / "sqlite.ndjson.gz"))
+    analyzed = postgres.scalar(
+        "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'articles_article'"
+    )
+    assert analyzed == "True"  # the planner has statistics of the restored tables at once
     postgres.manage("backup_archive", str(tmp_path / "postgres.ndjson.gz"))
 
     back = Site(f"sqlite:///{tmp_path / 'back.sqlite3'}", tmp_path / "back")
