@@ -22,7 +22,7 @@ from django.db import models
 from rest_framework.authtoken.models import Token
 
 from articles import editing, importing, merging
-from articles.models import Article, Author, ImportUpload, Publisher
+from articles.models import Article, Author, ImportUpload, Merge, Publisher
 from tests.conftest import SEED_FILE
 from tests.seedtext import seed_text
 
@@ -72,17 +72,8 @@ def build_archive(seed_dir: Path) -> None:
     merging.merge_authors(
         survivor=Author.objects.get(name="Jane Reporter"), others=[Author.objects.get(name="J. Reporter")], user=editor
     )
-    undone = merging.merge_publishers(
-        survivor=Publisher.objects.get(name="Blaze Media LLC"),
-        others=[Publisher.objects.get(name="Blaze Media")],
-        user=admin,
-    )
-    merging.undo_merge(merge=undone, user=admin)
-    merging.merge_publishers(
-        survivor=Publisher.objects.get(name="Blaze Media LLC"),
-        others=[Publisher.objects.get(name="Blaze Media")],
-        user=admin,
-    )
+    merging.undo_merge(merge=_merge_publishers(admin), user=admin)
+    _merge_publishers(admin)
     run = importing.import_paths(paths=[seed_dir / "flood.txt"]).run_id
     ImportUpload.objects.create(
         run_id=run, token=uuid.uuid4().hex, files=[{"name": "flood.txt", "size": 1}], state="done"
@@ -95,6 +86,14 @@ def build_archive(seed_dir: Path) -> None:
         object_repr=str(article)[:200],
         action_flag=CHANGE,
         change_message='[{"changed": {"fields": ["Title"]}}]',
+    )
+
+
+def _merge_publishers(user: User) -> Merge:
+    return merging.merge_publishers(
+        survivor=Publisher.objects.get(name="Blaze Media LLC"),
+        others=[Publisher.objects.get(name="Blaze Media")],
+        user=user,
     )
 
 
