@@ -1,4 +1,6 @@
 # Two commands on a fresh machine: `make run` and `make test`.
+# PYTHON builds the virtualenv VENV: `make test PYTHON=python3.13 VENV=.venv-py313` runs the suite on
+# another supported Python (3.11 to 3.13; .ci/run does it for the newest) beside the usual .venv.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

@@ -118,16 +118,16 @@ class IsoDateTimeBoundField(forms.Field):
             if ISO_DATE.fullmatch(text):
                 day = dt.date.fromisoformat(text)
                 moment = dt.datetime.combine(day, dt.time.max if self.end_of_day else dt.time.min)
-                return moment.replace(tzinfo=dt.timezone.utc)
+                return moment.replace(tzinfo=dt.UTC)
             moment = parse_datetime(text)
         except ValueError:
             moment = None
         if moment is None:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         if moment.tzinfo is None:
-            return moment.replace(tzinfo=dt.timezone.utc)
+            return moment.replace(tzinfo=dt.UTC)
         try:
-            return moment.astimezone(dt.timezone.utc)
+            return moment.astimezone(dt.UTC)
         except OverflowError:
             # e.g. 0001-01-01T00:00+05:00 lies before the first representable instant.
             raise ValidationError(self.error_messages["range"], code="range") from None

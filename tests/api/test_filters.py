@@ -12,7 +12,7 @@ from tests.factories import ArticleFactory, AuthorFactory, PublisherFactory
 
 pytestmark = pytest.mark.django_db
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def at(text: str) -> dt.datetime:
