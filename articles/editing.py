@@ -16,6 +16,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles.history import attribute_change
 from articles.models import Article, ArticleAuthor, Author, Publisher
 
 # What an editor may change on an article; the rest comes from its source.
@@ -72,8 +73,7 @@ def update_article(
         _validate_article(article)
         byline_changed = "authors" in data and set_byline(article, list(data["authors"]), user=user)
         if changed or byline_changed:
-            article._history_user = user
-            article._change_reason = reason
+            attribute_change(article, user=user, reason=reason)
             # updated_at moves for a byline change too: caches keyed on it must see it.
             article.save(update_fields={*changed, "updated_at"})
     return article

@@ -31,6 +31,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from articles import search_index
+from articles.history import attribute_change
 from articles.imported_history import record_imported_states
 from articles.models import (
     Article,
@@ -763,16 +764,14 @@ def _real_user(user):
 
 
 def _save(instance, user, reason: str, **kwargs) -> None:
-    instance._change_reason = reason
-    instance._history_user = user
+    attribute_change(instance, user=user, reason=reason)
     instance.save(**kwargs)
 
 
 def _delete(instances: Iterable, user, reason: str) -> None:
     """Delete each instance, so that django-simple-history records who and why."""
     for instance in instances:
-        instance._change_reason = reason
-        instance._history_user = user
+        attribute_change(instance, user=user, reason=reason)
         try:
             instance.delete()
         except ProtectedError as exc:

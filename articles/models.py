@@ -73,7 +73,6 @@ class ImportRun(models.Model):
     class Trigger(models.TextChoices):
         COMMAND = "command", _("management command")
         ADMIN = "admin", _("admin upload")
-        API = "api", _("API")
 
     class Status(models.TextChoices):
         RUNNING = "running", _("running")

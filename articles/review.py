@@ -16,6 +16,7 @@ from simple_history.utils import bulk_update_with_history
 
 from articles import merging, search_index
 from articles.editing import set_byline
+from articles.history import attribute_change
 from articles.imported_history import record_imported_states
 from articles.models import Article, Author, Publisher
 from articles.naming import name_slug
@@ -121,7 +122,7 @@ def resolve_conflict(*, article: Article, field: str, accept_parsed: bool, user=
     article.needs_review = bool(article.review_reasons or article.import_conflicts)
     verb = "accepted the parsed" if accept_parsed else "kept the editor's"
     article._change_reason = f"import conflict: {verb} {field}"
-    _set_history_user(article, user)
+    attribute_change(article, user=user)
     article.save()
     return article
 
@@ -154,9 +155,3 @@ def authors_named(names: Iterable[str]) -> list[Author]:
         if author not in authors:
             authors.append(author)
     return authors
-
-
-def _set_history_user(instance, user) -> None:
-    """Name ``user`` in the instance's next history row; without one, the request's user is recorded."""
-    if user is not None:
-        instance._history_user = user

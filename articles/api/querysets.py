@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from django.db.models import Count, Exists, F, Max, OrderBy, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OrderBy, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Substr
 
 from articles.models import Article, ArticleAuthor, Author, Publisher
@@ -111,13 +111,6 @@ def visible_article_count(user, relation: str) -> Subquery:
 def has_visible_articles(user, relation: str) -> Exists:
     """Tell whether the outer row has related articles ``user`` may read (EXISTS on the indexed foreign key)."""
     return Exists(visible_related_articles(user, relation))
-
-
-def visible_articles_updated_at(user) -> Max:
-    """Return when the related articles ``user`` may read last changed (for authors and publishers)."""
-    if can_see_unpublished(user):
-        return Max("articles__updated_at")
-    return Max("articles__updated_at", filter=Q(articles__status=Article.Status.PUBLISHED))
 
 
 def authors_with_counts(user) -> QuerySet[Author]:

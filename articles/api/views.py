@@ -179,7 +179,7 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet
 
 
 class NamedReadMixin(ReadMixin):
-    """Reads of authors and publishers: name filters, and a ``Last-Modified`` that follows their articles."""
+    """Reads of authors and publishers: ETags only (no ``Last-Modified``: see ``get_last_modified``)."""
 
     def get_last_modified(self, instance: Author | Publisher) -> dt.datetime | None:
         # The article count changes when an article is withdrawn or deleted, which leaves
@@ -200,10 +200,7 @@ class AuthorViewSet(AuthorWriteMixin, NamedReadMixin, viewsets.ReadOnlyModelView
     serializer_classes = {"list": AuthorListSerializer}
 
     def get_queryset(self) -> QuerySet[Author]:
-        authors = querysets.authors_with_counts(self.request.user)
-        if self.action == "retrieve":
-            authors = authors.annotate(articles_updated_at=querysets.visible_articles_updated_at(self.request.user))
-        return authors
+        return querysets.authors_with_counts(self.request.user)
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         return self.serializer_classes.get(self.action, self.serializer_class)
@@ -220,9 +217,4 @@ class PublisherViewSet(PublisherWriteMixin, NamedReadMixin, viewsets.ReadOnlyMod
     serializer_class = PublisherSerializer
 
     def get_queryset(self) -> QuerySet[Publisher]:
-        publishers = querysets.publishers_with_counts(self.request.user)
-        if self.action == "retrieve":
-            publishers = publishers.annotate(
-                articles_updated_at=querysets.visible_articles_updated_at(self.request.user)
-            )
-        return publishers
+        return querysets.publishers_with_counts(self.request.user)

@@ -19,6 +19,7 @@ from articles.importing.names import Names, create_missing_names, resolve_names
 from articles.importing.records import CURATED_FIELDS, Parsed, edited, parsed_snapshot, source_changed
 from articles.models import Article, ArticleAuthor, ImportRun, SourceRevision
 from articles.naming import name_slug
+from articles.review import conflict_reason
 
 
 def new_article(*, item: Parsed, names: Names, run: ImportRun | None, now: datetime) -> Article:
@@ -80,7 +81,7 @@ def update_article(
     )
     conflicts = merge_fields(article, record)
     _merge_relations(article, record, names, conflicts, reason)
-    reasons = list(record.warnings) + [f"editor's {name} kept; the new import differs" for name in conflicts]
+    reasons = list(record.warnings) + [conflict_reason(name) for name in conflicts]
     if article.status == Article.Status.DRAFT and article.needs_review and not reasons:
         article.status, article.published_at = Article.Status.PUBLISHED, article.published_at or now
     article.needs_review = bool(reasons)

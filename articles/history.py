@@ -1,0 +1,18 @@
+"""Who made a change and why, for the history row django-simple-history writes next."""
+
+from __future__ import annotations
+
+from django.db.models import Model
+
+
+def attribute_change(instance: Model, *, user=None, reason: str | None = None) -> None:
+    """Name ``user`` and ``reason`` in ``instance``'s next history row.
+
+    Without a user the history falls back to the request's user (the
+    ``HistoryRequestMiddleware``), so a service called from a view records who
+    asked without being told.
+    """
+    if user is not None:
+        instance._history_user = user  # type: ignore[attr-defined]
+    if reason is not None:
+        instance._change_reason = reason  # type: ignore[attr-defined]
