@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from articles import admin_views, importing, review
+from articles import admin_views, editing, importing, review
 from articles.admin_changelist import (
     ArticleChangeList,
     CappedCountPaginator,
@@ -31,7 +31,7 @@ from articles.admin_changelist import (
     search_cap,
     search_result_ids,
 )
-from articles.admin_forms import ArticleAdminForm
+from articles.admin_forms import ArticleAdminForm, byline_authors, describe_unsaved
 from articles.api.querysets import newest_first
 from articles.importing import reparse_article
 from articles.models import (
@@ -247,10 +247,22 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request: HttpRequest, obj: Article, form, change: bool) -> None:
+        # Nothing yet: save_related() hands the form and the byline to the editing service
+        # in one write, as the API's PATCH does.
+        pass
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        data = form.edited_data()
         if "_review_next" in request.POST:
-            obj.needs_review, obj.review_reasons, obj.import_conflicts = False, [], {}
-            obj._change_reason = "marked reviewed"
-        super().save_model(request, obj, form, change)
+            data.pop("needs_review", None)  # reviewed=True below takes the article out of the queue
+        for formset in formsets:
+            if formset.model is ArticleAuthor and formset.has_changed():
+                data["authors"] = byline_authors(formset)
+            describe_unsaved(formset)
+        reviewed = "_review_next" in request.POST
+        reason = "marked reviewed" if reviewed else editing.DEFAULT_REASON
+        editing.update_article(article=form.instance, data=data, user=request.user, reason=reason, reviewed=reviewed)
+        form.instance.refresh_from_db()
 
     def response_change(self, request: HttpRequest, obj: Article) -> HttpResponse:
         if "_review_next" in request.POST:

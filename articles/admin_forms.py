@@ -8,10 +8,12 @@ from collections.abc import Iterable
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import Article
+from articles import editing
+from articles.models import Article, Author
 
 # The hidden field of the article form holding what the article was when the form was opened.
 EDIT_VERSION_FIELD = "edit_version"
@@ -180,7 +182,19 @@ class ArticleAdminForm(forms.ModelForm):
             cleaned["published_at"] = current
         if self.instance.pk is not None and EDIT_VERSION_FIELD in self.fields:
             self.check_unchanged_since_opened()
+        if self.instance.pk is not None and not self.errors:
+            try:
+                # The rules the save (editing.update_article) applies: form errors, and the values
+                # it implies (a date for an article being published), which the model's checks need.
+                cleaned.update(editing.check_article_change(article=self.instance, data=self.edited_data()))
+            except ValidationError as exc:
+                self.add_error(None, exc)
         return cleaned
+
+    def edited_data(self) -> dict:
+        """Return the changes this form makes, in ``editing.update_article``'s terms."""
+        editable = [name for name in self.changed_data if name in editing.ARTICLE_FIELDS]
+        return {name: self.cleaned_data[name] for name in editable if name in self.cleaned_data}
 
     def check_unchanged_since_opened(self) -> None:
         """Refuse the save if the article changed since the form was opened, naming what changed."""
@@ -228,3 +242,24 @@ class ArticleAdminForm(forms.ModelForm):
         value = getattr(stored, name)
         shown = Truncator("" if value is None else str(value)).chars(80)
         return _("%(field)s (now “%(value)s”)") % {"field": label, "value": shown or "—"}
+
+
+def byline_authors(formset) -> list[Author]:
+    """Return the authors of a byline inline's valid forms in position order, left out the deleted ones."""
+    rows = [
+        (form.cleaned_data["position"], i, form.cleaned_data["author"])
+        for i, form in enumerate(formset.forms)
+        if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("author")
+    ]
+    return [author for _position, _i, author in sorted(rows, key=lambda row: row[:2])]
+
+
+def describe_unsaved(formset) -> None:
+    """Give an inline formset written by a service the lists ``save()`` leaves, for the admin's change message."""
+    deleted = set(formset.deleted_forms) if formset.can_delete else set()
+    initial = formset.initial_forms
+    formset.deleted_objects = [form.instance for form in deleted if form.instance.pk]
+    formset.changed_objects = [
+        (form.instance, form.changed_data) for form in initial if form not in deleted and form.has_changed()
+    ]
+    formset.new_objects = [form.instance for form in formset.extra_forms if form.has_changed() and form not in deleted]

@@ -7,6 +7,7 @@ stay right, and each history record names the editor who made it.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -19,8 +20,20 @@ from django.utils.text import slugify
 from articles.history import attribute_change
 from articles.models import Article, ArticleAuthor, Author, Publisher
 
-# What an editor may change on an article; the rest comes from its source.
-ARTICLE_FIELDS = ("title", "subtitle", "body", "status", "published_at", "publisher")
+# What an editor may change on an article (the API's write serializer offers a subset);
+# the rest comes from its source.
+ARTICLE_FIELDS = (
+    "title",
+    "slug",
+    "subtitle",
+    "body",
+    "image_credit",
+    "copyright_year",
+    "status",
+    "published_at",
+    "publisher",
+    "needs_review",
+)
 AUTHOR_FIELDS = ("name", "slug", "bio", "social_handle")
 PUBLISHER_FIELDS = ("name", "slug")
 DEFAULT_REASON = "edited"
@@ -50,11 +63,14 @@ def update_article(
     user=None,
     reason: str = DEFAULT_REASON,
     precondition: Precondition | None = None,
+    reviewed: bool = False,
 ) -> Article:
     """Apply an editor's changes to an article and its byline; return the saved article.
 
     ``data`` holds any of ``ARTICLE_FIELDS`` and ``authors`` (authors in byline
-    order). Publishing an article without a publication date dates it now.
+    order). ``reviewed`` also takes the article out of the review queue, in the
+    same history row (any import conflict keeps the editor's value).
+    Publishing an article without a publication date dates it now.
     Raises ``ValidationError`` for a change the archive refuses, and whatever
     ``precondition`` raises, called once the article is locked.
     """
@@ -70,6 +86,8 @@ def update_article(
         for name in changed:
             setattr(article, name, data[name])
         changed += _date_if_published(article, data)
+        if reviewed:
+            changed += _mark_reviewed(article)
         _validate_article(article)
         byline_changed = "authors" in data and set_byline(article, list(data["authors"]), user=user)
         if changed or byline_changed:
@@ -77,6 +95,30 @@ def update_article(
             # updated_at moves for a byline change too: caches keyed on it must see it.
             article.save(update_fields={*changed, "updated_at"})
     return article
+
+
+def _mark_reviewed(article: Article) -> list[str]:
+    fields = {"needs_review": False, "review_reasons": [], "import_conflicts": {}}
+    changed = [name for name, value in fields.items() if getattr(article, name) != value]
+    for name in changed:
+        setattr(article, name, fields[name])
+    return changed
+
+
+def check_article_change(*, article: Article, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Check ``data`` for ``article`` as ``update_article`` would, without saving (a form's check).
+
+    Return the values the save would set beyond ``data`` (a publication date
+    for an undated article being published); raise ``ValidationError`` for a
+    change it would refuse.
+    """
+    trial = copy.copy(article)
+    for name in ARTICLE_FIELDS:
+        if name in data:
+            setattr(trial, name, data[name])
+    implied = _date_if_published(trial, data)
+    _validate_article(trial)
+    return {name: getattr(trial, name) for name in implied}
 
 
 def _date_if_published(article: Article, data: Mapping[str, Any]) -> list[str]:

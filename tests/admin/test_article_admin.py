@@ -420,3 +420,48 @@ def test_view_only_staff_can_read_but_not_change(client, django_user_model, arti
 
     assert response.status_code == 403
     assert Article.objects.get(pk=article.pk).title == article.title
+
+
+# --- The admin writes through the editing service, as the API does (issue 11) ----------
+
+
+def test_publishing_an_undated_draft_in_the_form_dates_it_as_the_api_does(admin_client):
+    """
+    GIVEN an undated draft
+    WHEN an editor sets it to published in the change form, leaving the date empty
+    THEN it is published and dated now (the API's rule), not refused by a database constraint
+    """
+    draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+
+    response = admin_client.post(change_url(draft), change_form_data(draft, status=Article.Status.PUBLISHED))
+
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == Article.Status.PUBLISHED
+    assert abs(draft.published_at - timezone.now()).total_seconds() < 60
+    assert draft.history.first().history_change_reason == "edited"
+
+
+def test_clearing_the_date_of_a_published_article_is_a_form_error(admin_client, article):
+    response = admin_client.post(change_url(article), change_form_data(article, published_at_0="", published_at_1=""))
+
+    assert response.status_code == 200
+    assert "A published article needs a publication date." in response.content.decode()
+    article.refresh_from_db()
+    assert article.published_at is not None
+
+
+def test_a_byline_edit_in_the_form_is_one_change_by_the_editor(admin_client, article, django_user_model):
+    """
+    GIVEN an article with two authors
+    WHEN the editor removes the first from the byline inline
+    THEN the byline holds the other alone, renumbered from 0, and the history names the editor on the byline rows
+    """
+    first, second = article.bylines.order_by("position")
+    data = change_form_data(article, **{"bylines-0-DELETE": "on"})
+
+    admin_client.post(change_url(article), data)
+
+    assert [(b.author_id, b.position) for b in article.bylines.all()] == [(second.author_id, 0)]
+    removed = ArticleAuthor.history.filter(id=first.pk, history_type="-").get()
+    assert removed.history_user == django_user_model.objects.get(username="admin")
