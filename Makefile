@@ -50,6 +50,7 @@ serve: install
 
 test: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null || \
 		(echo "Model changes without a migration: run makemigrations." && exit 1)
 	$(BIN)/pytest
