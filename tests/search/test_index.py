@@ -80,6 +80,7 @@ def test_the_index_matches_the_database_after_every_kind_of_write(filler):
 
 def test_sync_drains_in_batches_and_deletes_only_what_it_drained(monkeypatch, filler):
     monkeypatch.setattr(search_index, "SYNC_BATCH", 2)
+    monkeypatch.setattr(search_index, "COMMIT_ROWS", 2)
     [make(f"airship {n}") for n in range(5)]
 
     assert search_index.sync_pending(limit=3) == 3
@@ -264,3 +265,30 @@ def test_no_trace_of_the_old_database_search_is_left():
     assert "articles_article_fts" not in tables
     assert "search_vector" not in columns
     assert search(Article.objects.all(), "zeppelin").count() == 0
+
+
+def test_one_commit_indexes_each_queued_article_once(monkeypatch, filler):
+    """
+    GIVEN articles queued twice each (the article and its byline), read two at a time
+    WHEN the outbox is drained
+    THEN one commit writes each article's document once, and the outbox is empty
+    """
+    search_index.sync_pending()
+    monkeypatch.setattr(search_index, "SYNC_BATCH", 2)
+    articles = [make(f"dirigible {n}") for n in range(5)]
+    Article.objects.filter(pk__in=[a.pk for a in articles]).update(subtitle="twice")
+    added, commits = [], []
+    monkeypatch.setattr(
+        search_index.IndexedArticle,
+        "document",
+        lambda self, real=search_index.IndexedArticle.document: added.append(self.article.pk) or real(self),
+    )
+    real_write = search_index._write
+    monkeypatch.setattr(search_index, "_write", lambda *a, **k: commits.append(1) or real_write(*a, **k))
+
+    search_index.sync_pending()
+
+    assert sorted(added) == sorted(a.pk for a in articles)
+    assert len(commits) == 1
+    assert queued() == set()
+    assert len(found("dirigible")) == 5
