@@ -194,3 +194,28 @@ def test_a_rerun_over_several_batches_is_idempotent(tmp_path, monkeypatch):
     assert (Article.history.count(), ArticleAuthor.history.count()) == history == (0, 0)
     copy = next(o for o in second.outcomes if o.source_key == "001/copy.txt")
     assert copy.article_id == Article.objects.get(source_key="000/1.txt").pk
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the index is fed when batches commit
+def test_the_index_takes_a_runs_articles_every_few_batches_and_at_the_end(tmp_path, monkeypatch):
+    """
+    GIVEN seven files, one per batch, the index fed every third batch
+    WHEN they are imported (each batch committed)
+    THEN the index was fed twice during the run and once at its end, and holds every article
+    """
+    from articles import search_index
+    from articles.models import SearchOutbox
+
+    monkeypatch.setattr(runs, "BATCH_SIZE", 1)
+    monkeypatch.setattr(runs, "INDEX_EVERY_BATCHES", 3)
+    generate(tmp_path, 7)
+    drains = []
+    real = search_index.sync_pending
+    monkeypatch.setattr(search_index, "sync_pending", lambda **kw: drains.append(real(**kw)) or drains[-1])
+
+    importing.import_paths(paths=[tmp_path])
+
+    assert len(drains) == 3
+    assert not SearchOutbox.objects.exists()
+    hits = search_index.searcher().search(search_index.tantivy.Query.all_query(), 20).hits
+    assert len(hits) == Article.objects.count() == 7
