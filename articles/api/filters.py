@@ -46,25 +46,44 @@ class DateTimeBoundFilter(django_filters.Filter):
 
 @extend_schema_field({"type": "array", "items": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}})
 class SlugListFilter(django_filters.Filter):
-    """One or more slugs (repeated or comma-separated), any of which matches; an unknown slug is an error."""
+    """One or more slugs (repeated or comma-separated), any of which matches; an unknown slug matches nothing.
+
+    ``people`` returns the rows the requester may name (given the user), so a
+    slug the requester may not see is as unknown as one nobody has; the merged
+    names (``alias_model``) are looked up among the aliases of those rows only.
+    """
 
     field_class = SlugListField
+
+    def __init__(self, *args, people, alias_model, **kwargs) -> None:
+        self.people = people
+        self.alias_model = alias_model
+        super().__init__(*args, **kwargs)
+
+    @property
+    def field(self) -> SlugListField:
+        if not hasattr(self, "_field"):
+            request = getattr(getattr(self, "parent", None), "request", None)
+            visible = self.people(getattr(request, "user", None))
+            aliases = self.alias_model.objects.filter(**{f"{self.extra['alias_target']}__in": visible})
+            self.extra.update(queryset=visible, aliases=aliases)
+        return super().field
 
 
 class ArticleFilter(django_filters.FilterSet):
     """Filter articles, always within what the requester may see."""
 
     publisher = SlugListFilter(
-        queryset=Publisher.objects.all(),
-        aliases=PublisherAlias.objects.all(),
+        people=querysets.visible_publishers,
+        alias_model=PublisherAlias,
         alias_target="publisher_id",
         method="filter_publisher",
         help_text="Publisher slug; repeat (or separate with commas) for any of several. The slug of a "
         "publisher merged into another stands for the one it was merged into.",
     )
     author = SlugListFilter(
-        queryset=Author.objects.all(),
-        aliases=AuthorAlias.objects.all(),
+        people=querysets.visible_authors,
+        alias_model=AuthorAlias,
         alias_target="author_id",
         method="filter_author",
         help_text="Author slug; repeat (or separate with commas) for articles by any of several. The slug "
@@ -76,7 +95,9 @@ class ArticleFilter(django_filters.FilterSet):
         "articles, so `draft` or `withdrawn` gives them an empty list.",
     )
     needs_review = StrictBooleanFilter(
-        help_text="Staff only (ignored for other requesters): articles the importer flagged for review, or not."
+        method="filter_needs_review",
+        help_text="Articles the importer flagged for review (true), or not (false). Staff and editors only: for "
+        "other requesters a valid value is ignored (the flag is theirs to see), a bad one is a 400 all the same.",
     )
     published_after = DateTimeBoundFilter(
         field_name="published_at",
@@ -143,18 +164,16 @@ class ArticleFilter(django_filters.FilterSet):
         model = Article
         fields: list[str] = []
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if not can_see_unpublished(getattr(self.request, "user", None)):
-            # The review flag is staff-only data; filtering on it would reveal it.
-            self.filters.pop("needs_review")
-
-    def filter_publisher(self, queryset: QuerySet[Article], name: str, value: list[int]) -> QuerySet[Article]:
-        return queryset.filter(publisher__in=value) if value else queryset
-
-    def filter_author(self, queryset: QuerySet[Article], name: str, value: list[int]) -> QuerySet[Article]:
-        if not value:
+    def filter_needs_review(self, queryset: QuerySet[Article], name: str, value: bool | None) -> QuerySet[Article]:
+        # The review flag is staff-only data; filtering on it would reveal it.
+        if value is None or not can_see_unpublished(getattr(self.request, "user", None)):
             return queryset
+        return queryset.filter(needs_review=value)
+
+    def filter_publisher(self, queryset: QuerySet[Article], name: str, value: frozenset[int]) -> QuerySet[Article]:
+        return queryset.filter(publisher__in=value)
+
+    def filter_author(self, queryset: QuerySet[Article], name: str, value: frozenset[int]) -> QuerySet[Article]:
         # A subquery, not a join: an article by two of the authors is listed once, without DISTINCT.
         return queryset.filter(pk__in=ArticleAuthor.objects.filter(author__in=value).values("article_id"))
 

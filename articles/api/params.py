@@ -146,17 +146,19 @@ class SlugListWidget(forms.TextInput):
 
 
 class SlugListField(forms.Field):
-    """Slugs of existing rows of ``queryset`` (repeated or comma-separated), cleaned to their ids.
+    """Slugs (repeated or comma-separated), cleaned to the ids of the rows of ``queryset`` they name.
 
-    Validation costs one query however many slugs are given. A slug that is no
-    row's but one of ``aliases`` (``slug`` -> ``target_id`` rows, left behind when
-    duplicates were merged) stands for its target, at the cost of one more query.
+    A well-formed slug that names no row matches nothing, like a filter value no
+    article has: the list is empty, not a 400 (a slug the requester may not see
+    is dealt with the same way, so the answer tells nothing about it). Cleans to
+    None when no slug is given, else to a frozenset of ids (empty: nothing matches),
+    in one query. A slug that is no row's but one of ``aliases`` (``slug`` -> ``target_id``
+    rows, left behind when duplicates were merged) stands for its target, at the cost of one more query.
     """
 
     widget = SlugListWidget
     default_error_messages = {
         "invalid": "'%(value)s' is not a valid slug.",
-        "unknown": "Unknown slug(s): %(values)s.",
         "too_many": "Give at most %(limit)d slugs.",
     }
     max_slugs = 100
@@ -181,13 +183,11 @@ class SlugListField(forms.Field):
             raise ValidationError(self.error_messages["too_many"], code="too_many", params={"limit": self.max_slugs})
         return slugs
 
-    def clean(self, value) -> list[int]:
+    def clean(self, value) -> frozenset[int] | None:
         slugs = super().clean(value)
         if not slugs:
-            return []
+            return None
         found = dict(self.queryset.filter(slug__in=slugs).values_list("slug", "pk"))
         if self.aliases is not None and (missing := [slug for slug in slugs if slug not in found]):
             found |= dict(self.aliases.filter(slug__in=missing).values_list("slug", self.alias_target))
-        if missing := [slug for slug in slugs if slug not in found]:
-            raise ValidationError(self.error_messages["unknown"], code="unknown", params={"values": ", ".join(missing)})
-        return [found[slug] for slug in slugs]
+        return frozenset(found.values())

@@ -170,8 +170,8 @@ The archive's articles, authors and publishers, with the raw source each article
 
 ## Authentication
 
-- **Anonymous** clients read published articles, and every author and publisher. Drafts and withdrawn
-  articles are for staff only.
+- **Anonymous** clients read published articles, and the authors and publishers published articles
+  credit. Drafts and withdrawn articles, and people credited only on them, are for staff and editors only.
 - **Token**: `POST /api/v1/auth/token/` with `username` and `password` returns `{{"token": "<key>"}}`
   (the same token each time). Send it on every request as `Authorization: Token <key>`.
 - **Session**: log in to the browsable API at `/api/v1/auth/login/`. Writes made with a session need

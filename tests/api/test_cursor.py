@@ -145,10 +145,10 @@ def test_search_walk_is_newest_first_over_the_matches(api_client):
     assert seen == [a.pk for a in matches]
 
 
-def test_authors_can_be_walked_too(api_client):
+def test_authors_can_be_walked_too(staff_client):
     authors = [AuthorFactory(name=f"Writer {n % 3}", slug=f"writer-{n}") for n in range(7)]
 
-    seen, _ = walk(api_client, f"{AUTHORS_URL}?cursor=&page_size=3")
+    seen, _ = walk(staff_client, f"{AUTHORS_URL}?cursor=&page_size=3")
 
     assert sorted(seen) == sorted(a.pk for a in authors)
     assert len(seen) == 7

@@ -116,10 +116,10 @@ def test_last_page_keyword(api_client, articles):
     ("url", "make"),
     [(AUTHORS_URL, AuthorFactory.create_batch), (PUBLISHERS_URL, PublisherFactory.create_batch)],
 )
-def test_authors_and_publishers_are_paginated(api_client, url, make):
+def test_authors_and_publishers_are_paginated(staff_client, url, make):
     make(7)
 
-    data = api_client.get(url, {"page_size": 5}).json()
+    data = staff_client.get(url, {"page_size": 5}).json()
 
     assert data["count"] == 7
     assert len(data["results"]) == 5
