@@ -9,14 +9,14 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from articles.api import querysets
 from articles.api.params import IsoDateTimeBoundField, SlugListField, StrictBooleanField
 from articles.api.querysets import can_see_unpublished
 from articles.models import Article, ArticleAuthor, Author, AuthorAlias, Publisher, PublisherAlias
 
+# One value of a slug filter: slugs separated by commas (a valid slug of at most 255 characters each).
+SLUG_LIST_PATTERN = r"^[-a-zA-Z0-9_]{1,255}(,[-a-zA-Z0-9_]{1,255})*$"
 MAX_SMALLINT = 32767
 MAX_INT = 2**31 - 1
 
@@ -25,6 +25,10 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     """A boolean filter that answers a bad value with an error instead of ignoring it."""
 
     field_class = StrictBooleanField
+
+    def openapi_schema(self) -> dict:
+        """Return the parameter's schema (``schema.FilterExtension`` reads it)."""
+        return {"type": "boolean"}
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -36,15 +40,21 @@ class IntegerFilter(django_filters.NumberFilter):
         # The field's own max_value bounds it; NumberFilter's 1e50 would only repeat the error.
         return None
 
+    def openapi_schema(self) -> dict:
+        """Return the parameter's schema, with its bounds."""
+        return {"type": "integer", "minimum": self.extra["min_value"], "maximum": self.extra["max_value"]}
 
-@extend_schema_field(OpenApiTypes.STR)
+
 class DateTimeBoundFilter(django_filters.Filter):
     """An inclusive date or date-time bound; see ``IsoDateTimeBoundField``."""
 
     field_class = IsoDateTimeBoundField
 
+    def openapi_schema(self) -> dict:
+        """Return the parameter's schema: an ISO 8601 date or date-time."""
+        return {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
 
-@extend_schema_field({"type": "array", "items": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}})
+
 class SlugListFilter(django_filters.Filter):
     """One or more slugs (repeated or comma-separated), any of which matches; an unknown slug matches nothing.
 
@@ -59,6 +69,12 @@ class SlugListFilter(django_filters.Filter):
         self.people = people
         self.alias_model = alias_model
         super().__init__(*args, **kwargs)
+
+    def openapi_schema(self) -> dict:
+        """Return the parameter's schema: repeated slugs (each may also hold several, comma-separated)."""
+        limit = SlugListField.max_slugs
+        item = {"type": "string", "pattern": SLUG_LIST_PATTERN, "maxLength": limit * 256}
+        return {"type": "array", "items": item, "maxItems": limit}
 
     @property
     def field(self) -> SlugListField:

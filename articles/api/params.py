@@ -172,13 +172,12 @@ class SlugListField(forms.Field):
     def to_python(self, value) -> list[str]:
         raw = value if isinstance(value, list | tuple) else [value] if value else []
         slugs: list[str] = []
-        for item in raw:
-            for part in str(item).split(","):
-                if (slug := part.strip()) and slug not in slugs:
-                    slugs.append(slug)
-        for slug in slugs:
-            if not SLUG.fullmatch(slug) or len(slug) > 255:
-                raise ValidationError(self.error_messages["invalid"], code="invalid", params={"value": slug[:100]})
+        # A blank value is no value; any other is slugs separated by commas, nothing else (as the schema says).
+        for part in (part for item in raw if str(item).strip() for part in str(item).split(",")):
+            if not SLUG.fullmatch(part) or len(part) > 255:
+                raise ValidationError(self.error_messages["invalid"], code="invalid", params={"value": part[:100]})
+            if part not in slugs:
+                slugs.append(part)
         if len(slugs) > self.max_slugs:
             raise ValidationError(self.error_messages["too_many"], code="too_many", params={"limit": self.max_slugs})
         return slugs

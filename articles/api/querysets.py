@@ -73,7 +73,9 @@ def bylines_prefetch() -> Prefetch:
 
 def article_list_queryset(user, fields: Collection[str] | None = None) -> QuerySet[Article]:
     """Return the visible articles with what a list page shows (only ``fields``, if given), and nothing heavier."""
-    articles = with_related(visible_articles(user), fields).defer(*HEAVY_COLUMNS)
+    # The body only when named: a list shows its excerpt by default.
+    heavy = [column for column in HEAVY_COLUMNS if column != "body" or "body" not in (fields or ())]
+    articles = with_related(visible_articles(user), fields).defer(*heavy)
     if wants(fields, "excerpt"):
         articles = articles.annotate(body_head=Substr("body", 1, EXCERPT_SOURCE_CHARS + 1))
     return articles
@@ -82,7 +84,7 @@ def article_list_queryset(user, fields: Collection[str] | None = None) -> QueryS
 def article_detail_queryset(user, fields: Collection[str] | None = None) -> QuerySet[Article]:
     """Return the visible articles with what a detail page shows (only ``fields``, if given)."""
     articles = with_related(visible_articles(user), fields)
-    heavy = [column for column in HEAVY_COLUMNS if column != "body" or not wants(fields, "body")]
+    heavy = [column for column in HEAVY_COLUMNS if column != "body" or not wants(fields, "body", "excerpt")]
     return articles.defer(*heavy)
 
 

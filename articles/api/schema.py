@@ -9,6 +9,9 @@ from drf_spectacular.types import OpenApiTypes
 from rest_framework import permissions
 from rest_framework.settings import api_settings
 
+from articles.api.shaping import FIELDS_DESCRIPTION, FIELDS_PARAM
+
+MAX_ID = 2**63 - 1
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input: a bad query parameter or request body. Each offending parameter or field names "
     "its problems; a malformed body gets a `detail` message instead.",
@@ -48,9 +51,30 @@ class AutoSchema(openapi.AutoSchema):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
+        parameters = operation.setdefault("parameters", [])
+        if getattr(self.view, "action", None) in getattr(self.view, "shaped_actions", ()):
+            parameters.append(self.fields_parameter())
+        for parameter in parameters:
+            if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":
+                # Ids are positive 64-bit integers; any other is a 404.
+                parameter["schema"].update(minimum=1, maximum=MAX_ID)
+        if not parameters:
+            del operation["parameters"]
         for code in self.error_codes(operation):
             operation["responses"].setdefault(code, self.error_response(code))
         return operation
+
+    def fields_parameter(self) -> dict:
+        """Return ``?fields=``: comma-separated names, each one of the fields this requester may name."""
+        names = {"type": "string", "enum": self.view.available_fields()}
+        return {
+            "in": "query",
+            "name": FIELDS_PARAM,
+            "description": FIELDS_DESCRIPTION,
+            "schema": {"type": "array", "items": names, "uniqueItems": True},
+            "style": "form",
+            "explode": False,
+        }
 
     def error_codes(self, operation: dict) -> list[str]:
         """Return the error statuses this operation can answer with."""
@@ -95,8 +119,10 @@ class AutoSchema(openapi.AutoSchema):
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
-        # Fields a response carries only sometimes (``rank`` and ``snippet`` only with ``q``) are not required.
-        optional = set(getattr(getattr(serializer, "Meta", None), "search_only_fields", ()))
+        # Fields a response carries only sometimes (``rank`` and ``snippet`` only with ``q``, the ones shown
+        # only when ``fields`` names them) are not required.
+        meta = getattr(serializer, "Meta", None)
+        optional = {*getattr(meta, "search_only_fields", ()), *getattr(meta, "on_request_fields", ())}
         if direction == "response" and optional and "required" in schema:
             schema["required"] = [name for name in schema["required"] if name not in optional]
             if not schema["required"]:
@@ -134,6 +160,11 @@ class FilterExtension(DjangoFilterExtension):
         for parameter in parameters:
             if help_text and not parameter.get("description"):
                 parameter["description"] = str(help_text)
+            if hasattr(filter_field, "openapi_schema"):
+                # What the filter really accepts, which drf-spectacular cannot see through a filter method.
+                parameter["schema"] = filter_field.openapi_schema()
+            elif max_length := filter_field.extra.get("max_length"):
+                parameter["schema"]["maxLength"] = max_length
         return parameters
 
 

@@ -6,8 +6,22 @@ from rest_framework.routers import DefaultRouter
 
 from articles.api import views
 from articles.api.auth import ObtainTokenView
+from articles.api.errors import JsonErrorsMixin
 
 app_name = "api"
+
+
+class SchemaView(JsonErrorsMixin, SpectacularAPIView):
+    """The OpenAPI schema (YAML, or JSON with ``?format=json``); its errors in JSON."""
+
+
+class SwaggerView(JsonErrorsMixin, SpectacularSwaggerView):
+    """Swagger UI, from this server's static files; its errors in JSON."""
+
+
+class RedocView(JsonErrorsMixin, SpectacularRedocView):
+    """Redoc, from this server's static files; its errors in JSON."""
+
 
 router = DefaultRouter()
 router.register("articles", views.ArticleViewSet, basename="article")
@@ -16,9 +30,9 @@ router.register("publishers", views.PublisherViewSet, basename="publisher")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),
     # Before the router, whose detail route would otherwise see "export.csv" as an id.
     path(
         "articles/export.ndjson",

@@ -162,7 +162,7 @@ def test_search_list_queries(request, django_assert_num_queries, archive, client
 def test_cursor_list_queries(staff_client, django_assert_num_queries, archive, page_size, params, queries):
     sync_pending()
     with django_assert_num_queries(queries):
-        response = staff_client.get(ARTICLES_URL, {"cursor": "", "page_size": page_size, **params})
+        response = staff_client.get(ARTICLES_URL, {"page_mode": "cursor", "page_size": page_size, **params})
 
     assert len(response.json()["results"]) == page_size
 

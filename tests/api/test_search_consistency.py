@@ -120,7 +120,9 @@ def test_bad_syntax_is_a_400_never_a_500(api_client):
 
 def test_a_search_cursor_walk_by_title_is_a_400_not_a_500(api_client):
     ArticleFactory.create_batch(3, body="kestrel")
-    first = api_client.get(ARTICLES_URL, {"q": "kestrel", "cursor": "", "ordering": "title", "page_size": 1}).json()
+    first = api_client.get(
+        ARTICLES_URL, {"q": "kestrel", "page_mode": "cursor", "ordering": "title", "page_size": 1}
+    ).json()
 
     response = api_client.get(first["next"])
 
