@@ -1,7 +1,7 @@
 """URLs of the versioned API (mounted at /api/v1/)."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from articles.api import views
@@ -15,12 +15,14 @@ class SchemaView(JsonErrorsMixin, SpectacularAPIView):
     """The OpenAPI schema (YAML, or JSON with ``?format=json``); its errors in JSON."""
 
 
-class SwaggerView(JsonErrorsMixin, SpectacularSwaggerView):
-    """Swagger UI, from this server's static files; its errors in JSON."""
+class SwaggerView(JsonErrorsMixin, SpectacularSwaggerSplitView):
+    """Swagger UI from this server's static files, its set-up script a request of its own (no inline script)."""
 
 
 class RedocView(JsonErrorsMixin, SpectacularRedocView):
-    """Redoc, from this server's static files; its errors in JSON."""
+    """Redoc from this server's static files, without the web fonts drf-spectacular's page loads from Google."""
+
+    template_name = "api/redoc.html"
 
 
 router = DefaultRouter()
