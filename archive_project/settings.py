@@ -216,6 +216,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read (and, for editors, write) the archive's articles, authors and publishers.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # A field that may not be blank says so (minLength 1; see articles.api.schema for whitespace).
+    "ENFORCE_NON_BLANK_FIELDS": True,
     # Swagger UI and Redoc from this server's static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -7,6 +7,7 @@ stay right, and each history record names the editor who made it.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -25,6 +26,10 @@ PUBLISHER_FIELDS = ("name", "slug")
 DEFAULT_REASON = "edited"
 
 Named = TypeVar("Named", Author, Publisher)
+
+
+class SlugTaken(ValidationError):
+    """The slug asked for is another row's: the input is valid, the archive's state refuses it."""
 
 
 class InUse(Exception):
@@ -172,19 +177,18 @@ def _save_named(obj: Named, data: Mapping[str, Any], fields: Sequence[str], user
     if not obj.name:
         raise ValidationError({"name": "A name is required."})
     if not obj.slug:
-        obj.slug = slugify(obj.name)[:255]
-        if not obj.slug:
-            raise ValidationError({"slug": "No slug can be made from this name; give one."})
+        # A name with nothing to slugify ("!!!") gets its kind and a random suffix: any name is acceptable.
+        obj.slug = slugify(obj.name)[:255] or f"{type(obj)._meta.model_name}-{secrets.token_hex(4)}"
     model = type(obj)
     if model.objects.filter(slug=obj.slug).exclude(pk=obj.pk).exists():
-        raise ValidationError({"slug": f"The slug '{obj.slug}' is taken by another {model._meta.verbose_name}."})
+        raise SlugTaken({"slug": f"The slug '{obj.slug}' is taken by another {model._meta.verbose_name}."})
     obj._history_user = user
     try:
         with transaction.atomic():
             obj.save()
     except IntegrityError as exc:
         # Another request took the slug between the check and the save.
-        raise ValidationError({"slug": f"The slug '{obj.slug}' is taken."}) from exc
+        raise SlugTaken({"slug": f"The slug '{obj.slug}' is taken."}) from exc
     return obj
 
 

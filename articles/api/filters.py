@@ -15,8 +15,10 @@ from articles.api.params import IsoDateTimeBoundField, SlugListField, StrictBool
 from articles.api.querysets import can_see_unpublished
 from articles.models import Article, ArticleAuthor, Author, AuthorAlias, Publisher, PublisherAlias
 
-# One value of a slug filter: slugs separated by commas (a valid slug of at most 255 characters each).
-SLUG_LIST_PATTERN = r"^[-a-zA-Z0-9_]{1,255}(,[-a-zA-Z0-9_]{1,255})*$"
+# One value of a slug filter: up to 100 slugs separated by commas (of at most 255 characters each); the
+# parameter may be repeated up to 100 times (SlugListField.max_slugs is their product).
+SLUG_LIST_PATTERN = r"^[-a-zA-Z0-9_]{1,255}(,[-a-zA-Z0-9_]{1,255}){0,99}$"
+SLUG_VALUES = 100
 MAX_SMALLINT = 32767
 MAX_INT = 2**31 - 1
 
@@ -72,9 +74,8 @@ class SlugListFilter(django_filters.Filter):
 
     def openapi_schema(self) -> dict:
         """Return the parameter's schema: repeated slugs (each may also hold several, comma-separated)."""
-        limit = SlugListField.max_slugs
-        item = {"type": "string", "pattern": SLUG_LIST_PATTERN, "maxLength": limit * 256}
-        return {"type": "array", "items": item, "maxItems": limit}
+        item = {"type": "string", "pattern": SLUG_LIST_PATTERN}
+        return {"type": "array", "items": item, "maxItems": SLUG_VALUES}
 
     @property
     def field(self) -> SlugListField:

@@ -42,13 +42,10 @@ def paging_mode(request: Request) -> str:
     mode = params.get(PAGE_MODE_PARAM, "").strip()
     if mode and mode not in PAGE_MODES:
         raise exceptions.ValidationError({PAGE_MODE_PARAM: [f"Choose one of: {', '.join(PAGE_MODES)}."]})
-    # An empty cursor= is no cursor, as an empty value of any parameter is no value: page_mode=cursor starts a walk.
+    # An empty cursor= is no cursor, as an empty value of any parameter is no value: page_mode=cursor starts a
+    # walk. A cursor is a cursor walk, whatever page or page_mode say (they are ignored).
     if params.get(CURSOR_PARAM, "").strip():
-        if mode == "page":
-            raise exceptions.ValidationError({PAGE_MODE_PARAM: ["A cursor pages by cursor; drop page_mode=page."]})
-        mode = "cursor"
-    if mode == "cursor" and params.get("page"):
-        raise exceptions.ValidationError({"page": ["Page numbers and cursors do not mix; give one of them."]})
+        return "cursor"
     return mode or "page"
 
 
@@ -179,7 +176,8 @@ class KeysetCursorPagination(PageSizeMixin, pagination.BasePagination):
         try:
             self.page = keyset_page(queryset, token or None, self.get_page_size(request))
         except InvalidCursor as exc:
-            raise exceptions.ValidationError({self.cursor_query_param: [str(exc)]}) from None
+            # As DRF's own cursor paging: a cursor is a page's address, and this one leads to no page.
+            raise exceptions.NotFound(str(exc)) from None
         except ImproperlyConfigured as exc:
             raise exceptions.ValidationError({"ordering": [str(exc)]}) from None
         self.display_page_controls = bool(self.page.next_cursor or self.page.previous_cursor)
@@ -243,8 +241,8 @@ class ArchivePagination(pagination.BasePagination):
                     "follow `next` (whose `cursor` is opaque: never build one). Pages carry no `count`, cost "
                     "the same at any depth, and never repeat or skip a row when rows are added meanwhile. The "
                     "walk keeps the request's `ordering` (newest first by default, also with `q`: relevance "
-                    "order is for numbered pages). An empty `cursor=` is no cursor. An invalid cursor, one "
-                    "made for another ordering, or a cursor with `page` or `page_mode=page`, is a 400."
+                    "order is for numbered pages). An empty `cursor=` is no cursor; with a cursor, `page` and "
+                    "`page_mode` are ignored. An invalid cursor, or one made for another ordering, is a 404."
                 ),
                 "schema": {"type": "string"},
             },

@@ -6,10 +6,10 @@ from drf_spectacular import openapi
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_basic_type
 from drf_spectacular.types import OpenApiTypes
-from rest_framework import permissions
+from rest_framework import permissions, serializers
 from rest_framework.settings import api_settings
 
-from articles.api.shaping import FIELDS_DESCRIPTION, FIELDS_PARAM
+from articles.api.shaping import FIELDS_DESCRIPTION, FIELDS_PARAM, FieldSelectionMixin
 
 MAX_ID = 2**63 - 1
 ERROR_DESCRIPTIONS = {
@@ -19,7 +19,8 @@ ERROR_DESCRIPTIONS = {
     "The `WWW-Authenticate` header names the scheme to use: `Token`.",
     "403": "Authenticated, but without the permission this needs (or a session request without its CSRF token).",
     "404": "No such object among those the requester may see, or a page number past the last page.",
-    "409": "Refused because of the object's current state, e.g. deleting an author articles still credit.",
+    "409": "Refused because of the archive's current state: deleting an author articles still credit, a slug "
+    "another author or publisher has, an author or publisher id nobody has.",
     "415": "The request body's `Content-Type` is not one this operation reads (JSON, form or multipart).",
     "429": "Too many requests: wait the number of seconds in the `Retry-After` header.",
 }
@@ -71,7 +72,7 @@ class AutoSchema(openapi.AutoSchema):
             "in": "query",
             "name": FIELDS_PARAM,
             "description": FIELDS_DESCRIPTION,
-            "schema": {"type": "array", "items": names, "uniqueItems": True},
+            "schema": {"type": "array", "items": names},
             "style": "form",
             "explode": False,
         }
@@ -89,7 +90,8 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("415")
         if "{" in self.path or (self._is_list_view() and self._get_paginator() is not None):
             codes.append("404")
-        if self.method == "DELETE":
+        creates = self.method == "POST" and hasattr(self.view, "editable_model")
+        if self.method in {"DELETE", "PUT", "PATCH"} or creates:
             codes.append("409")
         return sorted(codes)
 
@@ -123,10 +125,30 @@ class AutoSchema(openapi.AutoSchema):
         # only when ``fields`` names them) are not required.
         meta = getattr(serializer, "Meta", None)
         optional = {*getattr(meta, "search_only_fields", ()), *getattr(meta, "on_request_fields", ())}
-        if direction == "response" and optional and "required" in schema:
+        if direction == "response" and isinstance(serializer, FieldSelectionMixin):
+            # ?fields= may leave any of them out.
+            schema.pop("required", None)
+        elif direction == "response" and optional and "required" in schema:
             schema["required"] = [name for name in schema["required"] if name not in optional]
             if not schema["required"]:
                 del schema["required"]
+        return schema
+
+    def map_parsers(self) -> list[str]:
+        # The contract is JSON bodies. Form and multipart bodies are read too, for the browsable API's
+        # HTML forms, with HTML-form rules (an empty input is "not given"), so they are not documented.
+        return [media_type for media_type in super().map_parsers() if "json" in media_type]
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.PrimaryKeyRelatedField) and not field.read_only:
+            schema.update(minimum=1, maximum=MAX_ID)
+        if isinstance(field, serializers.SlugField) and not field.read_only:
+            schema["pattern"] = r"^[-a-zA-Z0-9_]+$"
+        trimmed = isinstance(field, serializers.CharField) and field.trim_whitespace and not field.allow_blank
+        if trimmed and not field.read_only and "pattern" not in schema:
+            # Surrounding whitespace is trimmed first: only white space is blank.
+            schema["pattern"] = r"\S"
         return schema
 
     def _component(self, name: str, schema: dict) -> dict:
@@ -145,6 +167,13 @@ class AutoSchema(openapi.AutoSchema):
         return auths
 
 
+def or_empty(schema: dict) -> dict:
+    """Return ``schema``, or an empty value (which the API reads as "not given")."""
+    if schema.get("type") == "array":
+        return schema
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+
+
 class FilterExtension(DjangoFilterExtension):
     """django-filter's query parameters, each described by its filter's ``help_text``.
 
@@ -161,8 +190,9 @@ class FilterExtension(DjangoFilterExtension):
             if help_text and not parameter.get("description"):
                 parameter["description"] = str(help_text)
             if hasattr(filter_field, "openapi_schema"):
-                # What the filter really accepts, which drf-spectacular cannot see through a filter method.
-                parameter["schema"] = filter_field.openapi_schema()
+                # What the filter really accepts, which drf-spectacular cannot see through a filter method,
+                # or nothing: an empty value is no filter (the browsable API's filter form sends them all).
+                parameter["schema"] = or_empty(filter_field.openapi_schema())
             elif max_length := filter_field.extra.get("max_length"):
                 parameter["schema"]["maxLength"] = max_length
         return parameters

@@ -40,7 +40,7 @@ from articles.models import Article, Author, Publisher
 
 FACET_SIZE_PARAMETER = OpenApiParameter(
     "facet_size",
-    int,
+    {"type": "integer", "minimum": 1, "maximum": MAX_FACET_SIZE, "default": DEFAULT_FACET_SIZE},
     description=f"How many values each facet lists, 1 to {MAX_FACET_SIZE} (default {DEFAULT_FACET_SIZE}).",
 )
 EXPORT_DESCRIPTION = (

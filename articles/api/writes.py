@@ -39,9 +39,11 @@ class Conflict(exceptions.APIException):
 
 @contextmanager
 def service_errors() -> Iterator[None]:
-    """Answer the editing services' refusals as API errors (400, 409), never a 500."""
+    """Answer the editing services' refusals as API errors (400; 409 for a slug already taken), never a 500."""
     try:
         yield
+    except editing.SlugTaken as exc:
+        raise Conflict(" ".join(exc.messages)) from exc
     except DjangoValidationError as exc:
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         raise serializers.ValidationError(detail) from exc
