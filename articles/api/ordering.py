@@ -53,6 +53,8 @@ class StrictOrderingFilter(OrderingFilter):
                         ]
                     }
                 )
+        if not ordering:
+            return None  # Only relevance terms where they order nothing: the default order.
         if "id" not in {getattr(getattr(t, "expression", None), "name", str(t).lstrip("-")) for t in ordering}:
             ordering.append("-id")
         return ordering
