@@ -34,6 +34,8 @@ SETTINGS = {
     "phases": {"stateful": {"max-steps": 12}},
     "workers": 1,
     "seed": 10,
+    # Nothing carried over between runs (nor written into the checkout).
+    "cache": {"enabled": False},
 }
 
 
