@@ -67,7 +67,8 @@ class AutoSchema(openapi.AutoSchema):
 
     def fields_parameter(self) -> dict:
         """Return ``?fields=``: comma-separated names, each one of the fields this requester may name."""
-        names = {"type": "string", "enum": self.view.available_fields()}
+        # "": an empty fields= is no choice (every field), as any empty parameter is no value.
+        names = {"type": "string", "enum": [*self.view.available_fields(), ""]}
         return {
             "in": "query",
             "name": FIELDS_PARAM,

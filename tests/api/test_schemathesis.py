@@ -11,9 +11,12 @@ resource still served after its DELETE. The run must report no failure.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import connections
 from rest_framework.authtoken.models import Token
 from schemathesis.engine import events
 
@@ -40,7 +43,11 @@ SETTINGS = {
 
 
 def strict_headers(app):
-    """Wrap a WSGI app to refuse headers that are not exactly ``str``, as wsgiref and gunicorn do."""
+    """Wrap a WSGI app to refuse headers that are not exactly ``str``, as wsgiref and gunicorn do.
+
+    The engine sends requests from its own threads: once a response is read, the thread's database
+    connection is closed, or it would outlive the test and keep PostgreSQL from dropping the test database.
+    """
 
     def application(environ, start_response):
         def checked_start_response(status, headers, exc_info=None):
@@ -48,7 +55,14 @@ def strict_headers(app):
                 assert type(name) is str and type(value) is str, f"header {name!r}: {type(value).__name__}"
             return start_response(status, headers, exc_info)
 
-        return app(environ, checked_start_response)
+        result = app(environ, checked_start_response)
+        try:
+            yield from result
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+            if threading.current_thread() is not threading.main_thread():
+                connections.close_all()
 
     return application
 
