@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -59,11 +60,13 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "csp",
     "articles",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -239,14 +242,40 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read (and, for editors, write) the archive's articles, authors and publishers.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # A field that may not be blank says so (minLength 1; see articles.api.schema for whitespace).
+    "ENFORCE_NON_BLANK_FIELDS": True,
     # Swagger UI and Redoc from this server's static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No validator badge (an image from validator.swagger.io): the docs load nothing from elsewhere.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "articles.api.schema.document_api",
     ],
+}
+
+# --- Content-Security-Policy (django-csp), on every response ----------------------
+# Everything from this server: the admin, the browsable API, Swagger UI and Redoc (their files from
+# drf-spectacular-sidecar, Redoc without web fonts) load nothing from elsewhere and run no inline script.
+# Inline styles are allowed: the admin's pages and Redoc (styled-components) set them; scripts, what an
+# injected page would use, are this server's files only. data: images are the docs' SVG icons; blob:
+# workers are Redoc's search.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
 
 # --- Production hardening (on whenever DEBUG is off) --------------------------

@@ -8,6 +8,7 @@ stay right, and each history record names the editor who made it.
 from __future__ import annotations
 
 import copy
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -41,6 +42,10 @@ DEFAULT_REASON = "edited"
 Named = TypeVar("Named", Author, Publisher)
 # Called with the row locked, before anything changes: raises to refuse the write (a stale If-Match, say).
 Precondition = Callable[[], None]
+
+
+class SlugTaken(ValidationError):
+    """The slug asked for is another row's: the input is valid, the archive's state refuses it."""
 
 
 class InUse(Exception):
@@ -234,7 +239,7 @@ def _save_named(
                 obj.save()
         except IntegrityError as exc:
             # Another request took the slug between the check and the save.
-            raise ValidationError({"slug": f"The slug '{obj.slug}' is taken."}) from exc
+            raise SlugTaken({"slug": f"The slug '{obj.slug}' is taken."}) from exc
     return obj
 
 
@@ -244,12 +249,11 @@ def _check_named(obj: Author | Publisher) -> None:
     if not obj.name:
         raise ValidationError({"name": "A name is required."})
     if not obj.slug:
-        obj.slug = slugify(obj.name)[:255]
-        if not obj.slug:
-            raise ValidationError({"slug": "No slug can be made from this name; give one."})
+        # A name with nothing to slugify ("!!!") gets its kind and a random suffix: any name is acceptable.
+        obj.slug = slugify(obj.name)[:255] or f"{type(obj)._meta.model_name}-{secrets.token_hex(4)}"
     model = type(obj)
     if model.objects.filter(slug=obj.slug).exclude(pk=obj.pk).exists():
-        raise ValidationError({"slug": f"The slug '{obj.slug}' is taken by another {model._meta.verbose_name}."})
+        raise SlugTaken({"slug": f"The slug '{obj.slug}' is taken by another {model._meta.verbose_name}."})
 
 
 def _delete_named(obj: Author | Publisher, user) -> None:

@@ -224,8 +224,9 @@ class SearchFilters:
 
     statuses: tuple[str, ...] = ()
     needs_review: bool | None = None
-    publisher_ids: tuple[int, ...] = ()
-    author_ids: tuple[int, ...] = ()
+    # None: any; an empty tuple: none (the slugs given named nobody).
+    publisher_ids: tuple[int, ...] | None = None
+    author_ids: tuple[int, ...] | None = None
     published: tuple[dt.datetime | None, dt.datetime | None] = (None, None)
     created: tuple[dt.datetime | None, dt.datetime | None] = (None, None)
     copyright_years: tuple[int | None, int | None] = (None, None)
@@ -241,10 +242,10 @@ class SearchFilters:
         for name in ("needs_review", "has_image_credit"):
             if getattr(self, name) is not None:
                 queries.append(tantivy.Query.term_query(SCHEMA, name, getattr(self, name)))
-        if self.publisher_ids:
-            queries.append(tantivy.Query.term_set_query(SCHEMA, "publisher", list(self.publisher_ids)))
-        if self.author_ids:
-            queries.append(tantivy.Query.term_set_query(SCHEMA, "authors", list(self.author_ids)))
+        for name, ids in (("publisher", self.publisher_ids), ("authors", self.author_ids)):
+            if ids is not None:
+                query = tantivy.Query.term_set_query(SCHEMA, name, list(ids)) if ids else tantivy.Query.empty_query()
+                queries.append(query)
         for name, bounds in (("published_at", self.published), ("created_at", self.created)):
             queries += _range(name, tantivy.FieldType.Integer, *(micros(b) if b else None for b in bounds))
         queries += _range("copyright_year", tantivy.FieldType.Unsigned, *self.copyright_years)

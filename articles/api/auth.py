@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import exceptions, renderers, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -24,24 +24,38 @@ class LoginLockedOut(exceptions.Throttled):
         self.detail = exceptions.ErrorDetail(lockout_message(request), code=self.default_code)
 
 
+@extend_schema_serializer(component_name="AuthToken")
+class TokenRequestSerializer(AuthTokenSerializer):
+    """A username and password; wrong ones (or an inactive user's) are a 401, a missing one a 400."""
+
+    def validate(self, attrs: dict) -> dict:
+        try:
+            return super().validate(attrs)
+        except serializers.ValidationError as exc:
+            # Well-formed credentials that do not authenticate: a 401 (with WWW-Authenticate), not bad input.
+            raise exceptions.AuthenticationFailed(exc.detail[0]) from exc
+
+
 @extend_schema(
     tags=["auth"],
     summary="Obtain an API token",
     description=(
         "Send a username and password (JSON or form-encoded); get the user's token, the same one on every "
-        "call. Send it as `Authorization: Token <key>` on later requests. Wrong credentials get 400. "
+        "call. Send it as `Authorization: Token <key>` on later requests. Wrong credentials get 401, a missing "
+        "or blank field 400. "
         "Requests are limited per client address to the `auth` rate (env `API_THROTTLE_AUTH`, default 10/min). "
         "Failed logins lock the account and the client address for a while, here as on the admin's and the "
         "browsable API's login (env `LOGIN_FAILURE_LIMIT` failures, `LOGIN_COOLOFF_MINUTES`): a locked-out "
         "request gets 429 with `Retry-After`, whatever the password."
     ),
-    request=AuthTokenSerializer,
+    request=TokenRequestSerializer,
     responses={200: inline_serializer("Token", fields={"token": serializers.CharField(help_text="The API key.")})},
     auth=[{}],
 )
 class ObtainTokenView(ObtainAuthToken):
     """Obtain the API token of a user from their username and password."""
 
+    serializer_class = TokenRequestSerializer
     throttle_classes = [AuthRateThrottle]
     # The browsable API gives a form for it; the schema documents JSON only.
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer]
@@ -49,7 +63,7 @@ class ObtainTokenView(ObtainAuthToken):
     def post(self, request: Request, *args, **kwargs) -> Response:
         try:
             return super().post(request, *args, **kwargs)
-        except serializers.ValidationError:
+        except (serializers.ValidationError, exceptions.AuthenticationFailed):
             # django-axes marks the request it refused (DRF's Request, which the middleware never sees).
             if getattr(request, "axes_locked_out", False):
                 raise LoginLockedOut(request) from None

@@ -1,22 +1,48 @@
-"""Django's last-resort error pages, answered in JSON under ``/api/`` as the API answers everything else."""
+"""Errors under ``/api/`` are JSON, whatever answers them: Django's last-resort handlers, and a catch-all route."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.renderers import JSONRenderer
 
 API_PREFIX = "/api/"
+NOT_FOUND = "Not found."
 
 
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """Answer a URL nothing matches (``/api/v1/authors/1.5/``, say): JSON under /api/, HTML elsewhere."""
-    if request.path.startswith(API_PREFIX):
-        return JsonResponse({"detail": "Not found."}, status=404)
-    return defaults.page_not_found(request, exception)
+def json_under_api(status: int, detail: str, page: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Return a Django error handler answering ``{"detail": detail}`` under /api/, and Django's ``page`` elsewhere."""
+
+    def handler(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.path.startswith(API_PREFIX):
+            return JsonResponse({"detail": detail}, status=status)
+        return page(request, *args, **kwargs)
+
+    handler.__doc__ = f"Answer a {status}: JSON under /api/, Django's page elsewhere."
+    return handler
 
 
-def server_error(request: HttpRequest) -> HttpResponse:
-    """Answer an unhandled error: JSON under /api/, HTML elsewhere."""
-    if request.path.startswith(API_PREFIX):
-        return JsonResponse({"detail": "Server error."}, status=500)
-    return defaults.server_error(request)
+# handler400 (a SuspiciousOperation, e.g. too many fields), handler403, handler404 (a URL nothing matches,
+# such as /api/v1/authors/1.5/), handler500.
+bad_request = json_under_api(400, "Bad request.", defaults.bad_request)
+permission_denied = json_under_api(403, "Permission denied.", defaults.permission_denied)
+not_found = json_under_api(404, NOT_FOUND, defaults.page_not_found)
+server_error = json_under_api(500, "Server error.", defaults.server_error)
+
+
+@csrf_exempt
+def unmatched(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """Answer an /api/ URL no route matches, whatever the method: a JSON 404 (with DEBUG on too)."""
+    return JsonResponse({"detail": NOT_FOUND}, status=404)
+
+
+class JsonErrorsMixin:
+    """DRF view mixin: errors in JSON even where the view renders something else (the docs' HTML, the schema's YAML)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if getattr(response, "exception", False):
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)

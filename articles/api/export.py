@@ -89,7 +89,7 @@ def search_export_rows(results: Iterable[Article], represent, fields: set[str]) 
 
 def article_columns(articles: QuerySet[Article], fields: set[str]) -> list[str]:
     """Return the ``values()`` columns the export reads: the article's light columns, its publisher, annotations."""
-    heavy = {"raw_text", "parsed", "import_conflicts"} | ({"body"} if "body" not in fields else set())
+    heavy = {"raw_text", "parsed", "import_conflicts"} | ({"body"} if not fields & {"body", "excerpt"} else set())
     own = [f.attname for f in Article._meta.concrete_fields if f.attname not in heavy]
     publisher = [f"publisher__{name}" for name in PUBLISHER_COLUMNS] if "publisher" in fields else []
     return [*own, *publisher, *articles.query.annotation_select]

@@ -9,14 +9,16 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from articles.api import querysets
 from articles.api.params import IsoDateTimeBoundField, SlugListField, StrictBooleanField
 from articles.api.querysets import can_see_unpublished
 from articles.models import Article, ArticleAuthor, Author, AuthorAlias, Publisher, PublisherAlias
 
+# One value of a slug filter: up to 100 slugs separated by commas (of at most 255 characters each); the
+# parameter may be repeated up to 100 times (SlugListField.max_slugs is their product).
+SLUG_LIST_PATTERN = r"^[-a-zA-Z0-9_]{1,255}(,[-a-zA-Z0-9_]{1,255}){0,99}$"
+SLUG_VALUES = 100
 MAX_SMALLINT = 32767
 MAX_INT = 2**31 - 1
 
@@ -25,6 +27,10 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     """A boolean filter that answers a bad value with an error instead of ignoring it."""
 
     field_class = StrictBooleanField
+
+    def openapi_schema(self) -> dict:
+        """Return the parameter's schema (``schema.FilterExtension`` reads it)."""
+        return {"type": "boolean"}
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -36,35 +42,65 @@ class IntegerFilter(django_filters.NumberFilter):
         # The field's own max_value bounds it; NumberFilter's 1e50 would only repeat the error.
         return None
 
+    def openapi_schema(self) -> dict:
+        """Return the parameter's schema, with its bounds."""
+        return {"type": "integer", "minimum": self.extra["min_value"], "maximum": self.extra["max_value"]}
 
-@extend_schema_field(OpenApiTypes.STR)
+
 class DateTimeBoundFilter(django_filters.Filter):
     """An inclusive date or date-time bound; see ``IsoDateTimeBoundField``."""
 
     field_class = IsoDateTimeBoundField
 
+    def openapi_schema(self) -> dict:
+        """Return the parameter's schema: an ISO 8601 date or date-time."""
+        return {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
 
-@extend_schema_field({"type": "array", "items": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}})
+
 class SlugListFilter(django_filters.Filter):
-    """One or more slugs (repeated or comma-separated), any of which matches; an unknown slug is an error."""
+    """One or more slugs (repeated or comma-separated), any of which matches; an unknown slug matches nothing.
+
+    ``people`` returns the rows the requester may name (given the user), so a
+    slug the requester may not see is as unknown as one nobody has; the merged
+    names (``alias_model``) are looked up among the aliases of those rows only.
+    """
 
     field_class = SlugListField
+
+    def __init__(self, *args, people, alias_model, **kwargs) -> None:
+        self.people = people
+        self.alias_model = alias_model
+        super().__init__(*args, **kwargs)
+
+    def openapi_schema(self) -> dict:
+        """Return the parameter's schema: repeated slugs (each may also hold several, comma-separated)."""
+        item = {"type": "string", "pattern": SLUG_LIST_PATTERN}
+        return {"type": "array", "items": item, "maxItems": SLUG_VALUES}
+
+    @property
+    def field(self) -> SlugListField:
+        if not hasattr(self, "_field"):
+            request = getattr(getattr(self, "parent", None), "request", None)
+            visible = self.people(getattr(request, "user", None))
+            aliases = self.alias_model.objects.filter(**{f"{self.extra['alias_target']}__in": visible})
+            self.extra.update(queryset=visible, aliases=aliases)
+        return super().field
 
 
 class ArticleFilter(django_filters.FilterSet):
     """Filter articles, always within what the requester may see."""
 
     publisher = SlugListFilter(
-        queryset=Publisher.objects.all(),
-        aliases=PublisherAlias.objects.all(),
+        people=querysets.visible_publishers,
+        alias_model=PublisherAlias,
         alias_target="publisher_id",
         method="filter_publisher",
         help_text="Publisher slug; repeat (or separate with commas) for any of several. The slug of a "
         "publisher merged into another stands for the one it was merged into.",
     )
     author = SlugListFilter(
-        queryset=Author.objects.all(),
-        aliases=AuthorAlias.objects.all(),
+        people=querysets.visible_authors,
+        alias_model=AuthorAlias,
         alias_target="author_id",
         method="filter_author",
         help_text="Author slug; repeat (or separate with commas) for articles by any of several. The slug "
@@ -76,7 +112,9 @@ class ArticleFilter(django_filters.FilterSet):
         "articles, so `draft` or `withdrawn` gives them an empty list.",
     )
     needs_review = StrictBooleanFilter(
-        help_text="Staff only (ignored for other requesters): articles the importer flagged for review, or not."
+        method="filter_needs_review",
+        help_text="Articles the importer flagged for review (true), or not (false). Staff and editors only: for "
+        "other requesters a valid value is ignored (the flag is theirs to see), a bad one is a 400 all the same.",
     )
     published_after = DateTimeBoundFilter(
         field_name="published_at",
@@ -143,18 +181,16 @@ class ArticleFilter(django_filters.FilterSet):
         model = Article
         fields: list[str] = []
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if not can_see_unpublished(getattr(self.request, "user", None)):
-            # The review flag is staff-only data; filtering on it would reveal it.
-            self.filters.pop("needs_review")
-
-    def filter_publisher(self, queryset: QuerySet[Article], name: str, value: list[int]) -> QuerySet[Article]:
-        return queryset.filter(publisher__in=value) if value else queryset
-
-    def filter_author(self, queryset: QuerySet[Article], name: str, value: list[int]) -> QuerySet[Article]:
-        if not value:
+    def filter_needs_review(self, queryset: QuerySet[Article], name: str, value: bool | None) -> QuerySet[Article]:
+        # The review flag is staff-only data; filtering on it would reveal it.
+        if value is None or not can_see_unpublished(getattr(self.request, "user", None)):
             return queryset
+        return queryset.filter(needs_review=value)
+
+    def filter_publisher(self, queryset: QuerySet[Article], name: str, value: frozenset[int]) -> QuerySet[Article]:
+        return queryset.filter(publisher__in=value)
+
+    def filter_author(self, queryset: QuerySet[Article], name: str, value: frozenset[int]) -> QuerySet[Article]:
         # A subquery, not a join: an article by two of the authors is listed once, without DISTINCT.
         return queryset.filter(pk__in=ArticleAuthor.objects.filter(author__in=value).values("article_id"))
 

@@ -38,13 +38,10 @@ class StrictOrderingFilter(OrderingFilter):
         ordering: list[str | OrderBy] = []
         for term in terms:
             if term in RELEVANCE_TERMS:
-                if not searching:
-                    raise exceptions.ValidationError({self.ordering_param: [f"'{term}' needs a search query (q)."]})
-                if walks_by_cursor(request, view):
-                    raise exceptions.ValidationError(
-                        {self.ordering_param: ["Relevance order cannot be paged by cursor; use numbered pages."]}
-                    )
-                ordering.append(RELEVANCE_TERMS[term])
+                # Relevance orders numbered pages of a search; anywhere else (no q, cursor pages) it is
+                # no order at all and leaves the default (newest first), as the schema says.
+                if searching and not walks_by_cursor(request, view):
+                    ordering.append(RELEVANCE_TERMS[term])
             elif term.lstrip("-") in allowed and term.count("-") <= 1:
                 ordering.append(self.term_expression(term, staff))
             else:
@@ -56,9 +53,16 @@ class StrictOrderingFilter(OrderingFilter):
                         ]
                     }
                 )
+        if not ordering:
+            return None  # Only relevance terms where they order nothing: the default order.
         if "id" not in {getattr(getattr(t, "expression", None), "name", str(t).lstrip("-")) for t in ordering}:
             ordering.append("-id")
         return ordering
+
+    def schema_terms(self, view) -> list[str]:
+        """Return every term ``ordering`` takes on ``view``: each field either way, and the relevance terms."""
+        fields = [term for name in self.allowed_fields(view) for term in (name, f"-{name}")]
+        return fields + (list(RELEVANCE_TERMS) if getattr(view, "searchable", False) else [])
 
     def allowed_fields(self, view) -> list[str]:
         return [name for name, _label in self.get_valid_fields(None, view)]
@@ -89,8 +93,11 @@ class StrictOrderingFilter(OrderingFilter):
                 "description": (
                     f"{self.ordering_description} Fields: {', '.join(f'`{f}`' for f in fields)}"
                     + (", and `relevance` (best first) with `q`." if getattr(view, "searchable", False) else ".")
-                    + " Ties are broken by newest id; an unknown field is a 400."
+                    + " Ties are broken by newest id; an unknown field is a 400. `relevance` (also `rank`, "
+                    "`-rank`) orders numbered pages of a search only: elsewhere it leaves the default order."
                 ),
-                "schema": {"type": "string"},
+                "schema": {"type": "array", "items": {"type": "string", "enum": self.schema_terms(view)}},
+                "style": "form",
+                "explode": False,
             }
         ]

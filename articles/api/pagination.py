@@ -42,12 +42,10 @@ def paging_mode(request: Request) -> str:
     mode = params.get(PAGE_MODE_PARAM, "").strip()
     if mode and mode not in PAGE_MODES:
         raise exceptions.ValidationError({PAGE_MODE_PARAM: [f"Choose one of: {', '.join(PAGE_MODES)}."]})
-    if CURSOR_PARAM in params:
-        if mode == "page":
-            raise exceptions.ValidationError({PAGE_MODE_PARAM: ["A cursor pages by cursor; drop page_mode=page."]})
-        mode = "cursor"
-    if mode == "cursor" and params.get("page"):
-        raise exceptions.ValidationError({"page": ["Page numbers and cursors do not mix; give one of them."]})
+    # An empty cursor= is no cursor, as an empty value of any parameter is no value: page_mode=cursor starts a
+    # walk. A cursor is a cursor walk, whatever page or page_mode say (they are ignored).
+    if params.get(CURSOR_PARAM, "").strip():
+        return "cursor"
     return mode or "page"
 
 
@@ -57,24 +55,34 @@ def walks_by_cursor(request: Request, view) -> bool:
 
 
 class PageSizeMixin:
-    """A ``page_size`` of 1 to 100 (larger is served as 100); anything else is a 400."""
+    """A ``page_size`` of 1 to 100; anything else (0, or more than 100) is a 400, never quietly served otherwise."""
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
-    page_size_query_description = "Results per page, 1 to 100 (default 20; larger values are served as 100)."
+    page_size_query_description = "Results per page, 1 to 100 (default 20); any other value is a 400."
 
     def get_page_size(self, request: Request) -> int:
-        # Larger sizes are served as the largest page, as DRF does; only nonsense is refused.
-        size = parse_bounded_int(
+        # Refused rather than clamped: a clamped size would leave the next links asking for it again.
+        return parse_bounded_int(
             request.query_params,
             self.page_size_query_param,
             default=self.page_size,
             minimum=1,
-            maximum=10**18,
-            out_of_range=f"Enter a whole number of 1 or more (pages hold at most {self.max_page_size}).",
+            maximum=self.max_page_size,
+            out_of_range=f"Enter a whole number from 1 to {self.max_page_size}: pages hold at most "
+            f"{self.max_page_size} results.",
         )
-        return min(size, self.max_page_size)
+
+    def page_size_schema(self) -> dict:
+        """Return the ``page_size`` query parameter as the schema documents it."""
+        return {
+            "name": self.page_size_query_param,
+            "required": False,
+            "in": "query",
+            "description": self.page_size_query_description,
+            "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size, "default": self.page_size},
+        }
 
 
 class ServedPagesPaginator(CappedCountPaginator):
@@ -110,6 +118,17 @@ class PageNumberPagination(PageSizeMixin, pagination.PageNumberPagination):
             "pointing to cursor paging (`page_mode=cursor`), which is as fast at any depth."
         )
 
+    def page_schema(self) -> dict:
+        """Return the ``page`` query parameter as the schema documents it: a number from 1, or ``last``."""
+        number = {"type": "integer", "minimum": 1, "maximum": max_page()}
+        return {
+            "name": self.page_query_param,
+            "required": False,
+            "in": "query",
+            "description": self.page_query_description,
+            "schema": {"oneOf": [number, {"type": "string", "enum": list(self.last_page_strings)}]},
+        }
+
     def get_page_number(self, request: Request, paginator) -> int | str:
         raw = request.query_params.get(self.page_query_param, "").strip()
         if not raw or raw in self.last_page_strings:
@@ -137,7 +156,7 @@ def too_deep_message(deepest: int) -> str:
     """Return the message of a 400 for a page past the deepest numbered page."""
     return (
         f"Numbered pages stop at page {deepest}. To go further, page by cursor: ask for page_mode=cursor "
-        "(or cursor=) with the same filters and ordering, then follow the next links."
+        "with the same filters and ordering, then follow the next links."
     )
 
 
@@ -157,7 +176,8 @@ class KeysetCursorPagination(PageSizeMixin, pagination.BasePagination):
         try:
             self.page = keyset_page(queryset, token or None, self.get_page_size(request))
         except InvalidCursor as exc:
-            raise exceptions.ValidationError({self.cursor_query_param: [str(exc)]}) from None
+            # As DRF's own cursor paging: a cursor is a page's address, and this one leads to no page.
+            raise exceptions.NotFound(str(exc)) from None
         except ImproperlyConfigured as exc:
             raise exceptions.ValidationError({"ordering": [str(exc)]}) from None
         self.display_page_controls = bool(self.page.next_cursor or self.page.previous_cursor)
@@ -210,17 +230,19 @@ class ArchivePagination(pagination.BasePagination):
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         return [
-            *self.numbered.get_schema_operation_parameters(view),
+            self.numbered.page_schema(),
+            self.numbered.page_size_schema(),
             {
                 "name": CURSOR_PARAM,
                 "required": False,
                 "in": "query",
                 "description": (
-                    "Cursor paging, for walking the whole result set: give an empty `cursor=` for the first "
-                    "page, then follow `next`. Pages carry no `count`, cost the same at any depth, and never "
-                    "repeat or skip a row when rows are added meanwhile. The walk keeps the request's "
-                    "`ordering` (newest first by default, also with `q`: relevance order is for numbered "
-                    "pages). An invalid cursor, or one made for another ordering, is a 400."
+                    "Cursor paging, for walking the whole result set: start with `page_mode=cursor`, then "
+                    "follow `next` (whose `cursor` is opaque: never build one). Pages carry no `count`, cost "
+                    "the same at any depth, and never repeat or skip a row when rows are added meanwhile. The "
+                    "walk keeps the request's `ordering` (newest first by default, also with `q`: relevance "
+                    "order is for numbered pages). An empty `cursor=` is no cursor; with a cursor, `page` and "
+                    "`page_mode` are ignored. An invalid cursor, or one made for another ordering, is a 404."
                 ),
                 "schema": {"type": "string"},
             },
@@ -228,7 +250,7 @@ class ArchivePagination(pagination.BasePagination):
                 "name": PAGE_MODE_PARAM,
                 "required": False,
                 "in": "query",
-                "description": "`cursor` starts cursor paging (like an empty `cursor=`); `page` is the default.",
+                "description": "`cursor` starts cursor paging; `page` (numbered pages) is the default.",
                 "schema": {"type": "string", "enum": list(PAGE_MODES)},
             },
         ]

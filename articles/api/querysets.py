@@ -22,6 +22,8 @@ BYLINES_ATTR = "prefetched_bylines"
 # article) and its publisher, for the counts of authors and publishers.
 AUTHOR_RELATION = "bylines__author"
 PUBLISHER_RELATION = "publisher"
+# Any of these model permissions on authors (or publishers) lets a user see every one of them.
+PERSON_ACTIONS = ("view", "add", "change", "delete")
 
 
 def can_see_unpublished(user) -> bool:
@@ -71,7 +73,9 @@ def bylines_prefetch() -> Prefetch:
 
 def article_list_queryset(user, fields: Collection[str] | None = None) -> QuerySet[Article]:
     """Return the visible articles with what a list page shows (only ``fields``, if given), and nothing heavier."""
-    articles = with_related(visible_articles(user), fields).defer(*HEAVY_COLUMNS)
+    # The body only when named: a list shows its excerpt by default.
+    heavy = [column for column in HEAVY_COLUMNS if column != "body" or "body" not in (fields or ())]
+    articles = with_related(visible_articles(user), fields).defer(*heavy)
     if wants(fields, "excerpt"):
         articles = articles.annotate(body_head=Substr("body", 1, EXCERPT_SOURCE_CHARS + 1))
     return articles
@@ -80,7 +84,7 @@ def article_list_queryset(user, fields: Collection[str] | None = None) -> QueryS
 def article_detail_queryset(user, fields: Collection[str] | None = None) -> QuerySet[Article]:
     """Return the visible articles with what a detail page shows (only ``fields``, if given)."""
     articles = with_related(visible_articles(user), fields)
-    heavy = [column for column in HEAVY_COLUMNS if column != "body" or not wants(fields, "body")]
+    heavy = [column for column in HEAVY_COLUMNS if column != "body" or not wants(fields, "body", "excerpt")]
     return articles.defer(*heavy)
 
 
@@ -113,13 +117,45 @@ def has_visible_articles(user, relation: str) -> Exists:
     return Exists(visible_related_articles(user, relation))
 
 
+def can_see_every(user, model: type[Author] | type[Publisher]) -> bool:
+    """Return whether ``user`` may see every author (or publisher): those who may read drafts, or manage them."""
+    if can_see_unpublished(user):
+        return True
+    # Whoever may add, change or delete them reaches every one by id anyway.
+    name = model._meta.model_name
+    return user is not None and any(user.has_perm(f"articles.{action}_{name}") for action in PERSON_ACTIONS)
+
+
+def visible_people(user, model: type[Author] | type[Publisher], relation: str) -> QuerySet:
+    """Return the authors (or publishers) ``user`` may see: all for editors, else those a published article credits.
+
+    Someone credited only on drafts or withdrawn articles (or on nothing, once
+    taken off a draft) is unpublished material too. An EXISTS on the indexed
+    foreign key, which stops at the first published article, keeps it cheap at any size.
+    """
+    people = model.objects.all()
+    if not can_see_every(user, model):
+        people = people.filter(has_visible_articles(user, relation))
+    return people
+
+
+def visible_authors(user) -> QuerySet[Author]:
+    """Return the authors ``user`` may see (see ``visible_people``)."""
+    return visible_people(user, Author, AUTHOR_RELATION)
+
+
+def visible_publishers(user) -> QuerySet[Publisher]:
+    """Return the publishers ``user`` may see (see ``visible_people``)."""
+    return visible_people(user, Publisher, PUBLISHER_RELATION)
+
+
 def authors_with_counts(user) -> QuerySet[Author]:
-    """Return every author, each with the number of articles ``user`` may read."""
-    return Author.objects.annotate(article_count=visible_article_count(user, AUTHOR_RELATION)).order_by("name", "id")
+    """Return the authors ``user`` may see, each with the number of articles ``user`` may read."""
+    counted = visible_authors(user).annotate(article_count=visible_article_count(user, AUTHOR_RELATION))
+    return counted.order_by("name", "id")
 
 
 def publishers_with_counts(user) -> QuerySet[Publisher]:
-    """Return every publisher, each with the number of articles ``user`` may read."""
-    return Publisher.objects.annotate(article_count=visible_article_count(user, PUBLISHER_RELATION)).order_by(
-        "name", "id"
-    )
+    """Return the publishers ``user`` may see, each with the number of articles ``user`` may read."""
+    counted = visible_publishers(user).annotate(article_count=visible_article_count(user, PUBLISHER_RELATION))
+    return counted.order_by("name", "id")

@@ -6,9 +6,12 @@ from drf_spectacular import openapi
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_basic_type
 from drf_spectacular.types import OpenApiTypes
-from rest_framework import permissions
+from rest_framework import permissions, serializers
 from rest_framework.settings import api_settings
 
+from articles.api.shaping import FIELDS_DESCRIPTION, FIELDS_PARAM, FieldSelectionMixin
+
+MAX_ID = 2**63 - 1
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input: a bad query parameter or request body. Each offending parameter or field names "
     "its problems; a malformed body gets a `detail` message instead.",
@@ -16,7 +19,8 @@ ERROR_DESCRIPTIONS = {
     "The `WWW-Authenticate` header names the scheme to use: `Token`.",
     "403": "Authenticated, but without the permission this needs (or a session request without its CSRF token).",
     "404": "No such object among those the requester may see, or a page number past the last page.",
-    "409": "Refused because of the object's current state, e.g. deleting an author articles still credit.",
+    "409": "Refused because of the archive's current state: deleting an author articles still credit, a slug "
+    "another author or publisher has, an author or publisher id nobody has.",
     "412": "The object changed since the version named by `If-Match` or `If-Unmodified-Since`: nothing was saved. "
     "GET it again and reapply the change with the new `ETag`.",
     "415": "The request body's `Content-Type` is not one this operation reads (JSON, form or multipart).",
@@ -50,9 +54,31 @@ class AutoSchema(openapi.AutoSchema):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
+        parameters = operation.setdefault("parameters", [])
+        if getattr(self.view, "action", None) in getattr(self.view, "shaped_actions", ()):
+            parameters.append(self.fields_parameter())
+        for parameter in parameters:
+            if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":
+                # Ids are positive 64-bit integers; any other is a 404.
+                parameter["schema"].update(minimum=1, maximum=MAX_ID)
+        if not parameters:
+            del operation["parameters"]
         for code in self.error_codes(operation):
             operation["responses"].setdefault(code, self.error_response(code))
         return operation
+
+    def fields_parameter(self) -> dict:
+        """Return ``?fields=``: comma-separated names, each one of the fields this requester may name."""
+        # "": an empty fields= is no choice (every field), as any empty parameter is no value.
+        names = {"type": "string", "enum": [*self.view.available_fields(), ""]}
+        return {
+            "in": "query",
+            "name": FIELDS_PARAM,
+            "description": FIELDS_DESCRIPTION,
+            "schema": {"type": "array", "items": names},
+            "style": "form",
+            "explode": False,
+        }
 
     def error_codes(self, operation: dict) -> list[str]:
         """Return the error statuses this operation can answer with."""
@@ -67,7 +93,8 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("415")
         if "{" in self.path or (self._is_list_view() and self._get_paginator() is not None):
             codes.append("404")
-        if self.method == "DELETE":
+        creates = self.method == "POST" and hasattr(self.view, "editable_model")
+        if self.method in {"DELETE", "PUT", "PATCH"} or creates:
             codes.append("409")
         if self.method == "PATCH" and any(p.get("name") == "If-Match" for p in operation.get("parameters", [])):
             codes.append("412")
@@ -99,12 +126,34 @@ class AutoSchema(openapi.AutoSchema):
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
-        # Fields a response carries only sometimes (``rank`` and ``snippet`` only with ``q``) are not required.
-        optional = set(getattr(getattr(serializer, "Meta", None), "search_only_fields", ()))
-        if direction == "response" and optional and "required" in schema:
+        # Fields a response carries only sometimes (``rank`` and ``snippet`` only with ``q``, the ones shown
+        # only when ``fields`` names them) are not required.
+        meta = getattr(serializer, "Meta", None)
+        optional = {*getattr(meta, "search_only_fields", ()), *getattr(meta, "on_request_fields", ())}
+        if direction == "response" and isinstance(serializer, FieldSelectionMixin):
+            # ?fields= may leave any of them out.
+            schema.pop("required", None)
+        elif direction == "response" and optional and "required" in schema:
             schema["required"] = [name for name in schema["required"] if name not in optional]
             if not schema["required"]:
                 del schema["required"]
+        return schema
+
+    def map_parsers(self) -> list[str]:
+        # The contract is JSON bodies. Form and multipart bodies are read too, for the browsable API's
+        # HTML forms, with HTML-form rules (an empty input is "not given"), so they are not documented.
+        return [media_type for media_type in super().map_parsers() if "json" in media_type]
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.PrimaryKeyRelatedField) and not field.read_only:
+            schema.update(minimum=1, maximum=MAX_ID)
+        if isinstance(field, serializers.SlugField) and not field.read_only:
+            schema["pattern"] = r"^[-a-zA-Z0-9_]+$"
+        trimmed = isinstance(field, serializers.CharField) and field.trim_whitespace and not field.allow_blank
+        if trimmed and not field.read_only and "pattern" not in schema:
+            # Surrounding whitespace is trimmed first: only white space is blank.
+            schema["pattern"] = r"\S"
         return schema
 
     def _component(self, name: str, schema: dict) -> dict:
@@ -123,6 +172,13 @@ class AutoSchema(openapi.AutoSchema):
         return auths
 
 
+def or_empty(schema: dict) -> dict:
+    """Return ``schema``, or an empty value (which the API reads as "not given")."""
+    if schema.get("type") == "array":
+        return schema
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+
+
 class FilterExtension(DjangoFilterExtension):
     """django-filter's query parameters, each described by its filter's ``help_text``.
 
@@ -138,6 +194,12 @@ class FilterExtension(DjangoFilterExtension):
         for parameter in parameters:
             if help_text and not parameter.get("description"):
                 parameter["description"] = str(help_text)
+            if hasattr(filter_field, "openapi_schema"):
+                # What the filter really accepts, which drf-spectacular cannot see through a filter method,
+                # or nothing: an empty value is no filter (the browsable API's filter form sends them all).
+                parameter["schema"] = or_empty(filter_field.openapi_schema())
+            elif max_length := filter_field.extra.get("max_length"):
+                parameter["schema"]["maxLength"] = max_length
         return parameters
 
 
@@ -174,8 +236,8 @@ The archive's articles, authors and publishers, with the raw source each article
 
 ## Authentication
 
-- **Anonymous** clients read published articles, and every author and publisher. Drafts and withdrawn
-  articles are for staff only.
+- **Anonymous** clients read published articles, and the authors and publishers published articles
+  credit. Drafts and withdrawn articles, and people credited only on them, are for staff and editors only.
 - **Token**: `POST /api/v1/auth/token/` with `username` and `password` returns `{{"token": "<key>"}}`
   (the same token each time). Send it on every request as `Authorization: Token <key>`.
 - **Session**: log in to the browsable API at `/api/v1/auth/login/`. Writes made with a session need

@@ -59,13 +59,15 @@ def search_filters(request: Request) -> SearchFilters:
     """Return the request's article filters (and what the requester may see) as index conditions."""
     data = getattr(request, FILTERS_ATTRIBUTE, {})
     statuses = [data["status"]] if data.get("status") else []
-    if not can_see_unpublished(request.user):
+    staff = can_see_unpublished(request.user)
+    if not staff:
         statuses = [s for s in statuses or [Article.Status.PUBLISHED] if s == Article.Status.PUBLISHED] or ["-"]
     return SearchFilters(
         statuses=tuple(statuses),
-        needs_review=data.get("needs_review"),
-        publisher_ids=tuple(data.get("publisher") or ()),
-        author_ids=tuple(data.get("author") or ()),
+        # The review flag is staff-only: ArticleFilter ignores it for others, and so does the index.
+        needs_review=data.get("needs_review") if staff else None,
+        publisher_ids=_ids(data.get("publisher")),
+        author_ids=_ids(data.get("author")),
         published=(data.get("published_after"), data.get("published_before")),
         created=(data.get("created_after"), data.get("created_before")),
         copyright_years=_bounds(data, "copyright_year", "copyright_year_min", "copyright_year_max"),
@@ -73,6 +75,10 @@ def search_filters(request: Request) -> SearchFilters:
         has_image_credit=data.get("has_image_credit"),
         source_key=data.get("source") or None,
     )
+
+
+def _ids(ids: frozenset[int] | None) -> tuple[int, ...] | None:
+    return None if ids is None else tuple(sorted(ids))
 
 
 def _bounds(data: dict, exact: str, low: str, high: str) -> tuple[int | None, int | None]:

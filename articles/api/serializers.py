@@ -13,7 +13,7 @@ from articles.api.compiled import CompiledListSerializer
 from articles.api.excerpts import make_excerpt
 from articles.api.links import IdentityLinkField, RelatedLinkField
 from articles.api.querysets import BYLINES_ATTR, EXCERPT_SOURCE_CHARS, can_see_unpublished
-from articles.api.shaping import FieldSelectionMixin
+from articles.api.shaping import FieldSelectionMixin, every_field
 from articles.models import Article, ArticleAuthor, Author, Publisher
 
 
@@ -41,8 +41,7 @@ class SearchOnlyFieldsMixin:
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
-        view = self.context.get("view")
-        if not self.context.get("searching") and not getattr(view, "swagger_fake_view", False):
+        if not self.context.get("searching") and not every_field(self.context):
             for name in getattr(self.Meta, "search_only_fields", ()):
                 fields.pop(name, None)
         return fields
@@ -99,16 +98,31 @@ class ArticleSourceSerializer(serializers.ModelSerializer):
         fields = ["key", "sha256", "encoding", "import_run", "raw_url"]
 
 
+class SearchResultFields(serializers.Serializer):
+    """The fields an article gains as a search result."""
+
+    rank = serializers.FloatField(read_only=True, help_text="Only with `q`: relevance, higher is better.")
+    snippet = serializers.CharField(
+        read_only=True,
+        help_text="Only with `q`: HTML, the body around the matches, each match in `<mark>`, the rest escaped.",
+    )
+
+
 class ArticleBaseSerializer(
-    FieldSelectionMixin, SearchOnlyFieldsMixin, StaffOnlyFieldsMixin, serializers.ModelSerializer
+    FieldSelectionMixin, SearchOnlyFieldsMixin, StaffOnlyFieldsMixin, serializers.ModelSerializer, SearchResultFields
 ):
-    """The fields an article shows both in lists and on its own."""
+    """An article: every representation (list, detail, export, a write's answer) has the same fields to pick from.
+
+    They differ only in what they show by default (``Meta.on_request_fields`` appear
+    only when ``?fields=`` names them), so a ``fields`` valid on one is valid on all.
+    """
 
     url = IdentityLinkField(view_name="api:article-detail")
     publisher = PublisherSummarySerializer(read_only=True, allow_null=True)
     # Read from the querysets' prefetched list (querysets.bylines_prefetch()).
     authors = BylineAuthorSerializer(source=BYLINES_ATTR, many=True, read_only=True)
     source = ArticleSourceSerializer(source="*", read_only=True)
+    excerpt = serializers.SerializerMethodField(help_text="The start of the body, as plain text.")
 
     class Meta:
         model = Article
@@ -130,30 +144,16 @@ class ArticleBaseSerializer(
             "source",
             "needs_review",
             "review_reasons",
+            "excerpt",
+            "body",
+            "rank",
+            "snippet",
         ]
         staff_only_fields = ["needs_review", "review_reasons"]
+        # Present only in search results (with ``q``), even when ``?fields=`` names them.
+        search_only_fields = ["rank", "snippet"]
         read_only_fields = fields
         list_serializer_class = CompiledListSerializer
-
-
-class SearchResultFields(serializers.Serializer):
-    """The fields an article gains as a search result."""
-
-    rank = serializers.FloatField(read_only=True, help_text="Only with `q`: relevance, higher is better.")
-    snippet = serializers.CharField(
-        read_only=True,
-        help_text="Only with `q`: HTML, the body around the matches, each match in `<mark>`, the rest escaped.",
-    )
-
-
-class ArticleListSerializer(ArticleBaseSerializer, SearchResultFields):
-    """An article in a list: an excerpt instead of the body (and with ``q``, its rank and snippet)."""
-
-    excerpt = serializers.SerializerMethodField()
-
-    class Meta(ArticleBaseSerializer.Meta):
-        fields = [*ArticleBaseSerializer.Meta.fields, "excerpt", "rank", "snippet"]
-        search_only_fields = ["rank", "snippet"]
 
     def get_excerpt(self, article: Article) -> str:
         # The list queryset annotates only the body's head; fall back to the body elsewhere.
@@ -163,20 +163,22 @@ class ArticleListSerializer(ArticleBaseSerializer, SearchResultFields):
         return make_excerpt(head[:EXCERPT_SOURCE_CHARS], more=len(head) > EXCERPT_SOURCE_CHARS)
 
 
+class ArticleListSerializer(ArticleBaseSerializer):
+    """An article in a list: an excerpt instead of the body (and with ``q``, its rank and snippet)."""
+
+    class Meta(ArticleBaseSerializer.Meta):
+        on_request_fields = ["body"]
+
+
 class ArticleDetailSerializer(ArticleBaseSerializer):
     """An article on its own, with its full body."""
 
     class Meta(ArticleBaseSerializer.Meta):
-        fields = [*ArticleBaseSerializer.Meta.fields, "body"]
-        read_only_fields = fields
+        on_request_fields = ["excerpt"]
 
 
-class ArticleExportSerializer(ArticleDetailSerializer, SearchResultFields):
+class ArticleExportSerializer(ArticleDetailSerializer):
     """An article in a bulk export: the detail fields (and with ``q``, its rank and snippet)."""
-
-    class Meta(ArticleDetailSerializer.Meta):
-        fields = [*ArticleDetailSerializer.Meta.fields, "rank", "snippet"]
-        search_only_fields = ["rank", "snippet"]
 
 
 class AuthorListSerializer(FieldSelectionMixin, serializers.ModelSerializer):

@@ -1,13 +1,29 @@
 """URLs of the versioned API (mounted at /api/v1/)."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from articles.api import views
 from articles.api.auth import ObtainTokenView
+from articles.api.errors import JsonErrorsMixin
 
 app_name = "api"
+
+
+class SchemaView(JsonErrorsMixin, SpectacularAPIView):
+    """The OpenAPI schema (YAML, or JSON with ``?format=json``); its errors in JSON."""
+
+
+class SwaggerView(JsonErrorsMixin, SpectacularSwaggerSplitView):
+    """Swagger UI from this server's static files, its set-up script a request of its own (no inline script)."""
+
+
+class RedocView(JsonErrorsMixin, SpectacularRedocView):
+    """Redoc from this server's static files, without the web fonts drf-spectacular's page loads from Google."""
+
+    template_name = "api/redoc.html"
+
 
 router = DefaultRouter()
 router.register("articles", views.ArticleViewSet, basename="article")
@@ -16,9 +32,9 @@ router.register("publishers", views.PublisherViewSet, basename="publisher")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),
     # Before the router, whose detail route would otherwise see "export.csv" as an id.
     path(
         "articles/export.ndjson",

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -34,13 +34,13 @@ from articles.api.serializers import (
     FacetsSerializer,
     PublisherSerializer,
 )
-from articles.api.shaping import FIELDS_PARAMETER, FieldSelectionViewMixin
+from articles.api.shaping import FieldSelectionViewMixin
 from articles.api.writes import ArticleWriteMixin, AuthorWriteMixin, PublisherWriteMixin
 from articles.models import Article, Author, Publisher
 
 FACET_SIZE_PARAMETER = OpenApiParameter(
     "facet_size",
-    int,
+    {"type": "integer", "minimum": 1, "maximum": MAX_FACET_SIZE, "default": DEFAULT_FACET_SIZE},
     description=f"How many values each facet lists, 1 to {MAX_FACET_SIZE} (default {DEFAULT_FACET_SIZE}).",
 )
 EXPORT_DESCRIPTION = (
@@ -57,10 +57,6 @@ class ReadMixin(QueryStringGuardMixin, ConditionalRetrieveMixin, FieldSelectionV
     pagination_class = ArchivePagination
 
 
-@extend_schema_view(
-    list=extend_schema(parameters=[FIELDS_PARAMETER]),
-    retrieve=extend_schema(parameters=[FIELDS_PARAMETER]),
-)
 class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet):
     """Articles, newest first (best match first with `q`): published ones for everybody, every status for staff."""
 
@@ -72,7 +68,7 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet
     # Whether the index answers without ``q`` too (the facets).
     search_without_q = False
     searchable = True
-    shaped_actions = frozenset({"list", "retrieve", *EXPORT_ACTIONS})
+    shaped_actions = frozenset({"list", "retrieve", "partial_update", *EXPORT_ACTIONS})
     serializer_class = ArticleDetailSerializer
     serializer_classes = {
         "list": ArticleListSerializer,
@@ -142,7 +138,6 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet
         summary="Export as NDJSON",
         description=EXPORT_DESCRIPTION + "One JSON object per line, shaped like an article's detail.",
         filters=True,
-        parameters=[FIELDS_PARAMETER],
         responses={(200, NDJSON_TYPE): OpenApiResponse(OpenApiTypes.STR, description="One article per line.")},
     )
     def export_ndjson(self, request: Request) -> StreamingHttpResponse:
@@ -154,7 +149,6 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet
         description=EXPORT_DESCRIPTION + "UTF-8 CSV with a header row; nested objects become one column per "
         "sub-field (`publisher_name`, `source_key`), lists are joined with `; ` (`authors_name`).",
         filters=True,
-        parameters=[FIELDS_PARAMETER],
         responses={
             (200, CSV_TYPE): OpenApiResponse(OpenApiTypes.STR, description="A header row, then one article per row.")
         },
@@ -188,10 +182,6 @@ class NamedReadMixin(ReadMixin):
         return None
 
 
-@extend_schema_view(
-    list=extend_schema(parameters=[FIELDS_PARAMETER]),
-    retrieve=extend_schema(parameters=[FIELDS_PARAMETER]),
-)
 class AuthorViewSet(AuthorWriteMixin, NamedReadMixin, viewsets.ReadOnlyModelViewSet):
     """Authors, each with the number of their articles the requester may read."""
 
@@ -206,10 +196,6 @@ class AuthorViewSet(AuthorWriteMixin, NamedReadMixin, viewsets.ReadOnlyModelView
         return self.serializer_classes.get(self.action, self.serializer_class)
 
 
-@extend_schema_view(
-    list=extend_schema(parameters=[FIELDS_PARAMETER]),
-    retrieve=extend_schema(parameters=[FIELDS_PARAMETER]),
-)
 class PublisherViewSet(PublisherWriteMixin, NamedReadMixin, viewsets.ReadOnlyModelViewSet):
     """Publishers, each with the number of their articles the requester may read."""
 

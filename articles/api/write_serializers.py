@@ -6,11 +6,53 @@ read serializers, so a write answers with the same shape a read gives.
 
 from __future__ import annotations
 
-from rest_framework import serializers
+from django.db import models
+from rest_framework import exceptions, serializers, status
 
 from articles.models import Article, Author, Publisher
 
 MAX_ID = 2**63 - 1
+
+
+class TextField(serializers.CharField):
+    """Text, and only text: a number is refused (DRF's CharField would take 0 as "0"), as the schema says."""
+
+    def to_internal_value(self, data) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TextModelSerializer(serializers.ModelSerializer):
+    """A model serializer whose text columns take text only."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: TextField,
+        models.TextField: TextField,
+    }
+
+
+class MissingReference(exceptions.APIException):
+    """A well-formed id of an author or publisher the archive does not hold (now): a conflict with its state."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class ExistingPublisherField(serializers.PrimaryKeyRelatedField):
+    """A publisher id; one no publisher has is a 409 (the input is well-formed), a malformed one a 400."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool) and not 1 <= data <= MAX_ID:
+            # No id is outside 1..2**63-1: a malformed value (the schema's bounds), not a missing row.
+            raise serializers.ValidationError(f"Ids run from 1 to {MAX_ID}.")
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if exc.get_codes() == ["does_not_exist"]:
+                raise MissingReference(f"No publisher has the id {data}.") from exc
+            raise
 
 
 class IdListField(serializers.ListField):
@@ -42,11 +84,9 @@ class BylineIdsField(IdListField):
 class ArticleWriteSerializer(serializers.Serializer):
     """The fields of an article an editor may change (send any of them)."""
 
-    title = serializers.CharField(max_length=1000, help_text="Headline; cannot be blank.")
-    subtitle = serializers.CharField(allow_blank=True, help_text="Standfirst under the headline.")
-    body = serializers.CharField(
-        allow_blank=True, trim_whitespace=False, help_text="Paragraphs separated by one blank line."
-    )
+    title = TextField(max_length=1000, help_text="Headline; cannot be blank.")
+    subtitle = TextField(allow_blank=True, help_text="Standfirst under the headline.")
+    body = TextField(allow_blank=True, trim_whitespace=False, help_text="Paragraphs separated by one blank line.")
     status = serializers.ChoiceField(
         choices=Article.Status.choices,
         help_text="Publishing an article without a publication date dates it now.",
@@ -57,7 +97,7 @@ class ArticleWriteSerializer(serializers.Serializer):
     authors = BylineIdsField(
         help_text="Author ids in byline order (first is the lead author); replaces the byline. [] removes it.",
     )
-    publisher = serializers.PrimaryKeyRelatedField(
+    publisher = ExistingPublisherField(
         queryset=Publisher.objects.all(), allow_null=True, help_text="Publisher id, or null for none."
     )
 
@@ -68,11 +108,11 @@ class ArticleWriteSerializer(serializers.Serializer):
         found = Author.objects.in_bulk(ids)
         missing = [str(pk) for pk in ids if pk not in found]
         if missing:
-            raise serializers.ValidationError(f"No author has the id {', '.join(missing)}.")
+            raise MissingReference(f"No author has the id {', '.join(missing)}.")
         return [found[pk] for pk in ids]
 
 
-class AuthorWriteSerializer(serializers.ModelSerializer):
+class AuthorWriteSerializer(TextModelSerializer):
     """An author as an editor creates or changes one."""
 
     slug = serializers.SlugField(
@@ -86,7 +126,7 @@ class AuthorWriteSerializer(serializers.ModelSerializer):
         fields = ["name", "slug", "bio", "social_handle"]
 
 
-class PublisherWriteSerializer(serializers.ModelSerializer):
+class PublisherWriteSerializer(TextModelSerializer):
     """A publisher as an editor creates or changes one."""
 
     slug = serializers.SlugField(

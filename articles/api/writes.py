@@ -44,9 +44,11 @@ class Conflict(exceptions.APIException):
 
 @contextmanager
 def service_errors() -> Iterator[None]:
-    """Answer the editing services' refusals as API errors (400, 409), never a 500."""
+    """Answer the editing services' refusals as API errors (400; 409 for a slug already taken), never a 500."""
     try:
         yield
+    except editing.SlugTaken as exc:
+        raise Conflict(" ".join(exc.messages)) from exc
     except DjangoValidationError as exc:
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         raise serializers.ValidationError(detail) from exc
@@ -137,9 +139,9 @@ class NamedWriteMixin(WriteMixin):
         serializer.is_valid(raise_exception=True)
         with service_errors():
             obj = self.create_service(data=serializer.validated_data, user=request.user)
-        data = self._shown(obj)
-        # str(): the URL is DRF's Hyperlink, a str subclass that strict WSGI servers refuse in a header.
-        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": str(data["url"])})
+        # From the object, not the answer, which ?fields= may leave without its url.
+        location = request.build_absolute_uri(obj.get_absolute_url())
+        return Response(self._shown(obj), status=status.HTTP_201_CREATED, headers={"Location": location})
 
     def _partial_update(self, request: Request) -> Response:
         serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)

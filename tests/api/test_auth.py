@@ -61,17 +61,33 @@ def test_the_token_authenticates_later_requests(api_client, staff):
 
 
 @pytest.mark.parametrize(
+    "payload",
+    [
+        {"username": "editor", "password": "wrong"},
+        {"username": "nobody", "password": PASSWORD},
+        {"username": "EDITOR", "password": PASSWORD},
+    ],
+)
+def test_wrong_credentials_are_a_401_with_a_token_challenge(api_client, editor, payload):
+    # Well-formed but not authenticating: refused credentials (401), not bad input (400), as the schema says.
+    response = api_client.post(TOKEN_URL, payload)
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json() == {"detail": "Unable to log in with provided credentials."}
+    assert not Token.objects.exists()
+
+
+@pytest.mark.parametrize(
     ("payload", "fields"),
     [
-        ({"username": "editor", "password": "wrong"}, ["non_field_errors"]),
-        ({"username": "nobody", "password": PASSWORD}, ["non_field_errors"]),
-        ({"username": "EDITOR", "password": PASSWORD}, ["non_field_errors"]),
         ({"username": "editor"}, ["password"]),
         ({"password": PASSWORD}, ["username"]),
+        ({"username": "", "password": PASSWORD}, ["username"]),
         ({}, ["username", "password"]),
     ],
 )
-def test_wrong_or_missing_credentials_are_a_400(api_client, editor, payload, fields):
+def test_missing_credentials_are_a_400(api_client, editor, payload, fields):
     response = api_client.post(TOKEN_URL, payload)
 
     assert response.status_code == 400
@@ -86,7 +102,7 @@ def test_inactive_users_get_no_token(api_client, editor):
 
     response = api_client.post(TOKEN_URL, {"username": "editor", "password": PASSWORD})
 
-    assert response.status_code == 400
+    assert response.status_code == 401
     assert not Token.objects.exists()
 
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
     [
         "",
         "?q=otter&ordering=relevance",
-        "?cursor=&page_size=1",
+        "?page_mode=cursor&page_size=1",
         "?page_mode=cursor&page_size=1&ordering=title",
         "?author=ann&author=bob&min_words=1",
         "?fields=id,title",
@@ -37,7 +37,7 @@ def test_article_list_renders_as_html(request, client_fixture, query):
 def test_cursor_page_shows_next_control(api_client):
     ArticleFactory.create_batch(3)
 
-    response = api_client.get("/api/v1/articles/?cursor=&page_size=1", HTTP_ACCEPT="text/html")
+    response = api_client.get("/api/v1/articles/?page_mode=cursor&page_size=1", HTTP_ACCEPT="text/html")
 
     assert b"cursor=" in response.content
     assert b'class="pager"' in response.content or b"pagination" in response.content

@@ -46,16 +46,25 @@ def archive():
     return list(Article.objects.order_by("-published_at", "-created_at", "-id").values_list("pk", flat=True))
 
 
-@pytest.mark.parametrize("start", ["cursor=", "page_mode=cursor"])
-def test_walk_sees_every_article_once_in_list_order(api_client, archive, start):
-    seen, pages = walk(api_client, f"{ARTICLES_URL}?{start}&page_size=5")
+def test_walk_sees_every_article_once_in_list_order(api_client, archive):
+    seen, pages = walk(api_client, f"{ARTICLES_URL}?page_mode=cursor&page_size=5")
 
     assert seen == archive
     assert pages == 5
 
 
+@pytest.mark.parametrize("params", [{"cursor": ""}, {"cursor": " ", "page": "2"}, {"cursor": "", "page_mode": "page"}])
+def test_an_empty_cursor_is_no_cursor(api_client, archive, params):
+    """An empty cursor= is no cursor, as an empty value of any parameter is none: numbered pages, never a 400."""
+    response = api_client.get(ARTICLES_URL, {**params, "page_size": 5})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 23
+    assert ids(response) == archive[(int(params.get("page", 1)) - 1) * 5 :][:5]
+
+
 def test_first_cursor_page_has_no_previous_and_links_keep_parameters(api_client, archive):
-    data = api_client.get(ARTICLES_URL, {"cursor": "", "page_size": 5, "min_words": 1}).json()
+    data = api_client.get(ARTICLES_URL, {"page_mode": "cursor", "page_size": 5, "min_words": 1}).json()
 
     assert data["previous"] is None
     query = parse_qs(urlsplit(data["next"]).query)
@@ -69,7 +78,7 @@ def test_previous_goes_back_exactly(api_client, archive):
     WHEN the client follows previous links back
     THEN each page is exactly the one it saw before, and the first page has no previous.
     """
-    pages, url = [], f"{ARTICLES_URL}?cursor=&page_size=5"
+    pages, url = [], f"{ARTICLES_URL}?page_mode=cursor&page_size=5"
     for _ in range(3):
         data = api_client.get(url).json()
         pages.append([item["id"] for item in data["results"]])
@@ -88,7 +97,7 @@ def test_walk_is_stable_while_articles_are_added_and_removed(api_client, archive
     WHEN new articles are published and an unseen one is withdrawn
     THEN the rest of the walk shows every remaining original article once, and no new one.
     """
-    data = api_client.get(ARTICLES_URL, {"cursor": "", "page_size": 5}).json()
+    data = api_client.get(ARTICLES_URL, {"page_mode": "cursor", "page_size": 5}).json()
     seen = [item["id"] for item in data["results"]]
     added = {ArticleFactory(published_at=timezone.now() + dt.timedelta(days=1)).pk for _ in range(3)}
     withdrawn = archive[12]
@@ -106,7 +115,7 @@ def test_walk_follows_the_ordering(api_client, ordering):
         ArticleFactory(title=f"Title {n % 3}", body="word " * (n % 4 + 1) + str(n))
     expected = ids(api_client.get(ARTICLES_URL, {"ordering": ordering, "page_size": 100}))
 
-    seen, _ = walk(api_client, f"{ARTICLES_URL}?cursor=&ordering={ordering}&page_size=3")
+    seen, _ = walk(api_client, f"{ARTICLES_URL}?page_mode=cursor&ordering={ordering}&page_size=3")
 
     assert seen == expected
 
@@ -116,7 +125,7 @@ def test_staff_walk_places_undated_drafts_last(staff_client):
     drafts = [make_article(Article.Status.DRAFT) for _ in range(5)]
     expected = ids(staff_client.get(ARTICLES_URL, {"page_size": 100}))
 
-    seen, _ = walk(staff_client, f"{ARTICLES_URL}?cursor=&page_size=2")
+    seen, _ = walk(staff_client, f"{ARTICLES_URL}?page_mode=cursor&page_size=2")
 
     assert seen == expected
     assert set(seen[-5:]) == {d.pk for d in drafts}
@@ -130,7 +139,7 @@ def test_staff_walk_by_publication_date_with_drafts(staff_client, ordering):
         make_article(Article.Status.DRAFT)
     expected = ids(staff_client.get(ARTICLES_URL, {"ordering": ordering, "page_size": 100}))
 
-    seen, _ = walk(staff_client, f"{ARTICLES_URL}?cursor=&ordering={ordering}&page_size=2")
+    seen, _ = walk(staff_client, f"{ARTICLES_URL}?page_mode=cursor&ordering={ordering}&page_size=2")
 
     assert seen == expected
 
@@ -140,15 +149,15 @@ def test_search_walk_is_newest_first_over_the_matches(api_client):
     matches = [ArticleFactory(body=f"heron {'heron ' * n}", published_at=now - dt.timedelta(hours=n)) for n in range(5)]
     ArticleFactory(body="no match here")
 
-    seen, _ = walk(api_client, f"{ARTICLES_URL}?cursor=&q=heron&page_size=2")
+    seen, _ = walk(api_client, f"{ARTICLES_URL}?page_mode=cursor&q=heron&page_size=2")
 
     assert seen == [a.pk for a in matches]
 
 
-def test_authors_can_be_walked_too(api_client):
+def test_authors_can_be_walked_too(staff_client):
     authors = [AuthorFactory(name=f"Writer {n % 3}", slug=f"writer-{n}") for n in range(7)]
 
-    seen, _ = walk(api_client, f"{AUTHORS_URL}?cursor=&page_size=3")
+    seen, _ = walk(staff_client, f"{AUTHORS_URL}?page_mode=cursor&page_size=3")
 
     assert sorted(seen) == sorted(a.pk for a in authors)
     assert len(seen) == 7
@@ -168,20 +177,21 @@ def forged(document: dict) -> str:
         "A" * 9000,
     ],
 )
-def test_invalid_cursor_is_a_400(api_client, archive, cursor):
+def test_invalid_cursor_is_a_404(api_client, archive, cursor):
+    # As DRF's own cursor paging: a cursor is the address of a page, and this one leads nowhere.
     response = api_client.get(ARTICLES_URL, {"cursor": cursor})
 
-    assert response.status_code == 400
-    assert list(response.json()) == ["cursor"]
+    assert response.status_code == 404
+    assert list(response.json()) == ["detail"]
 
 
-def test_cursor_of_another_ordering_is_a_400(api_client, archive):
-    next_url = api_client.get(ARTICLES_URL, {"cursor": "", "page_size": 5}).json()["next"]
+def test_cursor_of_another_ordering_is_a_404(api_client, archive):
+    next_url = api_client.get(ARTICLES_URL, {"page_mode": "cursor", "page_size": 5}).json()["next"]
 
     response = api_client.get(ARTICLES_URL, {"cursor": cursor_of(next_url), "ordering": "title"})
 
-    assert response.status_code == 400
-    assert "another ordering" in response.json()["cursor"][0]
+    assert response.status_code == 404
+    assert "another ordering" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(
@@ -197,44 +207,58 @@ def test_cursor_of_another_ordering_is_a_400(api_client, archive):
         ["2024-01-01T00:00:00+00:00\u0000", "2024-01-01T00:00:00+00:00", 1],
     ],
 )
-def test_tampered_cursor_values_are_a_400(api_client, archive, values):
+def test_tampered_cursor_values_are_a_404(api_client, archive, values):
     """GIVEN a real cursor's document with its position values replaced
     WHEN it is sent back
-    THEN the API answers 400, never a database error.
+    THEN the API answers 404 (no such page), never a database error.
     """
     document = json.loads(
-        base64.urlsafe_b64decode(cursor_of(api_client.get(ARTICLES_URL, {"cursor": ""}).json()["next"]) + "==")
+        base64.urlsafe_b64decode(cursor_of(api_client.get(ARTICLES_URL, {"page_mode": "cursor"}).json()["next"]) + "==")
     )
     document["v"] = values
 
     response = api_client.get(ARTICLES_URL, {"cursor": forged(document)})
 
-    assert response.status_code == 400
-    assert list(response.json()) == ["cursor"]
+    assert response.status_code == 404
+    assert list(response.json()) == ["detail"]
 
 
-@pytest.mark.parametrize(
-    ("params", "name"),
-    [
-        ({"cursor": "", "ordering": "relevance", "q": "x"}, "ordering"),
-        ({"cursor": "", "page": "2"}, "page"),
-        ({"page_mode": "cursor", "page": "2"}, "page"),
-        ({"page_mode": "scroll"}, "page_mode"),
-        ({"page_mode": "page", "cursor": ""}, "page_mode"),
-    ],
-)
-def test_conflicting_paging_parameters_are_a_400(api_client, archive, params, name):
+@pytest.mark.parametrize("params", [{"page": "2"}, {"page_mode": "page"}, {"page": "last", "page_mode": "page"}])
+def test_a_cursor_walks_whatever_page_and_page_mode_say(api_client, archive, params):
+    """A cursor is a cursor walk: page and page_mode beside it are ignored (never a 400 the schema cannot tell)."""
+    first = api_client.get(ARTICLES_URL, {"page_mode": "cursor", "page_size": 5}).json()
+
+    response = api_client.get(ARTICLES_URL, {"cursor": cursor_of(first["next"]), "page_size": 5, **params})
+
+    assert response.status_code == 200
+    assert "count" not in response.json()
+    assert ids(response) == archive[5:10]
+
+
+def test_relevance_orders_numbered_search_pages_only(api_client, archive):
+    # Elsewhere (a cursor walk, no q) it leaves the default order, newest first.
+    search_walk = {"page_mode": "cursor", "q": "story"}
+    cursor_walk = api_client.get(ARTICLES_URL, {**search_walk, "ordering": "relevance"})
+    unsearched = api_client.get(ARTICLES_URL, {"ordering": "relevance", "page_size": 100})
+
+    assert cursor_walk.status_code == unsearched.status_code == 200
+    assert ids(cursor_walk) == ids(api_client.get(ARTICLES_URL, search_walk))
+    assert ids(unsearched) == ids(api_client.get(ARTICLES_URL, {"page_size": 100}))
+
+
+@pytest.mark.parametrize("params", [{"page_mode": "scroll"}])
+def test_a_bad_page_mode_is_a_400(api_client, archive, params):
     response = api_client.get(ARTICLES_URL, params)
 
     assert response.status_code == 400
-    assert list(response.json()) == [name]
+    assert list(response.json()) == ["page_mode"]
 
 
 def test_walking_off_the_end_offers_the_way_back(api_client, archive):
-    data = api_client.get(ARTICLES_URL, {"cursor": "", "page_size": 23}).json()
+    data = api_client.get(ARTICLES_URL, {"page_mode": "cursor", "page_size": 23}).json()
     assert data["next"] is None
 
-    last_page = api_client.get(ARTICLES_URL, {"cursor": "", "page_size": 22}).json()
+    last_page = api_client.get(ARTICLES_URL, {"page_mode": "cursor", "page_size": 22}).json()
     beyond = api_client.get(last_page["next"]).json()
     assert len(beyond["results"]) == 1
     assert beyond["next"] is None
@@ -248,7 +272,7 @@ def test_deep_cursor_page_costs_two_queries_and_no_offset(request, client_fixtur
     THEN it costs the page query and the byline query, without OFFSET or COUNT.
     """
     client = request.getfixturevalue(client_fixture)
-    _, url = None, f"{ARTICLES_URL}?cursor=&page_size=4"
+    _, url = None, f"{ARTICLES_URL}?page_mode=cursor&page_size=4"
     for _ in range(4):
         url = client.get(url).json()["next"]
 

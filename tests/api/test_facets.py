@@ -96,7 +96,7 @@ def test_bad_facet_size_is_a_400(api_client, archive, size):
 
 
 @pytest.mark.parametrize(
-    ("params", "name"), [({"q": "-x"}, "q"), ({"author": "nobody"}, "author"), ({"min_words": "x"}, "min_words")]
+    ("params", "name"), [({"q": "-x"}, "q"), ({"author": "no body"}, "author"), ({"min_words": "x"}, "min_words")]
 )
 def test_bad_filters_are_a_400(api_client, archive, params, name):
     response = api_client.get(FACETS_URL, params)

@@ -79,7 +79,7 @@ def test_staff_see_undated_drafts_last_either_way(staff_client, ordering):
 
 
 @pytest.mark.parametrize(
-    "ordering", ["bogus", "body", "-id", "title,bogus", "--title", "title-", "raw_text", "relevance", "-rank"]
+    "ordering", ["bogus", "body", "-id", "title,bogus", "--title", "title-", "raw_text", "relevance,bogus"]
 )
 def test_unknown_fields_are_a_400_listing_the_choices(api_client, articles, ordering):
     response = api_client.get(ARTICLES_URL, {"ordering": ordering})
@@ -87,7 +87,7 @@ def test_unknown_fields_are_a_400_listing_the_choices(api_client, articles, orde
     assert response.status_code == 400
     assert list(response.json()) == ["ordering"]
     message = response.json()["ordering"][0]
-    assert "title" in message or "needs a search query" in message
+    assert "title" in message
 
 
 def test_blank_ordering_is_the_default(api_client, articles):

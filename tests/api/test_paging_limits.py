@@ -96,10 +96,10 @@ def test_filtered_counts_are_capped_too(api_client, articles, small_limits):
     assert (data["count"], data["count_is_exact"]) == (5, False)
 
 
-def test_authors_carry_the_same_envelope(api_client):
+def test_authors_carry_the_same_envelope(staff_client):
     AuthorFactory.create_batch(3)
 
-    data = api_client.get(AUTHORS_URL).json()
+    data = staff_client.get(AUTHORS_URL).json()
 
     assert (data["count"], data["count_is_exact"]) == (3, True)
 

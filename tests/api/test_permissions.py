@@ -39,7 +39,11 @@ EDITOR_CODENAMES = {
 @pytest.fixture
 def objects():
     """An article, an author and a publisher nothing credits (so each can be deleted)."""
-    return {"article": ArticleFactory(), "author": AuthorFactory(), "publisher": PublisherFactory()}
+    return {
+        "article": ArticleFactory(authors=[AuthorFactory()]),
+        "author": AuthorFactory(),
+        "publisher": PublisherFactory(),
+    }
 
 
 def write_requests(objects) -> list[tuple[str, str, dict]]:

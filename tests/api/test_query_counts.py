@@ -90,13 +90,15 @@ def test_author_and_publisher_has_articles_queries(
     AuthorFactory.create_batch(3)
     PublisherFactory.create_batch(3)
     client = request.getfixturevalue(client_fixture)
-    with django_assert_num_queries(2) as queries:
+    # Anonymous clients see only those with published articles: none is without (and an empty count needs no page).
+    hidden = client_fixture == "api_client" and has_articles == "false"
+    with django_assert_num_queries(1 if hidden else 2) as queries:
         response = client.get(url, {"has_articles": has_articles, "page_size": 2})
 
     assert response.status_code == 200
-    assert len(response.json()["results"]) == 2
+    assert len(response.json()["results"]) == (0 if hidden else 2)
     assert all((item["article_count"] > 0) == (has_articles == "true") for item in response.json()["results"])
-    count_sql, page_sql = (query["sql"].upper() for query in queries.captured_queries)
+    count_sql, page_sql = (query["sql"].upper() for query in [*queries.captured_queries, {"sql": ""}][:2])
     assert "EXISTS" in count_sql and "COUNT(" not in count_sql.split("FROM", 1)[1]
     assert "GROUP BY" not in page_sql.rsplit(")", 1)[-1]
 
@@ -160,7 +162,7 @@ def test_search_list_queries(request, django_assert_num_queries, archive, client
 def test_cursor_list_queries(staff_client, django_assert_num_queries, archive, page_size, params, queries):
     sync_pending()
     with django_assert_num_queries(queries):
-        response = staff_client.get(ARTICLES_URL, {"cursor": "", "page_size": page_size, **params})
+        response = staff_client.get(ARTICLES_URL, {"page_mode": "cursor", "page_size": page_size, **params})
 
     assert len(response.json()["results"]) == page_size
 

@@ -64,6 +64,7 @@ def test_token_endpoint_is_documented(schema):
         "$ref": "#/components/schemas/Token"
     }
     assert operation["responses"]["400"]["content"]["application/json"]["schema"] == VALIDATION_ERROR
+    assert operation["responses"]["401"]["headers"]["WWW-Authenticate"]
     assert "API_THROTTLE_AUTH" in operation["description"]
 
 

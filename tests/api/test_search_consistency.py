@@ -61,6 +61,7 @@ def test_an_author_merge_moves_the_articles_to_the_survivor(api_client):
     THEN searching with the survivor as author filter finds the article, and the facets count it for them.
     """
     survivor, duplicate = AuthorFactory(), AuthorFactory()
+    ArticleFactory(body="otter holts", authors=[survivor])
     article = ArticleFactory(body="wombat burrows", authors=[duplicate])
     assert search_ids(api_client, "wombat", author=survivor.slug) == set()
 
@@ -73,6 +74,7 @@ def test_an_author_merge_moves_the_articles_to_the_survivor(api_client):
 
 def test_a_publisher_merge_and_its_undo_move_the_articles(api_client):
     survivor, duplicate = PublisherFactory(), PublisherFactory()
+    ArticleFactory(body="otter holts", publisher=survivor)
     article = ArticleFactory(body="wombat burrows", publisher=duplicate)
 
     merge = merging.merge_publishers(survivor=survivor, others=[duplicate])
@@ -118,7 +120,9 @@ def test_bad_syntax_is_a_400_never_a_500(api_client):
 
 def test_a_search_cursor_walk_by_title_is_a_400_not_a_500(api_client):
     ArticleFactory.create_batch(3, body="kestrel")
-    first = api_client.get(ARTICLES_URL, {"q": "kestrel", "cursor": "", "ordering": "title", "page_size": 1}).json()
+    first = api_client.get(
+        ARTICLES_URL, {"q": "kestrel", "page_mode": "cursor", "ordering": "title", "page_size": 1}
+    ).json()
 
     response = api_client.get(first["next"])
 

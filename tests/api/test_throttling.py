@@ -86,7 +86,7 @@ def test_token_requests_have_their_own_stricter_limit(api_client, editor):
         refused = api_client.post(TOKEN_URL, {"username": "editor", "password": "pw-for-tests-only"})
         read = api_client.get(ARTICLES_URL)
 
-    assert tries == [400, 400]
+    assert tries == [401, 401]
     assert_throttled(refused)
     assert read.status_code == 200
 
@@ -96,7 +96,7 @@ def test_token_requests_do_not_use_up_the_anonymous_rate(api_client, editor):
         tries = [api_client.post(TOKEN_URL, {"username": "editor", "password": "x"}).status_code for _ in range(3)]
         read = api_client.get(ARTICLES_URL)
 
-    assert tries == [400, 400, 400]
+    assert tries == [401, 401, 401]
     assert read.status_code == 200
 
 
