@@ -170,7 +170,7 @@ def ask_token(client: APIClient, username: str, password: str, address: str = "1
 def test_forty_wrong_passwords_then_the_right_one_get_no_token(staff):
     """GIVEN no request rate on the token endpoint
     WHEN a client sends 40 wrong passwords for a token, then the right one
-    THEN the failures up to the limit get 400, then every request 429 (JSON, Retry-After), the right one too.
+    THEN the failures up to the limit get 401, then every request 429 (JSON, Retry-After), the right one too.
     """
     client = APIClient()
     with no_rate_limit_on_tokens():
@@ -178,7 +178,7 @@ def test_forty_wrong_passwords_then_the_right_one_get_no_token(staff):
         right = ask_token(client, "desk", PASSWORD)
 
     limit = settings.AXES_FAILURE_LIMIT
-    assert [r.status_code for r in guesses] == [400] * (limit - 1) + [429] * (GUESSES - limit + 1)
+    assert [r.status_code for r in guesses] == [401] * (limit - 1) + [429] * (GUESSES - limit + 1)
     assert right.status_code == 429
     assert right["Content-Type"] == "application/json"
     assert right.json() == {"detail": guesses[-1].json()["detail"]}
