@@ -39,6 +39,13 @@ SETTINGS = {
     "seed": 10,
     # Nothing carried over between runs (nor written into the checkout).
     "cache": {"enabled": False},
+    # A well-formed If-Match naming another version is refused with 412, as the schema documents: the
+    # object's state refuses it (like 409), not the request's form.
+    "checks": {
+        "positive_data_acceptance": {
+            "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "412", "429", "5xx"]
+        }
+    },
 }
 
 

@@ -580,3 +580,18 @@ def test_api_edits_survive_a_reimport(editor_client):
     assert byline(article) == [(editor_pick.pk, 0)]
     assert set(article.import_conflicts) == {"title", "authors"}
     assert article.needs_review is True
+
+
+@pytest.mark.parametrize(("url", "model", "factory"), NAMED)
+def test_a_number_for_a_slug_is_a_400_before_any_precondition(editor_client, url, model, factory):
+    """A body off the schema is refused as such (400), even when its If-Match would fail too (412)."""
+    obj = factory(slug="kept")
+
+    response = editor_client.patch(
+        f"{url}{obj.pk}/", {"slug": 0}, content_type="application/json", HTTP_IF_MATCH='"stale"'
+    )
+
+    assert response.status_code == 400
+    assert "slug" in response.json()
+    obj.refresh_from_db()
+    assert obj.slug == "kept"
