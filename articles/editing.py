@@ -177,11 +177,8 @@ def set_byline(article: Article, authors: Sequence[Author], *, user=None, reason
 
 
 def _stamp(instance, user, reason: str) -> None:
-    """Name ``user`` and ``reason`` in the instance's next history row (else the request's user is recorded)."""
-    if user is not None:
-        instance._history_user = user
-    if reason:
-        instance._change_reason = reason
+    """Name ``user`` and ``reason`` (if any) in the instance's next history row."""
+    attribute_change(instance, user=user, reason=reason or None)
 
 
 def create_author(*, data: Mapping[str, Any], user=None) -> Author:
@@ -233,7 +230,7 @@ def _save_named(
         for name, value in data.items():
             setattr(obj, name, value)
         _check_named(obj)
-        obj._history_user = user
+        attribute_change(obj, user=user)
         try:
             with transaction.atomic():
                 obj.save()
@@ -262,7 +259,7 @@ def _delete_named(obj: Author | Publisher, user) -> None:
     count = Article.objects.filter(credit).values("pk").distinct().count()
     if count:
         raise InUse(obj, count)
-    obj._history_user = user
+    attribute_change(obj, user=user)
     try:
         with transaction.atomic():
             obj.delete()

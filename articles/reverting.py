@@ -23,20 +23,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from articles.editing import set_byline
+from articles.editing import ARTICLE_FIELDS, set_byline
 from articles.models import Article, ArticleAuthor, Author, Publisher
 from articles.review import conflict_reason
 
-REVERTED_FIELDS = (
-    "title",
-    "subtitle",
-    "body",
-    "image_credit",
-    "copyright_year",
-    "status",
-    "published_at",
-    "publisher",
-)
+# What an editor may change, less the article's identity (its slug) and the review flag.
+REVERTED_FIELDS = tuple(name for name in ARTICLE_FIELDS if name not in {"slug", "needs_review"})
 # django-simple-history's history_change_reason column is 100 characters wide.
 REASON_MAX_LENGTH = 100
 

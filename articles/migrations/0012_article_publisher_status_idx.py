@@ -11,6 +11,9 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="article",
-            index=models.Index(fields=["publisher", "status"], name="article_publisher_status_idx"),
+            index=models.Index(
+                fields=["publisher", "status", "-published_at", "-id", "copyright_year"],
+                name="article_publisher_status_idx",
+            ),
         ),
     ]
