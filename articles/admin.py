@@ -185,13 +185,22 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
 
     def get_list_display(self, request: HttpRequest) -> list[str]:
         if in_review_queue(request):
-            return ["title", "reasons", "publisher", "author_names", "status", "word_count", "created_at"]
+            return [
+                "title",
+                "reasons",
+                "review_priority",
+                "publisher",
+                "author_names",
+                "status",
+                "word_count",
+                "created_at",
+            ]
         return super().get_list_display(request)
 
     def get_ordering(self, request: HttpRequest) -> list[str]:
-        # The queue is worked oldest first, the order "Mark reviewed & next" follows.
+        # The queue is worked likeliest errors first, then oldest first: the order "Mark reviewed & next" follows.
         if in_review_queue(request):
-            return ["created_at", "id"]
+            return list(review.REVIEW_ORDER)
         # The API's staff order (undated drafts last), which an index walks: the model's
         # default (-published_at, -created_at) matches none, so a page sorted every row.
         return newest_first(request.user)
@@ -261,8 +270,10 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
             describe_unsaved(formset)
         reviewed = "_review_next" in request.POST
         reason = "marked reviewed" if reviewed else editing.DEFAULT_REASON
+        priority = form.instance.review_priority  # where it stands in the queue, for "& next"
         editing.update_article(article=form.instance, data=data, user=request.user, reason=reason, reviewed=reviewed)
         form.instance.refresh_from_db()
+        setattr(form.instance, admin_views.QUEUE_PRIORITY_ATTR, priority)
 
     def response_change(self, request: HttpRequest, obj: Article) -> HttpResponse:
         if "_review_next" in request.POST:
@@ -529,6 +540,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         ("status_display", "updated_at"),
         ("trigger", "user", "dry_run"),
         "paths",
+        "defaults",
         ("created", "updated", "unchanged", "duplicates", "failed"),
         "upload_page",
     ]

@@ -13,7 +13,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from articles import editing
+from articles.importing.defaults import ImportDefaults, InvalidDefaults, checked_name
 from articles.models import Article, Author
+from articles.parsing import MAX_NAME_LENGTH
 
 # The hidden field of the article form holding what the article was when the form was opened.
 EDIT_VERSION_FIELD = "edit_version"
@@ -76,6 +78,21 @@ class SeedUploadForm(forms.Form):
         ),
         required=False,
     )
+    publisher = forms.CharField(
+        label=_("Publisher of files without a copyright line"),
+        max_length=MAX_NAME_LENGTH,
+        required=False,
+        help_text=_(
+            "For plain title + body files: they get this publisher and are not queued for review for lacking a "
+            "publisher or an author. A file's own copyright holder wins."
+        ),
+    )
+    author = forms.CharField(
+        label=_("Author of files without a byline"),
+        max_length=MAX_NAME_LENGTH,
+        required=False,
+        help_text=_("A file's own byline wins."),
+    )
 
     def __init__(self, *args, upload_error: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -92,6 +109,23 @@ class SeedUploadForm(forms.Form):
         if self.upload_error:
             raise forms.ValidationError(self.upload_error, code="upload")
         return super().clean()
+
+    def clean_publisher(self) -> str:
+        return _supplied_name(self.cleaned_data["publisher"], "publisher")
+
+    def clean_author(self) -> str:
+        return _supplied_name(self.cleaned_data["author"], "author")
+
+    def defaults(self) -> ImportDefaults:
+        """Return the publisher and author the upload supplies (the import service's ``defaults``)."""
+        return ImportDefaults(publisher=self.cleaned_data["publisher"], author=self.cleaned_data["author"])
+
+
+def _supplied_name(name: str, what: str) -> str:
+    try:
+        return checked_name(name, what)
+    except InvalidDefaults as exc:
+        raise forms.ValidationError(str(exc).capitalize() + ".", code="invalid") from exc
 
 
 def too_large_message() -> str:

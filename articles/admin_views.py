@@ -171,9 +171,14 @@ def resolve_conflict_view(request: HttpRequest, model_admin, object_id: str, fie
     return HttpResponseRedirect(article_change_url(article.pk))
 
 
+# Set on an article saved with "Mark reviewed & next": its review priority before the save reset it.
+QUEUE_PRIORITY_ATTR = "queue_priority"
+
+
 def review_next_response(request: HttpRequest, article: Article) -> HttpResponse:
     """Go from a reviewed article to the next one in the queue, or back to the queue when it is empty."""
-    following = review.next_for_review(after=article)
+    # Where the article stood in the queue before it was marked reviewed (ArticleAdmin.save_related).
+    following = review.next_for_review(after=article, priority=getattr(article, QUEUE_PRIORITY_ATTR, None))
     messages.success(request, _("“%(title)s” was marked reviewed.") % {"title": article.title})
     if following is None:
         messages.info(request, _("The review queue is empty."))
@@ -306,6 +311,7 @@ def _upload(request: HttpRequest, model_admin, handler: uploads.SpoolUploadHandl
         user=request.user,
         dry_run=form.cleaned_data["dry_run"],
         replace_existing=form.cleaned_data["replace_existing"],
+        defaults=form.defaults(),
     )
     handler.release()
     return HttpResponseRedirect(reverse("admin:articles_importrun_progress", args=[upload.run_id]))

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from articles import triage
+
 
 class Publisher(models.Model):
     """An organisation that holds the copyright of articles."""
@@ -109,6 +111,15 @@ class ImportRun(models.Model):
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
     failed = models.PositiveIntegerField(_("failed"), default=0)
+    defaults = models.JSONField(
+        _("supplied metadata"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "What the editor supplied for files that lack it: {publisher, author, publisher_for: {directory: name}, "
+            "author_for: {directory: name}}; empty when nothing was supplied."
+        ),
+    )
 
     class Meta:
         verbose_name = _("import run")
@@ -171,6 +182,14 @@ class Article(models.Model):
     review_reasons = models.JSONField(
         _("review reasons"), default=list, blank=True, help_text=_("The parser's warnings for this article.")
     )
+    review_priority = models.PositiveSmallIntegerField(
+        _("review priority"),
+        default=0,
+        help_text=_(
+            "How likely the article is wrong as imported, from its review reasons (articles.triage); "
+            "the review queue lists the highest first. Kept up to date on save; 0 when not in review."
+        ),
+    )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -205,7 +224,8 @@ class Article(models.Model):
 
     # An import creates no history row (its run and the provenance above record it); the first
     # later change records the imported state first (``articles.imported_history``).
-    history = HistoricalRecords(excluded_fields=["raw_text", "parsed", "import_conflicts"])
+    # The review priority is derived from the review reasons, which the history keeps.
+    history = HistoricalRecords(excluded_fields=["raw_text", "parsed", "import_conflicts", "review_priority"])
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
@@ -241,6 +261,12 @@ class Article(models.Model):
             models.Index(
                 fields=["-created_at", "-id"], condition=Q(needs_review=True), name="article_review_queue_idx"
             ),
+            # ... and the order it is worked in, likeliest errors first, walked rather than sorted.
+            models.Index(
+                fields=["-review_priority", "created_at", "id"],
+                condition=Q(needs_review=True),
+                name="article_review_priority_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -249,8 +275,13 @@ class Article(models.Model):
     def save(self, *args, **kwargs) -> None:
         # The count follows the body whoever edits it: importer, admin or API.
         self.word_count = len(self.body.split())
+        # ... and the review priority follows the review reasons.
+        self.review_priority = triage.review_priority(self.review_reasons or []) if self.needs_review else 0
         if update_fields := kwargs.get("update_fields"):
-            kwargs["update_fields"] = {*update_fields, "word_count"} if "body" in update_fields else update_fields
+            update_fields = {*update_fields, "word_count"} if "body" in update_fields else set(update_fields)
+            if update_fields & {"needs_review", "review_reasons"}:
+                update_fields.add("review_priority")
+            kwargs["update_fields"] = update_fields
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from articles import merging, search_index
+from articles import merging, search_index, triage
 from articles.editing import set_byline
 from articles.history import attribute_change
 from articles.imported_history import record_imported_states
@@ -32,17 +32,31 @@ class ConflictError(ValueError):
     """A request to settle an import conflict the article does not have."""
 
 
+# The review queue's order: likeliest errors first (``articles.triage``), then oldest first;
+# the partial index article_review_priority_idx holds it, so a page is walked, never sorted.
+REVIEW_ORDER = ("-review_priority", "created_at", "id")
+
+
 def review_queue() -> QuerySet[Article]:
-    """Return the articles waiting for an editor, oldest first."""
-    return Article.objects.needing_review().order_by("created_at", "id")
+    """Return the articles waiting for an editor, highest review priority first, then oldest first."""
+    return Article.objects.needing_review().order_by(*REVIEW_ORDER)
 
 
-def next_for_review(*, after: Article | None = None) -> Article | None:
-    """Return the flagged article that follows ``after`` in the review queue, wrapping around."""
+def next_for_review(*, after: Article | None = None, priority: int | None = None) -> Article | None:
+    """Return the flagged article that follows ``after`` in the review queue, wrapping around.
+
+    ``priority``: the one ``after`` had in the queue (default: its ``review_priority``),
+    to be given once marking it reviewed has reset it.
+    """
     queue = review_queue()
     if after is None:
         return queue.first()
-    later = Q(created_at__gt=after.created_at) | Q(created_at=after.created_at, id__gt=after.pk)
+    priority = after.review_priority if priority is None else priority
+    later = (
+        Q(review_priority__lt=priority)
+        | Q(review_priority=priority, created_at__gt=after.created_at)
+        | Q(review_priority=priority, created_at=after.created_at, id__gt=after.pk)
+    )
     return queue.filter(later).first() or queue.exclude(pk=after.pk).first()
 
 
@@ -75,8 +89,9 @@ def mark_reviewed(articles: QuerySet[Article], *, user=None) -> int:
         article.needs_review = False
         article.review_reasons = []
         article.import_conflicts = {}
+        article.review_priority = 0
 
-    fields = ["needs_review", "review_reasons", "import_conflicts"]
+    fields = ["needs_review", "review_reasons", "import_conflicts", "review_priority"]
     return _update(articles.filter(needs_review=True), change, fields, user, "marked reviewed", untracked=False)
 
 
@@ -101,7 +116,7 @@ def _update(articles: QuerySet[Article], change, fields: list[str], user, reason
 
 def conflict_reason(field: str) -> str:
     """Return the review reason the importer gives for a conflict on ``field``."""
-    return f"editor's {field} kept; the new import differs"
+    return triage.CONFLICT_REASON.format(field=field)
 
 
 @transaction.atomic

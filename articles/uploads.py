@@ -38,6 +38,7 @@ from django_tasks import TaskResultStatus, default_task_backend, task
 
 from articles.importing import (
     SEED_SUFFIX,
+    ImportDefaults,
     Source,
     SourceRejected,
     import_sources,
@@ -166,9 +167,18 @@ class SpoolUploadHandler(FileUploadHandler):
 
 
 def enqueue_upload(
-    *, files: Sequence[SpooledFile], token: str, user, dry_run: bool = False, replace_existing: bool = False
+    *,
+    files: Sequence[SpooledFile],
+    token: str,
+    user,
+    dry_run: bool = False,
+    replace_existing: bool = False,
+    defaults: ImportDefaults | None = None,
 ) -> ImportUpload:
     """Record the upload and its import run, then queue the task that imports it.
+
+    ``defaults`` (the publisher and author for files that have none) are recorded
+    on the run, which the task imports with them.
 
     The task is queued in the same transaction (the database backend stores it
     in a table), so a worker never sees an upload that was not committed. With
@@ -177,7 +187,13 @@ def enqueue_upload(
     directory = upload_dir()
     expected = sum(1 for _ in spooled_sources(files, directory=directory))
     with transaction.atomic():
-        run = start_run(paths=[f.name for f in files], trigger=ImportRun.Trigger.ADMIN, user=user, dry_run=dry_run)
+        run = start_run(
+            paths=[f.name for f in files],
+            trigger=ImportRun.Trigger.ADMIN,
+            user=user,
+            dry_run=dry_run,
+            defaults=defaults,
+        )
         upload = ImportUpload.objects.create(
             run=run,
             token=token,

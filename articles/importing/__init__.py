@@ -3,7 +3,8 @@
 The command, the admin upload and the API all call these functions. Collaborators,
 one job each: ``sources`` (reading sources, lazily), ``records`` (parsing them;
 ``articles.parsing`` stays pure), ``names`` (resolving authors and publishers,
-aliases included), ``writing`` (bulk writes per database backend), ``applying``
+aliases included), ``defaults`` (the publisher and author an editor supplies
+for files that lack them), ``writing`` (bulk writes per database backend), ``applying``
 (the article a record becomes, a re-import's update, a re-parse), ``batches``
 (one batch against the archive) and ``runs`` (a whole run, its counters and status).
 
@@ -14,6 +15,7 @@ writes its imported state to the history first (see ``articles.imported_history`
 
 from articles.importing.applying import reparse_article
 from articles.importing.batches import FileOutcome
+from articles.importing.defaults import ImportDefaults, InvalidDefaults
 from articles.importing.records import CURATED_FIELDS, parsed_snapshot
 from articles.importing.reports import ImportReport, iter_outcome_lines, outcome_line
 from articles.importing.runs import (
@@ -48,7 +50,9 @@ __all__ = [
     "CURATED_FIELDS",
     "SEED_SUFFIX",
     "FileOutcome",
+    "ImportDefaults",
     "ImportReport",
+    "InvalidDefaults",
     "Source",
     "SourceNotFound",
     "SourceRejected",

@@ -13,8 +13,9 @@ from datetime import datetime
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from articles import merging, parsing
+from articles import merging, parsing, triage
 from articles.imported_history import record_imported_states
+from articles.importing.defaults import fill_record
 from articles.importing.names import Names, create_missing_names, resolve_names
 from articles.importing.records import CURATED_FIELDS, Parsed, edited, parsed_snapshot, source_changed
 from articles.models import Article, ArticleAuthor, ImportRun, SourceRevision
@@ -33,6 +34,7 @@ def new_article(*, item: Parsed, names: Names, run: ImportRun | None, now: datet
         published_at=now if clean else None,
         needs_review=not clean,
         review_reasons=list(record.warnings),
+        review_priority=triage.review_priority(record.warnings),  # written in bulk: save() does not set it
         source_key=item.source.key,
         publisher_id=publisher.pk if publisher else None,
         created_at=now,
@@ -65,9 +67,18 @@ def new_bylines(article_id: int, authors) -> list[ArticleAuthor]:
 
 
 def update_article(
-    *, article_id: int, record: parsing.ParsedArticle, names: Names, run: ImportRun | None, now: datetime
+    *,
+    article_id: int,
+    record: parsing.ParsedArticle,
+    names: Names,
+    run: ImportRun | None,
+    now: datetime,
+    snapshot: dict | None = None,
 ) -> None:
-    """Apply a changed source to an article, keeping the previous text and any editor's corrections."""
+    """Apply a changed source to an article, keeping the previous text and any editor's corrections.
+
+    ``snapshot``: what the import recorded of the record (with any supplied names), if already made.
+    """
     reason = f"updated by import run #{run.pk}" if run else "updated by an import"
     create_missing_names(names, [record], reason=reason)
     record_imported_states([article_id])  # before the byline is replaced: its first history entry
@@ -87,7 +98,7 @@ def update_article(
     article.needs_review = bool(reasons)
     article.review_reasons = reasons
     article.import_conflicts = conflicts
-    set_provenance(article, record, run)
+    set_provenance(article, record, run, snapshot=snapshot)
     article._change_reason = reason
     article.save()
 
@@ -158,11 +169,14 @@ def reparse_article(*, article: Article) -> Article:
 
     An explicit editor's action: the parsed values replace the current ones
     (the previous values stay in the article's history) and conflicts are cleared.
+    A publisher or author its import supplied (``parsed["supplied"]``) fills the
+    new parse as it did the first.
     """
     reason = "re-parsed from the stored source"
     record_imported_states([article.pk])
     article = Article.objects.select_for_update().get(pk=article.pk)
     record = parsing.parse_text(article.raw_text, encoding=article.source_encoding)
+    record, supplied = fill_record(record, **(article.parsed or {}).get("supplied", {}))
     names = resolve_names([record])
     create_missing_names(names, [record], reason=reason)
     for name in CURATED_FIELDS:
@@ -171,7 +185,8 @@ def reparse_article(*, article: Article) -> Article:
     article.review_reasons = list(record.warnings)
     article.needs_review = bool(record.warnings)
     article.import_conflicts = {}
-    set_provenance(article, record, article.import_run)
+    snapshot = {**parsed_snapshot(record), "supplied": supplied} if supplied else None
+    set_provenance(article, record, article.import_run, snapshot=snapshot)
     article._change_reason = reason
     article.save()
     authors = names.authors_for(record)

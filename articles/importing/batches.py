@@ -183,7 +183,10 @@ class BatchImporter:
         if not self.replace_existing:
             error = f"article #{existing[0]} already comes from a different file named {key!r}; not replaced"
             return _outcome(item, Result.FAILED, error=error, article_id=existing[0])
-        update_article(article_id=existing[0], record=record, names=resolve_names([record]), run=self.run, now=self.now)
+        names = resolve_names([record])
+        update_article(
+            article_id=existing[0], record=record, names=names, run=self.run, now=self.now, snapshot=item.snapshot
+        )
         return _outcome(item, Result.UPDATED, article_id=existing[0])
 
     def _after_race(self, item: Parsed) -> FileOutcome | None:

@@ -27,6 +27,7 @@ from django.utils import timezone
 from articles import search_index
 from articles.importing.batches import BatchImporter, FileOutcome
 from articles.importing.concurrency import lock_imports, retrying
+from articles.importing.defaults import ImportDefaults
 from articles.importing.records import Parsed, parse_data, parse_many, parsed_from, read_source
 from articles.importing.reports import COUNT_NAMES, ImportReport, SpooledOutcomes, StoredOutcomes, empty_counts
 from articles.importing.sources import Source, collect_sources, file_source
@@ -52,11 +53,24 @@ OnOutcome = Callable[[FileOutcome], None]
 
 
 def start_run(
-    *, paths: Sequence[str | Path] = (), trigger: str = ImportRun.Trigger.COMMAND, user=None, dry_run: bool = False
+    *,
+    paths: Sequence[str | Path] = (),
+    trigger: str = ImportRun.Trigger.COMMAND,
+    user=None,
+    dry_run: bool = False,
+    defaults: ImportDefaults | None = None,
 ) -> ImportRun:
-    """Create the record of a run about to start (a background task creates it first, to show progress)."""
+    """Create the record of a run about to start (a background task creates it first, to show progress).
+
+    ``defaults``: the publisher and author its files get when they have none (see ``importing.defaults``).
+    """
     return ImportRun.objects.create(
-        paths=[str(p) for p in paths], trigger=trigger, user=user, dry_run=dry_run, status=ImportRun.Status.RUNNING
+        paths=[str(p) for p in paths],
+        trigger=trigger,
+        user=user,
+        dry_run=dry_run,
+        status=ImportRun.Status.RUNNING,
+        defaults=defaults.as_dict() if defaults else {},
     )
 
 
@@ -72,28 +86,32 @@ def import_sources(
     on_outcome: OnOutcome | None = None,
     replace_existing: bool = True,
     batch_size: int | None = None,
+    defaults: ImportDefaults | None = None,
 ) -> ImportReport:
     """Import ``sources`` in batches; a dry run does all the work in one transaction and rolls it back.
 
-    With ``run`` given (see ``start_run``), that run records the import and its
-    ``dry_run`` flag decides. With ``replace_existing`` off, a source whose key an
-    article already has but whose text differs fails instead of updating that
-    article: for uploads, where two unrelated files may well share a name.
+    With ``run`` given (see ``start_run``), that run records the import, and its
+    ``dry_run`` flag and its ``defaults`` decide. ``defaults``: the publisher and
+    author given to files that have none (``importing.defaults``), recorded on
+    the run. With ``replace_existing`` off, a source whose key an article already
+    has but whose text differs fails instead of updating that article: for
+    uploads, where two unrelated files may well share a name.
     ``batch_size`` is the number of files per transaction (default ``BATCH_SIZE``).
     """
     limit_malloc_arenas()
+    if run is not None:
+        dry_run, defaults = run.dry_run, ImportDefaults.from_dict(run.defaults)
     job = _Job(
         max_bytes=max_bytes or settings.ARCHIVE_MAX_SEED_BYTES,
         on_outcome=on_outcome,
         replace_existing=replace_existing,
         batch_size=batch_size or BATCH_SIZE,
+        defaults=defaults or ImportDefaults(),
     )
-    if run is not None:
-        dry_run = run.dry_run
     if not dry_run:
-        run = run or start_run(paths=paths, trigger=trigger, user=user)
+        run = run or start_run(paths=paths, trigger=trigger, user=user, defaults=defaults)
         return job.run(sources, run)
-    return _dry_run(job, sources, run, paths=paths, trigger=trigger, user=user)
+    return _dry_run(job, sources, run, paths=paths, trigger=trigger, user=user, defaults=defaults)
 
 
 def _dry_run(job: _Job, sources, given: ImportRun | None, **start) -> ImportReport:
@@ -120,6 +138,7 @@ def import_paths(
     max_bytes: int | None = None,
     on_outcome: OnOutcome | None = None,
     follow_symlinks: bool = False,
+    defaults: ImportDefaults | None = None,
 ) -> ImportReport:
     """Import every seed file found under ``paths`` (raises ``SourceNotFound`` first if one is missing)."""
     return import_sources(
@@ -131,6 +150,7 @@ def import_paths(
         user=user,
         max_bytes=max_bytes,
         on_outcome=on_outcome,
+        defaults=defaults,
     )
 
 
@@ -145,12 +165,19 @@ class _Job:
     """The settings of one import; ``run`` drives it batch by batch."""
 
     def __init__(
-        self, *, max_bytes: int, on_outcome: OnOutcome | None, replace_existing: bool, batch_size: int
+        self,
+        *,
+        max_bytes: int,
+        on_outcome: OnOutcome | None,
+        replace_existing: bool,
+        batch_size: int,
+        defaults: ImportDefaults,
     ) -> None:
         self.max_bytes = max_bytes
         self.batch_size = batch_size
         self.on_outcome = on_outcome
         self.replace_existing = replace_existing
+        self.defaults = defaults
 
     def run(self, sources: Iterable[Source], run: ImportRun, *, log: SpooledOutcomes | None = None) -> ImportReport:
         importer = BatchImporter(run=run, now=timezone.now(), replace_existing=self.replace_existing)
@@ -159,6 +186,8 @@ class _Job:
             batches = parsed_batches(sources, max_bytes=self.max_bytes, size=self.batch_size)
             for number, parsed in enumerate(batches, start=1):
                 index = number % INDEX_EVERY_BATCHES == 0
+                if self.defaults:
+                    parsed = [self.defaults.apply(item) for item in parsed]
                 outcomes = retrying(partial(_write_batch, importer, parsed, run, log, index=index), what="import batch")
                 _count(counts, outcomes)
                 self._announce(outcomes)

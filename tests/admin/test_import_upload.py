@@ -61,6 +61,31 @@ def test_upload_page(editor_client):
     assert "Update articles imported earlier from a file of the same name" in content
 
 
+def test_upload_with_a_publisher_for_plain_files(editor_client):
+    """
+    GIVEN a plain title + body file and a seed with its own copyright line
+    WHEN they are uploaded with a publisher and an author given
+    THEN the plain one is published with them (not queued), the seed keeps its own, and the run records them
+    """
+    plain = b"Floods close the coast road\n\nHeavy rain closed the road on Monday.\n"
+
+    upload(editor_client, ("plain.txt", plain), ("seed.txt", seed()), publisher=" BBC News ", author="Jane Roe")
+
+    article = Article.objects.get(source_key="plain.txt")
+    assert (article.status, article.needs_review, article.publisher.name) == ("published", False, "BBC News")
+    assert [b.author.name for b in article.bylines.all()] == ["Jane Roe"]
+    assert Article.objects.get(source_key="seed.txt").publisher.name == "Blaze Media LLC"
+    assert ImportRun.objects.get().defaults == {"publisher": "BBC News", "author": "Jane Roe"}
+
+
+def test_a_bad_publisher_name_is_a_form_error(editor_client):
+    response = editor_client.post(UPLOAD_URL, {"files": [SimpleUploadedFile("a.txt", seed())], "publisher": "***"})
+
+    assert response.status_code == 200
+    assert "has no letter or digit" in response.content.decode()
+    assert not ImportRun.objects.exists()
+
+
 @pytest.mark.parametrize("url", [reverse("admin:index"), RUNS_URL])
 def test_upload_is_linked_from_the_index_and_the_runs(editor_client, url):
     assert f'href="{UPLOAD_URL}"' in editor_client.get(url).content.decode()

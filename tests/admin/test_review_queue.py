@@ -69,20 +69,40 @@ def test_the_review_url_redirects_to_the_queue(editor_client):
 
 def test_the_queue_lists_flagged_articles_oldest_first_with_their_reasons(editor_client):
     """
-    GIVEN two flagged articles, the newer created first, and one clean article
+    GIVEN two flagged articles of the same priority, the newer created first, and one clean article
     WHEN the queue is opened
-    THEN it lists the flagged ones oldest first, with a column of their reasons
+    THEN it lists the flagged ones oldest first, with a column of their reasons and one of their priority
     """
     newer = ArticleFactory(needs_review=True, review_reasons=["no author"])
     older = ArticleFactory(needs_review=True, review_reasons=["no publisher", "no body"])
     Article.objects.filter(pk=older.pk).update(created_at=newer.created_at - datetime.timedelta(days=1))
+    Article.objects.filter(pk__in=[newer.pk, older.pk]).update(review_priority=20)
     ArticleFactory()
 
     response = editor_client.get(QUEUE_URL)
 
     assert list(response.context["cl"].result_list) == [older, newer]
-    assert "review reasons" in [str(h["text"]) for h in response.context["result_headers"]]
+    headers = [str(h["text"]) for h in response.context["result_headers"]]
+    assert "review reasons" in headers and "review priority" in headers
     assert "<div>no publisher</div><div>no body</div>" in response.content.decode()
+
+
+def test_the_queue_lists_the_likeliest_errors_first(editor_client):
+    """
+    GIVEN flagged articles, oldest first: plain (no publisher, no author), unrecognised layout, no body
+    WHEN the queue is opened
+    THEN the unrecognised layout comes first, then the missing body, then the missing metadata
+    """
+    plain = import_seed("plain.txt", publisher=None, author=None, subtitle="", credit=None)
+    Article.objects.filter(pk=plain.pk).update(created_at=plain.created_at - datetime.timedelta(days=2))
+    layout = ArticleFactory(needs_review=True, review_reasons=["unrecognised layout"])
+    empty = ArticleFactory(needs_review=True, review_reasons=["no body"])
+    assert plain.review_reasons == ["no publisher", "no author"]
+
+    response = editor_client.get(QUEUE_URL)
+
+    assert list(response.context["cl"].result_list) == [layout, empty, plain]
+    assert [a.review_priority for a in response.context["cl"].result_list] == [80, 60, 40]
 
 
 def test_the_change_form_of_a_flagged_article_shows_its_reasons(editor_client):
@@ -131,6 +151,21 @@ def test_mark_reviewed_and_next_saves_and_moves_on(editor_client, editor):
         "marked reviewed",
         "Fixed subtitle",
     )
+
+
+def test_mark_reviewed_and_next_follows_the_priority_order(editor_client):
+    """
+    GIVEN three flagged articles: an unrecognised layout, a missing body, missing metadata
+    WHEN an editor marks the middle one (missing body) reviewed & next
+    THEN the one after it in the queue opens (missing metadata), not the top of the queue
+    """
+    low = ArticleFactory(needs_review=True, review_reasons=["no author"])
+    ArticleFactory(needs_review=True, review_reasons=["unrecognised layout"])
+    middle = ArticleFactory(needs_review=True, review_reasons=["no body"])
+
+    response = editor_client.post(change_url(middle), change_form_data(middle, _review_next="1"))
+
+    assert response.url == change_url(low)
 
 
 def test_mark_reviewed_and_next_wraps_around_then_ends_in_the_empty_queue(editor_client):

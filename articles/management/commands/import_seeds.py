@@ -14,7 +14,9 @@ from rich.table import Table
 from articles.importing import (
     BATCH_SIZE,
     FileOutcome,
+    ImportDefaults,
     ImportReport,
+    InvalidDefaults,
     SourceNotFound,
     collect_sources,
     import_sources,
@@ -30,8 +32,10 @@ class Command(BaseCommand):
         "Import seed files (raw article text) into the archive. PATHs are files or directories "
         "(searched recursively for *.txt; a symlink is followed only if it stays inside the directory, and anything "
         "unreadable is a failed file); the default is the seeds/ directory. Re-running is safe: "
-        "unchanged files are skipped, changed ones update their article. Exit status: 0 when no file "
-        "failed, 1 when some file failed, 2 for usage errors."
+        "unchanged files are skipped, changed ones update their article. Files without a copyright line or "
+        "byline (plain title + body) can be given a publisher and an author with --publisher/--author, or per "
+        "directory with --publisher-for/--author-for; a value given only fills what a file lacks. Exit status: "
+        "0 when no file failed, 1 when some file failed, 2 for usage errors."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -65,6 +69,36 @@ class Command(BaseCommand):
             "is reported as a failed file and not read).",
         )
         parser.add_argument(
+            "--publisher",
+            default="",
+            metavar="NAME",
+            help="Publisher of every imported file that has no copyright line of its own (a file's own holder "
+            "wins). Such a file counts as that publisher's article: it is not queued for review for lacking a "
+            "publisher or an author, and is published if nothing else is amiss.",
+        )
+        parser.add_argument(
+            "--author",
+            default="",
+            metavar="NAME",
+            help="Author of every imported file that has no byline of its own (a file's own byline wins).",
+        )
+        parser.add_argument(
+            "--publisher-for",
+            action="append",
+            default=[],
+            metavar="DIR=NAME",
+            help="Like --publisher, for the files under directory DIR only (repeatable; a deeper directory "
+            "wins over a shallower one and over --publisher). DIR is matched against the paths files are found "
+            "at, e.g. --publisher-for corpus/bbc='BBC News' for corpus/bbc/**/*.txt.",
+        )
+        parser.add_argument(
+            "--author-for",
+            action="append",
+            default=[],
+            metavar="DIR=NAME",
+            help="Like --author, for the files under directory DIR only (repeatable, as --publisher-for).",
+        )
+        parser.add_argument(
             "--batch-size",
             type=int,
             default=BATCH_SIZE,
@@ -81,13 +115,14 @@ class Command(BaseCommand):
             raise CommandError("--max-bytes must be a positive number of bytes.", returncode=EXIT_USAGE)
         if options["batch_size"] <= 0:
             raise CommandError("--batch-size must be a positive number of files.", returncode=EXIT_USAGE)
-        report = self._run(sources, paths, options)
+        defaults = _defaults(options)
+        report = self._run(sources, paths, options, defaults)
         self._report(report, options)
         failed = report.counts["failed"]
         if failed:
             raise CommandError(f"{failed} of {report.total} file(s) failed.", returncode=EXIT_FAILED)
 
-    def _run(self, sources, paths, options) -> ImportReport:  # sources: an iterator, consumed once
+    def _run(self, sources, paths, options, defaults: ImportDefaults) -> ImportReport:  # sources: consumed once
         """Import with a progress bar on a terminal, or a line per file at verbosity 2 (as each batch commits)."""
         kwargs = {
             "sources": sources,
@@ -95,6 +130,7 @@ class Command(BaseCommand):
             "dry_run": options["dry_run"],
             "max_bytes": options["max_bytes"],
             "batch_size": options["batch_size"],
+            "defaults": defaults,
         }
         if options["verbosity"] >= 2 and not options["json"]:
             return import_sources(**kwargs, on_outcome=self._write_outcome)
@@ -120,6 +156,32 @@ class Command(BaseCommand):
             self.stdout.write(_summary_table(report, color=self.stdout.isatty()), ending="")
         for error in report.iter_errors():
             self.stderr.write(f"{error['path']}: {error['error']}")
+
+
+def _defaults(options) -> ImportDefaults:
+    """Return the publisher and author the options supply; a usage error for a bad name or directory."""
+    try:
+        return ImportDefaults(
+            publisher=options["publisher"],
+            author=options["author"],
+            publisher_for=_by_directory(options["publisher_for"], "--publisher-for"),
+            author_for=_by_directory(options["author_for"], "--author-for"),
+        )
+    except InvalidDefaults as exc:
+        raise CommandError(f"{exc}.", returncode=EXIT_USAGE) from exc
+
+
+def _by_directory(values: list[str], option: str) -> dict[str, str]:
+    """Parse repeated ``DIR=NAME`` values; each DIR must be an existing directory (a typo would match nothing)."""
+    found: dict[str, str] = {}
+    for value in values:
+        directory, equals, name = value.partition("=")
+        if not equals or not directory or not name.strip():
+            raise CommandError(f"{option} takes DIR=NAME, not {value!r}.", returncode=EXIT_USAGE)
+        if not Path(directory).is_dir():
+            raise CommandError(f"{option} {value!r}: {directory} is not a directory.", returncode=EXIT_USAGE)
+        found[directory] = name
+    return found
 
 
 def _progress(stdout) -> Progress:
