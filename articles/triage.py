@@ -7,11 +7,15 @@ lists the highest first (then the oldest first). The weights, highest first:
 
 ====  =======================================================================
  90   an import conflict: an editor's correction and a new import disagree
- 80   ``unrecognised layout``: the parser did not know the file's layout, so any field may be wrong
- 60   ``no body``: the text went somewhere else (a title or a subtitle that is really the story)
- 20   ``no author``, ``no publisher``: metadata missing, the text itself probably right
- 10   boilerplate-like lines left in the body: untidy rather than wrong
- 50   any other warning (one the parser learns to give later): an "unsure" kind, so above missing metadata
+ 80   ``WARN_UNRECOGNISED``: the parser did not know the layout, so any field may be wrong
+ 70   ``WARN_AUTHOR_BLOCK``: an author block not fully separated (a bio or a name in the body)
+ 60   ``WARN_NO_BODY``: the text went somewhere else (a title or a subtitle that is the story)
+ 50   ``WARN_COPYRIGHT``: a copyright line left in the body (the publisher may be missing)
+ 50   any other warning (one the parser learns to give later): an "unsure" kind, above missing metadata
+ 40   ``WARN_SUBTITLE``: a subtitle that may be the first paragraph
+ 30   ``WARN_CREDIT``: a photo credit left in the body
+ 20   ``WARN_NO_AUTHOR``, ``WARN_NO_PUBLISHER``: metadata missing, the text itself probably right
+ 10   ``WARN_BOILERPLATE``: boilerplate-like lines left in the body, untidy rather than wrong
 ====  =======================================================================
 
 A warning is matched to the parser's constant it starts with (``articles.parsing``'s
@@ -35,8 +39,10 @@ DEFAULT_WEIGHT = 50
 WEIGHTS: dict[str, int] = {
     "WARN_UNRECOGNISED": 80,
     "WARN_AUTHOR_BLOCK": 70,
-    "WARN_SUBTITLE": 40,
     "WARN_NO_BODY": 60,
+    "WARN_COPYRIGHT": 50,
+    "WARN_SUBTITLE": 40,
+    "WARN_CREDIT": 30,
     "WARN_NO_AUTHOR": 20,
     "WARN_NO_PUBLISHER": 20,
     "WARN_BOILERPLATE": 10,

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import F, OrderBy, QuerySet
 from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 
 from articles.api.pagination import walks_by_cursor
+from articles.api.params import StrictBooleanField
 from articles.api.querysets import can_see_unpublished
 from articles.api.searching import is_searching
+from articles.review import REVIEW_ORDER
 
 RELEVANCE_TERMS = {"relevance": "-rank", "rank": "rank", "-rank": "-rank"}
+# The review queue's order (``articles.review``) and its reverse, each ending in the unique id.
+REVIEW_ORDERINGS = {
+    "-review_priority": REVIEW_ORDER,
+    "review_priority": tuple(term[1:] if term.startswith("-") else f"-{term}" for term in REVIEW_ORDER),
+}
 # Columns that may hold NULLs in what staff see (drafts have no publication date).
 NULLABLE = frozenset({"published_at"})
 
@@ -32,9 +40,11 @@ class StrictOrderingFilter(OrderingFilter):
         terms = [term.strip() for term in raw.split(",") if term.strip()]
         if not terms:
             return None
-        allowed = set(self.allowed_fields(view))
         searching = is_searching(queryset)
         staff = can_see_unpublished(request.user)
+        allowed = set(self.allowed_fields(view))
+        # Staff-only data (the review priority) orders nothing for anyone else: an unknown field for them.
+        staff_fields = set(staff_ordering_fields(view)) if staff else set()
         ordering: list[str | OrderBy] = []
         for term in terms:
             if term in RELEVANCE_TERMS:
@@ -44,8 +54,10 @@ class StrictOrderingFilter(OrderingFilter):
                     ordering.append(RELEVANCE_TERMS[term])
             elif term.lstrip("-") in allowed and term.count("-") <= 1:
                 ordering.append(self.term_expression(term, staff))
+            elif term in REVIEW_ORDERINGS and term.lstrip("-") in staff_fields:
+                ordering.extend(review_ordering(request, term))
             else:
-                choices = ", ".join([*sorted(allowed), *(["relevance"] if searching else [])])
+                choices = ", ".join([*sorted(allowed | staff_fields), *(["relevance"] if searching else [])])
                 raise exceptions.ValidationError(
                     {
                         self.ordering_param: [
@@ -61,7 +73,8 @@ class StrictOrderingFilter(OrderingFilter):
 
     def schema_terms(self, view) -> list[str]:
         """Return every term ``ordering`` takes on ``view``: each field either way, and the relevance terms."""
-        fields = [term for name in self.allowed_fields(view) for term in (name, f"-{name}")]
+        names = [*self.allowed_fields(view), *staff_ordering_fields(view)]
+        fields = [term for name in names for term in (name, f"-{name}")]
         return fields + (list(RELEVANCE_TERMS) if getattr(view, "searchable", False) else [])
 
     def allowed_fields(self, view) -> list[str]:
@@ -95,9 +108,45 @@ class StrictOrderingFilter(OrderingFilter):
                     + (", and `relevance` (best first) with `q`." if getattr(view, "searchable", False) else ".")
                     + " Ties are broken by newest id; an unknown field is a 400. `relevance` (also `rank`, "
                     "`-rank`) orders numbered pages of a search only: elsewhere it leaves the default order."
+                    + staff_ordering_description(view)
                 ),
                 "schema": {"type": "array", "items": {"type": "string", "enum": self.schema_terms(view)}},
                 "style": "form",
                 "explode": False,
             }
         ]
+
+
+def review_ordering(request: Request, term: str) -> list[str]:
+    """Return the review queue's order for ``term`` (a 400 without ``needs_review=true``).
+
+    The queue's order, ties oldest first, ending in ``id``: the partial index on
+    flagged articles holds it, either way, so it is walked and never sorted; over
+    every article (most have priority 0) it would be a sort of the whole table.
+    """
+    try:
+        flagged = StrictBooleanField().clean(request.query_params.get("needs_review"))
+    except ValidationError:
+        flagged = None  # the filter reports the bad value
+    if flagged is not True:
+        raise exceptions.ValidationError(
+            {"ordering": ["Ordering by review_priority lists the review queue: add needs_review=true."]}
+        )
+    return list(REVIEW_ORDERINGS[term])
+
+
+def staff_ordering_fields(view) -> list[str]:
+    """Return the fields only staff may order ``view`` by (``staff_ordering_fields`` on the view)."""
+    return list(getattr(view, "staff_ordering_fields", ()))
+
+
+def staff_ordering_description(view) -> str:
+    """Return what the schema says of the staff-only ordering fields, if ``view`` has any."""
+    fields = staff_ordering_fields(view)
+    if not fields:
+        return ""
+    return (
+        f" Staff and editors only (a 400 for others): {', '.join(f'`{f}`' for f in fields)}, with "
+        "`needs_review=true` (a 400 without): `-review_priority` lists the review queue likeliest errors "
+        "first, then oldest first, as the admin does."
+    )

@@ -63,6 +63,8 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet
     filterset_class = ArticleFilter
     filter_backends = [ArticleFilterBackend, FullTextSearchFilter, StrictOrderingFilter]
     ordering_fields = ["title", "published_at", "created_at", "word_count"]
+    # The review queue's order (articles.triage): staff-only data, like the review flag itself.
+    staff_ordering_fields = ["review_priority"]
     # Whether search results carry snippets (facets only need the matching set).
     search_ranks = True
     # Whether the index answers without ``q`` too (the facets).

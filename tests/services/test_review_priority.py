@@ -157,3 +157,11 @@ def test_the_queue_walks_its_index():
         plan = " ".join(str(column) for row in cursor.fetchall() for column in row)
     assert "article_review_priority_idx" in plan
     assert "TEMP B-TREE" not in plan.upper() and " Sort " not in plan
+
+
+def test_a_warning_with_its_details_weighs_as_its_kind():
+    """The parser's "unsure" warnings are its constant, ": " and a reason; each defined one weighs as listed."""
+    for name, weight in triage.WEIGHTS.items():
+        text = getattr(parsing, name, None)
+        if text is not None:
+            assert triage.reason_weight(f"{text}: 'Ann Lee is a reporter' may be a bio; check it") == weight, name
