@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import importlib
 
 import pytest
+from django.apps import apps
 from django.db import connection
 
 from articles import parsing, review, triage
@@ -165,3 +167,18 @@ def test_a_warning_with_its_details_weighs_as_its_kind():
         text = getattr(parsing, name, None)
         if text is not None:
             assert triage.reason_weight(f"{text}: 'Ann Lee is a reporter' may be a bio; check it") == weight, name
+
+
+@pytest.mark.django_db
+def test_the_migration_gives_the_queue_already_there_its_priorities():
+    """GIVEN flagged articles from before review priorities (all 0) WHEN the backfill runs THEN each has its own."""
+    backfill = importlib.import_module("articles.migrations.0016_import_run_defaults").prioritise_queue
+    layout = ArticleFactory(needs_review=True, review_reasons=[parsing.WARN_UNRECOGNISED])
+    missing = ArticleFactory(needs_review=True, review_reasons=[parsing.WARN_NO_AUTHOR, parsing.WARN_NO_PUBLISHER])
+    clean = ArticleFactory()
+    Article.objects.update(review_priority=0)
+
+    backfill(apps, None)
+
+    priorities = dict(Article.objects.values_list("pk", "review_priority"))
+    assert priorities == {layout.pk: 80, missing.pk: 40, clean.pk: 0}
