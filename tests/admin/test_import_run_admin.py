@@ -43,6 +43,15 @@ def test_change_page_is_view_only(admin_client, import_run):
     assert not response.context["adminform"].form.fields
 
 
+def test_change_page_shows_the_supplied_metadata(admin_client, import_run):
+    ImportRun.objects.filter(pk=import_run.pk).update(defaults={"publisher": "BBC News", "author": "Jane Roe"})
+
+    content = admin_client.get(change_url(import_run)).content.decode()
+
+    assert "Supplied metadata:" in content
+    assert "BBC News" in content and "Jane Roe" in content
+
+
 def test_post_to_change_is_forbidden(admin_client, import_run):
     response = admin_client.post(change_url(import_run), {"created": 99, "trigger": "api"})
 

@@ -59,6 +59,8 @@ def test_upload_page(editor_client):
     assert 'aria-describedby="id_replace_existing_helptext" id="id_replace_existing">' in content
     assert 'id="id_replace_existing_helptext"' in content
     assert "Update articles imported earlier from a file of the same name" in content
+    assert 'name="publisher"' in content and 'name="author"' in content
+    assert "Publisher of files without a copyright line" in content
 
 
 def test_upload_with_a_publisher_for_plain_files(editor_client):
