@@ -124,12 +124,12 @@ def test_a_directory_is_matched_as_written_relative_to_where_the_command_runs(tm
 
 
 def test_files_with_their_own_metadata_keep_it(tmp_path):
-    (tmp_path / "seed.txt").write_text(seed_text(publisher="Northwind Press Inc", author="Ann Lee"), encoding="utf-8")
+    (tmp_path / "seed.txt").write_text(seed_text(publisher="Northwind Press", author="Ann Lee"), encoding="utf-8")
 
     run(str(tmp_path), "--publisher", "BBC News", "--author", "Jane Roe")
 
     article = Article.objects.get()
-    assert article.publisher.name == "Northwind Press Inc"
+    assert article.publisher.name == "Northwind Press"
     assert [b.author.name for b in article.bylines.all()] == ["Ann Lee"]
 
 
