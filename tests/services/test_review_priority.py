@@ -172,7 +172,7 @@ def test_a_warning_with_its_details_weighs_as_its_kind():
 @pytest.mark.django_db
 def test_the_migration_gives_the_queue_already_there_its_priorities():
     """GIVEN flagged articles from before review priorities (all 0) WHEN the backfill runs THEN each has its own."""
-    backfill = importlib.import_module("articles.migrations.0016_import_run_defaults").prioritise_queue
+    backfill = importlib.import_module("articles.migrations.0013_review_priority_import_defaults").prioritise_queue
     layout = ArticleFactory(needs_review=True, review_reasons=[parsing.WARN_UNRECOGNISED])
     missing = ArticleFactory(needs_review=True, review_reasons=[parsing.WARN_NO_AUTHOR, parsing.WARN_NO_PUBLISHER])
     clean = ArticleFactory()
