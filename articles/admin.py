@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
@@ -43,6 +43,7 @@ from articles.models import (
     ImportRun,
     ImportUpload,
     Merge,
+    NamedEntity,
     Publisher,
     PublisherAlias,
     SourceRevision,
@@ -373,14 +374,27 @@ class PublisherAliasInline(AliasInline):
     verbose_name_plural = _("aliases (names merged into this publisher)")
 
 
-class MergeableAdmin(SimpleHistoryAdmin):
-    """An admin whose rows can be merged into one survivor by an action with a confirmation page."""
+class NamedEntityAdmin(SimpleHistoryAdmin):
+    """Authors or publishers: found by name or slug, counted by article, merged into one by an action."""
 
     actions = ["merge_selected"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at", "updated_at"]
+    # What the article count counts: the model whose rows credit the entity, and their field pointing at it.
+    credits: tuple[type[Model], str]
 
     def get_inlines(self, request: HttpRequest, obj=None) -> list:
         # A new author or publisher has no aliases: no inline to post.
         return super().get_inlines(request, obj) if obj is not None else []
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        crediting, field = self.credits
+        return super().get_queryset(request).annotate(article_count=related_count(crediting.objects, field))
+
+    @admin.display(description=_("articles"), ordering="article_count")
+    def article_count(self, obj: NamedEntity) -> int:
+        return obj.article_count
 
     def has_merge_permission(self, request: HttpRequest) -> bool:
         return admin_views.can_merge(request, self.model)
@@ -391,37 +405,19 @@ class MergeableAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(MergeableAdmin):
+class AuthorAdmin(NamedEntityAdmin):
     list_display = ["name", "slug", "social_handle", "article_count"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "social_handle", "bio", "created_at", "updated_at"]
-    readonly_fields = ["created_at", "updated_at"]
     inlines = [AuthorAliasInline]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(article_count=related_count(ArticleAuthor.objects, "author"))
-
-    @admin.display(description=_("articles"), ordering="article_count")
-    def article_count(self, obj: Author) -> int:
-        return obj.article_count
+    credits = (ArticleAuthor, "author")
 
 
 @admin.register(Publisher)
-class PublisherAdmin(MergeableAdmin):
+class PublisherAdmin(NamedEntityAdmin):
     list_display = ["name", "slug", "article_count"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "created_at", "updated_at"]
-    readonly_fields = ["created_at", "updated_at"]
     inlines = [PublisherAliasInline]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(article_count=related_count(Article.objects, "publisher"))
-
-    @admin.display(description=_("articles"), ordering="article_count")
-    def article_count(self, obj: Publisher) -> int:
-        return obj.article_count
+    credits = (Article, "publisher")
 
 
 @admin.register(Merge)

@@ -40,7 +40,7 @@ from articles.admin_forms import (
 from articles.api import querysets
 from articles.api.export import export_response
 from articles.api.serializers import ArticleExportSerializer
-from articles.models import Article, ArticleAuthor, Author, ImportOutcome, ImportRun, ImportUpload, Merge, Publisher
+from articles.models import Article, ArticleAuthor, Author, ImportOutcome, ImportRun, ImportUpload, Merge
 from articles.reverting import RevertError, plan_revert, revert_article
 
 RUN_IMPORT_PERMISSION = "articles.run_import"
@@ -397,11 +397,6 @@ def _article_titles(ids: list[int]) -> dict[int, str]:
 
 # --- Merging authors and publishers -----------------------------------------------------
 
-MERGES = {
-    Author: (merging.preview_author_merge, merging.merge_authors),
-    Publisher: (merging.preview_publisher_merge, merging.merge_publishers),
-}
-
 
 def merge_action(model_admin, request: HttpRequest, queryset) -> HttpResponse | None:
     """Confirm a merge of the selected rows into the one the editor keeps, showing what moves; merge on confirm."""
@@ -415,7 +410,6 @@ def merge_action(model_admin, request: HttpRequest, queryset) -> HttpResponse | 
             % {"max": MAX_MERGE, "name": opts.verbose_name_plural},
         )
         return None
-    preview_service, merge_service = MERGES[model]
     form = MergeForm(request.POST if "survivor" in request.POST else None, candidates=candidates)
     if form.is_bound and form.is_valid():
         survivor = next(obj for obj in candidates if obj.pk == form.cleaned_data["survivor"])
@@ -428,7 +422,7 @@ def merge_action(model_admin, request: HttpRequest, queryset) -> HttpResponse | 
     confirmed = "confirm" in request.POST
     if confirmed and form.is_bound and previewed:
         try:
-            merge = merge_service(survivor=survivor, others=others, user=request.user)
+            merge = merging.merge_entities(survivor=survivor, others=others, user=request.user)
         except merging.MergeError as exc:
             messages.error(request, str(exc))
             return None
@@ -451,7 +445,7 @@ def merge_action(model_admin, request: HttpRequest, queryset) -> HttpResponse | 
             request, _("The preview now shows what keeping “%(name)s” does; confirm again.") % {"name": survivor}
         )
     try:
-        preview = preview_service(survivor=survivor, others=others)
+        preview = merging.preview_merge(survivor=survivor, others=others)
     except merging.MergeError as exc:
         messages.error(request, str(exc))
         return None
@@ -489,8 +483,7 @@ def can_merge(request: HttpRequest, model) -> bool:
 
 def can_undo(request: HttpRequest, merge: Merge) -> bool:
     """Tell whether the user may undo ``merge``: recreate the merged rows and change the survivor."""
-    model = Author if merge.kind == Merge.Kind.AUTHOR else Publisher
-    name = model._meta.model_name
+    name = merging.entity_model(merge.kind)._meta.model_name
     return request.user.has_perm(f"articles.add_{name}") and request.user.has_perm(f"articles.change_{name}")
 
 

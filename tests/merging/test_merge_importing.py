@@ -22,7 +22,7 @@ def merged_authors(tmp_path):
     write(tmp_path, "2.txt", seed_text(title="Second story", author="Janet Reporter"))
     importing.import_paths(paths=[tmp_path])
     jane, janet = Author.objects.get(slug="jane-reporter"), Author.objects.get(slug="janet-reporter")
-    merging.merge_authors(survivor=jane, others=[janet])
+    merging.merge_entities(survivor=jane, others=[janet])
     return jane
 
 
@@ -91,7 +91,9 @@ def test_a_source_naming_new_authors_after_a_merge_replaces_the_byline(tmp_path)
     write(tmp_path, "1.txt", seed_text(author="Ann Alpha, Xavier Dup and Bob Beta"))
     importing.import_paths(paths=[tmp_path])
     article = Article.objects.get()
-    merging.merge_authors(survivor=Author.objects.get(slug="ann-alpha"), others=[Author.objects.get(slug="xavier-dup")])
+    merging.merge_entities(
+        survivor=Author.objects.get(slug="ann-alpha"), others=[Author.objects.get(slug="xavier-dup")]
+    )
     assert byline(article) == ["Ann Alpha", "Bob Beta"]
     write(tmp_path, "1.txt", seed_text(author="Ann Alpha and Cat Gamma", paragraphs=("Changed.",)))
 
@@ -137,7 +139,7 @@ def merged_publishers(tmp_path):
     write(tmp_path, "2.txt", seed_text(title="Second story", publisher="Blaze Media Inc"))
     importing.import_paths(paths=[tmp_path])
     llc, inc = Publisher.objects.get(slug="blaze-media-llc"), Publisher.objects.get(slug="blaze-media-inc")
-    merging.merge_publishers(survivor=llc, others=[inc])
+    merging.merge_entities(survivor=llc, others=[inc])
     return llc
 
 
@@ -187,7 +189,7 @@ def test_alias_lookups_cost_the_same_queries_however_many_aliases(tmp_path):
         keep = Author.objects.create(name=f"Keep {tag}", slug=f"keep-{tag}")
         names = [f"Dup {chr(65 + i)} {tag.title()}" for i in range(merged)]
         dups = [Author.objects.create(name=name, slug=name.lower().replace(" ", "-")) for name in names]
-        merging.merge_authors(survivor=keep, others=dups)
+        merging.merge_entities(survivor=keep, others=dups)
         for i in range(6):
             write(tmp_path / tag, f"{tag}-{i}.txt", seed_text(title=f"Story {tag} {i}", author=names[i % merged]))
         with CaptureQueriesContext(connection) as ctx:
