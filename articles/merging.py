@@ -112,7 +112,7 @@ class MergePreview:
     """What a merge will do, for a confirmation page."""
 
     kind: str
-    survivor: Author | Publisher
+    survivor: NamedEntity
     merged: tuple[MergedPreview, ...]
     filled: dict[str, str] = field(default_factory=dict)
 
