@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from articles import admin_views, editing, importing, review
+from articles import admin_views, conf, editing, importing, review
 from articles.admin_changelist import (
     ArticleChangeList,
     CappedCountPaginator,
@@ -28,7 +28,6 @@ from articles.admin_changelist import (
     PublisherFilter,
     QuickActionCheckboxMixin,
     row_bylines,
-    search_cap,
     search_result_ids,
 )
 from articles.admin_forms import ArticleAdminForm, byline_authors, describe_unsaved
@@ -177,8 +176,8 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
     def get_paginator(
         self, request: HttpRequest, queryset: QuerySet, per_page: int, orphans=0, allow_empty_first_page=True
     ):
-        # A search lists at most search_cap() matches; its count stops there.
-        cap = search_cap() if request.GET.get(SEARCH_VAR, "").strip() else None
+        # A search lists at most conf.admin_search_cap() matches; its count stops there.
+        cap = conf.admin_search_cap() if request.GET.get(SEARCH_VAR, "").strip() else None
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page, cap=cap)
 
     def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
@@ -200,7 +199,7 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         """Match the full-text index, or an author's or publisher's name; never a LIKE over bodies.
 
-        The index is asked once per page, for the ids of the newest ``search_cap()``
+        The index is asked once per page, for the ids of the newest ``conf.admin_search_cap()``
         matches (``search_result_ids``), which go to the database as one parameter;
         the count (capped there too), the date hierarchy and the page then reuse them.
         """
@@ -212,7 +211,7 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
         except SearchQueryError as exc:
             messages.error(request, str(exc))
             return queryset.none(), False
-        ids = search_result_ids(term, query, limit=search_cap() + 1)
+        ids = search_result_ids(term, query, limit=conf.admin_search_cap() + 1)
         return queryset.filter(PkIn(ids)), False
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -27,13 +26,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from articles import merging, review, uploads
+from articles import conf, merging, review, uploads
 from articles.admin_forms import (
     ConflictForm,
     MergeForm,
     RevertForm,
     SeedUploadForm,
-    max_upload_bytes,
     too_large_message,
     too_many_files_message,
 )
@@ -280,8 +278,8 @@ def import_upload_view(request: HttpRequest, model_admin) -> HttpResponse:
     # Before anything reads the body: files stream to the spool, capped in total and per seed.
     handler = uploads.SpoolUploadHandler(
         request,
-        max_bytes=max_upload_bytes(),
-        max_seed_bytes=settings.ARCHIVE_MAX_SEED_BYTES,
+        max_bytes=conf.max_upload_bytes(),
+        max_seed_bytes=conf.max_seed_bytes(),
         directory=uploads.upload_dir(),
     )
     request.upload_handlers = [handler]
@@ -318,7 +316,7 @@ def _render_upload(request: HttpRequest, model_admin, form: SeedUploadForm, stat
         "opts": ImportRun._meta,
         "form": form,
         "adminform": helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
-        "max_seed_bytes": settings.ARCHIVE_MAX_SEED_BYTES,
+        "max_seed_bytes": conf.max_seed_bytes(),
     }
     return TemplateResponse(request, "admin/articles/importrun/upload.html", context, status=status)
 
