@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from articles import merging
-from articles.models import Article, Merge, Publisher, PublisherAlias
-from tests.factories import ArticleFactory, PublisherFactory
+from articles.models import Article, Author, Merge, Publisher, PublisherAlias
+from tests.factories import ArticleFactory, AuthorFactory, PublisherFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +80,13 @@ def test_the_preview_lists_the_articles_that_move(django_assert_num_queries):
         (second.pk, "Second", ("Dup Press",), ("Survivor Press",)),
     ]
     assert Publisher.objects.count() == 2 and not Merge.objects.exists()
+
+
+def test_an_author_cannot_be_merged_into_a_publisher():
+    survivor, author = PublisherFactory(), AuthorFactory()
+
+    with pytest.raises(merging.MergeError, match="only publishers can be merged"):
+        merging.merge_entities(survivor=survivor, others=[author])
+
+    assert Merge.objects.count() == 0
+    assert Author.objects.filter(pk=author.pk).exists()
