@@ -84,6 +84,12 @@ class WriteMixin:
         self.check_object_permissions(self.request, obj)
         return obj
 
+    def validated_change(self, request: Request) -> serializers.BaseSerializer:
+        """Return the write serializer of the object's PATCH, its input validated (a 400 otherwise)."""
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        return serializer
+
 
 class ArticleWriteMixin(WriteMixin):
     """PATCH for editors; no PUT, POST or DELETE."""
@@ -104,8 +110,7 @@ class ArticleWriteMixin(WriteMixin):
         responses={200: ArticleDetailSerializer},
     )
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
-        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.validated_change(request)
         with service_errors():
             article = editing.update_article(
                 article=serializer.instance,
@@ -146,8 +151,7 @@ class NamedWriteMixin(WriteMixin):
         return Response(self._shown(obj), status=status.HTTP_201_CREATED, headers={"Location": location})
 
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
-        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.validated_change(request)
         with service_errors():
             obj = editing.update_named(
                 obj=serializer.instance,
