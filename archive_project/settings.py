@@ -166,6 +166,8 @@ ARCHIVE_UPLOAD_WATCH_SECONDS = float(os.environ.get("ARCHIVE_UPLOAD_WATCH_SECOND
 ARCHIVE_UPLOAD_MAX_ATTEMPTS = int(os.environ.get("ARCHIVE_UPLOAD_MAX_ATTEMPTS", "3"))
 # The admin's article list counts at most this many rows (beyond: an estimate or "more than").
 ARCHIVE_ADMIN_COUNT_CAP = int(os.environ.get("ARCHIVE_ADMIN_COUNT_CAP", "10000"))
+# An admin search lists at most this many matches, newest first (each page reads them by primary key).
+ARCHIVE_ADMIN_SEARCH_CAP = int(os.environ.get("ARCHIVE_ADMIN_SEARCH_CAP", "1000"))
 # The API's numbered pages count exactly up to this many rows, then say "count_is_exact": false.
 ARCHIVE_API_COUNT_CAP = int(os.environ.get("ARCHIVE_API_COUNT_CAP", "10000"))
 # The deepest numbered page the API serves; past it a 400 points to cursor paging.

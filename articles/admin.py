@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from articles import admin_views, editing, importing, review
+from articles import admin_views, conf, editing, importing, review
 from articles.admin_changelist import (
     ArticleChangeList,
     CappedCountPaginator,
@@ -28,7 +28,6 @@ from articles.admin_changelist import (
     PublisherFilter,
     QuickActionCheckboxMixin,
     row_bylines,
-    search_cap,
     search_result_ids,
 )
 from articles.admin_forms import ArticleAdminForm, byline_authors, describe_unsaved
@@ -43,6 +42,7 @@ from articles.models import (
     ImportRun,
     ImportUpload,
     Merge,
+    NamedEntity,
     Publisher,
     PublisherAlias,
     SourceRevision,
@@ -176,8 +176,8 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
     def get_paginator(
         self, request: HttpRequest, queryset: QuerySet, per_page: int, orphans=0, allow_empty_first_page=True
     ):
-        # A search lists at most search_cap() matches; its count stops there.
-        cap = search_cap() if request.GET.get(SEARCH_VAR, "").strip() else None
+        # A search lists at most conf.admin_search_cap() matches; its count stops there.
+        cap = conf.admin_search_cap() if request.GET.get(SEARCH_VAR, "").strip() else None
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page, cap=cap)
 
     def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
@@ -208,7 +208,7 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         """Match the full-text index, or an author's or publisher's name; never a LIKE over bodies.
 
-        The index is asked once per page, for the ids of the newest ``search_cap()``
+        The index is asked once per page, for the ids of the newest ``conf.admin_search_cap()``
         matches (``search_result_ids``), which go to the database as one parameter;
         the count (capped there too), the date hierarchy and the page then reuse them.
         """
@@ -220,7 +220,7 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
         except SearchQueryError as exc:
             messages.error(request, str(exc))
             return queryset.none(), False
-        ids = search_result_ids(term, query, limit=search_cap() + 1)
+        ids = search_result_ids(term, query, limit=conf.admin_search_cap() + 1)
         return queryset.filter(PkIn(ids)), False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -384,14 +384,27 @@ class PublisherAliasInline(AliasInline):
     verbose_name_plural = _("aliases (names merged into this publisher)")
 
 
-class MergeableAdmin(SimpleHistoryAdmin):
-    """An admin whose rows can be merged into one survivor by an action with a confirmation page."""
+class NamedEntityAdmin(SimpleHistoryAdmin):
+    """Authors or publishers: found by name or slug, counted by article, merged into one by an action."""
 
     actions = ["merge_selected"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at", "updated_at"]
+    # What the article count counts: the model whose rows credit the entity, and their field pointing at it.
+    credits: tuple[type[Model], str]
 
     def get_inlines(self, request: HttpRequest, obj=None) -> list:
         # A new author or publisher has no aliases: no inline to post.
         return super().get_inlines(request, obj) if obj is not None else []
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        crediting, field = self.credits
+        return super().get_queryset(request).annotate(article_count=related_count(crediting.objects, field))
+
+    @admin.display(description=_("articles"), ordering="article_count")
+    def article_count(self, obj: NamedEntity) -> int:
+        return obj.article_count
 
     def has_merge_permission(self, request: HttpRequest) -> bool:
         return admin_views.can_merge(request, self.model)
@@ -402,37 +415,19 @@ class MergeableAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(MergeableAdmin):
+class AuthorAdmin(NamedEntityAdmin):
     list_display = ["name", "slug", "social_handle", "article_count"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "social_handle", "bio", "created_at", "updated_at"]
-    readonly_fields = ["created_at", "updated_at"]
     inlines = [AuthorAliasInline]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(article_count=related_count(ArticleAuthor.objects, "author"))
-
-    @admin.display(description=_("articles"), ordering="article_count")
-    def article_count(self, obj: Author) -> int:
-        return obj.article_count
+    credits = (ArticleAuthor, "author")
 
 
 @admin.register(Publisher)
-class PublisherAdmin(MergeableAdmin):
+class PublisherAdmin(NamedEntityAdmin):
     list_display = ["name", "slug", "article_count"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "created_at", "updated_at"]
-    readonly_fields = ["created_at", "updated_at"]
     inlines = [PublisherAliasInline]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).annotate(article_count=related_count(Article.objects, "publisher"))
-
-    @admin.display(description=_("articles"), ordering="article_count")
-    def article_count(self, obj: Publisher) -> int:
-        return obj.article_count
+    credits = (Article, "publisher")
 
 
 @admin.register(Merge)

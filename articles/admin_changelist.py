@@ -25,7 +25,6 @@ from __future__ import annotations
 import calendar
 import datetime
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
@@ -38,26 +37,12 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from articles import counting
+from articles import conf, counting
 from articles.models import Article, ArticleAuthor, Author, Publisher
 from articles.search import Query, matching_ids
 
-DEFAULT_COUNT_CAP = 10_000
-# A search lists at most this many matches (then "more than N": refine the search). Each
-# query of the page reads the matches by primary key, so the page costs what the cap does.
-DEFAULT_SEARCH_CAP = 1_000
 YEARS_CACHE_KEY = "articles:admin:copyright-years"
 YEARS_CACHE_SECONDS = 300
-
-
-def count_cap() -> int:
-    """Return how many rows a change list counts exactly at most."""
-    return getattr(settings, "ARCHIVE_ADMIN_COUNT_CAP", DEFAULT_COUNT_CAP)
-
-
-def search_cap() -> int:
-    """Return how many matches a change list search shows at most."""
-    return getattr(settings, "ARCHIVE_ADMIN_SEARCH_CAP", DEFAULT_SEARCH_CAP)
 
 
 class CappedCountPaginator(counting.CappedCountPaginator):
@@ -68,7 +53,7 @@ class CappedCountPaginator(counting.CappedCountPaginator):
     """
 
     def __init__(self, object_list, per_page, *args, cap: int | None = None, **kwargs) -> None:
-        super().__init__(object_list, per_page, *args, cap=cap or count_cap(), **kwargs)
+        super().__init__(object_list, per_page, *args, cap=cap or conf.admin_count_cap(), **kwargs)
         self.count_is_estimate = False
 
     @cached_property

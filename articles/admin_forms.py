@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from articles import editing
+from articles import conf, editing
 from articles.importing.defaults import ImportDefaults, InvalidDefaults, checked_name
 from articles.models import Article, Author
 from articles.parsing import MAX_NAME_LENGTH
@@ -22,14 +22,6 @@ EDIT_VERSION_FIELD = "edit_version"
 BYLINE = "byline"
 # Values too long to quote in a conflict message; the field is named all the same.
 UNQUOTED_FIELDS = frozenset({"body"})
-
-# The whole upload request, all files together; DATA_UPLOAD_MAX_MEMORY_SIZE does not cover files.
-DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-
-
-def max_upload_bytes() -> int:
-    """Return the largest upload (all files together) the admin accepts."""
-    return getattr(settings, "ARCHIVE_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
 
 
 def megabytes(size: int) -> str:
@@ -103,7 +95,7 @@ class SeedUploadForm(forms.Form):
         self.fields["files"].help_text = _(
             "Seed .txt files, or .zip archives of them. Each seed may be up to %(seed)s; "
             "the upload up to %(total)s in all."
-        ) % {"seed": megabytes(settings.ARCHIVE_MAX_SEED_BYTES), "total": megabytes(max_upload_bytes())}
+        ) % {"seed": megabytes(conf.max_seed_bytes()), "total": megabytes(conf.max_upload_bytes())}
 
     def clean(self) -> dict:
         if self.upload_error:
@@ -130,7 +122,7 @@ def _supplied_name(name: str, what: str) -> str:
 
 def too_large_message() -> str:
     return _("The upload is too large: the limit is %(total)s for all files together. Upload fewer files.") % {
-        "total": megabytes(max_upload_bytes())
+        "total": megabytes(conf.max_upload_bytes())
     }
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -27,20 +26,19 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from articles import merging, review, uploads
+from articles import conf, merging, review, uploads
 from articles.admin_forms import (
     ConflictForm,
     MergeForm,
     RevertForm,
     SeedUploadForm,
-    max_upload_bytes,
     too_large_message,
     too_many_files_message,
 )
 from articles.api import querysets
 from articles.api.export import export_response
 from articles.api.serializers import ArticleExportSerializer
-from articles.models import Article, ArticleAuthor, Author, ImportOutcome, ImportRun, ImportUpload, Merge, Publisher
+from articles.models import Article, ArticleAuthor, Author, ImportOutcome, ImportRun, ImportUpload, Merge
 from articles.reverting import RevertError, plan_revert, revert_article
 
 RUN_IMPORT_PERMISSION = "articles.run_import"
@@ -285,8 +283,8 @@ def import_upload_view(request: HttpRequest, model_admin) -> HttpResponse:
     # Before anything reads the body: files stream to the spool, capped in total and per seed.
     handler = uploads.SpoolUploadHandler(
         request,
-        max_bytes=max_upload_bytes(),
-        max_seed_bytes=settings.ARCHIVE_MAX_SEED_BYTES,
+        max_bytes=conf.max_upload_bytes(),
+        max_seed_bytes=conf.max_seed_bytes(),
         directory=uploads.upload_dir(),
     )
     request.upload_handlers = [handler]
@@ -324,7 +322,7 @@ def _render_upload(request: HttpRequest, model_admin, form: SeedUploadForm, stat
         "opts": ImportRun._meta,
         "form": form,
         "adminform": helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
-        "max_seed_bytes": settings.ARCHIVE_MAX_SEED_BYTES,
+        "max_seed_bytes": conf.max_seed_bytes(),
     }
     return TemplateResponse(request, "admin/articles/importrun/upload.html", context, status=status)
 
@@ -403,11 +401,6 @@ def _article_titles(ids: list[int]) -> dict[int, str]:
 
 # --- Merging authors and publishers -----------------------------------------------------
 
-MERGES = {
-    Author: (merging.preview_author_merge, merging.merge_authors),
-    Publisher: (merging.preview_publisher_merge, merging.merge_publishers),
-}
-
 
 def merge_action(model_admin, request: HttpRequest, queryset) -> HttpResponse | None:
     """Confirm a merge of the selected rows into the one the editor keeps, showing what moves; merge on confirm."""
@@ -421,7 +414,6 @@ def merge_action(model_admin, request: HttpRequest, queryset) -> HttpResponse | 
             % {"max": MAX_MERGE, "name": opts.verbose_name_plural},
         )
         return None
-    preview_service, merge_service = MERGES[model]
     form = MergeForm(request.POST if "survivor" in request.POST else None, candidates=candidates)
     if form.is_bound and form.is_valid():
         survivor = next(obj for obj in candidates if obj.pk == form.cleaned_data["survivor"])
@@ -434,7 +426,7 @@ def merge_action(model_admin, request: HttpRequest, queryset) -> HttpResponse | 
     confirmed = "confirm" in request.POST
     if confirmed and form.is_bound and previewed:
         try:
-            merge = merge_service(survivor=survivor, others=others, user=request.user)
+            merge = merging.merge_entities(survivor=survivor, others=others, user=request.user)
         except merging.MergeError as exc:
             messages.error(request, str(exc))
             return None
@@ -457,7 +449,7 @@ def merge_action(model_admin, request: HttpRequest, queryset) -> HttpResponse | 
             request, _("The preview now shows what keeping “%(name)s” does; confirm again.") % {"name": survivor}
         )
     try:
-        preview = preview_service(survivor=survivor, others=others)
+        preview = merging.preview_merge(survivor=survivor, others=others)
     except merging.MergeError as exc:
         messages.error(request, str(exc))
         return None
@@ -495,8 +487,7 @@ def can_merge(request: HttpRequest, model) -> bool:
 
 def can_undo(request: HttpRequest, merge: Merge) -> bool:
     """Tell whether the user may undo ``merge``: recreate the merged rows and change the survivor."""
-    model = Author if merge.kind == Merge.Kind.AUTHOR else Publisher
-    name = model._meta.model_name
+    name = merging.entity_model(merge.kind)._meta.model_name
     return request.user.has_perm(f"articles.add_{name}") and request.user.has_perm(f"articles.change_{name}")
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.history import attribute_change
-from articles.models import Article, ArticleAuthor, Author, Publisher
+from articles.models import Article, ArticleAuthor, Author, NamedEntity
 
 # What an editor may change on an article (the API's write serializer offers a subset);
 # the rest comes from its source.
@@ -35,11 +35,9 @@ ARTICLE_FIELDS = (
     "publisher",
     "needs_review",
 )
-AUTHOR_FIELDS = ("name", "slug", "bio", "social_handle")
-PUBLISHER_FIELDS = ("name", "slug")
 DEFAULT_REASON = "edited"
 
-Named = TypeVar("Named", Author, Publisher)
+Named = TypeVar("Named", bound=NamedEntity)
 # Called with the row locked, before anything changes: raises to refuse the write (a stale If-Match, say).
 Precondition = Callable[[], None]
 
@@ -181,45 +179,19 @@ def _stamp(instance, user, reason: str) -> None:
     attribute_change(instance, user=user, reason=reason or None)
 
 
-def create_author(*, data: Mapping[str, Any], user=None) -> Author:
-    """Create an author from ``AUTHOR_FIELDS``; the slug defaults to one made from the name."""
-    return _save_named(Author(), data, AUTHOR_FIELDS, user)
+def create_named(*, model: type[Named], data: Mapping[str, Any], user=None) -> Named:
+    """Create an author or publisher from its ``editable_fields``; the slug defaults to one made from the name."""
+    return _save_named(model(), data, user)
 
 
-def update_author(
-    *, author: Author, data: Mapping[str, Any], user=None, precondition: Precondition | None = None
-) -> Author:
-    """Change any of an author's ``AUTHOR_FIELDS`` (once ``precondition``, if given, holds with the row locked)."""
-    return _save_named(author, data, AUTHOR_FIELDS, user, precondition)
+def update_named(*, obj: Named, data: Mapping[str, Any], user=None, precondition: Precondition | None = None) -> Named:
+    """Change any of an author's or publisher's ``editable_fields`` (once ``precondition`` holds, the row locked)."""
+    return _save_named(obj, data, user, precondition)
 
 
-def delete_author(*, author: Author, user=None) -> None:
-    """Delete an author no article credits; raise ``InUse`` otherwise."""
-    _delete_named(author, user)
-
-
-def create_publisher(*, data: Mapping[str, Any], user=None) -> Publisher:
-    """Create a publisher from ``PUBLISHER_FIELDS``; the slug defaults to one made from the name."""
-    return _save_named(Publisher(), data, PUBLISHER_FIELDS, user)
-
-
-def update_publisher(
-    *, publisher: Publisher, data: Mapping[str, Any], user=None, precondition: Precondition | None = None
-) -> Publisher:
-    """Change a publisher's name or slug (once ``precondition``, if given, holds with the row locked)."""
-    return _save_named(publisher, data, PUBLISHER_FIELDS, user, precondition)
-
-
-def delete_publisher(*, publisher: Publisher, user=None) -> None:
-    """Delete a publisher no article names; raise ``InUse`` otherwise."""
-    _delete_named(publisher, user)
-
-
-def _save_named(
-    obj: Named, data: Mapping[str, Any], fields: Sequence[str], user, precondition: Precondition | None = None
-) -> Named:
+def _save_named(obj: Named, data: Mapping[str, Any], user, precondition: Precondition | None = None) -> Named:
     """Save an author or publisher with ``data``, keeping names present and slugs unique."""
-    unknown = set(data) - set(fields)
+    unknown = set(data) - set(obj.editable_fields)
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     with transaction.atomic():
@@ -240,7 +212,7 @@ def _save_named(
     return obj
 
 
-def _check_named(obj: Author | Publisher) -> None:
+def _check_named(obj: NamedEntity) -> None:
     """Strip the name and derive a missing slug; raise ``ValidationError`` for no name or a taken slug."""
     obj.name = obj.name.strip()
     if not obj.name:
@@ -253,10 +225,9 @@ def _check_named(obj: Author | Publisher) -> None:
         raise SlugTaken({"slug": f"The slug '{obj.slug}' is taken by another {model._meta.verbose_name}."})
 
 
-def _delete_named(obj: Author | Publisher, user) -> None:
-    """Delete an author or publisher, refusing while articles credit it (their foreign keys PROTECT it)."""
-    credit = models.Q(bylines__author=obj) if isinstance(obj, Author) else models.Q(publisher=obj)
-    count = Article.objects.filter(credit).values("pk").distinct().count()
+def delete_named(*, obj: NamedEntity, user=None) -> None:
+    """Delete an author or publisher no article credits; raise ``InUse`` otherwise (their foreign keys PROTECT it)."""
+    count = Article.objects.filter(**{obj.article_relation: obj}).values("pk").distinct().count()
     if count:
         raise InUse(obj, count)
     attribute_change(obj, user=user)

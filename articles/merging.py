@@ -20,11 +20,13 @@ importer would now) and lists them in ``UndoResult.reattributed``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
+from typing import Any, TypeVar
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import OuterRef, ProtectedError, Q, Subquery
 from django.utils import timezone
@@ -33,21 +35,13 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from articles import search_index
 from articles.history import attribute_change
 from articles.imported_history import record_imported_states
-from articles.models import (
-    Article,
-    ArticleAuthor,
-    Author,
-    AuthorAlias,
-    Merge,
-    Publisher,
-    PublisherAlias,
-)
+from articles.models import Article, ArticleAuthor, Author, Merge, NamedEntity, Publisher
 from articles.naming import name_slug
 
 # django-simple-history's history_change_reason column is 100 characters wide.
 REASON_MAX_LENGTH = 100
-# Author fields the survivor keeps, filled from the merged authors where blank.
-FILLABLE_AUTHOR_FIELDS = ("bio", "social_handle")
+
+Entity = TypeVar("Entity", bound=NamedEntity)
 
 
 class MergeError(ValueError):
@@ -61,48 +55,32 @@ class UndoRefused(MergeError):
 # --- Resolving names through aliases (used by the importer) ------------------------
 
 
-def author_alias_map(slugs: Iterable[str]) -> dict[str, Author]:
-    """Map each of ``slugs`` that is an author alias to its author, in one query."""
+def alias_map(*, model: type[Entity], slugs: Iterable[str]) -> dict[str, Entity]:
+    """Map each of ``slugs`` that is an alias of a ``model`` row to that row, in one query."""
     slugs = set(slugs)
     if not slugs:
         return {}
-    aliases = AuthorAlias.objects.filter(slug__in=slugs).select_related("author")
-    return {alias.slug: alias.author for alias in aliases}
+    alias_model = model.alias_model()
+    aliases = alias_model.objects.filter(slug__in=slugs).select_related(alias_model.owner_field)
+    return {alias.slug: getattr(alias, alias_model.owner_field) for alias in aliases}
 
 
-def publisher_alias_map(slugs: Iterable[str]) -> dict[str, Publisher]:
-    """Map each of ``slugs`` that is a publisher alias to its publisher, in one query."""
+def resolve_slugs(*, model: type[Entity], slugs: Iterable[str]) -> dict[str, Entity]:
+    """Map each of ``slugs`` to the ``model`` row it names, by slug or else by alias, in two queries at most."""
     slugs = set(slugs)
-    if not slugs:
-        return {}
-    aliases = PublisherAlias.objects.filter(slug__in=slugs).select_related("publisher")
-    return {alias.slug: alias.publisher for alias in aliases}
-
-
-def resolve_author_slugs(slugs: Iterable[str]) -> dict[str, Author]:
-    """Map each of ``slugs`` to the author it names, by slug or else by alias, in two queries at most."""
-    slugs = set(slugs)
-    found = {author.slug: author for author in Author.objects.filter(slug__in=slugs)} if slugs else {}
-    found.update(author_alias_map(slugs - found.keys()))
+    found = {row.slug: row for row in model.objects.filter(slug__in=slugs)} if slugs else {}
+    found.update(alias_map(model=model, slugs=slugs - found.keys()))
     return found
 
 
-def resolve_publisher_slugs(slugs: Iterable[str]) -> dict[str, Publisher]:
-    """Map each of ``slugs`` to the publisher it names, by slug or else by alias, in two queries at most."""
-    slugs = set(slugs)
-    found = {publisher.slug: publisher for publisher in Publisher.objects.filter(slug__in=slugs)} if slugs else {}
-    found.update(publisher_alias_map(slugs - found.keys()))
-    return found
+def resolve_slug(*, model: type[Entity], slug: str) -> Entity | None:
+    """Return the ``model`` row ``slug`` names, directly or through an alias."""
+    return resolve_slugs(model=model, slugs=[slug]).get(slug)
 
 
-def resolve_author_slug(slug: str) -> Author | None:
-    """Return the author ``slug`` names, directly or through an alias."""
-    return resolve_author_slugs([slug]).get(slug)
-
-
-def resolve_publisher_slug(slug: str) -> Publisher | None:
-    """Return the publisher ``slug`` names, directly or through an alias."""
-    return resolve_publisher_slugs([slug]).get(slug)
+def entity_model(kind: str) -> type[NamedEntity]:
+    """Return the model a merge of ``kind`` (a ``Merge.Kind``) folds rows of."""
+    return apps.get_model("articles", kind)
 
 
 # --- Previews (the admin's confirmation page) ----------------------------------------
@@ -134,7 +112,7 @@ class MergePreview:
     """What a merge will do, for a confirmation page."""
 
     kind: str
-    survivor: Author | Publisher
+    survivor: NamedEntity
     merged: tuple[MergedPreview, ...]
     filled: dict[str, str] = field(default_factory=dict)
 
@@ -147,10 +125,28 @@ class MergePreview:
         return [name for item in self.merged for name in item.aliases]
 
 
-def preview_author_merge(*, survivor: Author, others: Iterable[Author]) -> MergePreview:
+def preview_merge(*, survivor: Entity, others: Iterable[Entity]) -> MergePreview:
     """Describe, without changing anything, what merging ``others`` into ``survivor`` would do."""
-    others = _validated(survivor, others, Author._meta.verbose_name)
+    model = type(survivor)
+    others = _validated(survivor, others)
     merged_ids = {other.pk for other in others}
+    changes = _CREDITS[model].preview(survivor, others, merged_ids)
+    aliases = _alias_names(model, merged_ids)
+    merged = tuple(
+        MergedPreview(
+            id=other.pk,
+            name=other.name,
+            slug=other.slug,
+            articles=tuple(changes[other.pk]),
+            aliases=(other.name, *aliases[other.pk]),
+        )
+        for other in others
+    )
+    return MergePreview(kind=_kind(model), survivor=survivor, merged=merged, filled=_filled_fields(survivor, others))
+
+
+def _preview_bylines(survivor: Author, others: list[Author], merged_ids: set[int]) -> dict[int, list[ArticleChange]]:
+    """Return, for each merged author, how the byline of each article crediting it changes."""
     rows = (
         ArticleAuthor.objects.filter(article_id__in=_articles_crediting(merged_ids))
         .select_related("author", "article")
@@ -171,15 +167,13 @@ def preview_author_merge(*, survivor: Author, others: Iterable[Author]) -> Merge
         )
         for author_id in dict.fromkeys(row.author_id for row in plan.rows if row.author_id in merged_ids):
             changes[author_id].append(change)
-    aliases = _alias_names(AuthorAlias, "author_id", merged_ids)
-    preview = _preview(Merge.Kind.AUTHOR, survivor, others, changes, aliases)
-    return replace(preview, filled=_filled_fields(survivor, others))
+    return changes
 
 
-def preview_publisher_merge(*, survivor: Publisher, others: Iterable[Publisher]) -> MergePreview:
-    """Describe, without changing anything, what merging ``others`` into ``survivor`` would do."""
-    others = _validated(survivor, others, Publisher._meta.verbose_name)
-    merged_ids = {other.pk for other in others}
+def _preview_publishers(
+    survivor: Publisher, others: list[Publisher], merged_ids: set[int]
+) -> dict[int, list[ArticleChange]]:
+    """Return, for each merged publisher, its articles, each moving to the survivor."""
     names = {other.pk: other.name for other in others}
     changes: dict[int, list[ArticleChange]] = defaultdict(list)
     articles = Article.objects.filter(publisher_id__in=merged_ids).only("id", "title", "publisher_id")
@@ -187,28 +181,14 @@ def preview_publisher_merge(*, survivor: Publisher, others: Iterable[Publisher])
         changes[article.publisher_id].append(
             ArticleChange(article.pk, article.title, (names[article.publisher_id],), (survivor.name,))
         )
-    aliases = _alias_names(PublisherAlias, "publisher_id", merged_ids)
-    return _preview(Merge.Kind.PUBLISHER, survivor, others, changes, aliases)
+    return changes
 
 
-def _preview(kind: str, survivor, others, changes: dict, aliases: dict) -> MergePreview:
-    """Assemble the preview of merging ``others`` into ``survivor``."""
-    merged = tuple(
-        MergedPreview(
-            id=other.pk,
-            name=other.name,
-            slug=other.slug,
-            articles=tuple(changes[other.pk]),
-            aliases=(other.name, *aliases[other.pk]),
-        )
-        for other in others
-    )
-    return MergePreview(kind=kind, survivor=survivor, merged=merged)
-
-
-def _alias_names(model, key: str, owner_ids: set[int]) -> dict[int, list[str]]:
+def _alias_names(model: type[NamedEntity], owner_ids: set[int]) -> dict[int, list[str]]:
+    alias_model = model.alias_model()
+    key = f"{alias_model.owner_field}_id"
     names: dict[int, list[str]] = defaultdict(list)
-    for owner_id, name in model.objects.filter(**{f"{key}__in": owner_ids}).values_list(key, "name"):
+    for owner_id, name in alias_model.objects.filter(**{f"{key}__in": owner_ids}).values_list(key, "name"):
         names[owner_id].append(name)
     return names
 
@@ -217,38 +197,32 @@ def _alias_names(model, key: str, owner_ids: set[int]) -> dict[int, list[str]]:
 
 
 @transaction.atomic
-def merge_authors(*, survivor: Author, others: Iterable[Author], user=None) -> Merge:
-    """Merge ``others`` into ``survivor``: bylines keep their order, names become aliases, rows go."""
-    others = _validated(survivor, others, Author._meta.verbose_name)
-    survivor, merged = _lock(Author, survivor, others)
-    merge, user = _start(Merge.Kind.AUTHOR, survivor, user)
+def merge_entities(*, survivor: Entity, others: Iterable[Entity], user=None) -> Merge:
+    """Merge ``others`` into ``survivor``: their articles move to it in order, names become aliases, rows go."""
+    model = type(survivor)
+    survivor, merged = _lock(model, survivor, _validated(survivor, others))
+    merge, user = _start(survivor, user)
     reason = _reason(f"merged into {survivor.name} #{survivor.pk} (merge #{merge.pk})")
-    snapshot = {"survivor": _author_fields(survivor), "rows": [_author_fields(author) for author in merged]}
-    snapshot["bylines"] = _move_bylines(survivor, {author.pk for author in merged}, user, reason)
-    snapshot.update(_move_aliases(AuthorAlias, "author", survivor, merged))
+    snapshot: dict[str, Any] = {"survivor": _row_fields(survivor), "rows": [_row_fields(row) for row in merged]}
+    snapshot.update(_CREDITS[model].move(survivor, merged, user, reason))
+    snapshot.update(_move_aliases(model, survivor, merged))
     snapshot["filled"] = _filled_fields(survivor, merged)
     for name, value in snapshot["filled"].items():
         setattr(survivor, name, value)
     return _finish(merge, survivor, merged, snapshot, user, reason)
 
 
-@transaction.atomic
-def merge_publishers(*, survivor: Publisher, others: Iterable[Publisher], user=None) -> Merge:
-    """Merge ``others`` into ``survivor``: their articles move to it, names become aliases, rows go."""
-    others = _validated(survivor, others, Publisher._meta.verbose_name)
-    survivor, merged = _lock(Publisher, survivor, others)
-    merge, user = _start(Merge.Kind.PUBLISHER, survivor, user)
-    reason = _reason(f"merged into {survivor.name} #{survivor.pk} (merge #{merge.pk})")
-    snapshot = {"survivor": _publisher_fields(survivor), "rows": [_publisher_fields(row) for row in merged]}
-    snapshot["articles"] = _move_articles(survivor, [publisher.pk for publisher in merged], user, reason)
-    snapshot.update(_move_aliases(PublisherAlias, "publisher", survivor, merged))
-    return _finish(merge, survivor, merged, snapshot, user, reason)
-
-
-def _start(kind: str, survivor: Author | Publisher, user) -> tuple[Merge, object]:
+def _start(survivor: NamedEntity, user) -> tuple[Merge, object]:
     """Create the merge's record first, so every history reason can name it."""
     user = _real_user(user)
-    return Merge.objects.create(kind=kind, survivor_id=survivor.pk, survivor_name=survivor.name, user=user), user
+    merge = Merge.objects.create(
+        kind=_kind(type(survivor)), survivor_id=survivor.pk, survivor_name=survivor.name, user=user
+    )
+    return merge, user
+
+
+def _kind(model: type[NamedEntity]) -> str:
+    return Merge.Kind(model._meta.model_name)
 
 
 def _finish(merge: Merge, survivor, merged: list, snapshot: dict, user, reason: str) -> Merge:
@@ -261,11 +235,11 @@ def _finish(merge: Merge, survivor, merged: list, snapshot: dict, user, reason: 
     return merge
 
 
-def _move_articles(survivor: Publisher, merged_ids: list[int], user, reason: str) -> list[dict]:
-    """Give the survivor every article of the merged publishers; return each article's previous publisher."""
+def _move_articles(survivor: Publisher, merged: list[Publisher], user, reason: str) -> dict[str, list[dict]]:
+    """Give the survivor every article of the merged publishers; record each article's previous publisher."""
     articles = list(
         Article.objects.select_for_update()
-        .filter(publisher_id__in=merged_ids)
+        .filter(publisher_id__in=[publisher.pk for publisher in merged])
         .defer(*_UNTRACKED_ARTICLE_FIELDS)
         .order_by("pk")
     )
@@ -275,22 +249,27 @@ def _move_articles(survivor: Publisher, merged_ids: list[int], user, reason: str
     if articles:
         record_imported_states(article.pk for article in articles)
         bulk_update_with_history(articles, Article, ["publisher"], default_user=user, default_change_reason=reason)
-    return moved
+    return {"articles": moved}
 
 
 # Article fields django-simple-history does not track: no need to load them to record a change.
 _UNTRACKED_ARTICLE_FIELDS = ("raw_text", "parsed", "import_conflicts")
 
 
-def _validated(survivor, others: Iterable, label: str) -> list:
-    """Return ``others`` without repeats, refusing an empty list or the survivor among them."""
-    if survivor is None or survivor.pk is None:
+def _validated(survivor: Entity, others: Iterable[Entity]) -> list[Entity]:
+    """Return ``others`` without repeats, refusing an empty list, another kind of row or the survivor among them."""
+    if survivor is None:
+        raise MergeError("choose the row to keep")
+    label = survivor._meta.verbose_name
+    if survivor.pk is None:
         raise MergeError(f"choose a saved {label} to keep")
     unique = list({other.pk: other for other in others}.values())
     if not unique:
         raise MergeError(f"choose at least one other {label} to merge into {survivor}")
     if any(other.pk is None for other in unique):
         raise MergeError(f"only saved {label}s can be merged")
+    if any(type(other) is not type(survivor) for other in unique):
+        raise MergeError(f"only {label}s can be merged into {label} {survivor}")
     if survivor.pk in {other.pk for other in unique}:
         raise MergeError(f"cannot merge {label} {survivor} into itself")
     return unique
@@ -350,8 +329,9 @@ def _plan_byline(rows: list[ArticleAuthor], survivor_id: int, merged_ids: set[in
     return _BylinePlan(rows[0].article_id, rows, after, changed, dropped, repointed_position)
 
 
-def _move_bylines(survivor: Author, merged_ids: set[int], user, reason: str) -> list[dict]:
+def _move_bylines(survivor: Author, merged: list[Author], user, reason: str) -> dict[str, list[dict]]:
     """Re-point the merged authors' bylines to the survivor, keeping every article's order."""
+    merged_ids = {author.pk for author in merged}
     article_ids = list(
         ArticleAuthor.objects.filter(author_id__in=merged_ids)
         .values_list("article_id", flat=True)
@@ -382,11 +362,13 @@ def _move_bylines(survivor: Author, merged_ids: set[int], user, reason: str) -> 
         bulk_update_with_history(
             changed, ArticleAuthor, ["author", "position"], default_user=user, default_change_reason=reason
         )
-    return snapshot
+    return {"bylines": snapshot}
 
 
-def _move_aliases(alias_model, owner: str, survivor, merged: list) -> dict[str, list[dict]]:
+def _move_aliases(model: type[NamedEntity], survivor, merged: list) -> dict[str, list[dict]]:
     """Point the merged rows' aliases at the survivor and make each merged name an alias of it."""
+    alias_model = model.alias_model()
+    owner = alias_model.owner_field
     owner_id = f"{owner}_id"
     merged_ids = [row.pk for row in merged]
     slugs = [row.slug for row in merged]
@@ -406,10 +388,10 @@ def _move_aliases(alias_model, owner: str, survivor, merged: list) -> dict[str, 
     }
 
 
-def _filled_fields(survivor: Author | Publisher, others: Sequence) -> dict[str, str]:
+def _filled_fields(survivor: NamedEntity, others: Sequence[NamedEntity]) -> dict[str, str]:
     """Return the survivor's blank fields that the merged rows can fill, with the first value found."""
     filled = {}
-    for name in FILLABLE_AUTHOR_FIELDS if isinstance(survivor, Author) else ():
+    for name in survivor.merge_fillable_fields:
         if not getattr(survivor, name):
             value = next((getattr(other, name) for other in others if getattr(other, name)), "")
             if value:
@@ -425,7 +407,7 @@ class UndoResult:
     """What an undo restored, and what it had to leave as it is, with why."""
 
     merge: Merge
-    restored: list[Author | Publisher] = field(default_factory=list)
+    restored: list[NamedEntity] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     # Articles imported since the merge, whose source names a restored row, credited to it again.
     reattributed: list[Article] = field(default_factory=list)
@@ -441,22 +423,21 @@ def undo_merge(*, merge: Merge, user=None) -> UndoResult:
         raise UndoRefused(f"merge #{merge.pk} was already undone on {merge.undone_at:%Y-%m-%d %H:%M}")
     user = _real_user(user)
     reason = _reason(f"merge #{merge.pk} undone")
-    if merge.kind == Merge.Kind.AUTHOR:
-        result = _undo(merge, Author, AuthorAlias, "author", user, reason)
-    else:
-        result = _undo(merge, Publisher, PublisherAlias, "publisher", user, reason)
+    result = _undo(merge, entity_model(merge.kind), user, reason)
     merge.undone_at, merge.undone_by = timezone.now(), user
     merge.save(update_fields=["undone_at", "undone_by"])
     return result
 
 
-def _undo(merge: Merge, model, alias_model, owner: str, user, reason: str) -> UndoResult:
+def _undo(merge: Merge, model: type[NamedEntity], user, reason: str) -> UndoResult:
     search_index.schedule_sync()  # bylines and publishers move back by bulk updates
     snapshot = merge.merged
     survivor = model.objects.select_for_update().filter(pk=merge.survivor_id).first()
     if survivor is None:
         raise UndoRefused(_survivor_gone(merge, model))
     result = UndoResult(merge=merge)
+    alias_model = model.alias_model()
+    owner = alias_model.owner_field
     alias_model.objects.filter(
         pk__in=[alias["id"] for alias in snapshot.get("aliases_created", [])], **{owner: survivor}
     ).delete()
@@ -466,18 +447,27 @@ def _undo(merge: Merge, model, alias_model, owner: str, user, reason: str) -> Un
         back_to = ids.get(alias["from"], alias["from"])
         if model.objects.filter(pk=back_to).exists():
             alias_model.objects.filter(pk=alias["id"], **{owner: survivor}).update(**{f"{owner}_id": back_to})
-    if model is Author:
-        edited = _restore_bylines(snapshot, survivor, ids, user, reason, result)
-        fixed = _reattribute_bylines(merge, survivor, set(ids.values()), user, reason, result)
-        # Re-credited as its source says, an article's byline is no editor's change to report.
-        settled = {edited[pk] for pk in fixed if pk in edited}
-        result.skipped = [note for note in result.skipped if note not in settled]
-        _restore_filled(survivor, snapshot, result)
-    else:
-        _restore_publishers(snapshot, survivor, ids, user, reason, result)
-        _reattribute_publishers(merge, survivor, set(ids.values()), user, reason, result)
+    _CREDITS[model].restore(merge, survivor, ids, user, reason, result)
+    _restore_filled(survivor, snapshot, result)
     _save(survivor, user, reason)
     return result
+
+
+def _undo_bylines(merge: Merge, survivor: Author, ids: dict[int, int], user, reason: str, result: UndoResult) -> None:
+    """Put the merged authors' bylines back, and credit them again where a later import's source names them."""
+    edited = _restore_bylines(merge.merged, survivor, ids, user, reason, result)
+    fixed = _reattribute_bylines(merge, survivor, set(ids.values()), user, reason, result)
+    # Re-credited as its source says, an article's byline is no editor's change to report.
+    settled = {edited[pk] for pk in fixed if pk in edited}
+    result.skipped = [note for note in result.skipped if note not in settled]
+
+
+def _undo_publishers(
+    merge: Merge, survivor: Publisher, ids: dict[int, int], user, reason: str, result: UndoResult
+) -> None:
+    """Give the merged publishers their articles back, and those a later import's source names them on."""
+    _restore_publishers(merge.merged, survivor, ids, user, reason, result)
+    _reattribute_publishers(merge, survivor, set(ids.values()), user, reason, result)
 
 
 def _survivor_gone(merge: Merge, model) -> str:
@@ -597,7 +587,7 @@ def _reattribute_bylines(merge: Merge, survivor: Author, restored_ids: set[int],
     articles = Article.objects.select_for_update().filter(pk__in=article_ids).order_by("pk")
     articles = list(articles.only("id", "title", "parsed"))
     credited = {article.pk: _parsed_slugs(article) for article in articles}
-    named = resolve_author_slugs(chain.from_iterable(credited.values()))
+    named = resolve_slugs(model=Author, slugs=chain.from_iterable(credited.values()))
     resolved = {slug: author.pk for slug, author in named.items()}
     # The byline each source gives now; only one naming a restored author can have gone through the merge's alias.
     wanted = {pk: list(dict.fromkeys(resolved.get(slug) for slug in slugs)) for pk, slugs in credited.items()}
@@ -682,7 +672,7 @@ def _reattribute_publishers(
         for article in articles
         if article.publisher_at_merge != survivor.pk and (article.parsed or {}).get("copyright_holder")
     }
-    resolved = resolve_publisher_slugs(holders.values())
+    resolved = resolve_slugs(model=Publisher, slugs=holders.values())
     changed = []
     for article in articles:
         publisher = resolved.get(holders.get(article.pk, ""))
@@ -695,13 +685,13 @@ def _reattribute_publishers(
     result.reattributed.extend(changed)
 
 
-def _restore_filled(survivor: Author, snapshot: dict, result: UndoResult) -> None:
+def _restore_filled(survivor: NamedEntity, snapshot: dict, result: UndoResult) -> None:
     """Blank again the survivor's fields the merge filled, unless an editor changed them since."""
     for name, value in snapshot.get("filled", {}).items():
         if getattr(survivor, name) == value:
             setattr(survivor, name, snapshot["survivor"][name])
         else:
-            result.skipped.append(f"author {survivor.name}: {name} edited since the merge; kept")
+            result.skipped.append(f"{survivor._meta.verbose_name} {survivor.name}: {name} edited since the merge; kept")
 
 
 def _restore_publishers(snapshot: dict, survivor: Publisher, ids: dict[int, int], user, reason: str, result) -> None:
@@ -727,26 +717,10 @@ def _restore_publishers(snapshot: dict, survivor: Publisher, ids: dict[int, int]
 # --- Small helpers ----------------------------------------------------------------------
 
 
-def _author_fields(author: Author) -> dict:
-    return {
-        "id": author.pk,
-        "name": author.name,
-        "slug": author.slug,
-        "bio": author.bio,
-        "social_handle": author.social_handle,
-        "created_at": author.created_at.isoformat(),
-        "updated_at": author.updated_at.isoformat(),
-    }
-
-
-def _publisher_fields(publisher: Publisher) -> dict:
-    return {
-        "id": publisher.pk,
-        "name": publisher.name,
-        "slug": publisher.slug,
-        "created_at": publisher.created_at.isoformat(),
-        "updated_at": publisher.updated_at.isoformat(),
-    }
+def _row_fields(row: NamedEntity) -> dict:
+    """Return every column of ``row``, timestamps as ISO 8601: what an undo recreates it from."""
+    fields = {field.attname: field.value_from_object(row) for field in row._meta.concrete_fields}
+    return fields | {"created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat()}
 
 
 def _names(rows: Sequence) -> str:
@@ -776,3 +750,21 @@ def _delete(instances: Iterable, user, reason: str) -> None:
             instance.delete()
         except ProtectedError as exc:
             raise MergeError(f"{instance} is still referenced elsewhere and cannot be merged: {exc.args[0]}") from exc
+
+
+@dataclass(frozen=True)
+class _Credits:
+    """How articles credit one kind of row: what merging rows of it previews, moves and undoes."""
+
+    # (survivor, others, merged ids) -> {merged id: [ArticleChange]}
+    preview: Callable[..., dict[int, list[ArticleChange]]]
+    # (survivor, merged rows, user, reason) -> the snapshot's part that undoes the move
+    move: Callable[..., dict[str, list[dict]]]
+    # (merge, survivor, {old id: id}, user, reason, UndoResult) -> None
+    restore: Callable[..., None]
+
+
+_CREDITS: dict[type[NamedEntity], _Credits] = {
+    Author: _Credits(preview=_preview_bylines, move=_move_bylines, restore=_undo_bylines),
+    Publisher: _Credits(preview=_preview_publishers, move=_move_articles, restore=_undo_publishers),
+}

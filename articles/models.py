@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -13,33 +15,62 @@ from simple_history.models import HistoricalRecords
 from articles import triage
 
 
-class Publisher(models.Model):
-    """An organisation that holds the copyright of articles."""
+class NamedEntity(models.Model):
+    """A named, slugged row that articles credit and merges fold into another (an author or a publisher).
 
-    name = models.CharField(_("name"), max_length=255, help_text=_("Display name, e.g. 'Blaze Media LLC'."))
+    Abstract, as Django's ``AbstractBaseSession``: each subclass is its own table.
+    A subclass declares ``article_relation``, the lookup from an article to it;
+    its alias model (an ``EntityAlias``) names it ``aliases``. The services
+    (``articles.editing``, ``articles.merging``) work on any subclass through these.
+    """
+
+    # The lookup from an article to the rows it credits, e.g. Article.objects.filter(**{relation: obj}).
+    article_relation: ClassVar[str]
+    # What an editor may change (editing, the API's write serializers); name and slug at least.
+    editable_fields: ClassVar[tuple[str, ...]] = ("name", "slug")
+    # Fields a merge fills on the survivor, where blank, from the rows merged into it.
+    merge_fillable_fields: ClassVar[tuple[str, ...]] = ()
+
+    name = models.CharField(_("name"), max_length=255, help_text=_("Display name, as credited."))
     slug = models.SlugField(_("slug"), max_length=255, help_text=_("Stable identifier used in URLs and filters."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("publisher")
-        verbose_name_plural = _("publishers")
+        abstract = True
         ordering = ["name", "id"]
-        constraints = [models.UniqueConstraint(fields=["slug"], name="articles_publisher_unique_slug")]
+        constraints = [models.UniqueConstraint(fields=["slug"], name="%(app_label)s_%(class)s_unique_slug")]
 
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("api:publisher-detail", kwargs={"pk": self.pk})
+        return reverse(f"api:{self._meta.model_name}-detail", kwargs={"pk": self.pk})
+
+    @classmethod
+    def alias_model(cls) -> type[EntityAlias]:
+        """Return the model of this entity's aliases (the one whose ``owner`` points here as ``aliases``)."""
+        return cls.aliases.rel.related_model  # type: ignore[attr-defined]
 
 
-class Author(models.Model):
+class Publisher(NamedEntity):
+    """An organisation that holds the copyright of articles."""
+
+    article_relation = "publisher"
+    history = HistoricalRecords()
+
+    class Meta(NamedEntity.Meta):
+        verbose_name = _("publisher")
+        verbose_name_plural = _("publishers")
+
+
+class Author(NamedEntity):
     """A person credited with writing articles."""
 
-    name = models.CharField(_("name"), max_length=255)
-    slug = models.SlugField(_("slug"), max_length=255, help_text=_("Stable identifier used in URLs and filters."))
+    article_relation = "bylines__author"
+    editable_fields = ("name", "slug", "bio", "social_handle")
+    merge_fillable_fields = ("bio", "social_handle")
+
     bio = models.TextField(_("bio"), blank=True, help_text=_("Biography as printed under the author's articles."))
     social_handle = models.CharField(
         _("social handle"),
@@ -47,21 +78,11 @@ class Author(models.Model):
         blank=True,
         help_text=_("Handle found in the bio, e.g. '@kpshiver3'."),
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords()
 
-    class Meta:
+    class Meta(NamedEntity.Meta):
         verbose_name = _("author")
         verbose_name_plural = _("authors")
-        ordering = ["name", "id"]
-        constraints = [models.UniqueConstraint(fields=["slug"], name="articles_author_unique_slug")]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("api:author-detail", kwargs={"pk": self.pk})
 
 
 class ImportRun(models.Model):
@@ -376,48 +397,53 @@ class ImportOutcome(models.Model):
         return f"{self.path}: {self.result}"
 
 
-class AuthorAlias(models.Model):
-    """Another name of an author, left behind by a merge; imports of it credit the author."""
+class EntityAlias(models.Model):
+    """Another name of an author or publisher, left behind by a merge; imports of it credit its owner.
 
-    author = models.ForeignKey(Author, verbose_name=_("author"), on_delete=models.CASCADE, related_name="aliases")
-    name = models.CharField(_("name"), max_length=255, help_text=_("The name as it appeared, e.g. 'J. Reporter'."))
+    A subclass adds ``owner``'s foreign key under the owner's model name, with
+    ``related_name="aliases"``, and names that field in ``owner_field``.
+    """
+
+    owner_field: ClassVar[str]
+
+    name = models.CharField(_("name"), max_length=255, help_text=_("The name as it appeared in a source."))
     slug = models.SlugField(
-        _("slug"), max_length=255, help_text=_("The slug the importer derives from the name; resolves to the author.")
+        _("slug"), max_length=255, help_text=_("The slug the importer derives from the name; resolves to the owner.")
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("author alias")
-        verbose_name_plural = _("author aliases")
+        abstract = True
         ordering = ["name", "id"]
-        constraints = [models.UniqueConstraint(fields=["slug"], name="articles_authoralias_unique_slug")]
+        constraints = [models.UniqueConstraint(fields=["slug"], name="%(app_label)s_%(class)s_unique_slug")]
 
     def __str__(self) -> str:
-        return f"{self.name} → {self.author}" if self.author_id else self.name
+        owner_id = getattr(self, f"{self.owner_field}_id")
+        return f"{self.name} → {getattr(self, self.owner_field)}" if owner_id else self.name
 
 
-class PublisherAlias(models.Model):
+class AuthorAlias(EntityAlias):
+    """Another name of an author, left behind by a merge; imports of it credit the author."""
+
+    owner_field = "author"
+    author = models.ForeignKey(Author, verbose_name=_("author"), on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta(EntityAlias.Meta):
+        verbose_name = _("author alias")
+        verbose_name_plural = _("author aliases")
+
+
+class PublisherAlias(EntityAlias):
     """Another name of a publisher, left behind by a merge; imports of it credit the publisher."""
 
+    owner_field = "publisher"
     publisher = models.ForeignKey(
         Publisher, verbose_name=_("publisher"), on_delete=models.CASCADE, related_name="aliases"
     )
-    name = models.CharField(_("name"), max_length=255, help_text=_("The name as it appeared, e.g. 'Blaze Media'."))
-    slug = models.SlugField(
-        _("slug"),
-        max_length=255,
-        help_text=_("The slug the importer derives from the name; resolves to the publisher."),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(EntityAlias.Meta):
         verbose_name = _("publisher alias")
         verbose_name_plural = _("publisher aliases")
-        ordering = ["name", "id"]
-        constraints = [models.UniqueConstraint(fields=["slug"], name="articles_publisheralias_unique_slug")]
-
-    def __str__(self) -> str:
-        return f"{self.name} → {self.publisher}" if self.publisher_id else self.name
 
 
 class Merge(models.Model):

@@ -156,13 +156,13 @@ def _accept_parsed(article: Article, field: str, parsed, user) -> None:
 def publisher_named(name: str) -> Publisher:
     """Return the publisher called ``name`` (or one it was merged into), creating it if it is new."""
     slug = name_slug(name)
-    return merging.resolve_publisher_slugs([slug]).get(slug) or Publisher.objects.create(slug=slug, name=name)
+    return merging.resolve_slug(model=Publisher, slug=slug) or Publisher.objects.create(slug=slug, name=name)
 
 
 def authors_named(names: Iterable[str]) -> list[Author]:
     """Return the authors called ``names``, in order and without repeats, creating the new ones."""
     names = list(dict.fromkeys(names))
-    found = merging.resolve_author_slugs(name_slug(name) for name in names)
+    found = merging.resolve_slugs(model=Author, slugs=(name_slug(name) for name in names))
     authors: list[Author] = []
     for name in names:
         slug = name_slug(name)

@@ -2,7 +2,7 @@
 
 Layout
 ------
-``settings.ARCHIVE_SEARCH_INDEX_DIR`` holds ``current`` (a symlink to the live
+``ARCHIVE_SEARCH_INDEX_DIR`` (``conf.search_index_dir()``) holds ``current`` (a symlink to the live
 index directory ``index-<stamp>``), ``write.lock`` (an ``fcntl.flock`` taken
 around every write, so gunicorn workers, imports and commands take turns as
 Tantivy's single writer) and, while ``rebuild_search_index`` runs,
@@ -41,10 +41,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import tantivy
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Q
 
+from articles import conf
 from articles.models import Article, ArticleAuthor, SearchOutbox
 
 logger = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ def micros(value: dt.datetime) -> int:
 
 def index_root() -> Path:
     """Return the directory that holds the index, its lock and its journal."""
-    return Path(settings.ARCHIVE_SEARCH_INDEX_DIR)
+    return conf.search_index_dir()
 
 
 _held = threading.local()

@@ -28,7 +28,6 @@ from datetime import timedelta
 from io import BytesIO
 from pathlib import Path, PurePosixPath
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
@@ -36,6 +35,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import TaskResultStatus, default_task_backend, task
 
+from articles import conf
 from articles.importing import (
     SEED_SUFFIX,
     ImportDefaults,
@@ -75,7 +75,7 @@ class SpooledFile:
 
 def upload_dir() -> Path:
     """Return the spool directory, created private to this user."""
-    directory = Path(settings.ARCHIVE_UPLOAD_DIR)
+    directory = conf.upload_dir()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     return directory
 
@@ -229,7 +229,7 @@ def spooled_sources(
     followed, and one larger than ``max_bytes`` is refused by its header before
     anything is decompressed.
     """
-    max_bytes = max_bytes or settings.ARCHIVE_MAX_SEED_BYTES
+    max_bytes = max_bytes or conf.max_seed_bytes()
     count = 0
     for spooled in files:
         path = directory / PurePosixPath(spooled.spool).name  # the spool's own name, never a path
@@ -345,7 +345,7 @@ def watch_upload(upload_id: int, attempt: int) -> str:
             _watch_later(upload)
             return "running"
     _abandon_task(upload.task_id)
-    if upload.attempts >= settings.ARCHIVE_UPLOAD_MAX_ATTEMPTS:
+    if upload.attempts >= conf.upload_max_attempts():
         error = f"the worker stopped {upload.attempts} times while importing this upload; upload it again"
         _finish(upload, state=ImportUpload.State.FAILED, error=error)
         return "failed"
@@ -385,7 +385,7 @@ def _watch_later(upload: ImportUpload) -> None:
     """Queue the watch of the upload's current attempt, where the backend can defer a task."""
     if not default_task_backend.supports_defer:  # the immediate backend: the attempt runs in this process
         return
-    later = timezone.now() + timedelta(seconds=settings.ARCHIVE_UPLOAD_WATCH_SECONDS)
+    later = timezone.now() + timedelta(seconds=conf.upload_watch_seconds())
     watch_upload.using(run_after=later).enqueue(upload_id=upload.pk, attempt=upload.attempts)
 
 

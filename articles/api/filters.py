@@ -200,46 +200,36 @@ class ArticleFilter(django_filters.FilterSet):
         return queryset.exclude(image_credit="") if value else queryset.filter(image_credit="")
 
 
-class HasArticlesFilterMixin:
-    """``has_articles``: keep rows with (or without) articles the requester may see.
+class NamedEntityFilter(django_filters.FilterSet):
+    """Filter authors (or publishers: ``Meta.model``) by name and by whether they have visible articles.
 
-    An EXISTS on the indexed foreign key, which stops at the first visible
-    article, rather than a filter on the counted ``article_count``.
+    ``has_articles`` is an EXISTS on the indexed foreign key, which stops at the
+    first visible article, rather than a filter on the counted ``article_count``.
     """
 
-    relation: str
+    name = django_filters.CharFilter(lookup_expr="icontains", max_length=255, help_text="Name contains this.")
+    has_articles = StrictBooleanFilter(
+        method="filter_has_articles", help_text="Those with (true) or without (false) articles you may read."
+    )
 
     def filter_has_articles(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        exists = querysets.has_visible_articles(getattr(self.request, "user", None), self.relation)
+        relation = self._meta.model.article_relation
+        exists = querysets.has_visible_articles(getattr(self.request, "user", None), relation)
         return queryset.filter(exists if value else ~exists)
 
 
-class AuthorFilter(HasArticlesFilterMixin, django_filters.FilterSet):
+class AuthorFilter(NamedEntityFilter):
     """Filter authors by name and by whether they have visible articles."""
-
-    relation = querysets.AUTHOR_RELATION
-
-    name = django_filters.CharFilter(lookup_expr="icontains", max_length=255, help_text="Name contains this.")
-    has_articles = StrictBooleanFilter(
-        method="filter_has_articles", help_text="Authors with (true) or without (false) articles you may read."
-    )
 
     class Meta:
         model = Author
         fields: list[str] = []
 
 
-class PublisherFilter(HasArticlesFilterMixin, django_filters.FilterSet):
+class PublisherFilter(NamedEntityFilter):
     """Filter publishers by name and by whether they have visible articles."""
-
-    relation = querysets.PUBLISHER_RELATION
-
-    name = django_filters.CharFilter(lookup_expr="icontains", max_length=255, help_text="Name contains this.")
-    has_articles = StrictBooleanFilter(
-        method="filter_has_articles", help_text="Publishers with (true) or without (false) articles you may read."
-    )
 
     class Meta:
         model = Publisher

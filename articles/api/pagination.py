@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.template import loader
 from django.utils.functional import cached_property
@@ -14,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from articles import conf
 from articles.api.cursors import InvalidCursor, keyset_page
 from articles.api.params import parse_bounded_int
 from articles.counting import CappedCountPaginator
@@ -22,18 +22,6 @@ PAGE_MODES = ("page", "cursor")
 CURSOR_PARAM = "cursor"
 PAGE_MODE_PARAM = "page_mode"
 _PAGE_NUMBER = re.compile(r"[0-9]{1,100}")
-DEFAULT_COUNT_CAP = 10_000
-DEFAULT_MAX_PAGE = 100
-
-
-def count_cap() -> int:
-    """Return how many rows a numbered page counts exactly at most (``ARCHIVE_API_COUNT_CAP``)."""
-    return getattr(settings, "ARCHIVE_API_COUNT_CAP", DEFAULT_COUNT_CAP)
-
-
-def max_page() -> int:
-    """Return the deepest numbered page the API serves (``ARCHIVE_API_MAX_PAGE``)."""
-    return getattr(settings, "ARCHIVE_API_MAX_PAGE", DEFAULT_MAX_PAGE)
 
 
 def paging_mode(request: Request) -> str:
@@ -89,9 +77,9 @@ class ServedPagesPaginator(CappedCountPaginator):
     """Numbered pages up to ``max_page``, over a count capped high enough to cover every one of them."""
 
     def __init__(self, object_list, per_page, *args, **kwargs) -> None:
-        self.max_page = max_page()
+        self.max_page = conf.api_max_page()
         # Every servable row is counted, so the pages up to max_page are always known to exist.
-        cap = max(count_cap(), self.max_page * per_page)
+        cap = max(conf.api_count_cap(), self.max_page * per_page)
         super().__init__(object_list, per_page, *args, cap=cap, **kwargs)
 
     @cached_property
@@ -112,15 +100,16 @@ class PageNumberPagination(PageSizeMixin, pagination.PageNumberPagination):
 
     @property
     def page_query_description(self) -> str:
+        deepest, cap = conf.api_max_page(), conf.api_count_cap()
         return (
-            f"A page number, 1 to {max_page()} (or `last`: the last page served). Numbered pages carry a `count`, "
-            f"exact up to {count_cap():,} (see `count_is_exact`). Past page {max_page()} the answer is a 400 "
+            f"A page number, 1 to {deepest} (or `last`: the last page served). Numbered pages carry a `count`, "
+            f"exact up to {cap:,} (see `count_is_exact`). Past page {deepest} the answer is a 400 "
             "pointing to cursor paging (`page_mode=cursor`), which is as fast at any depth."
         )
 
     def page_schema(self) -> dict:
         """Return the ``page`` query parameter as the schema documents it: a number from 1, or ``last``."""
-        number = {"type": "integer", "minimum": 1, "maximum": max_page()}
+        number = {"type": "integer", "minimum": 1, "maximum": conf.api_max_page()}
         return {
             "name": self.page_query_param,
             "required": False,
@@ -260,8 +249,8 @@ class ArchivePagination(pagination.BasePagination):
         numbered["required"] = ["results"]
         properties = numbered["properties"]
         properties["count"]["description"] = (
-            f"Matching rows (numbered pages only): exact up to {count_cap():,}, and that cap when there are more "
-            "(then `count_is_exact` is false)."
+            f"Matching rows (numbered pages only): exact up to {conf.api_count_cap():,}, "
+            "and that cap when there are more (then `count_is_exact` is false)."
         )
         properties = {
             "count": properties.pop("count"),

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from django.db.models import Count, Exists, F, OrderBy, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Substr
 
-from articles.models import Article, ArticleAuthor, Author, Publisher
+from articles.models import Article, ArticleAuthor, Author, NamedEntity, Publisher
 
 # The list excerpt is cut from this many leading characters of the body, so the
 # list never loads whole bodies. One extra character tells whether the body goes on.
@@ -18,10 +18,6 @@ HEAVY_COLUMNS = ("body", "raw_text", "parsed", "import_conflicts")
 # Django fills without building a related queryset per article (most of what the
 # prefetch cost on a list page).
 BYLINES_ATTR = "prefetched_bylines"
-# How an article reaches an author (through its bylines; one byline per author and
-# article) and its publisher, for the counts of authors and publishers.
-AUTHOR_RELATION = "bylines__author"
-PUBLISHER_RELATION = "publisher"
 # Any of these model permissions on authors (or publishers) lets a user see every one of them.
 PERSON_ACTIONS = ("view", "add", "change", "delete")
 
@@ -94,7 +90,7 @@ def article_source_queryset(user) -> QuerySet[Article]:
 
 
 def visible_related_articles(user, relation: str) -> QuerySet[Article]:
-    """Return the articles ``user`` may read whose ``relation`` (a ``*_RELATION``) is the outer row."""
+    """Return the articles ``user`` may read whose ``relation`` (a model's ``article_relation``) is the outer row."""
     articles = Article.objects.filter(**{relation: OuterRef("pk")})
     if not can_see_unpublished(user):
         articles = articles.filter(status=Article.Status.PUBLISHED)
@@ -117,7 +113,7 @@ def has_visible_articles(user, relation: str) -> Exists:
     return Exists(visible_related_articles(user, relation))
 
 
-def can_see_every(user, model: type[Author] | type[Publisher]) -> bool:
+def can_see_every(user, model: type[NamedEntity]) -> bool:
     """Return whether ``user`` may see every author (or publisher): those who may read drafts, or manage them."""
     if can_see_unpublished(user):
         return True
@@ -126,7 +122,7 @@ def can_see_every(user, model: type[Author] | type[Publisher]) -> bool:
     return user is not None and any(user.has_perm(f"articles.{action}_{name}") for action in PERSON_ACTIONS)
 
 
-def visible_people(user, model: type[Author] | type[Publisher], relation: str) -> QuerySet:
+def visible_people(user, model: type[NamedEntity]) -> QuerySet:
     """Return the authors (or publishers) ``user`` may see: all for editors, else those a published article credits.
 
     Someone credited only on drafts or withdrawn articles (or on nothing, once
@@ -135,27 +131,31 @@ def visible_people(user, model: type[Author] | type[Publisher], relation: str) -
     """
     people = model.objects.all()
     if not can_see_every(user, model):
-        people = people.filter(has_visible_articles(user, relation))
+        people = people.filter(has_visible_articles(user, model.article_relation))
     return people
 
 
 def visible_authors(user) -> QuerySet[Author]:
     """Return the authors ``user`` may see (see ``visible_people``)."""
-    return visible_people(user, Author, AUTHOR_RELATION)
+    return visible_people(user, Author)
 
 
 def visible_publishers(user) -> QuerySet[Publisher]:
     """Return the publishers ``user`` may see (see ``visible_people``)."""
-    return visible_people(user, Publisher, PUBLISHER_RELATION)
+    return visible_people(user, Publisher)
+
+
+def people_with_counts(user, model: type[NamedEntity]) -> QuerySet:
+    """Return the authors (or publishers) ``user`` may see, each with the number of articles ``user`` may read."""
+    counted = visible_people(user, model).annotate(article_count=visible_article_count(user, model.article_relation))
+    return counted.order_by("name", "id")
 
 
 def authors_with_counts(user) -> QuerySet[Author]:
-    """Return the authors ``user`` may see, each with the number of articles ``user`` may read."""
-    counted = visible_authors(user).annotate(article_count=visible_article_count(user, AUTHOR_RELATION))
-    return counted.order_by("name", "id")
+    """Return the authors ``user`` may see, with their article counts (see ``people_with_counts``)."""
+    return people_with_counts(user, Author)
 
 
 def publishers_with_counts(user) -> QuerySet[Publisher]:
-    """Return the publishers ``user`` may see, each with the number of articles ``user`` may read."""
-    counted = visible_publishers(user).annotate(article_count=visible_article_count(user, PUBLISHER_RELATION))
-    return counted.order_by("name", "id")
+    """Return the publishers ``user`` may see, with their article counts (see ``people_with_counts``)."""
+    return people_with_counts(user, Publisher)

@@ -217,7 +217,7 @@ def document_api(result: dict, generator, request, public: bool) -> dict:
 
 def overview() -> str:
     """Return the API's description: how to authenticate, search, page, and read errors."""
-    from articles.api.pagination import count_cap, max_page
+    from articles import conf
     from articles.search import SYNTAX_HELP
 
     rates = api_settings.DEFAULT_THROTTLE_RATES
@@ -226,8 +226,8 @@ def overview() -> str:
         anon_rate=rates.get("anon") or "unlimited",
         user_rate=rates.get("user") or "unlimited",
         auth_rate=rates.get("auth") or "unlimited",
-        count_cap=f"{count_cap():,}",
-        max_page=max_page(),
+        count_cap=f"{conf.api_count_cap():,}",
+        max_page=conf.api_max_page(),
     )
 
 

@@ -61,10 +61,25 @@ class ArticlesLinkField(serializers.Field):
         return request.build_absolute_uri(url) if request is not None else url
 
 
-class PublisherSummarySerializer(serializers.ModelSerializer):
-    """A publisher as shown inside an article."""
+class NamedLinksMixin:
+    """Build ``url`` and ``articles_url`` of an author or publisher for ``Meta.model``.
 
-    url = IdentityLinkField(view_name="api:publisher-detail")
+    ``url`` links the row itself, ``articles_url`` the article list filtered to it:
+    naming them in ``Meta.fields`` is enough (DRF's ``build_url_field`` and
+    ``build_unknown_field`` hooks).
+    """
+
+    def build_url_field(self, field_name: str, model_class: type) -> tuple[type, dict]:
+        return IdentityLinkField, {"view_name": f"api:{model_class._meta.model_name}-detail"}
+
+    def build_unknown_field(self, field_name: str, model_class: type) -> tuple[type, dict]:
+        if field_name == "articles_url":
+            return ArticlesLinkField, {"filter_param": model_class._meta.model_name}
+        return super().build_unknown_field(field_name, model_class)  # type: ignore[misc]
+
+
+class PublisherSummarySerializer(NamedLinksMixin, serializers.ModelSerializer):
+    """A publisher as shown inside an article."""
 
     class Meta:
         model = Publisher
@@ -181,17 +196,21 @@ class ArticleExportSerializer(ArticleDetailSerializer):
     """An article in a bulk export: the detail fields (and with ``q``, its rank and snippet)."""
 
 
-class AuthorListSerializer(FieldSelectionMixin, serializers.ModelSerializer):
-    """An author in a list, with the number of articles the requester may read and a link to them."""
+class NamedEntitySerializer(NamedLinksMixin, FieldSelectionMixin, serializers.ModelSerializer):
+    """An author or publisher, with the number of articles the requester may read and a link to them."""
 
-    url = IdentityLinkField(view_name="api:author-detail")
     article_count = serializers.IntegerField(read_only=True)
-    articles_url = ArticlesLinkField("author")
 
     class Meta:
+        list_serializer_class = CompiledListSerializer
+
+
+class AuthorListSerializer(NamedEntitySerializer):
+    """An author in a list, with the number of articles the requester may read and a link to them."""
+
+    class Meta(NamedEntitySerializer.Meta):
         model = Author
         fields = ["id", "url", "name", "slug", "social_handle", "article_count", "articles_url"]
-        list_serializer_class = CompiledListSerializer
 
 
 class AuthorDetailSerializer(AuthorListSerializer):
@@ -201,17 +220,12 @@ class AuthorDetailSerializer(AuthorListSerializer):
         fields = [*AuthorListSerializer.Meta.fields, "bio"]
 
 
-class PublisherSerializer(FieldSelectionMixin, serializers.ModelSerializer):
+class PublisherSerializer(NamedEntitySerializer):
     """A publisher, with the number of articles the requester may read and a link to them."""
 
-    url = IdentityLinkField(view_name="api:publisher-detail")
-    article_count = serializers.IntegerField(read_only=True)
-    articles_url = ArticlesLinkField("publisher")
-
-    class Meta:
+    class Meta(NamedEntitySerializer.Meta):
         model = Publisher
         fields = ["id", "url", "name", "slug", "article_count", "articles_url"]
-        list_serializer_class = CompiledListSerializer
 
 
 class NamedCountSerializer(serializers.Serializer):

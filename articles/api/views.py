@@ -35,7 +35,8 @@ from articles.api.serializers import (
     PublisherSerializer,
 )
 from articles.api.shaping import FieldSelectionViewMixin
-from articles.api.writes import ArticleWriteMixin, AuthorWriteMixin, PublisherWriteMixin
+from articles.api.write_serializers import AuthorWriteSerializer, PublisherWriteSerializer
+from articles.api.writes import ArticleWriteMixin, NamedWriteMixin, named_write_schema
 from articles.models import Article, Author, Publisher
 
 FACET_SIZE_PARAMETER = OpenApiParameter(
@@ -184,11 +185,13 @@ class NamedReadMixin(ReadMixin):
         return None
 
 
-class AuthorViewSet(AuthorWriteMixin, NamedReadMixin, viewsets.ReadOnlyModelViewSet):
-    """Authors, each with the number of their articles the requester may read."""
+@named_write_schema(noun="an author", credits="credits")
+class AuthorViewSet(NamedWriteMixin, NamedReadMixin, viewsets.ReadOnlyModelViewSet):
+    """Authors, each with the number of their articles the requester may read; editors write them too."""
 
     filterset_class = AuthorFilter
     serializer_class = AuthorDetailSerializer
+    write_serializer_class = AuthorWriteSerializer
     serializer_classes = {"list": AuthorListSerializer}
 
     def get_queryset(self) -> QuerySet[Author]:
@@ -198,11 +201,13 @@ class AuthorViewSet(AuthorWriteMixin, NamedReadMixin, viewsets.ReadOnlyModelView
         return self.serializer_classes.get(self.action, self.serializer_class)
 
 
-class PublisherViewSet(PublisherWriteMixin, NamedReadMixin, viewsets.ReadOnlyModelViewSet):
-    """Publishers, each with the number of their articles the requester may read."""
+@named_write_schema(noun="a publisher", credits="names")
+class PublisherViewSet(NamedWriteMixin, NamedReadMixin, viewsets.ReadOnlyModelViewSet):
+    """Publishers, each with the number of their articles the requester may read; editors write them too."""
 
     filterset_class = PublisherFilter
     serializer_class = PublisherSerializer
+    write_serializer_class = PublisherWriteSerializer
 
     def get_queryset(self) -> QuerySet[Publisher]:
         return querysets.publishers_with_counts(self.request.user)

@@ -120,29 +120,28 @@ class ArticleWriteSerializer(serializers.Serializer):
         return [found[pk] for pk in ids]
 
 
-class AuthorWriteSerializer(TextModelSerializer):
-    """An author as an editor creates or changes one."""
+class NamedWriteSerializer(TextModelSerializer):
+    """An author or publisher as an editor creates or changes one: the ``editable_fields`` of ``Meta.model``."""
 
     slug = TextSlugField(
         max_length=255,
         required=False,
         help_text="Unique; made from the name when left out on creation.",
     )
+
+    def get_field_names(self, declared_fields, info) -> list[str]:
+        return list(self.Meta.model.editable_fields)
+
+
+class AuthorWriteSerializer(NamedWriteSerializer):
+    """An author as an editor creates or changes one."""
 
     class Meta:
         model = Author
-        fields = ["name", "slug", "bio", "social_handle"]
 
 
-class PublisherWriteSerializer(TextModelSerializer):
+class PublisherWriteSerializer(NamedWriteSerializer):
     """A publisher as an editor creates or changes one."""
-
-    slug = TextSlugField(
-        max_length=255,
-        required=False,
-        help_text="Unique; made from the name when left out on creation.",
-    )
 
     class Meta:
         model = Publisher
-        fields = ["name", "slug"]

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Model, QuerySet
-from drf_spectacular.utils import extend_schema
+from django.db.models import Model
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
@@ -22,9 +22,9 @@ from rest_framework.response import Response
 from articles import editing
 from articles.api import querysets
 from articles.api.conditional import IF_MATCH_PARAMETER, IF_UNMODIFIED_SINCE_PARAMETER, validator_headers
-from articles.api.serializers import ArticleDetailSerializer, AuthorDetailSerializer, PublisherSerializer
-from articles.api.write_serializers import ArticleWriteSerializer, AuthorWriteSerializer, PublisherWriteSerializer
-from articles.models import Article, Author, Publisher
+from articles.api.serializers import ArticleDetailSerializer
+from articles.api.write_serializers import ArticleWriteSerializer
+from articles.models import Article, NamedEntity
 
 WRITE_ACTIONS = frozenset({"create", "partial_update", "destroy"})
 API_REASON = "edited through the API"
@@ -84,6 +84,12 @@ class WriteMixin:
         self.check_object_permissions(self.request, obj)
         return obj
 
+    def validated_change(self, request: Request) -> serializers.BaseSerializer:
+        """Return the write serializer of the object's PATCH, its input validated (a 400 otherwise)."""
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        return serializer
+
 
 class ArticleWriteMixin(WriteMixin):
     """PATCH for editors; no PUT, POST or DELETE."""
@@ -104,8 +110,7 @@ class ArticleWriteMixin(WriteMixin):
         responses={200: ArticleDetailSerializer},
     )
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
-        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
+        serializer = self.validated_change(request)
         with service_errors():
             article = editing.update_article(
                 article=serializer.instance,
@@ -125,124 +130,75 @@ class ArticleWriteMixin(WriteMixin):
 
 
 class NamedWriteMixin(WriteMixin):
-    """POST, PATCH and DELETE of authors or publishers, answered in the detail shape."""
+    """POST, PATCH and DELETE of authors or publishers, answered as a read of the object shows it.
 
-    detail_serializer_class: type[serializers.Serializer]
-    create_service: Callable[..., Model]
-    update_service: Callable[..., Model]
-    delete_service: Callable[..., None]
-    service_kwarg: str
-    shown_queryset: Callable[..., QuerySet]
+    The viewset names the model through ``write_serializer_class``; its
+    ``serializer_class`` and ``get_queryset()`` give the answer's shape and
+    article count. ``named_write_schema`` documents the actions.
+    """
 
-    def _create(self, request: Request) -> Response:
+    @property
+    def editable_model(self) -> type[NamedEntity]:  # type: ignore[override]
+        return self.write_serializer_class.Meta.model
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with service_errors():
-            obj = self.create_service(data=serializer.validated_data, user=request.user)
+            obj = editing.create_named(model=self.editable_model, data=serializer.validated_data, user=request.user)
         # From the object, not the answer, which ?fields= may leave without its url.
         location = request.build_absolute_uri(obj.get_absolute_url())
         return Response(self._shown(obj), status=status.HTTP_201_CREATED, headers={"Location": location})
 
-    def _partial_update(self, request: Request) -> Response:
-        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        serializer = self.validated_change(request)
         with service_errors():
-            obj = self.update_service(
-                **{self.service_kwarg: serializer.instance},
+            obj = editing.update_named(
+                obj=serializer.instance,
                 data=serializer.validated_data,
                 user=request.user,
                 precondition=self.check_write_preconditions,
             )
         return Response(self._shown(obj), headers=validator_headers(*self.current_validators()))
 
-    def _destroy(self, request: Request) -> Response:
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
         with service_errors():
-            self.delete_service(**{self.service_kwarg: self.get_object()}, user=request.user)
+            editing.delete_named(obj=self.get_object(), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _shown(self, obj: Model) -> dict:
+    def _shown(self, obj: NamedEntity) -> dict:
         """Serialize ``obj`` as a read of it shows it, with its article count."""
-        shown = self.shown_queryset(self.request.user).get(pk=obj.pk)
-        return self.detail_serializer_class(shown, context=self.get_serializer_context()).data
+        shown = self.get_queryset().get(pk=obj.pk)
+        return self.serializer_class(shown, context=self.get_serializer_context()).data
 
 
-class AuthorWriteMixin(NamedWriteMixin):
-    """Editors create, change and delete authors."""
+def named_write_schema(*, noun: str, credits: str) -> Callable[[type], type]:
+    """Document a viewset's author or publisher writes: ``noun`` is e.g. "an author", ``credits`` how articles refer."""
 
-    write_serializer_class = AuthorWriteSerializer
-    editable_model = Author
-    detail_serializer_class = AuthorDetailSerializer
-    create_service = staticmethod(editing.create_author)
-    update_service = staticmethod(editing.update_author)
-    delete_service = staticmethod(editing.delete_author)
-    service_kwarg = "author"
-    shown_queryset = staticmethod(querysets.authors_with_counts)
+    def decorate(viewset: type) -> type:
+        model = viewset.write_serializer_class.Meta.model
+        name, permission = model._meta.verbose_name, f"`articles.{{}}_{model._meta.model_name}`"
+        request, shown = viewset.write_serializer_class, viewset.serializer_class
+        return extend_schema_view(
+            create=extend_schema(
+                summary=f"Create {noun}",
+                description=f"Needs the {permission.format('add')} permission.",
+                request=request,
+                responses={201: shown},
+            ),
+            partial_update=extend_schema(
+                summary=f"Edit {noun}",
+                description=f"Needs the {permission.format('change')} permission. " + CONDITIONAL_DESCRIPTION,
+                parameters=[IF_MATCH_PARAMETER],
+                request=request,
+                responses={200: shown},
+            ),
+            destroy=extend_schema(
+                summary=f"Delete {noun}",
+                description=f"Needs the {permission.format('delete')} permission. Refused with 409 while any article "
+                f"{credits} the {name}: reassign the articles or merge the {name} first.",
+                responses={204: None},
+            ),
+        )(viewset)
 
-    @extend_schema(
-        summary="Create an author",
-        description="Needs the `articles.add_author` permission.",
-        request=AuthorWriteSerializer,
-        responses={201: AuthorDetailSerializer},
-    )
-    def create(self, request: Request, *args, **kwargs) -> Response:
-        return self._create(request)
-
-    @extend_schema(
-        summary="Edit an author",
-        description="Needs the `articles.change_author` permission. " + CONDITIONAL_DESCRIPTION,
-        parameters=[IF_MATCH_PARAMETER],
-        request=AuthorWriteSerializer,
-        responses={200: AuthorDetailSerializer},
-    )
-    def partial_update(self, request: Request, *args, **kwargs) -> Response:
-        return self._partial_update(request)
-
-    @extend_schema(
-        summary="Delete an author",
-        description="Needs the `articles.delete_author` permission. Refused with 409 while any article credits "
-        "the author: reassign the articles or merge the author first.",
-        responses={204: None},
-    )
-    def destroy(self, request: Request, *args, **kwargs) -> Response:
-        return self._destroy(request)
-
-
-class PublisherWriteMixin(NamedWriteMixin):
-    """Editors create, change and delete publishers."""
-
-    write_serializer_class = PublisherWriteSerializer
-    editable_model = Publisher
-    detail_serializer_class = PublisherSerializer
-    create_service = staticmethod(editing.create_publisher)
-    update_service = staticmethod(editing.update_publisher)
-    delete_service = staticmethod(editing.delete_publisher)
-    service_kwarg = "publisher"
-    shown_queryset = staticmethod(querysets.publishers_with_counts)
-
-    @extend_schema(
-        summary="Create a publisher",
-        description="Needs the `articles.add_publisher` permission.",
-        request=PublisherWriteSerializer,
-        responses={201: PublisherSerializer},
-    )
-    def create(self, request: Request, *args, **kwargs) -> Response:
-        return self._create(request)
-
-    @extend_schema(
-        summary="Edit a publisher",
-        description="Needs the `articles.change_publisher` permission. " + CONDITIONAL_DESCRIPTION,
-        parameters=[IF_MATCH_PARAMETER],
-        request=PublisherWriteSerializer,
-        responses={200: PublisherSerializer},
-    )
-    def partial_update(self, request: Request, *args, **kwargs) -> Response:
-        return self._partial_update(request)
-
-    @extend_schema(
-        summary="Delete a publisher",
-        description="Needs the `articles.delete_publisher` permission. Refused with 409 while any article names "
-        "the publisher: reassign the articles or merge the publisher first.",
-        responses={204: None},
-    )
-    def destroy(self, request: Request, *args, **kwargs) -> Response:
-        return self._destroy(request)
+    return decorate

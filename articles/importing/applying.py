@@ -7,7 +7,6 @@ so it keeps a history row that says what the source changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
@@ -18,7 +17,7 @@ from articles.imported_history import record_imported_states
 from articles.importing.defaults import fill_record
 from articles.importing.names import Names, create_missing_names, resolve_names
 from articles.importing.records import CURATED_FIELDS, Parsed, edited, parsed_snapshot, source_changed
-from articles.models import Article, ArticleAuthor, ImportRun, SourceRevision
+from articles.models import Article, ArticleAuthor, Author, ImportRun, NamedEntity, Publisher, SourceRevision
 from articles.naming import name_slug
 from articles.review import conflict_reason
 
@@ -128,9 +127,7 @@ def _merge_relations(article: Article, record, names: Names, conflicts: dict, re
     parsed_now = name_slug(record.copyright_holder) if record.copyright_holder else ""
     current = article.publisher.slug if article.publisher_id else ""
     if current != (publisher.slug if publisher else ""):
-        if current == parsed_before or (
-            parsed_before and [current] == _canonical([parsed_before], merging.resolve_publisher_slugs)
-        ):
+        if current == parsed_before or (parsed_before and [current] == _canonical([parsed_before], Publisher)):
             article.publisher = publisher
         elif parsed_before != parsed_now:
             editor = article.publisher.name if article.publisher_id else ""
@@ -141,7 +138,7 @@ def _merge_relations(article: Article, record, names: Names, conflicts: dict, re
     if current_slugs == [a.slug for a in new_authors]:
         return
     authors_before = [name_slug(name) for name in previous.get("author_names", [])]
-    if current_slugs == authors_before or current_slugs == _canonical(authors_before, merging.resolve_author_slugs):
+    if current_slugs == authors_before or current_slugs == _canonical(authors_before, Author):
         replace_byline(article, new_authors, reason=reason)
     elif authors_before != [name_slug(name) for name in record.author_names]:
         conflicts["authors"] = {"editor": [name for _, name in byline], "parsed": list(record.author_names)}
@@ -154,12 +151,12 @@ def replace_byline(article: Article, authors, *, reason: str) -> None:
         bulk_create_with_history(new_bylines(article.pk, authors), ArticleAuthor, default_change_reason=reason)
 
 
-def _canonical(slugs: list[str], resolve: Callable[[list[str]], dict]) -> list[str]:
+def _canonical(slugs: list[str], model: type[NamedEntity]) -> list[str]:
     """Return ``slugs`` as they are now, an alias replaced by the slug of the row it was merged into.
 
     A merge must not read as an editor's change.
     """
-    found = resolve(slugs) if slugs else {}
+    found = merging.resolve_slugs(model=model, slugs=slugs) if slugs else {}
     return list(dict.fromkeys(found[slug].slug if slug in found else slug for slug in slugs))
 
 

@@ -41,9 +41,9 @@ def resolve_names(records: Iterable[parsing.ParsedArticle]) -> Names:
     """Look up, in at most four queries, the authors and publishers ``records`` name that exist."""
     records = list(records)
     return Names(
-        authors=merging.resolve_author_slugs({name_slug(n) for r in records for n in r.author_names}),
-        publishers=merging.resolve_publisher_slugs(
-            {name_slug(r.copyright_holder) for r in records if r.copyright_holder}
+        authors=merging.resolve_slugs(model=Author, slugs={name_slug(n) for r in records for n in r.author_names}),
+        publishers=merging.resolve_slugs(
+            model=Publisher, slugs={name_slug(r.copyright_holder) for r in records if r.copyright_holder}
         ),
     )
 

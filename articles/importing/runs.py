@@ -19,12 +19,11 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone
 
-from articles import search_index
+from articles import conf, search_index
 from articles.importing.batches import BatchImporter, FileOutcome
 from articles.importing.concurrency import lock_imports, retrying
 from articles.importing.defaults import ImportDefaults
@@ -102,7 +101,7 @@ def import_sources(
     if run is not None:
         dry_run, defaults = run.dry_run, ImportDefaults.from_dict(run.defaults)
     job = _Job(
-        max_bytes=max_bytes or settings.ARCHIVE_MAX_SEED_BYTES,
+        max_bytes=max_bytes or conf.max_seed_bytes(),
         on_outcome=on_outcome,
         replace_existing=replace_existing,
         batch_size=batch_size or BATCH_SIZE,
@@ -358,7 +357,7 @@ def _mark_interrupted(run: ImportRun) -> None:
 
 def heartbeat_timeout() -> timedelta:
     """How long a running run may go without committing a batch before it counts as interrupted."""
-    return timedelta(minutes=settings.ARCHIVE_IMPORT_STALE_MINUTES)
+    return timedelta(minutes=conf.import_stale_minutes())
 
 
 def run_status(run: ImportRun, *, now=None) -> str:

@@ -59,14 +59,16 @@ def test_author_detail(api_client, author):
     }
 
 
+@pytest.mark.parametrize(("url", "entity_fixture"), [(AUTHORS_URL, "author"), (PUBLISHERS_URL, "publisher")])
 @pytest.mark.parametrize(("client_fixture", "expected"), VISIBLE_COUNTS)
-def test_author_article_count_counts_only_visible_articles(request, author, client_fixture, expected):
+def test_article_count_counts_only_visible_articles(request, url, entity_fixture, client_fixture, expected):
     client = request.getfixturevalue(client_fixture)
+    entity = request.getfixturevalue(entity_fixture)
 
-    listed = {item["id"]: item for item in client.get(AUTHORS_URL, {"page_size": 100}).json()["results"]}
-    detailed = client.get(f"{AUTHORS_URL}{author.pk}/").json()
+    listed = {item["id"]: item for item in client.get(url, {"page_size": 100}).json()["results"]}
+    detailed = client.get(f"{url}{entity.pk}/").json()
 
-    assert listed[author.pk]["article_count"] == expected
+    assert listed[entity.pk]["article_count"] == expected
     assert detailed["article_count"] == expected
 
 
@@ -98,17 +100,6 @@ def test_publisher_shape(api_client, publisher):
         "article_count": 2,
         "articles_url": f"http://testserver/api/v1/articles/?publisher={publisher.slug}",
     }
-
-
-@pytest.mark.parametrize(("client_fixture", "expected"), VISIBLE_COUNTS)
-def test_publisher_article_count_counts_only_visible_articles(request, publisher, client_fixture, expected):
-    client = request.getfixturevalue(client_fixture)
-
-    listed = {item["id"]: item for item in client.get(PUBLISHERS_URL, {"page_size": 100}).json()["results"]}
-    detailed = client.get(f"{PUBLISHERS_URL}{publisher.pk}/").json()
-
-    assert listed[publisher.pk]["article_count"] == expected
-    assert detailed["article_count"] == expected
 
 
 @pytest.mark.parametrize("url", [AUTHORS_URL, PUBLISHERS_URL])

@@ -28,10 +28,8 @@ def change_elsewhere(obj, field: str, value: str) -> None:
     """Another editor's change, through the same service the API and the admin use."""
     if isinstance(obj, Article):
         editing.update_article(article=obj, data={field: value})
-    elif isinstance(obj, Author):
-        editing.update_author(author=obj, data={field: value})
     else:
-        editing.update_publisher(publisher=obj, data={field: value})
+        editing.update_named(obj=obj, data={field: value})
 
 
 @pytest.mark.parametrize(("url", "factory", "field", "model"), KINDS, ids=KIND_IDS)
@@ -95,7 +93,7 @@ def test_a_byline_renamed_elsewhere_makes_the_article_etag_stale(editor_client):
     """The ETag covers what the representation shows: an author renamed since the read is a change too."""
     article = ArticleFactory(authors=[AuthorFactory(name="Kim Lee")])
     etag = editor_client.get(f"{ARTICLES_URL}{article.pk}/")["ETag"]
-    editing.update_author(author=article.authors.get(), data={"name": "Kim Lee-Park"})
+    editing.update_named(obj=article.authors.get(), data={"name": "Kim Lee-Park"})
 
     response = editor_client.patch(f"{ARTICLES_URL}{article.pk}/", {"title": "A"}, HTTP_IF_MATCH=etag)
 

@@ -65,7 +65,7 @@ def test_an_author_merge_moves_the_articles_to_the_survivor(api_client):
     article = ArticleFactory(body="wombat burrows", authors=[duplicate])
     assert search_ids(api_client, "wombat", author=survivor.slug) == set()
 
-    merging.merge_authors(survivor=survivor, others=[duplicate])
+    merging.merge_entities(survivor=survivor, others=[duplicate])
 
     assert search_ids(api_client, "wombat", author=survivor.slug) == {article.pk}
     facets = api_client.get(FACETS_URL, {"q": "wombat"}).json()
@@ -77,7 +77,7 @@ def test_a_publisher_merge_and_its_undo_move_the_articles(api_client):
     ArticleFactory(body="otter holts", publisher=survivor)
     article = ArticleFactory(body="wombat burrows", publisher=duplicate)
 
-    merge = merging.merge_publishers(survivor=survivor, others=[duplicate])
+    merge = merging.merge_entities(survivor=survivor, others=[duplicate])
     assert search_ids(api_client, "wombat", publisher=survivor.slug) == {article.pk}
 
     merging.undo_merge(merge=merge)

@@ -69,7 +69,7 @@ def build_archive(seed_dir: Path) -> None:
 
     admin, editor = _accounts()
     _edit(editor)
-    merging.merge_authors(
+    merging.merge_entities(
         survivor=Author.objects.get(name="Jane Reporter"), others=[Author.objects.get(name="J. Reporter")], user=editor
     )
     merging.undo_merge(merge=_merge_publishers(admin), user=admin)
@@ -90,7 +90,7 @@ def build_archive(seed_dir: Path) -> None:
 
 
 def _merge_publishers(user: User) -> Merge:
-    return merging.merge_publishers(
+    return merging.merge_entities(
         survivor=Publisher.objects.get(name="Blaze Media LLC"),
         others=[Publisher.objects.get(name="Blaze Media")],
         user=user,
@@ -125,7 +125,7 @@ def _edit(editor: User) -> None:
     )
     draft = Article.objects.get(source_key="draft/unicode.txt")
     editing.update_article(article=draft, data={"status": "draft", "body": "Édité.\n\nDeux."}, user=editor)
-    editing.update_author(author=Author.objects.get(name="Zoë Ünicode"), data={"bio": "Écrit ✓"}, user=editor)
+    editing.update_named(obj=Author.objects.get(name="Zoë Ünicode"), data={"bio": "Écrit ✓"}, user=editor)
 
 
 # --- Comparing ---------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def test_an_archive_built_on_sqlite_comes_back_whole_on_postgresql_and_back(tmp_
         assert "0 missing from the index, 0 stale, 0 deleted" in site.manage("check_search_index")
         top = max(row[0] for row in original["rows"]["articles.author"])
         made = site.python(
-            "from articles.editing import create_author\n"
-            "print(create_author(data={'name': 'New After Restore', 'slug': 'new-after-restore'}).pk)"
+            "from articles.editing import create_named\nfrom articles.models import Author\n"
+            "print(create_named(model=Author, data={'name': 'New After Restore', 'slug': 'new-after-restore'}).pk)"
         )
         assert int(made) > top

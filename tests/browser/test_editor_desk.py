@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from articles.importing import bytes_source, import_sources
-from articles.merging import merge_authors
+from articles.merging import merge_entities
 from articles.models import Article, Author, AuthorAlias, Merge
 from tests.browser.conftest import EDITOR_PASSWORD, EDITOR_USERNAME
 from tests.factories import ArticleFactory, AuthorFactory, PublisherFactory
@@ -233,7 +233,7 @@ def test_undo_merge_from_the_merges_page(editor_page, editor, screenshot):
     full, short = AuthorFactory(name="Dana Whitfield"), AuthorFactory(name="D. Whitfield")
     colleague = AuthorFactory(name="Sam Okafor")
     shared = ArticleFactory(title="Tunnel plans unveiled", authors=[colleague, short])
-    merge = merge_authors(survivor=full, others=[short], user=editor)
+    merge = merge_entities(survivor=full, others=[short], user=editor)
 
     page.goto("/admin/articles/merge/")
     page.locator("#result_list").get_by_role("link", name="D. Whitfield → Dana Whitfield").click()

@@ -28,7 +28,7 @@ def test_every_article_keeps_its_author_order(before, merged, survivor, after):
     authors = {letter: AuthorFactory(name=f"Writer {letter}") for letter in "ABCSXY"}
     article = ArticleFactory(authors=[authors[letter] for letter in before])
 
-    merging.merge_authors(survivor=authors[survivor], others=[authors[letter] for letter in merged])
+    merging.merge_entities(survivor=authors[survivor], others=[authors[letter] for letter in merged])
 
     assert byline(article) == [f"Writer {letter}" for letter in after]
 
@@ -43,7 +43,7 @@ def test_byline_rows_are_repointed_not_recreated():
     article = ArticleFactory(authors=[x, b])
     rows = dict(article.bylines.values_list("author_id", "pk"))
 
-    merging.merge_authors(survivor=s, others=[x])
+    merging.merge_entities(survivor=s, others=[x])
 
     assert dict(article.bylines.values_list("author_id", "pk")) == {s.pk: rows[x.pk], b.pk: rows[b.pk]}
 
@@ -59,7 +59,7 @@ def test_merged_names_become_aliases_and_the_rows_go(editor):
     y = AuthorFactory(name="Jane Reporter (Staff)", slug="jane-reporter-staff")
     AuthorAlias.objects.create(author=x, name="Jay Reporter", slug="jay-reporter")
 
-    merging.merge_authors(survivor=s, others=[x, y], user=editor)
+    merging.merge_entities(survivor=s, others=[x, y], user=editor)
 
     assert set(s.aliases.values_list("name", "slug")) == {
         ("J. Reporter", "j-reporter"),
@@ -67,10 +67,13 @@ def test_merged_names_become_aliases_and_the_rows_go(editor):
         ("Jay Reporter", "jay-reporter"),
     }
     assert list(Author.objects.values_list("pk", flat=True)) == [s.pk]
-    assert merging.author_alias_map(["j-reporter", "jay-reporter", "nobody"]) == {"j-reporter": s, "jay-reporter": s}
-    assert merging.resolve_author_slug("jane-reporter-staff") == s
-    assert merging.resolve_author_slug("jane-reporter") == s
-    assert merging.resolve_author_slug("nobody") is None
+    assert merging.alias_map(model=Author, slugs=["j-reporter", "jay-reporter", "nobody"]) == {
+        "j-reporter": s,
+        "jay-reporter": s,
+    }
+    assert merging.resolve_slug(model=Author, slug="jane-reporter-staff") == s
+    assert merging.resolve_slug(model=Author, slug="jane-reporter") == s
+    assert merging.resolve_slug(model=Author, slug="nobody") is None
 
 
 @pytest.mark.parametrize(
@@ -86,7 +89,7 @@ def test_the_survivor_keeps_its_bio_and_handle_and_fills_blanks(survivor_values,
     s = AuthorFactory(bio=survivor_values[0], social_handle=survivor_values[1])
     x = AuthorFactory(bio=merged_values[0], social_handle=merged_values[1])
 
-    merging.merge_authors(survivor=s, others=[x])
+    merging.merge_entities(survivor=s, others=[x])
 
     s.refresh_from_db()
     assert (s.bio, s.social_handle) == expected
@@ -103,7 +106,7 @@ def test_the_merge_is_recorded_in_history_and_in_a_merge_row(editor):
     article = ArticleFactory(authors=[x, b])
     before = [[row.pk, row.author_id, row.position] for row in article.bylines.order_by("position")]
 
-    merge = merging.merge_authors(survivor=s, others=[x], user=editor)
+    merge = merging.merge_entities(survivor=s, others=[x], user=editor)
 
     assert (merge.kind, merge.survivor_id, merge.survivor_name, merge.user) == ("author", s.pk, "Xavier Real", editor)
     assert merge.undone_at is None
@@ -127,7 +130,7 @@ def test_a_long_name_still_fits_the_history_reason():
     s = AuthorFactory(name="S" * 200)
     x = AuthorFactory(name="X" * 200)
 
-    merging.merge_authors(survivor=s, others=[x])
+    merging.merge_entities(survivor=s, others=[x])
 
     reason = Author.history.get(id=x.pk, history_type="-").history_change_reason
     assert len(reason) == merging.REASON_MAX_LENGTH
@@ -147,7 +150,7 @@ def test_bad_merges_are_refused_with_a_clear_error(others, message):
     article = ArticleFactory(authors=[x])
 
     with pytest.raises(merging.MergeError, match=message):
-        merging.merge_authors(survivor=s, others=others(s, x))
+        merging.merge_entities(survivor=s, others=others(s, x))
 
     assert Author.objects.count() == 2
     assert byline(article) == [x.name]
@@ -160,7 +163,7 @@ def test_an_author_deleted_meanwhile_is_refused():
     x.delete()
 
     with pytest.raises(merging.MergeError, match="no longer exists"):
-        merging.merge_authors(survivor=s, others=[stale])
+        merging.merge_entities(survivor=s, others=[stale])
 
 
 def test_the_preview_lists_what_will_move_and_changes_nothing(django_assert_num_queries):
@@ -178,7 +181,7 @@ def test_the_preview_lists_what_will_move_and_changes_nothing(django_assert_num_
     ArticleFactory(title="Untouched", authors=[b])
 
     with django_assert_num_queries(2):
-        preview = merging.preview_author_merge(survivor=a, others=[x, y])
+        preview = merging.preview_merge(survivor=a, others=[x, y])
 
     assert preview.kind == "author"
     assert preview.survivor == a
@@ -200,4 +203,4 @@ def test_the_preview_lists_what_will_move_and_changes_nothing(django_assert_num_
 def test_the_preview_refuses_a_merge_into_itself():
     s = AuthorFactory()
     with pytest.raises(merging.MergeError, match="into itself"):
-        merging.preview_author_merge(survivor=s, others=[s])
+        merging.preview_merge(survivor=s, others=[s])

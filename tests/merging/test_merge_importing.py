@@ -9,21 +9,27 @@ from django.test.utils import CaptureQueriesContext
 from articles import importing, merging
 from articles.importing import batches
 from articles.models import Article, Author, Publisher
+from articles.naming import name_slug
 from tests.merging.helpers import byline, write
 from tests.seedtext import seed_text
 
 pytestmark = pytest.mark.django_db
 
 
+def import_and_merge(directory, model, part: str, kept: str, merged: str):
+    """Import an article whose ``part`` (author or publisher) is ``kept``, one with ``merged``; merge that in."""
+    write(directory, "1.txt", seed_text(title="First story", **{part: kept}))
+    write(directory, "2.txt", seed_text(title="Second story", **{part: merged}))
+    importing.import_paths(paths=[directory])
+    survivor, other = (model.objects.get(slug=name_slug(name)) for name in (kept, merged))
+    merging.merge_entities(survivor=survivor, others=[other])
+    return survivor
+
+
 @pytest.fixture
 def merged_authors(tmp_path):
     """Two imported articles, by Jane Reporter and by Janet Reporter, with Janet merged into Jane."""
-    write(tmp_path, "1.txt", seed_text(title="First story", author="Jane Reporter"))
-    write(tmp_path, "2.txt", seed_text(title="Second story", author="Janet Reporter"))
-    importing.import_paths(paths=[tmp_path])
-    jane, janet = Author.objects.get(slug="jane-reporter"), Author.objects.get(slug="janet-reporter")
-    merging.merge_authors(survivor=jane, others=[janet])
-    return jane
+    return import_and_merge(tmp_path, Author, "author", "Jane Reporter", "Janet Reporter")
 
 
 def test_a_new_article_by_an_alias_is_credited_to_the_survivor(tmp_path, merged_authors):
@@ -91,7 +97,9 @@ def test_a_source_naming_new_authors_after_a_merge_replaces_the_byline(tmp_path)
     write(tmp_path, "1.txt", seed_text(author="Ann Alpha, Xavier Dup and Bob Beta"))
     importing.import_paths(paths=[tmp_path])
     article = Article.objects.get()
-    merging.merge_authors(survivor=Author.objects.get(slug="ann-alpha"), others=[Author.objects.get(slug="xavier-dup")])
+    merging.merge_entities(
+        survivor=Author.objects.get(slug="ann-alpha"), others=[Author.objects.get(slug="xavier-dup")]
+    )
     assert byline(article) == ["Ann Alpha", "Bob Beta"]
     write(tmp_path, "1.txt", seed_text(author="Ann Alpha and Cat Gamma", paragraphs=("Changed.",)))
 
@@ -133,12 +141,7 @@ def test_an_editors_byline_change_after_a_merge_is_still_kept(tmp_path, merged_a
 @pytest.fixture
 def merged_publishers(tmp_path):
     """Two imported articles, by Blaze Media LLC and by Blaze Media Inc, with the second merged into the first."""
-    write(tmp_path, "1.txt", seed_text(title="First story", publisher="Blaze Media LLC"))
-    write(tmp_path, "2.txt", seed_text(title="Second story", publisher="Blaze Media Inc"))
-    importing.import_paths(paths=[tmp_path])
-    llc, inc = Publisher.objects.get(slug="blaze-media-llc"), Publisher.objects.get(slug="blaze-media-inc")
-    merging.merge_publishers(survivor=llc, others=[inc])
-    return llc
+    return import_and_merge(tmp_path, Publisher, "publisher", "Blaze Media LLC", "Blaze Media Inc")
 
 
 def test_a_new_article_by_a_publisher_alias_goes_to_the_survivor(tmp_path, merged_publishers):
@@ -187,7 +190,7 @@ def test_alias_lookups_cost_the_same_queries_however_many_aliases(tmp_path):
         keep = Author.objects.create(name=f"Keep {tag}", slug=f"keep-{tag}")
         names = [f"Dup {chr(65 + i)} {tag.title()}" for i in range(merged)]
         dups = [Author.objects.create(name=name, slug=name.lower().replace(" ", "-")) for name in names]
-        merging.merge_authors(survivor=keep, others=dups)
+        merging.merge_entities(survivor=keep, others=dups)
         for i in range(6):
             write(tmp_path / tag, f"{tag}-{i}.txt", seed_text(title=f"Story {tag} {i}", author=names[i % merged]))
         with CaptureQueriesContext(connection) as ctx:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from articles import merging
-from articles.models import Article, Merge, Publisher, PublisherAlias
-from tests.factories import ArticleFactory, PublisherFactory
+from articles.models import Article, Author, Merge, Publisher, PublisherAlias
+from tests.factories import ArticleFactory, AuthorFactory, PublisherFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,14 +21,14 @@ def test_articles_move_to_the_survivor_and_names_become_aliases(editor):
     PublisherAlias.objects.create(publisher=x, name="The Blaze", slug="the-blaze")
     articles = [ArticleFactory(publisher=p) for p in (x, x, y, s)]
 
-    merge = merging.merge_publishers(survivor=s, others=[x, y], user=editor)
+    merge = merging.merge_entities(survivor=s, others=[x, y], user=editor)
 
     assert {article.publisher_id for article in Article.objects.filter(pk__in=[a.pk for a in articles])} == {s.pk}
     assert list(Publisher.objects.values_list("pk", flat=True)) == [s.pk]
     assert set(s.aliases.values_list("slug", flat=True)) == {x.slug, y.slug, "the-blaze"}
-    assert merging.publisher_alias_map([x.slug, "the-blaze", "nobody"]) == {x.slug: s, "the-blaze": s}
-    assert merging.resolve_publisher_slug(y.slug) == s
-    assert merging.resolve_publisher_slug(s.slug) == s
+    assert merging.alias_map(model=Publisher, slugs=[x.slug, "the-blaze", "nobody"]) == {x.slug: s, "the-blaze": s}
+    assert merging.resolve_slug(model=Publisher, slug=y.slug) == s
+    assert merging.resolve_slug(model=Publisher, slug=s.slug) == s
     assert (merge.kind, merge.survivor_id, merge.user) == (Merge.Kind.PUBLISHER, s.pk, editor)
     assert sorted(merge.merged["articles"], key=lambda e: e["article"]) == [
         {"article": a.pk, "publisher": p.pk} for a, p in zip(articles[:3], (x, x, y), strict=True)
@@ -39,7 +39,7 @@ def test_the_merge_is_recorded_in_the_history_of_every_row_it_touches(editor):
     s, x = PublisherFactory(name="Survivor Press"), PublisherFactory()
     article = ArticleFactory(publisher=x)
 
-    merge = merging.merge_publishers(survivor=s, others=[x], user=editor)
+    merge = merging.merge_entities(survivor=s, others=[x], user=editor)
 
     reason = f"merged into Survivor Press #{s.pk} (merge #{merge.pk})"
     moved = Article.history.filter(id=article.pk).latest()
@@ -58,7 +58,7 @@ def test_bad_publisher_merges_are_refused(others):
     s = PublisherFactory()
 
     with pytest.raises(merging.MergeError):
-        merging.merge_publishers(survivor=s, others=others(s))
+        merging.merge_entities(survivor=s, others=others(s))
 
     assert Publisher.objects.filter(pk=s.pk).exists()
 
@@ -70,7 +70,7 @@ def test_the_preview_lists_the_articles_that_move(django_assert_num_queries):
     ArticleFactory(publisher=s)
 
     with django_assert_num_queries(2):
-        preview = merging.preview_publisher_merge(survivor=s, others=[x])
+        preview = merging.preview_merge(survivor=s, others=[x])
 
     assert preview.article_count == 2
     (item,) = preview.merged
@@ -80,3 +80,13 @@ def test_the_preview_lists_the_articles_that_move(django_assert_num_queries):
         (second.pk, "Second", ("Dup Press",), ("Survivor Press",)),
     ]
     assert Publisher.objects.count() == 2 and not Merge.objects.exists()
+
+
+def test_an_author_cannot_be_merged_into_a_publisher():
+    survivor, author = PublisherFactory(), AuthorFactory()
+
+    with pytest.raises(merging.MergeError, match="only publishers can be merged"):
+        merging.merge_entities(survivor=survivor, others=[author])
+
+    assert Merge.objects.count() == 0
+    assert Author.objects.filter(pk=author.pk).exists()

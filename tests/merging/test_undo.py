@@ -37,7 +37,7 @@ def test_undoing_an_author_merge_restores_everything_exactly(editor):
     ArticleFactory(authors=[x, b])
     ArticleFactory(authors=[y, x])
     before = (authors(), bylines(), list(AuthorAlias.objects.values()))
-    merge = merging.merge_authors(survivor=a, others=[x, y], user=editor)
+    merge = merging.merge_entities(survivor=a, others=[x, y], user=editor)
     assert authors() != before[0] and bylines() != before[1]
 
     result = merging.undo_merge(merge=merge, user=editor)
@@ -57,7 +57,7 @@ def test_undoing_an_author_merge_restores_everything_exactly(editor):
 
 def test_an_undo_is_refused_the_second_time():
     s, x = AuthorFactory(), AuthorFactory()
-    merge = merging.merge_authors(survivor=s, others=[x])
+    merge = merging.merge_entities(survivor=s, others=[x])
     merging.undo_merge(merge=merge)
 
     with pytest.raises(merging.UndoRefused, match="already undone"):
@@ -75,7 +75,7 @@ def test_the_survivor_blanks_come_back_unless_edited_since():
     """
     s = AuthorFactory(bio="", social_handle="")
     x = AuthorFactory(bio="X's bio.", social_handle="@x")
-    merge = merging.merge_authors(survivor=s, others=[x])
+    merge = merging.merge_entities(survivor=s, others=[x])
     Author.objects.filter(pk=s.pk).update(social_handle="@s")
 
     result = merging.undo_merge(merge=merge)
@@ -93,7 +93,7 @@ def test_articles_deleted_or_edited_since_the_merge_are_skipped_and_reported():
     """
     s, x, b = AuthorFactory(name="Sam S"), AuthorFactory(name="Xan X"), AuthorFactory(name="Bob B")
     kept, deleted, edited = (ArticleFactory(authors=[x, b]) for _ in range(3))
-    merge = merging.merge_authors(survivor=s, others=[x])
+    merge = merging.merge_entities(survivor=s, others=[x])
     deleted_pk = deleted.pk
     deleted.delete()
     edited.bylines.filter(author=b).delete()
@@ -117,7 +117,7 @@ def test_a_byline_recreated_by_a_reimport_still_undoes():
     """
     s, x, b = AuthorFactory(name="Sam S"), AuthorFactory(name="Xan X"), AuthorFactory(name="Bob B")
     article = ArticleFactory(authors=[x, b])
-    merge = merging.merge_authors(survivor=s, others=[x])
+    merge = merging.merge_entities(survivor=s, others=[x])
     article.bylines.all().delete()
     ArticleAuthor.objects.bulk_create(
         [ArticleAuthor(article=article, author=a, position=i) for i, a in enumerate([s, b])]
@@ -130,7 +130,7 @@ def test_a_byline_recreated_by_a_reimport_still_undoes():
 
 def test_a_taken_slug_gets_a_new_one_and_is_reported():
     s, x = AuthorFactory(), AuthorFactory(name="Xan X", slug="xan-x")
-    merge = merging.merge_authors(survivor=s, others=[x])
+    merge = merging.merge_entities(survivor=s, others=[x])
     Author.objects.create(name="Another Xan X", slug="xan-x")
 
     result = merging.undo_merge(merge=merge)
@@ -147,8 +147,8 @@ def test_undoing_a_merge_whose_survivor_was_merged_later_is_refused_until_that_i
     """
     a, b, x = AuthorFactory(name="Ann A"), AuthorFactory(name="Bob B"), AuthorFactory(name="Xan X")
     article = ArticleFactory(authors=[x, b])
-    first = merging.merge_authors(survivor=a, others=[x])
-    second = merging.merge_authors(survivor=b, others=[a])
+    first = merging.merge_entities(survivor=a, others=[x])
+    second = merging.merge_entities(survivor=b, others=[a])
     assert byline(article) == ["Bob B"]
     assert set(b.aliases.values_list("slug", flat=True)) == {a.slug, x.slug}
 
@@ -164,7 +164,7 @@ def test_undoing_a_merge_whose_survivor_was_merged_later_is_refused_until_that_i
 
 def test_undoing_a_merge_whose_survivor_was_deleted_is_refused():
     s, x = AuthorFactory(name="Sam S"), AuthorFactory()
-    merge = merging.merge_authors(survivor=s, others=[x])
+    merge = merging.merge_entities(survivor=s, others=[x])
     s.delete()
 
     with pytest.raises(merging.UndoRefused, match="was deleted since"):
@@ -183,7 +183,7 @@ def test_undoing_a_publisher_merge_restores_everything_exactly(editor):
     alias = PublisherAlias.objects.create(publisher=x, name="X Inc", slug="x-inc")
     articles = [ArticleFactory(publisher=p) for p in (x, x, y, s)]
     before = list(Publisher.objects.order_by("pk").values("id", "name", "slug", "created_at", "updated_at"))
-    merge = merging.merge_publishers(survivor=s, others=[x, y], user=editor)
+    merge = merging.merge_entities(survivor=s, others=[x, y], user=editor)
     Article.objects.filter(pk=articles[1].pk).update(publisher=other)
 
     result = merging.undo_merge(merge=merge, user=editor)

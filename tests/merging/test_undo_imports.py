@@ -29,7 +29,7 @@ def ana_merged(tmp_path) -> merging.Merge:
     write(tmp_path / "old", "ana.txt", seed_text(title="Ana's old story", author="Ana Berg"))
     write(tmp_path / "old", "carl.txt", seed_text(title="Carl's old story", author="Carl Ito"))
     importing.import_paths(paths=[tmp_path / "old"])
-    return merging.merge_authors(survivor=author("carl-ito"), others=[author("ana-berg")])
+    return merging.merge_entities(survivor=author("carl-ito"), others=[author("ana-berg")])
 
 
 def import_new(tmp_path, title: str, **parts) -> Article:
@@ -148,7 +148,7 @@ def test_an_editors_byline_from_before_the_merge_is_kept(tmp_path):
     importing.import_paths(paths=[tmp_path])
     corrected = Article.objects.get(title="Ana's story")
     set_byline(corrected, [author("carl-ito")])
-    merge = merging.merge_authors(survivor=author("carl-ito"), others=[author("ana-berg")])
+    merge = merging.merge_entities(survivor=author("carl-ito"), others=[author("ana-berg")])
 
     result = merging.undo_merge(merge=merge)
 
@@ -184,7 +184,7 @@ def inc_merged(tmp_path) -> merging.Merge:
     write(tmp_path / "old", "inc.txt", seed_text(title="Inc's old story", publisher="Blaze Media Inc"))
     write(tmp_path / "old", "llc.txt", seed_text(title="LLC's old story", publisher="Blaze Media LLC"))
     importing.import_paths(paths=[tmp_path / "old"])
-    return merging.merge_publishers(survivor=publisher("blaze-media-llc"), others=[publisher("blaze-media-inc")])
+    return merging.merge_entities(survivor=publisher("blaze-media-llc"), others=[publisher("blaze-media-inc")])
 
 
 def test_an_article_imported_by_a_merged_publisher_goes_back_with_the_undo(tmp_path, editor, inc_merged):
@@ -237,7 +237,7 @@ def test_a_publisher_an_editor_chose_is_kept(tmp_path):
     early = Article.objects.get(title="Corrected early")
     early.publisher = publisher("blaze-media-llc")
     early.save()
-    merge = merging.merge_publishers(survivor=publisher("blaze-media-llc"), others=[publisher("blaze-media-inc")])
+    merge = merging.merge_entities(survivor=publisher("blaze-media-llc"), others=[publisher("blaze-media-inc")])
     early.subtitle = "Edited during the merge"
     early.save()
     since = import_new(tmp_path, "Edited since", publisher="Blaze Media Inc")
@@ -272,7 +272,7 @@ def test_the_undo_costs_the_same_queries_however_many_articles_to_give_back(tmp_
         importing.import_paths(paths=[tmp_path / tag / "old"])
         model = Author if kind == "author" else Publisher
         survivor, other = model.objects.get(name=keep), model.objects.get(name=name)
-        merge_rows = merging.merge_authors if kind == "author" else merging.merge_publishers
+        merge_rows = merging.merge_entities
         merge = merge_rows(survivor=survivor, others=[other])
         for i in range(count):
             write(tmp_path / tag / "new", f"{tag}-{i}.txt", seed_text(title=f"New {tag} {i}", **{part: name}))

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from articles import editing
-from articles.models import Article, ArticleAuthor
-from tests.factories import ArticleFactory, AuthorFactory
+from articles.models import Article, ArticleAuthor, Author, Publisher
+from tests.factories import ArticleFactory, AuthorFactory, PublisherFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +88,89 @@ def test_check_article_change_names_what_the_save_would_imply_without_saving():
     assert draft.status == Article.Status.DRAFT
     with pytest.raises(ValidationError):
         editing.check_article_change(article=draft, data={"title": "  "})
+
+
+# --- Authors and publishers: one set of services for every NamedEntity -------------------
+
+ENTITIES = [
+    pytest.param(Author, AuthorFactory, id="author"),
+    pytest.param(Publisher, PublisherFactory, id="publisher"),
+]
+
+
+def credit(obj) -> Article:
+    """Return a new article crediting ``obj`` (as author or as publisher)."""
+    if isinstance(obj, Author):
+        return ArticleFactory(authors=[obj])
+    return ArticleFactory(publisher=obj)
+
+
+@pytest.mark.parametrize(("model", "factory"), ENTITIES)
+def test_create_named_strips_the_name_derives_the_slug_and_records_who(model, factory, django_user_model):
+    editor = django_user_model.objects.create_user("ed")
+
+    obj = editing.create_named(model=model, data={"name": "  Kim Lee-Park "}, user=editor)
+
+    assert (obj.name, obj.slug) == ("Kim Lee-Park", "kim-lee-park")
+    assert obj.history.first().history_user == editor
+
+
+@pytest.mark.parametrize(("model", "factory"), ENTITIES)
+def test_a_name_with_nothing_to_slugify_gets_the_kinds_slug(model, factory):
+    obj = editing.create_named(model=model, data={"name": "!!!"})
+
+    assert obj.slug.startswith(f"{model._meta.model_name}-")
+
+
+@pytest.mark.parametrize(("model", "factory"), ENTITIES)
+def test_update_named_refuses_a_blank_name_a_taken_slug_and_an_unknown_field(model, factory):
+    obj, other = factory(), factory()
+    saved = (obj.name, obj.slug)
+
+    with pytest.raises(ValidationError, match="name is required"):
+        editing.update_named(obj=obj, data={"name": "   "})
+    with pytest.raises(editing.SlugTaken, match=f"taken by another {model._meta.verbose_name}"):
+        editing.update_named(obj=model.objects.get(pk=obj.pk), data={"slug": other.slug})
+    with pytest.raises(ValueError, match="Not editable: created_at"):
+        editing.update_named(obj=obj, data={"created_at": None})
+    stored = model.objects.get(pk=obj.pk)
+    assert (stored.name, stored.slug) == saved
+
+
+def test_only_an_authors_own_fields_are_editable_on_an_author():
+    author, publisher = AuthorFactory(), PublisherFactory()
+
+    editing.update_named(obj=author, data={"bio": "New bio.", "social_handle": "@kim"})
+
+    author.refresh_from_db()
+    assert (author.bio, author.social_handle) == ("New bio.", "@kim")
+    with pytest.raises(ValueError, match="Not editable: bio"):
+        editing.update_named(obj=publisher, data={"bio": "Publishers have none."})
+
+
+@pytest.mark.parametrize(("model", "factory"), ENTITIES)
+def test_update_named_checks_the_precondition_before_changing_anything(model, factory):
+    obj = factory(name="Before")
+
+    def stale() -> None:
+        raise RuntimeError("stale")
+
+    with pytest.raises(RuntimeError, match="stale"):
+        editing.update_named(obj=obj, data={"name": "After"}, precondition=stale)
+
+    assert model.objects.get(pk=obj.pk).name == "Before"
+
+
+@pytest.mark.parametrize(("model", "factory"), ENTITIES)
+def test_delete_named_refuses_while_articles_credit_it(model, factory):
+    obj = factory()
+    credit(obj)
+    credit(obj)
+
+    with pytest.raises(editing.InUse, match="2 articles still credit it"):
+        editing.delete_named(obj=obj)
+
+    assert model.objects.filter(pk=obj.pk).exists()
+    Article.objects.all().delete()
+    editing.delete_named(obj=obj)
+    assert not model.objects.filter(pk=obj.pk).exists()

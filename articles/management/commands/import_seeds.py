@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from articles import conf
 from articles.importing import (
     BATCH_SIZE,
     FileOutcome,
@@ -43,7 +43,7 @@ class Command(BaseCommand):
             "paths",
             nargs="*",
             metavar="PATH",
-            help=f"Seed files or directories to import (default: {settings.ARCHIVE_SEEDS_DIR}).",
+            help=f"Seed files or directories to import (default: {conf.seeds_dir()}).",
         )
         parser.add_argument(
             "--json",
@@ -58,7 +58,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-bytes",
             type=int,
-            default=settings.ARCHIVE_MAX_SEED_BYTES,
+            default=conf.max_seed_bytes(),
             help="Reject files larger than this many bytes (default: %(default)s).",
         )
 
@@ -106,7 +106,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        paths = options["paths"] or [settings.ARCHIVE_SEEDS_DIR]
+        paths = options["paths"] or [conf.seeds_dir()]
         try:
             sources = collect_sources(paths, follow_symlinks=options["follow_symlinks"])
         except SourceNotFound as exc:

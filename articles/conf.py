@@ -1,0 +1,72 @@
+"""The archive's own settings (``ARCHIVE_*``), each read through one typed accessor.
+
+Their defaults and environment variables live in ``archive_project/settings.py``
+alone (the README's settings table lists them). Code reads them here, at call
+time, so ``override_settings`` and pytest-django's ``settings`` fixture apply.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+
+
+def max_seed_bytes() -> int:
+    """Return the largest seed file the importer accepts (``ARCHIVE_MAX_SEED_BYTES``)."""
+    return int(settings.ARCHIVE_MAX_SEED_BYTES)
+
+
+def max_upload_bytes() -> int:
+    """Return the largest admin upload, all files together (``ARCHIVE_MAX_UPLOAD_BYTES``)."""
+    return int(settings.ARCHIVE_MAX_UPLOAD_BYTES)
+
+
+def upload_dir() -> Path:
+    """Return the private spool of admin uploads (``ARCHIVE_UPLOAD_DIR``)."""
+    return Path(settings.ARCHIVE_UPLOAD_DIR)
+
+
+def upload_watch_seconds() -> float:
+    """Return how soon a dead worker's upload is queued again (``ARCHIVE_UPLOAD_WATCH_SECONDS``)."""
+    return float(settings.ARCHIVE_UPLOAD_WATCH_SECONDS)
+
+
+def upload_max_attempts() -> int:
+    """Return how many attempts an upload gets before it is marked failed (``ARCHIVE_UPLOAD_MAX_ATTEMPTS``)."""
+    return int(settings.ARCHIVE_UPLOAD_MAX_ATTEMPTS)
+
+
+def admin_count_cap() -> int:
+    """Return how many rows an admin change list counts exactly at most (``ARCHIVE_ADMIN_COUNT_CAP``)."""
+    return int(settings.ARCHIVE_ADMIN_COUNT_CAP)
+
+
+def admin_search_cap() -> int:
+    """Return how many matches an admin change list search shows at most (``ARCHIVE_ADMIN_SEARCH_CAP``)."""
+    return int(settings.ARCHIVE_ADMIN_SEARCH_CAP)
+
+
+def api_count_cap() -> int:
+    """Return how many rows an API numbered page counts exactly at most (``ARCHIVE_API_COUNT_CAP``)."""
+    return int(settings.ARCHIVE_API_COUNT_CAP)
+
+
+def api_max_page() -> int:
+    """Return the deepest numbered page the API serves (``ARCHIVE_API_MAX_PAGE``)."""
+    return int(settings.ARCHIVE_API_MAX_PAGE)
+
+
+def import_stale_minutes() -> int:
+    """Return after how many silent minutes a running import shows as interrupted (``ARCHIVE_IMPORT_STALE_MINUTES``)."""
+    return int(settings.ARCHIVE_IMPORT_STALE_MINUTES)
+
+
+def seeds_dir() -> Path:
+    """Return the directory a plain ``import_seeds`` reads (``ARCHIVE_SEEDS_DIR``)."""
+    return Path(settings.ARCHIVE_SEEDS_DIR)
+
+
+def search_index_dir() -> Path:
+    """Return where the full-text search index lives (``ARCHIVE_SEARCH_INDEX_DIR``)."""
+    return Path(settings.ARCHIVE_SEARCH_INDEX_DIR)
