@@ -9,6 +9,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import admin_changelist
 from articles.admin import ArticleAdmin
 from articles.admin_changelist import YEARS_CACHE_KEY
 from articles.models import Article
@@ -104,6 +105,8 @@ def test_count_stops_at_the_cap(editor_client, settings, monkeypatch):
     """
     settings.ARCHIVE_ADMIN_COUNT_CAP = 5
     monkeypatch.setattr(ArticleAdmin, "list_per_page", 2)
+    # The planner's estimate outlives the test transactions that left it; it has its own test below.
+    monkeypatch.setattr(admin_changelist, "table_estimate", lambda queryset: None)
     make_articles(7)
 
     for params in [{}, {"status__exact": "published"}]:
