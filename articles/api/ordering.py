@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import F, OrderBy, QuerySet
 from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from articles.api.pagination import walks_by_cursor
 from articles.api.querysets import can_see_unpublished
@@ -27,7 +30,10 @@ class StrictOrderingFilter(OrderingFilter):
 
     ordering_description = "Comma-separated fields to order by; prefix with `-` for descending."
 
-    def get_ordering(self, request: Request, queryset: QuerySet, view) -> list[str | OrderBy] | None:
+    # DRF's stubs say the terms are strings; DRF passes them to order_by(), which takes expressions too.
+    def get_ordering(  # type: ignore[override]
+        self, request: Request, queryset: QuerySet[Any], view: APIView
+    ) -> list[str | OrderBy] | None:
         raw = request.query_params.get(self.ordering_param, "")
         terms = [term.strip() for term in raw.split(",") if term.strip()]
         if not terms:
@@ -59,13 +65,14 @@ class StrictOrderingFilter(OrderingFilter):
             ordering.append("-id")
         return ordering
 
-    def schema_terms(self, view) -> list[str]:
+    def schema_terms(self, view: APIView) -> list[str]:
         """Return every term ``ordering`` takes on ``view``: each field either way, and the relevance terms."""
         fields = [term for name in self.allowed_fields(view) for term in (name, f"-{name}")]
         return fields + (list(RELEVANCE_TERMS) if getattr(view, "searchable", False) else [])
 
-    def allowed_fields(self, view) -> list[str]:
-        return [name for name, _label in self.get_valid_fields(None, view)]
+    def allowed_fields(self, view: APIView) -> list[str]:
+        # DRF reads the queryset only for a view without ``ordering_fields``; every view here names them.
+        return [name for name, _label in self.get_valid_fields(None, view)]  # type: ignore[arg-type]
 
     @staticmethod
     def term_expression(term: str, staff: bool) -> str | OrderBy:
@@ -75,7 +82,7 @@ class StrictOrderingFilter(OrderingFilter):
             return F(name).desc(nulls_last=True) if term.startswith("-") else F(name).asc(nulls_last=True)
         return term
 
-    def get_template_context(self, request: Request, queryset: QuerySet, view) -> dict:
+    def get_template_context(self, request: Request, queryset: QuerySet[Any], view: APIView) -> dict[str, Any]:
         # The browsable API's form gets the unsearched queryset: never refuse the ordering here.
         raw = request.query_params.get(self.ordering_param, "").split(",")[0].strip()
         options = []
@@ -83,7 +90,7 @@ class StrictOrderingFilter(OrderingFilter):
             options += [(key, f"{key} - ascending"), (f"-{key}", f"{key} - descending")]
         return {"request": request, "current": raw or None, "param": self.ordering_param, "options": options}
 
-    def get_schema_operation_parameters(self, view) -> list[dict]:
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         fields = self.allowed_fields(view)
         return [
             {
