@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Model
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.db.models import Model
 
 
 def attribute_change(instance: Model, *, user: AbstractBaseUser | None = None, reason: str | None = None) -> None:

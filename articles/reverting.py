@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -29,6 +28,9 @@ from articles.editing import ARTICLE_FIELDS, set_byline
 from articles.history import attribute_change
 from articles.models import Article, ArticleAuthor, Author, Publisher
 from articles.review import conflict_reason
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 # What an editor may change, less the article's identity (its slug) and the review flag.
 REVERTED_FIELDS = tuple(name for name in ARTICLE_FIELDS if name not in {"slug", "needs_review"})

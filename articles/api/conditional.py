@@ -124,7 +124,7 @@ def validator_headers(etag: str | None, last_modified: int | None) -> dict[str, 
 CONDITIONAL_WRITE_HEADERS = ("HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_NONE_MATCH")
 
 
-class ConditionalRetrieveMixin(ReadOnlyViewSetBase, Generic[_M]):
+class ConditionalRetrieveMixin(Generic[_M], ReadOnlyViewSetBase):
     """Viewset mixin: ``retrieve`` sends ``ETag`` and ``Last-Modified``, and honours
     ``If-None-Match`` / ``If-Modified-Since`` with a 304 (``If-None-Match`` wins when both are sent);
     writes call ``check_write_preconditions()`` to honour ``If-Match`` / ``If-Unmodified-Since``.

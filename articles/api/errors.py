@@ -9,10 +9,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.renderers import JSONRenderer
-from rest_framework.request import Request
-from rest_framework.response import Response
 
 if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.response import Response
     from rest_framework.views import APIView as _ViewBase
 else:
     _ViewBase = object

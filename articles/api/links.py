@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Model
 from rest_framework import serializers
-from rest_framework.request import Request
 
 if TYPE_CHECKING:
+    from django.db.models import Model
+    from rest_framework.request import Request
+
     _FieldBase = serializers.HyperlinkedRelatedField[Any]
 else:
     _FieldBase = object

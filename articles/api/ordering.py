@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, OrderBy, QuerySet
 from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
-from rest_framework.views import APIView
 
 from articles.api.pagination import walks_by_cursor
 from articles.api.querysets import can_see_unpublished
 from articles.api.searching import is_searching
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 RELEVANCE_TERMS = {"relevance": "-rank", "rank": "rank", "-rank": "-rank"}
 # Columns that may hold NULLs in what staff see (drafts have no publication date).

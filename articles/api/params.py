@@ -9,16 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
-from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions
-from rest_framework.request import Request
 
 from articles.api.bases import ViewSetBase
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.http import QueryDict
+    from rest_framework.request import Request
+
     from articles.models import Author, AuthorAlias, Publisher, PublisherAlias
 
 TRUE_VALUES = frozenset({"true", "1", "yes", "on"})

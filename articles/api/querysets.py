@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TypeAlias, TypeVar
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
-from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, F, OrderBy, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Substr
 
 from articles.models import Article, ArticleAuthor, Author, Publisher
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 # Whoever makes a request: a user, an anonymous visitor, or nobody (a command, a test).
-Requester: TypeAlias = User | AnonymousUser | None
+Requester: TypeAlias = "User | AnonymousUser | None"
 _Person = TypeVar("_Person", Author, Publisher)
 
 # The list excerpt is cut from this many leading characters of the body, so the

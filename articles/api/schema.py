@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Model
-from django.http import HttpRequest
-from django_filters import Filter, FilterSet
 from drf_spectacular import openapi
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
-from drf_spectacular.generators import SchemaGenerator
-from drf_spectacular.plumbing import ComponentRegistry, ResolvedComponent, build_basic_type
+from drf_spectacular.plumbing import ResolvedComponent, build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import permissions, serializers
 from rest_framework.settings import api_settings
 
 from articles.api.shaping import FIELDS_DESCRIPTION, FIELDS_PARAM, FieldSelectionMixin, FieldSelectionViewMixin
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django.http import HttpRequest
+    from django_filters import Filter, FilterSet
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.plumbing import ComponentRegistry
 
 # An OpenAPI object (an operation, a parameter, a schema), as drf-spectacular builds them.
 Schema = dict[str, Any]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django_filters import utils
@@ -10,12 +10,14 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
-from rest_framework.views import APIView
 
 from articles.api.pagination import walks_by_cursor
 from articles.api.querysets import can_see_unpublished, newest_first
 from articles.models import Article
 from articles.search import SYNTAX_HELP, ArticleSearch, Query, SearchFilters, SearchQueryError, parse_query, search
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 SEARCH_PARAM = "q"
 SEARCH_DESCRIPTION = (

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 from rest_framework import throttling
-from rest_framework.request import Request
 from rest_framework.settings import api_settings
-from rest_framework.views import APIView
 
 if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
     _ThrottleBase = throttling.SimpleRateThrottle
 else:
     _ThrottleBase = object
