@@ -24,13 +24,16 @@ from __future__ import annotations
 
 import calendar
 import datetime
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Exists, Max, Min, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, Field, Max, Min, Model, OuterRef, Prefetch, QuerySet
+from django.db.models.fields.related import RelatedField
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -41,18 +44,31 @@ from articles import conf, counting
 from articles.models import Article, ArticleAuthor, Author, Publisher
 from articles.search import Query, matching_ids
 
+if TYPE_CHECKING:
+    from django.core.paginator import _SupportsPagination
+
+    class _ArticleAdmin(admin.ModelAdmin[Article]):
+        """What the article change list needs of its admin (``articles.admin.ArticleAdmin``)."""
+
+        changelist_deferred_fields: Sequence[str]
+
+
+_T = TypeVar("_T")
+
 YEARS_CACHE_KEY = "articles:admin:copyright-years"
 YEARS_CACHE_SECONDS = 300
 
 
-class CappedCountPaginator(counting.CappedCountPaginator):
+class CappedCountPaginator(counting.CappedCountPaginator[_T]):
     """The change list's paginator: at most ``ARCHIVE_ADMIN_COUNT_CAP`` rows counted.
 
     ``count_is_exact`` and ``count_is_estimate`` tell the template whether to
     say "N", "about N" or "more than N".
     """
 
-    def __init__(self, object_list, per_page, *args, cap: int | None = None, **kwargs) -> None:
+    def __init__(
+        self, object_list: _SupportsPagination[_T], per_page: int, *args: Any, cap: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(object_list, per_page, *args, cap=cap or conf.admin_count_cap(), **kwargs)
         self.count_is_estimate = False
 
@@ -62,14 +78,15 @@ class CappedCountPaginator(counting.CappedCountPaginator):
         if self.count_is_exact:
             return counted
         queryset = self.object_list
-        estimate = table_estimate(queryset) if not queryset.query.where else None
+        # The admin pages querysets; only an unfiltered one is the whole table.
+        estimate = table_estimate(queryset) if isinstance(queryset, QuerySet) and not queryset.query.where else None
         if estimate and estimate > self.cap:
             self.count_is_estimate = True
             return estimate
         return self.cap
 
 
-def table_estimate(queryset: QuerySet) -> int | None:
+def table_estimate(queryset: QuerySet[Model]) -> int | None:
     """Return the planner's estimate of the rows in the queryset's table (PostgreSQL only)."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
@@ -80,7 +97,7 @@ def table_estimate(queryset: QuerySet) -> int | None:
         )
         row = cursor.fetchone()
     # -1: never analyzed.
-    return row[0] if row and row[0] > 0 else None
+    return int(row[0]) if row and row[0] > 0 else None
 
 
 # Where the change list puts each article's bylines: a plain list, which Django fills
@@ -91,7 +108,11 @@ CHANGELIST_BYLINES_ATTR = "changelist_bylines"
 class ArticleChangeList(ChangeList):
     """The article list: bylines in one query, and none of the large text columns."""
 
-    def get_queryset(self, request: HttpRequest, exclude_parameters=None) -> QuerySet:
+    model_admin: _ArticleAdmin
+
+    def get_queryset(
+        self, request: HttpRequest, exclude_parameters: list[str | None] | None = None
+    ) -> QuerySet[Article]:
         # Done here rather than in ArticleAdmin.get_queryset(), which the change,
         # delete and history views share: they need the deferred columns and
         # have no use for the bylines (the byline inline loads its own).
@@ -125,7 +146,7 @@ class QuickActionCheckboxMixin:
     templates was a fifth of a change list page.
     """
 
-    def action_checkbox(self, obj) -> str:
+    def action_checkbox(self, obj: Model) -> str:
         label = format_html(_("Select this object for an action - {}"), str(obj))
         return format_html(
             '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
@@ -144,10 +165,13 @@ class PublisherFilter(admin.RelatedOnlyFieldListFilter):
 
     some_without_publisher = False
 
-    def field_choices(self, field, request: HttpRequest, model_admin) -> list[tuple]:
+    # django-stubs say the choices' values are strings; Django's own are primary keys, as these.
+    def field_choices(  # type: ignore[override]
+        self, field: RelatedField[Any, Any], request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[int, str]]:
         has_articles = Exists(Article.objects.filter(publisher=OuterRef("pk")))
         without_publisher = Exists(Article.objects.filter(publisher=None))
-        ordering = self.field_admin_ordering(field, request, model_admin) or Publisher._meta.ordering
+        ordering = self.field_admin_ordering(field, request, model_admin) or Publisher._meta.ordering or ()
         publishers = list(
             Publisher.objects.filter(has_articles)
             .annotate(without_publisher=without_publisher)
@@ -166,16 +190,25 @@ class PublisherFilter(admin.RelatedOnlyFieldListFilter):
 class CopyrightYearFilter(admin.AllValuesFieldListFilter):
     """The copyright years in the archive, from a cached list."""
 
-    def __init__(self, field, request, params, model, model_admin, field_path) -> None:
+    def __init__(
+        self,
+        field: Field[Any, Any],
+        request: HttpRequest,
+        params: dict[str, list[str]],
+        model: type[Model],
+        model_admin: admin.ModelAdmin[Any],
+        field_path: str,
+    ) -> None:
         super().__init__(field, request, params, model, model_admin, field_path)
         years = self.lookup_choices  # lazy: not run unless the cache is cold
-        self.lookup_choices = cache.get_or_set(YEARS_CACHE_KEY, lambda: list(years), YEARS_CACHE_SECONDS)
+        # django-stubs say a queryset; the template only iterates the years.
+        self.lookup_choices = cache.get_or_set(YEARS_CACHE_KEY, lambda: list(years), YEARS_CACHE_SECONDS)  # type: ignore[assignment]
 
 
 # --- The date hierarchy -----------------------------------------------------------
 
 
-def date_span(queryset: QuerySet, field: str) -> tuple[datetime.datetime, datetime.datetime] | None:
+def date_span(queryset: QuerySet[Model], field: str) -> tuple[datetime.datetime, datetime.datetime] | None:
     """Return the first and last ``field`` values of ``queryset`` in local time, or None when empty."""
     span = queryset.order_by().aggregate(first=Min(field), last=Max(field))
     if span["first"] is None:
@@ -183,7 +216,7 @@ def date_span(queryset: QuerySet, field: str) -> tuple[datetime.datetime, dateti
     return timezone.localtime(span["first"]), timezone.localtime(span["last"])
 
 
-def drilldown(queryset: QuerySet, field: str, year: int | None, month: int | None) -> list[datetime.date]:
+def drilldown(queryset: QuerySet[Model], field: str, year: int | None, month: int | None) -> list[datetime.date]:
     """Return the dates to offer below ``year``/``month`` in a date hierarchy, from one MIN/MAX query.
 
     Every year, month or day between the first and last value is offered, so a

@@ -38,7 +38,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import orjson
 from django.apps import apps
@@ -48,6 +48,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models.fields.related import RelatedField
 from django.utils import timezone
 from django.utils.duration import duration_iso_string
 
@@ -197,7 +198,7 @@ def _header(alias: str) -> dict[str, Any]:
     }
 
 
-def _write_model(stream: BinaryIO, model: type[models.Model], progress: Progress | None) -> int:
+def _write_model(stream: gzip.GzipFile, model: type[models.Model], progress: Progress | None) -> int:
     names = _attnames(model)
     _write(stream, {"model": model._meta.label_lower, "fields": names})
     count = 0
@@ -213,7 +214,7 @@ def _write_model(stream: BinaryIO, model: type[models.Model], progress: Progress
     return count
 
 
-def _write(stream: BinaryIO, value: Any) -> None:
+def _write(stream: gzip.GzipFile, value: Any) -> None:
     stream.write(orjson.dumps(value, default=_encode))
     stream.write(b"\n")
 
@@ -319,7 +320,7 @@ def _open_backup(path: Path) -> Iterator[Iterator[tuple[int, Any]]]:
         yield _decoded(path, stream)
 
 
-def _decoded(path: Path, stream: BinaryIO) -> Iterator[tuple[int, Any]]:
+def _decoded(path: Path, stream: gzip.GzipFile) -> Iterator[tuple[int, Any]]:
     number = 0
     try:
         for number, line in enumerate(stream, start=1):
@@ -333,9 +334,13 @@ def _decoded(path: Path, stream: BinaryIO) -> Iterator[tuple[int, Any]]:
 class _Loader:
     """Reads a backup's sections and inserts their rows in batches."""
 
-    def __init__(self, lines: Iterator[tuple[int, Any]], *, batch_size: int, progress, report: Report) -> None:
+    def __init__(
+        self, lines: Iterator[tuple[int, Any]], *, batch_size: int, progress: Progress | None, report: Report
+    ) -> None:
         self.lines, self.batch_size, self.progress, self.report = lines, batch_size, progress, report
-        self.number, self.migrations = 0, {}
+        self.number = 0
+        # The latest migration of each app, as the backup's header names them.
+        self.migrations: dict[str, str] = {}
         self.known = {m._meta.label_lower: m for m in archive_models()}
         self.natural_ids: dict[type[models.Model], dict[int, int]] = {model: {} for model in NATURAL}
 
@@ -365,7 +370,7 @@ class _Loader:
             raise self._error(f"backup format version {header.get('version')} (this archive reads {VERSION})")
         self.migrations = header.get("migrations", {})
 
-    def _load_model(self, section: dict) -> None:
+    def _load_model(self, section: dict[str, Any]) -> None:
         label = section["model"]
         model = self.known.get(label)
         if model is None:
@@ -381,7 +386,7 @@ class _Loader:
         self.report.rows[label] = count
 
     def _load_rows(self, model: type[models.Model], columns: _Columns) -> int:
-        batch: list[list] = []
+        batch: list[list[Any]] = []
         count = 0
         while isinstance(line := self._next(f"the end of {model._meta.label_lower}"), list):
             batch.append(columns.values(line, self._error))
@@ -393,7 +398,7 @@ class _Loader:
             raise self._error(f"{model._meta.label_lower} ends with {line}, after {count} rows")
         return count
 
-    def _flush_batch(self, model: type[models.Model], columns: _Columns, batch: list[list]) -> int:
+    def _flush_batch(self, model: type[models.Model], columns: _Columns, batch: list[list[Any]]) -> int:
         if not batch:
             return 0
         if issubclass(model, NATURAL):
@@ -414,16 +419,21 @@ def _is_section(line: Any) -> bool:
 class _Columns:
     """How one model's values are read from its rows in a backup: reordered, converted, ids translated."""
 
-    def __init__(self, model: type[models.Model], dumped: list[str], natural_ids: dict) -> None:
+    def __init__(
+        self, model: type[models.Model], dumped: list[str], natural_ids: dict[type[models.Model], dict[int, int]]
+    ) -> None:
         self.model = model
         self.names = _attnames(model)
         self.order = [dumped.index(name) for name in self.names]
         self.natural_ids = natural_ids
         self.fields = model._meta.concrete_fields
         self.convert = [_converter(f) for f in self.fields]
-        self.translate = [natural_ids.get(f.related_model) if f.is_relation else None for f in self.fields]
+        self.translate = [
+            natural_ids.get(f.related_model) if f.is_relation and f.related_model is not None else None
+            for f in self.fields
+        ]
 
-    def values(self, row: list, error: Callable[[str], BackupError]) -> list:
+    def values(self, row: list[Any], error: Callable[[str], BackupError]) -> list[Any]:
         if len(row) != len(self.order):
             raise error(f"a row of {self.model._meta.label_lower} has {len(row)} values, not {len(self.order)}")
         values = [row[i] for i in self.order]
@@ -442,11 +452,12 @@ class _Columns:
                 values[i] = translate[value]
         return values
 
-    def match_natural(self, batch: list[list]) -> None:
+    def match_natural(self, batch: list[list[Any]]) -> None:
         """Map the backup's content type or permission ids to this database's, creating the missing ones."""
         ids = self.natural_ids[self.model]
         for values in batch:
             row = dict(zip(self.names, values, strict=True))
+            found: ContentType | Permission
             if self.model is ContentType:
                 found, _ = ContentType.objects.get_or_create(app_label=row["app_label"], model=row["model"])
             else:
@@ -456,12 +467,12 @@ class _Columns:
             ids[row["id"]] = found.pk
 
 
-def _converter(f: models.Field) -> Callable[[Any], Any] | None:
-    target = f.target_field if f.is_relation else f
+def _converter(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+    target = f.target_field if isinstance(f, RelatedField) else f  # a concrete relation is a RelatedField
     return target.to_python if target.get_internal_type() in CONVERTED else None
 
 
-def _insert(model: type[models.Model], names: list[str], batch: list[list]) -> None:
+def _insert(model: type[models.Model], names: list[str], batch: list[list[Any]]) -> None:
     """Insert rows as they were, ids and timestamps included.
 
     Not ``bulk_create()``: it runs each field's ``pre_save()``, which would stamp
@@ -473,4 +484,7 @@ def _insert(model: type[models.Model], names: list[str], batch: list[list]) -> N
     objs = [model.from_db(DEFAULT_DB_ALIAS, names, values) for values in batch]
     size = max(1, conn.ops.bulk_batch_size(fields, objs))
     for start in range(0, len(objs), size):
-        model._base_manager._insert(objs[start : start + size], fields=fields, using=DEFAULT_DB_ALIAS, raw=True)
+        # QuerySet._insert() is Django's private API (what a raw save uses), which django-stubs leave out.
+        model._base_manager._insert(  # type: ignore[attr-defined]
+            objs[start : start + size], fields=fields, using=DEFAULT_DB_ALIAS, raw=True
+        )

@@ -8,11 +8,14 @@ pair, and every paginator here uses it instead of SQL.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+
+if TYPE_CHECKING:
+    from django.core.paginator import _SupportsPagination
 
 
 def capped_count(rows: Any, *, cap: int) -> tuple[int, bool]:
@@ -24,15 +27,21 @@ def capped_count(rows: Any, *, cap: int) -> tuple[int, bool]:
     """
     own = getattr(rows, "capped_count", None)
     if callable(own):
-        return own(cap=cap)
+        result: tuple[int, bool] = own(cap=cap)
+        return result
     counted = rows.order_by().values("pk")[: cap + 1].count() if isinstance(rows, QuerySet) else len(rows)
     return (counted, True) if counted <= cap else (cap, False)
 
 
-class CappedCountPaginator(Paginator):
+_T = TypeVar("_T")
+
+
+class CappedCountPaginator(Paginator[_T]):
     """A paginator that counts at most ``cap`` rows; ``count_is_exact`` tells whether there are more."""
 
-    def __init__(self, object_list, per_page, *args, cap: int, **kwargs) -> None:
+    def __init__(
+        self, object_list: _SupportsPagination[_T], per_page: int, *args: Any, cap: int, **kwargs: Any
+    ) -> None:
         super().__init__(object_list, per_page, *args, **kwargs)
         self.cap = cap
         self.count_is_exact = True

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Model
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.db.models import Model
 
 
-def attribute_change(instance: Model, *, user=None, reason: str | None = None) -> None:
+def attribute_change(instance: Model, *, user: AbstractBaseUser | None = None, reason: str | None = None) -> None:
     """Name ``user`` and ``reason`` in ``instance``'s next history row.
 
     Without a user the history falls back to the request's user (the
@@ -13,6 +17,7 @@ def attribute_change(instance: Model, *, user=None, reason: str | None = None) -
     asked without being told.
     """
     if user is not None:
+        # django-simple-history reads these private attributes; no model declares them.
         instance._history_user = user  # type: ignore[attr-defined]
     if reason is not None:
         instance._change_reason = reason  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ saves get this from the signals below; bulk updates and byline deletions call
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from articles.models import Article, ArticleAuthor
 
@@ -44,12 +45,14 @@ def record_imported_states(article_ids: Iterable[int]) -> None:
     ArticleAuthor.history.bulk_history_create(bylines)
 
 
-def _before_article_save(sender, instance: Article, raw=False, **kwargs) -> None:
+def _before_article_save(sender: type[Article], instance: Article, raw: bool = False, **kwargs: Any) -> None:
     if not raw and instance.pk is not None and not instance._state.adding:
         record_imported_states([instance.pk])
 
 
-def _before_byline_change(sender, instance: ArticleAuthor, raw=False, **kwargs) -> None:
+def _before_byline_change(
+    sender: type[ArticleAuthor], instance: ArticleAuthor, raw: bool = False, **kwargs: Any
+) -> None:
     if not raw and instance.article_id is not None:
         record_imported_states([instance.article_id])
 

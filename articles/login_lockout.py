@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 from axes.helpers import get_cool_off
 from django.conf import settings
@@ -45,7 +46,9 @@ def lockout_message(request: HttpRequest | None = None) -> str:
     }
 
 
-def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
     """Answer a locked-out login form (``AXES_LOCKOUT_CALLABLE``): the lockout page, 429 with ``Retry-After``."""
     if request.accepts("text/html"):
         context = {

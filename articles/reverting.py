@@ -19,18 +19,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from articles.editing import ARTICLE_FIELDS, set_byline
+from articles.history import attribute_change
 from articles.models import Article, ArticleAuthor, Author, Publisher
 from articles.review import conflict_reason
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 # What an editor may change, less the article's identity (its slug) and the review flag.
 REVERTED_FIELDS = tuple(name for name in ARTICLE_FIELDS if name not in {"slug", "needs_review"})
 # django-simple-history's history_change_reason column is 100 characters wide.
 REASON_MAX_LENGTH = 100
+
+
+class ArticleVersion(Protocol):
+    """A row of ``Article.history`` (django-simple-history builds its class at run time), as a revert reads it.
+
+    It also holds every field of ``REVERTED_FIELDS``, read by name.
+    """
+
+    id: int
+    history_id: int
+    history_date: datetime
+    publisher_id: int | None
 
 
 class RevertError(ValueError):
@@ -51,7 +68,7 @@ class FieldChange:
 class RevertPlan:
     """What restoring ``version`` would change, and what it cannot restore."""
 
-    version: object  # the HistoricalArticle row
+    version: ArticleVersion
     changes: list[FieldChange] = field(default_factory=list)
     byline_current: list[Author] = field(default_factory=list)
     byline_target: list[Author] | None = None
@@ -71,13 +88,14 @@ class RevertPlan:
         return [change.name for change in self.changes] + (["authors"] if self.byline_changes else [])
 
 
-def plan_revert(*, article: Article, version) -> RevertPlan:
+def plan_revert(*, article: Article, version: ArticleVersion) -> RevertPlan:
     """Describe, without changing anything, what restoring ``version`` of ``article`` would do."""
     if version.id != article.pk:
         raise RevertError(f"version #{version.history_id} is not a version of article #{article.pk}")
     plan = RevertPlan(version=version)
     for name in REVERTED_FIELDS:
         model_field = Article._meta.get_field(name)
+        assert isinstance(model_field, models.Field), "REVERTED_FIELDS are the article's own columns"
         current, target = getattr(article, model_field.attname), getattr(version, model_field.attname)
         if current == target:
             continue
@@ -104,7 +122,9 @@ def plan_revert(*, article: Article, version) -> RevertPlan:
 
 
 @transaction.atomic
-def revert_article(*, article: Article, version, user=None, reason: str = "") -> RevertPlan:
+def revert_article(
+    *, article: Article, version: ArticleVersion, user: AbstractBaseUser | None = None, reason: str = ""
+) -> RevertPlan:
     """Restore ``version``'s content and byline onto ``article``; provenance stays current.
 
     Import conflicts on the restored fields are settled; other review state stays current.
@@ -116,11 +136,9 @@ def revert_article(*, article: Article, version, user=None, reason: str = "") ->
     _settle_conflicts(article, plan.restored_fields)
     text = f"reverted to the version of {timezone.localtime(version.history_date):%Y-%m-%d %H:%M:%S}"
     text = f"{text}: {reason}" if reason else text
-    article._change_reason = text[:REASON_MAX_LENGTH]
-    if user is not None:
-        article._history_user = user
+    attribute_change(article, user=user, reason=text[:REASON_MAX_LENGTH])
     article.save()
-    if plan.byline_changes:
+    if plan.byline_changes and plan.byline_target is not None:
         set_byline(article, plan.byline_target, user=user, reason=text[:REASON_MAX_LENGTH])
     return plan
 
@@ -137,7 +155,7 @@ def _settle_conflicts(article: Article, fields: list[str]) -> None:
     article.needs_review = bool(article.review_reasons or article.import_conflicts)
 
 
-def byline_at(*, article: Article, version) -> list[int] | None:
+def byline_at(*, article: Article, version: ArticleVersion) -> list[int] | None:
     """Return the author ids of the byline as ``version`` had it, in order; None when the history cannot tell."""
     history = ArticleAuthor.history.filter(article_id=article.pk)
     current_ids = set(article.bylines.values_list("pk", flat=True))
@@ -151,7 +169,7 @@ def byline_at(*, article: Article, version) -> list[int] | None:
     return [author_id for _, author_id in sorted(value for value in state.values() if value is not None)]
 
 
-def _cutoff(article: Article, version) -> datetime:
+def _cutoff(article: Article, version: ArticleVersion) -> datetime:
     """Return the moment halfway between ``version`` and the article's next version (or now)."""
     following = (
         Article.history.filter(id=article.pk, history_date__gt=version.history_date)

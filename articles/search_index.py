@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import importlib
 import logging
@@ -37,8 +38,10 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import tantivy
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
@@ -378,7 +381,8 @@ def _sync_after_commit() -> None:
 def schedule_sync(using: str | None = None) -> None:
     """Drain the outbox once the current transaction commits (at once outside a transaction)."""
     conn = connection if using is None else transaction.get_connection(using)
-    if any(func is _sync_after_commit for _, func, _ in conn.run_on_commit):
+    # Entries are (savepoint ids, function, robust); django-stubs know of the first two only.
+    if any(entry[1] is _sync_after_commit for entry in conn.run_on_commit):
         return
     transaction.on_commit(_sync_after_commit, using=using)
 
@@ -448,7 +452,7 @@ def _go_live(index: tantivy.Index, directory: Path, start: int) -> None:
         for offset in range(0, len(ids), SYNC_BATCH):
             chunk = ids[offset : offset + SYNC_BATCH]
             current = load_articles(Q(pk__in=chunk))
-            _write(index, lambda writer, chunk=chunk, current=current: _replace(writer, chunk, current))
+            _write(index, functools.partial(_replace, ids=chunk, current=current))
         old = (root / CURRENT).resolve() if (root / CURRENT).exists() else None
         _point_current_at(directory)
         journal.unlink()
@@ -463,12 +467,9 @@ class CheckReport:
     """How the index differs from the database."""
 
     checked: int = 0
-    missing: list[int] | None = None
-    stale: list[int] | None = None
-    extra: list[int] | None = None
-
-    def __post_init__(self) -> None:
-        self.missing, self.stale, self.extra = self.missing or [], self.stale or [], self.extra or []
+    missing: list[int] = field(default_factory=list)
+    stale: list[int] = field(default_factory=list)
+    extra: list[int] = field(default_factory=list)
 
     @property
     def divergent(self) -> list[int]:
@@ -528,11 +529,11 @@ def repair(report: CheckReport) -> int:
 # --- SQLite triggers after a table rebuild --------------------------------------------
 
 
-def _outbox_migration():
+def _outbox_migration() -> ModuleType:
     return importlib.import_module("articles.migrations.0007_search_outbox")
 
 
-def repair_triggers(using: str = DEFAULT_DB_ALIAS, **kwargs) -> bool:
+def repair_triggers(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> bool:
     """Recreate outbox triggers that a SQLite table rebuild dropped; return whether any was missing.
 
     Django's SQLite schema editor applies many changes by copying a table into
@@ -543,7 +544,7 @@ def repair_triggers(using: str = DEFAULT_DB_ALIAS, **kwargs) -> bool:
     conn = connections[using]
     if conn.vendor != "sqlite":
         return False
-    triggers = _outbox_migration().SQLITE_TRIGGERS
+    triggers: dict[str, str] = _outbox_migration().SQLITE_TRIGGERS
     with conn.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
         present = {name for (name,) in cursor.fetchall()}
@@ -556,6 +557,6 @@ def repair_triggers(using: str = DEFAULT_DB_ALIAS, **kwargs) -> bool:
     return True
 
 
-def sync_on_commit(sender=None, using: str | None = None, **kwargs) -> None:
+def sync_on_commit(sender: object = None, using: str | None = None, **kwargs: Any) -> None:
     """Signal receiver: drain the outbox once the write commits (``schedule_sync``)."""
     schedule_sync(using)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import exceptions, renderers, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -28,12 +30,15 @@ class LoginLockedOut(exceptions.Throttled):
 class TokenRequestSerializer(AuthTokenSerializer):
     """A username and password; wrong ones (or an inactive user's) are a 401, a missing one a 400."""
 
-    def validate(self, attrs: dict) -> dict:
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         try:
-            return super().validate(attrs)
+            validated: dict[str, Any] = super().validate(attrs)
         except serializers.ValidationError as exc:
             # Well-formed credentials that do not authenticate: a 401 (with WWW-Authenticate), not bad input.
-            raise exceptions.AuthenticationFailed(exc.detail[0]) from exc
+            # (AuthTokenSerializer raises that one with a single message.)
+            message = exc.detail[0] if isinstance(exc.detail, list) else exc.detail
+            raise exceptions.AuthenticationFailed(message) from exc
+        return validated
 
 
 @extend_schema(
@@ -50,7 +55,8 @@ class TokenRequestSerializer(AuthTokenSerializer):
     ),
     request=TokenRequestSerializer,
     responses={200: inline_serializer("Token", fields={"token": serializers.CharField(help_text="The API key.")})},
-    auth=[{}],
+    # No authentication: drf-spectacular documents ``[{}]`` for it, though its types say a list of names.
+    auth=[{}],  # type: ignore[list-item]
 )
 class ObtainTokenView(ObtainAuthToken):
     """Obtain the API token of a user from their username and password."""
@@ -60,7 +66,7 @@ class ObtainTokenView(ObtainAuthToken):
     # The browsable API gives a form for it; the schema documents JSON only.
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer]
 
-    def post(self, request: Request, *args, **kwargs) -> Response:
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
             return super().post(request, *args, **kwargs)
         except (serializers.ValidationError, exceptions.AuthenticationFailed):

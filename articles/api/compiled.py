@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import operator
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeAlias
 
 from django.conf import settings as django_settings
 from django.core.signals import setting_changed
@@ -25,6 +25,8 @@ from rest_framework.relations import PKOnlyObject, PrimaryKeyRelatedField, Relat
 from rest_framework.settings import api_settings
 
 Represent = Callable[[Any], Any]
+AnyField: TypeAlias = Field[Any, Any, Any, Any]
+AnySerializer: TypeAlias = serializers.Serializer[Any]
 # Fields whose to_representation() returns a value read from their model column unchanged
 # (exact types only: a subclass may convert).
 IDENTITY_FIELDS = frozenset(
@@ -39,20 +41,21 @@ IDENTITY_FIELDS = frozenset(
 )
 
 
-def compile_representation(serializer: serializers.Serializer) -> Represent:
+def compile_representation(serializer: AnySerializer) -> Represent:
     """Return a function that gives ``serializer.to_representation(obj)`` for any ``obj``."""
     steps = [(name, compile_field(field)) for name, field in serializer.fields.items() if not field.write_only]
 
-    def represent(obj: Any) -> dict:
+    def represent(obj: Any) -> dict[str, Any]:
         return {name: step(obj) for name, step in steps}
 
     return represent
 
 
-def compile_field(field: Field) -> Represent:
+def compile_field(field: AnyField) -> Represent:
     """Return a function from the parent object to ``field``'s value in the representation."""
     get = attribute_getter(field)
     if isinstance(field, serializers.ListSerializer):
+        assert isinstance(field.child, serializers.Serializer), "a nested list of serializers"
         child = compile_representation(field.child)
         return lambda obj: [child(item) for item in as_iterable(get(obj))]
     if type(field) in IDENTITY_FIELDS and not getattr(field, "binary", False) and field.source_attrs:
@@ -69,13 +72,14 @@ def compile_field(field: Field) -> Represent:
     return step
 
 
-def converter(field: Field) -> Represent:
+def converter(field: AnyField) -> Represent:
     """Return the function turning ``field``'s attribute into its representation."""
     if isinstance(field, serializers.Serializer):
         return compile_representation(field)
     if hasattr(field, "compiled"):
         # A link field: the URL template is resolved once for the request.
-        return field.compiled()
+        compiled: Represent = field.compiled()
+        return compiled
     if isinstance(field, PrimaryKeyRelatedField) and not field.pk_field:
         return operator.attrgetter("pk")
     if isinstance(field, serializers.DateTimeField) and iso_8601(field):
@@ -100,7 +104,7 @@ def utc_z(text: str) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def attribute_getter(field: Field) -> Represent:
+def attribute_getter(field: AnyField) -> Represent:
     """Return the fastest function that reads ``field``'s attribute as DRF's ``get_attribute`` would."""
     if field.source == "*":
         return lambda obj: obj
@@ -129,7 +133,7 @@ def key_getter(name: str) -> Represent:
     return read
 
 
-def chained_getter(field: Field) -> Represent:
+def chained_getter(field: AnyField) -> Represent:
     """Read a dotted source (``author.name``) directly, leaving a missing link to DRF's rules."""
     get = operator.attrgetter(".".join(field.source_attrs))
 
@@ -142,18 +146,20 @@ def chained_getter(field: Field) -> Represent:
     return read
 
 
-def as_iterable(value: Any):
+def as_iterable(value: Any) -> Iterable[Any]:
     """Return the rows of a many-valued attribute (a related manager's prefetched rows)."""
     return value.all() if isinstance(value, Manager) else value
 
 
 # Compiled functions by shape, most recently used last: building a page's serializer
 # fields and URL templates cost more than turning its twenty rows (about 10 ms a page).
-_compiled: OrderedDict[tuple, Represent] = OrderedDict()
+# (serializer class, field names, (scheme, host, script prefix) or None, format suffix)
+ShapeKey: TypeAlias = tuple[type[AnySerializer], tuple[str, ...], tuple[str, str, str] | None, str | None]
+_compiled: OrderedDict[ShapeKey, Represent] = OrderedDict()
 MAX_COMPILED = 256
 
 
-def shape_key(serializer: serializers.Serializer) -> tuple:
+def shape_key(serializer: AnySerializer) -> ShapeKey:
     """Return what fixes ``serializer``'s compiled function: its class, its fields and the links' base URL.
 
     Nested serializers take no part in the choice of fields (``?fields=``,
@@ -168,7 +174,7 @@ def shape_key(serializer: serializers.Serializer) -> tuple:
     return type(serializer), tuple(serializer.fields), root, serializer.context.get("format")
 
 
-def cached_representation(serializer: serializers.Serializer) -> Represent:
+def cached_representation(serializer: AnySerializer) -> Represent:
     """Return ``compile_representation(serializer)``, compiled once per shape.
 
     A compiled function keeps the fields of the serializer it was compiled from,
@@ -187,14 +193,15 @@ def cached_representation(serializer: serializers.Serializer) -> Represent:
 
 
 @receiver(setting_changed)
-def _forget_compiled(**kwargs) -> None:
+def _forget_compiled(**kwargs: Any) -> None:
     # Time zones, URL configuration and date formats are read at compile time.
     _compiled.clear()
 
 
-class CompiledListSerializer(serializers.ListSerializer):
+class CompiledListSerializer(serializers.ListSerializer[Any]):
     """A list serializer that runs its child as a compiled function."""
 
-    def to_representation(self, data) -> list:
+    def to_representation(self, data: Any) -> list[Any]:
+        assert isinstance(self.child, serializers.Serializer), "compiled lists are of serializers"
         represent = cached_representation(self.child)
         return [represent(item) for item in as_iterable(data)]

@@ -9,9 +9,10 @@ import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
 
 from django.db.models import Model
-from django.http import Http404
+from django.http import Http404, HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from drf_spectacular.utils import OpenApiParameter
@@ -19,6 +20,8 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
+
+from articles.api.bases import ReadOnlyViewSetBase
 
 IF_MATCH_PARAMETER = OpenApiParameter(
     "If-Match",
@@ -40,6 +43,8 @@ IF_UNMODIFIED_SINCE_PARAMETER = OpenApiParameter(
     ),
 )
 
+_M = TypeVar("_M", bound=Model)
+
 # The browsable API's pages hold more than the data (the user, a CSRF token): their tag is weak.
 WEAK_MEDIA_TYPES = ("text/html",)
 
@@ -55,7 +60,7 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
-def representation_etag(data, media_type: str) -> str:
+def representation_etag(data: Any, media_type: str) -> str:
     """Return the ETag of the representation ``data`` rendered as ``media_type``.
 
     Hashing the serialized data itself means the tag changes with anything the
@@ -119,23 +124,25 @@ def validator_headers(etag: str | None, last_modified: int | None) -> dict[str, 
 CONDITIONAL_WRITE_HEADERS = ("HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_NONE_MATCH")
 
 
-class ConditionalRetrieveMixin:
+class ConditionalRetrieveMixin(Generic[_M], ReadOnlyViewSetBase):
     """Viewset mixin: ``retrieve`` sends ``ETag`` and ``Last-Modified``, and honours
     ``If-None-Match`` / ``If-Modified-Since`` with a 304 (``If-None-Match`` wins when both are sent);
     writes call ``check_write_preconditions()`` to honour ``If-Match`` / ``If-Unmodified-Since``.
     """
 
-    def get_last_modified(self, instance: Model) -> dt.datetime | None:
+    def get_last_modified(self, instance: _M) -> dt.datetime | None:
         """Return when what the representation shows last changed."""
-        return getattr(instance, "updated_at", None)
+        modified: dt.datetime | None = getattr(instance, "updated_at", None)
+        return modified
 
-    def validators(self, instance: Model, data) -> tuple[str, int | None]:
+    def validators(self, instance: _M, data: Any) -> tuple[str, int | None]:
         """Return the ETag and the Last-Modified timestamp (None when unknown) of ``instance`` shown as ``data``."""
         modified = self.get_last_modified(instance)
         etag = representation_etag(data, self.request.accepted_media_type or "")
         return etag, int(modified.timestamp()) if modified else None
 
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+    # DRF's stubs say retrieve() returns a Response; a 304 is a plain HttpResponse, which DRF finalizes as well.
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
         instance = self.get_object()
         data = self.get_serializer(instance).data
         etag, timestamp = self.validators(instance, data)

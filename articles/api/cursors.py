@@ -16,14 +16,30 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, Self
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import models
-from django.db.models import F, OrderBy, Q, QuerySet
+from django.db.models import F, OrderBy, Q
 
 MAX_CURSOR_CHARS = 8000
 MAX_BIGINT = 2**63 - 1
+
+
+class Walkable(Protocol):
+    """What a keyset walk reads of its rows: a queryset, or the search index's stand-in for one (``ArticleSearch``)."""
+
+    @property
+    def model(self) -> type[models.Model]: ...
+
+    @property
+    def query(self) -> Any: ...  # only ``query.order_by`` is read
+
+    def filter(self, *args: Any, **kwargs: Any) -> Self: ...
+
+    def order_by(self, *terms: Any) -> Self: ...
+
+    def __getitem__(self, item: slice, /) -> Any: ...
 
 
 class InvalidCursor(ValueError):
@@ -55,7 +71,7 @@ class OrderKey:
         return field.desc(**nulls) if self.descending else field.asc(**nulls)
 
 
-def order_keys(queryset: QuerySet) -> list[OrderKey]:
+def order_keys(queryset: Walkable) -> list[OrderKey]:
     """Return the ordering of ``queryset`` as keys; it must be plain field names or ``F()`` orderings."""
     keys = []
     for term in queryset.query.order_by:
@@ -64,7 +80,8 @@ def order_keys(queryset: QuerySet) -> list[OrderKey]:
             keys.append(OrderKey("id" if name == "pk" else name, term.startswith("-")))
         elif isinstance(term, OrderBy) and isinstance(term.expression, F):
             nulls = "first" if term.nulls_first else "last" if term.nulls_last else None
-            keys.append(OrderKey(term.expression.name, term.descending, nulls))
+            name = term.expression.name  # type: ignore[attr-defined]  # django-stubs omit F.name
+            keys.append(OrderKey(name, term.descending, nulls))
         else:
             raise ImproperlyConfigured(f"Cannot page by cursor over the ordering term {term!r}.")
     if not keys or keys[-1].name != "id":
@@ -124,6 +141,9 @@ def _typed(value: Any, key: OrderKey, model: type[models.Model]) -> Any:
         if isinstance(value, str):
             raise InvalidCursor("Invalid cursor.") from None
         return value
+    if not isinstance(field, models.Field):
+        # A relation's reverse side is no ordering key a cursor could hold.
+        raise InvalidCursor("Invalid cursor.")
     try:
         typed = field.to_python(value)
     except (ValidationError, ValueError, TypeError, OverflowError):
@@ -183,11 +203,11 @@ class KeysetPage:
     previous_cursor: str | None
 
 
-def keyset_page(queryset: QuerySet, token: str | None, size: int) -> KeysetPage:
+def keyset_page(queryset: Walkable, token: str | None, size: int) -> KeysetPage:
     """Return the page of ``size`` rows at cursor ``token`` (the first page when it is empty)."""
     keys = order_keys(queryset)
     direction, position = decode_cursor(token, keys, queryset.model) if token else ("a", None)
-    if direction == "a":
+    if direction == "a" or position is None:  # a "b" cursor always holds a position
         if position is not None:
             queryset = queryset.filter(after(keys, position))
         rows = list(queryset[: size + 1])

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.renderers import JSONRenderer
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.response import Response
+    from rest_framework.views import APIView as _ViewBase
+else:
+    _ViewBase = object
 
 API_PREFIX = "/api/"
 NOT_FOUND = "Not found."
@@ -16,7 +24,7 @@ NOT_FOUND = "Not found."
 def json_under_api(status: int, detail: str, page: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Return a Django error handler answering ``{"detail": detail}`` under /api/, and Django's ``page`` elsewhere."""
 
-    def handler(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def handler(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.path.startswith(API_PREFIX):
             return JsonResponse({"detail": detail}, status=status)
         return page(request, *args, **kwargs)
@@ -34,15 +42,15 @@ server_error = json_under_api(500, "Server error.", defaults.server_error)
 
 
 @csrf_exempt
-def unmatched(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+def unmatched(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """Answer an /api/ URL no route matches, whatever the method: a JSON 404 (with DEBUG on too)."""
     return JsonResponse({"detail": NOT_FOUND}, status=404)
 
 
-class JsonErrorsMixin:
+class JsonErrorsMixin(_ViewBase):
     """DRF view mixin: errors in JSON even where the view renders something else (the docs' HTML, the schema's YAML)."""
 
-    def finalize_response(self, request, response, *args, **kwargs):
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         if getattr(response, "exception", False):
             request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from articles.models import Author, Publisher
 from articles.search import ArticleSearch
@@ -57,7 +57,7 @@ def facet_counts(articles: ArticleSearch, size: int = DEFAULT_FACET_SIZE) -> Fac
     }
 
 
-def _counts(buckets: dict, name: str) -> dict[int, int]:
+def _counts(buckets: dict[str, Any], name: str) -> dict[int, int]:
     return {int(bucket["key"]): bucket["doc_count"] for bucket in buckets.get(name, {}).get("buckets", [])}
 
 

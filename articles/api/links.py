@@ -2,40 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from rest_framework import serializers
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from rest_framework.request import Request
+
+    _FieldBase = serializers.HyperlinkedRelatedField[Any]
+else:
+    _FieldBase = object
 
 # Stands for the primary key in the reversed URL; the only part that varies per object.
 _PLACEHOLDER = "987654321987654321"
 
 
-class CachedReverseMixin:
+class CachedReverseMixin(_FieldBase):
     """Build each object's URL from a template reversed once per request, view name and format.
 
     A list page links every article, publisher and author: reversing each of
     those URLs was most of the time DRF spent serializing a page.
     """
 
-    def get_url(self, obj, view_name, request, format):
+    def get_url(self, obj: Model, view_name: str, request: Request, format: str | None) -> str | None:
         if hasattr(obj, "pk") and obj.pk in (None, ""):
             return None
         template = self._template(view_name, request, format)
         return template.replace(_PLACEHOLDER, str(getattr(obj, self.lookup_field)))
 
-    def compiled(self):
+    def compiled(self) -> Callable[[Model], str | None]:
         """Return a function from the linked object to its URL, for this field's request (see ``compiled.py``)."""
         request = self.context.get("request")
         format = self.context.get("format")
         if format and self.format and self.format != format:
             format = self.format
+        assert self.view_name is not None, "DRF's hyperlinked fields require a view name"
         template = self._template(self.view_name, request, format)
         return lambda obj: None if obj.pk in (None, "") else template.replace(_PLACEHOLDER, str(obj.pk))
 
-    def _template(self, view_name: str, request, format) -> str:
-        templates = getattr(request, "_archive_url_templates", None)
+    def _template(self, view_name: str, request: Request | None, format: str | None) -> str:
+        templates: dict[tuple[str, str | None], str] | None = getattr(request, "_archive_url_templates", None)
         if templates is None:
             templates = {}
             if request is not None:
-                request._archive_url_templates = templates
+                request._archive_url_templates = templates  # type: ignore[attr-defined]  # a per-request cache
         key = (view_name, format)
         if key not in templates:
             kwargs = {self.lookup_url_kwarg: _PLACEHOLDER}
@@ -47,5 +59,5 @@ class IdentityLinkField(CachedReverseMixin, serializers.HyperlinkedIdentityField
     """The URL of the object itself."""
 
 
-class RelatedLinkField(CachedReverseMixin, serializers.HyperlinkedRelatedField):
+class RelatedLinkField(CachedReverseMixin, serializers.HyperlinkedRelatedField[Any]):
     """The URL of a related object."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import ValidationError
 from django.db.models import F, OrderBy, QuerySet
 from rest_framework import exceptions
@@ -13,6 +15,9 @@ from articles.api.params import StrictBooleanField
 from articles.api.querysets import can_see_unpublished
 from articles.api.searching import is_searching
 from articles.review import REVIEW_ORDER
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 RELEVANCE_TERMS = {"relevance": "-rank", "rank": "rank", "-rank": "-rank"}
 # The review queue's order (``articles.review``) and its reverse, each ending in the unique id.
@@ -35,7 +40,10 @@ class StrictOrderingFilter(OrderingFilter):
 
     ordering_description = "Comma-separated fields to order by; prefix with `-` for descending."
 
-    def get_ordering(self, request: Request, queryset: QuerySet, view) -> list[str | OrderBy] | None:
+    # DRF's stubs say the terms are strings; DRF passes them to order_by(), which takes expressions too.
+    def get_ordering(  # type: ignore[override]
+        self, request: Request, queryset: QuerySet[Any], view: APIView
+    ) -> list[str | OrderBy] | None:
         raw = request.query_params.get(self.ordering_param, "")
         terms = [term.strip() for term in raw.split(",") if term.strip()]
         if not terms:
@@ -71,14 +79,15 @@ class StrictOrderingFilter(OrderingFilter):
             ordering.append("-id")
         return ordering
 
-    def schema_terms(self, view) -> list[str]:
+    def schema_terms(self, view: APIView) -> list[str]:
         """Return every term ``ordering`` takes on ``view``: each field either way, and the relevance terms."""
         names = [*self.allowed_fields(view), *staff_ordering_fields(view)]
         fields = [term for name in names for term in (name, f"-{name}")]
         return fields + (list(RELEVANCE_TERMS) if getattr(view, "searchable", False) else [])
 
-    def allowed_fields(self, view) -> list[str]:
-        return [name for name, _label in self.get_valid_fields(None, view)]
+    def allowed_fields(self, view: APIView) -> list[str]:
+        # DRF reads the queryset only for a view without ``ordering_fields``; every view here names them.
+        return [name for name, _label in self.get_valid_fields(None, view)]  # type: ignore[arg-type]
 
     @staticmethod
     def term_expression(term: str, staff: bool) -> str | OrderBy:
@@ -88,7 +97,7 @@ class StrictOrderingFilter(OrderingFilter):
             return F(name).desc(nulls_last=True) if term.startswith("-") else F(name).asc(nulls_last=True)
         return term
 
-    def get_template_context(self, request: Request, queryset: QuerySet, view) -> dict:
+    def get_template_context(self, request: Request, queryset: QuerySet[Any], view: APIView) -> dict[str, Any]:
         # The browsable API's form gets the unsearched queryset: never refuse the ordering here.
         raw = request.query_params.get(self.ordering_param, "").split(",")[0].strip()
         options = []
@@ -96,7 +105,7 @@ class StrictOrderingFilter(OrderingFilter):
             options += [(key, f"{key} - ascending"), (f"-{key}", f"{key} - descending")]
         return {"request": request, "current": raw or None, "param": self.ordering_param, "options": options}
 
-    def get_schema_operation_parameters(self, view) -> list[dict]:
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         fields = self.allowed_fields(view)
         return [
             {
@@ -135,12 +144,12 @@ def review_ordering(request: Request, term: str) -> list[str]:
     return list(REVIEW_ORDERINGS[term])
 
 
-def staff_ordering_fields(view) -> list[str]:
+def staff_ordering_fields(view: APIView) -> list[str]:
     """Return the fields only staff may order ``view`` by (``staff_ordering_fields`` on the view)."""
     return list(getattr(view, "staff_ordering_fields", ()))
 
 
-def staff_ordering_description(view) -> str:
+def staff_ordering_description(view: APIView) -> str:
     """Return what the schema says of the staff-only ordering fields, if ``view`` has any."""
     fields = staff_ordering_fields(view)
     if not fields:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Model, QuerySet
 from django.template import loader
 from django.utils.functional import cached_property
 from rest_framework import exceptions, pagination
@@ -14,9 +17,17 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from articles import conf
-from articles.api.cursors import InvalidCursor, keyset_page
+from articles.api.cursors import InvalidCursor, Walkable, keyset_page
 from articles.api.params import parse_bounded_int
 from articles.counting import CappedCountPaginator
+
+if TYPE_CHECKING:
+    from django.core.paginator import Paginator, _SupportsPagination
+    from rest_framework.views import APIView
+
+_T = TypeVar("_T")
+_Row = TypeVar("_Row")
+Schema = dict[str, Any]
 
 PAGE_MODES = ("page", "cursor")
 CURSOR_PARAM = "cursor"
@@ -37,7 +48,7 @@ def paging_mode(request: Request) -> str:
     return mode or "page"
 
 
-def walks_by_cursor(request: Request, view) -> bool:
+def walks_by_cursor(request: Request, view: APIView | None) -> bool:
     """Return whether ``view`` answers ``request`` with a cursor page (only lists page at all)."""
     return getattr(view, "action", None) == "list" and paging_mode(request) == "cursor"
 
@@ -62,7 +73,7 @@ class PageSizeMixin:
             f"{self.max_page_size} results.",
         )
 
-    def page_size_schema(self) -> dict:
+    def page_size_schema(self) -> Schema:
         """Return the ``page_size`` query parameter as the schema documents it."""
         return {
             "name": self.page_size_query_param,
@@ -73,10 +84,10 @@ class PageSizeMixin:
         }
 
 
-class ServedPagesPaginator(CappedCountPaginator):
+class ServedPagesPaginator(CappedCountPaginator[_T]):
     """Numbered pages up to ``max_page``, over a count capped high enough to cover every one of them."""
 
-    def __init__(self, object_list, per_page, *args, **kwargs) -> None:
+    def __init__(self, object_list: _SupportsPagination[_T], per_page: int, *args: Any, **kwargs: Any) -> None:
         self.max_page = conf.api_max_page()
         # Every servable row is counted, so the pages up to max_page are always known to exist.
         cap = max(conf.api_count_cap(), self.max_page * per_page)
@@ -88,7 +99,8 @@ class ServedPagesPaginator(CappedCountPaginator):
         return min(pages, self.max_page)
 
 
-class PageNumberPagination(PageSizeMixin, pagination.PageNumberPagination):
+# DRF's stubs type page_size, page_size_query_param and max_page_size optional; PageSizeMixin always sets them.
+class PageNumberPagination(PageSizeMixin, pagination.PageNumberPagination):  # type: ignore[misc]
     """Numbered pages with a client-chosen ``page_size`` of at most 100, up to ``ARCHIVE_API_MAX_PAGE``.
 
     A page that is not a whole number of 1 or more (or ``last``) is a 400, and
@@ -99,7 +111,7 @@ class PageNumberPagination(PageSizeMixin, pagination.PageNumberPagination):
     django_paginator_class = ServedPagesPaginator
 
     @property
-    def page_query_description(self) -> str:
+    def page_query_description(self) -> str:  # type: ignore[override]  # a plain attribute in DRF's stubs
         deepest, cap = conf.api_max_page(), conf.api_count_cap()
         return (
             f"A page number, 1 to {deepest} (or `last`: the last page served). Numbered pages carry a `count`, "
@@ -107,7 +119,7 @@ class PageNumberPagination(PageSizeMixin, pagination.PageNumberPagination):
             "pointing to cursor paging (`page_mode=cursor`), which is as fast at any depth."
         )
 
-    def page_schema(self) -> dict:
+    def page_schema(self) -> Schema:
         """Return the ``page`` query parameter as the schema documents it: a number from 1, or ``last``."""
         number = {"type": "integer", "minimum": 1, "maximum": conf.api_max_page()}
         return {
@@ -118,18 +130,21 @@ class PageNumberPagination(PageSizeMixin, pagination.PageNumberPagination):
             "schema": {"oneOf": [number, {"type": "string", "enum": list(self.last_page_strings)}]},
         }
 
-    def get_page_number(self, request: Request, paginator) -> int | str:
+    def get_page_number(self, request: Request, paginator: Paginator[Any]) -> int | str:
         raw = request.query_params.get(self.page_query_param, "").strip()
         if not raw or raw in self.last_page_strings:
             return super().get_page_number(request, paginator)
         if not _PAGE_NUMBER.fullmatch(raw) or int(raw) < 1:
             raise exceptions.ValidationError({self.page_query_param: ["Enter a page number: 1 or more, or 'last'."]})
-        if int(raw) > paginator.max_page:
-            raise exceptions.ValidationError({self.page_query_param: [too_deep_message(paginator.max_page)]})
+        deepest = paginator.max_page if isinstance(paginator, ServedPagesPaginator) else conf.api_max_page()
+        if int(raw) > deepest:
+            raise exceptions.ValidationError({self.page_query_param: [too_deep_message(deepest)]})
         return int(raw)
 
-    def get_paginated_response(self, data) -> Response:
+    def get_paginated_response(self, data: Any) -> Response:
+        assert self.page is not None, "get_paginated_response follows paginate_queryset"
         paginator = self.page.paginator
+        assert isinstance(paginator, CappedCountPaginator)
         return Response(
             {
                 "count": paginator.count,
@@ -159,7 +174,12 @@ class KeysetCursorPagination(PageSizeMixin, pagination.BasePagination):
     cursor_query_param = CURSOR_PARAM
     template = "rest_framework/pagination/previous_and_next.html"
 
-    def paginate_queryset(self, queryset, request: Request, view=None) -> list:
+    # Also the index's ArticleSearch (a search walked by cursor), which DRF's types do not foresee.
+    def paginate_queryset(
+        self, queryset: Walkable | Sequence[Any], request: Request, view: APIView | None = None
+    ) -> list[Any]:
+        if isinstance(queryset, Sequence):
+            raise TypeError("Cursor paging walks an ordering (a queryset or search results), not a list.")
         self.request = request
         token = request.query_params.get(self.cursor_query_param, "").strip()
         try:
@@ -184,7 +204,7 @@ class KeysetCursorPagination(PageSizeMixin, pagination.BasePagination):
     def get_previous_link(self) -> str | None:
         return self._link(self.page.previous_cursor)
 
-    def get_paginated_response(self, data) -> Response:
+    def get_paginated_response(self, data: Any) -> Response:
         return Response({"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
 
     def to_html(self) -> str:
@@ -201,23 +221,25 @@ class ArchivePagination(pagination.BasePagination):
         self.active: pagination.BasePagination = self.numbered
 
     @property
-    def display_page_controls(self) -> bool:
+    def display_page_controls(self) -> bool:  # type: ignore[override]  # a plain attribute in DRF's stubs
         return self.active.display_page_controls
 
-    def paginate_queryset(self, queryset, request: Request, view=None) -> list:
+    def paginate_queryset(
+        self, queryset: QuerySet[Model, _Row] | Sequence[_Row], request: Request, view: APIView | None = None
+    ) -> list[_Row] | None:
         self.active = self.keyset if paging_mode(request) == "cursor" else self.numbered
         return self.active.paginate_queryset(queryset, request, view)
 
-    def get_paginated_response(self, data) -> Response:
+    def get_paginated_response(self, data: Any) -> Response:
         return self.active.get_paginated_response(data)
 
     def to_html(self) -> str:
         return self.active.to_html()
 
-    def get_results(self, data):
+    def get_results(self, data: dict[str, Any]) -> Any:
         return data["results"]
 
-    def get_schema_operation_parameters(self, view) -> list[dict]:
+    def get_schema_operation_parameters(self, view: APIView) -> list[Schema]:
         return [
             self.numbered.page_schema(),
             self.numbered.page_size_schema(),
@@ -244,7 +266,7 @@ class ArchivePagination(pagination.BasePagination):
             },
         ]
 
-    def get_paginated_response_schema(self, schema: dict) -> dict:
+    def get_paginated_response_schema(self, schema: Schema) -> Schema:
         numbered = self.numbered.get_paginated_response_schema(schema)
         numbered["required"] = ["results"]
         properties = numbered["properties"]

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.datastructures import MultiValueDict
 from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions
+
+from articles.api.bases import ViewSetBase
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.http import QueryDict
+    from rest_framework.request import Request
+
+    from articles.models import Author, AuthorAlias, Publisher, PublisherAlias
 
 TRUE_VALUES = frozenset({"true", "1", "yes", "on"})
 FALSE_VALUES = frozenset({"false", "0", "no", "off"})
@@ -18,30 +29,32 @@ SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 NULL_CHARACTER = "\x00"
 
 
-def reject_null_characters(params) -> None:
+def reject_null_characters(params: Mapping[str, str]) -> None:
     """Raise a 400 naming every query parameter whose name or value holds a NUL byte.
 
     PostgreSQL cannot store or compare NUL in text, so psycopg refuses such a
     parameter outright; catching it here keeps every endpoint clear of that 500.
     """
-    errors = {}
+    errors: dict[str, list[str]] = {}
     for name in params:
-        values = params.getlist(name) if hasattr(params, "getlist") else [params[name]]
+        values = params.getlist(name) if isinstance(params, MultiValueDict) else [params[name]]
         if NULL_CHARACTER in name or any(NULL_CHARACTER in value for value in values):
             errors[name.replace(NULL_CHARACTER, "\\x00")] = ["Null characters are not allowed."]
     if errors:
         raise exceptions.ValidationError(errors)
 
 
-class QueryStringGuardMixin:
+class QueryStringGuardMixin(ViewSetBase):
     """View mixin: refuse query strings holding NUL bytes before any of it reaches a filter or the database."""
 
-    def initial(self, request, *args, **kwargs) -> None:
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         reject_null_characters(request.query_params)
 
 
-def parse_bounded_int(params, name: str, *, default: int, minimum: int, maximum: int, out_of_range: str = "") -> int:
+def parse_bounded_int(
+    params: Mapping[str, str], name: str, *, default: int, minimum: int, maximum: int, out_of_range: str = ""
+) -> int:
     """Return the integer parameter ``name`` (``default`` when absent or blank), or raise a 400."""
     raw = params.get(name, "").strip()
     if not raw:
@@ -54,7 +67,7 @@ def parse_bounded_int(params, name: str, *, default: int, minimum: int, maximum:
     return value
 
 
-def parse_name_list(params, name: str) -> list[str]:
+def parse_name_list(params: QueryDict, name: str) -> list[str]:
     """Return the comma-separated (or repeated) names given in ``name``, in order, without duplicates."""
     names: list[str] = []
     for raw in params.getlist(name):
@@ -82,7 +95,7 @@ class StrictBooleanField(forms.Field):
 
     default_error_messages = {"invalid": "Enter true or false."}
 
-    def to_python(self, value) -> bool | None:
+    def to_python(self, value: Any) -> bool | None:
         if value in (None, ""):
             return None
         text = str(value).strip().lower()
@@ -106,11 +119,11 @@ class IsoDateTimeBoundField(forms.Field):
         "range": "Enter a date between the years 1 and 9999.",
     }
 
-    def __init__(self, *, end_of_day: bool = False, **kwargs) -> None:
+    def __init__(self, *, end_of_day: bool = False, **kwargs: Any) -> None:
         self.end_of_day = end_of_day
         super().__init__(**kwargs)
 
-    def to_python(self, value) -> dt.datetime | None:
+    def to_python(self, value: Any) -> dt.datetime | None:
         if value in (None, ""):
             return None
         text = str(value).strip()
@@ -119,11 +132,12 @@ class IsoDateTimeBoundField(forms.Field):
                 day = dt.date.fromisoformat(text)
                 moment = dt.datetime.combine(day, dt.time.max if self.end_of_day else dt.time.min)
                 return moment.replace(tzinfo=dt.UTC)
-            moment = parse_datetime(text)
+            parsed = parse_datetime(text)
         except ValueError:
-            moment = None
-        if moment is None:
+            parsed = None
+        if parsed is None:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
+        moment = parsed
         if moment.tzinfo is None:
             return moment.replace(tzinfo=dt.UTC)
         try:
@@ -136,13 +150,14 @@ class IsoDateTimeBoundField(forms.Field):
 class SlugListWidget(forms.TextInput):
     """A text box for one or more slugs: reads every repeated value, shows them comma-separated."""
 
-    def value_from_datadict(self, data, files, name) -> list[str]:
-        return data.getlist(name) if hasattr(data, "getlist") else [data[name]] if name in data else []
+    def value_from_datadict(self, data: Mapping[str, Any], files: Mapping[str, Any], name: str) -> list[str]:
+        return data.getlist(name) if isinstance(data, MultiValueDict) else [data[name]] if name in data else []
 
-    def format_value(self, value) -> str | None:
+    def format_value(self, value: Any) -> str | None:
         if isinstance(value, list | tuple):
             return ",".join(str(v) for v in value)
-        return super().format_value(value)
+        formatted: str | None = super().format_value(value)
+        return formatted
 
 
 class SlugListField(forms.Field):
@@ -164,13 +179,20 @@ class SlugListField(forms.Field):
     # 100 values of 100 slugs each (as the schema says); one query looks them all up.
     max_slugs = 10_000
 
-    def __init__(self, *, queryset, aliases=None, alias_target: str = "", **kwargs) -> None:
+    def __init__(
+        self,
+        *,
+        queryset: QuerySet[Author] | QuerySet[Publisher],
+        aliases: QuerySet[AuthorAlias] | QuerySet[PublisherAlias] | None = None,
+        alias_target: str = "",
+        **kwargs: Any,
+    ) -> None:
         self.queryset = queryset
         self.aliases = aliases
         self.alias_target = alias_target
         super().__init__(**kwargs)
 
-    def to_python(self, value) -> list[str]:
+    def to_python(self, value: Any) -> list[str]:
         raw = value if isinstance(value, list | tuple) else [value] if value else []
         slugs: list[str] = []
         # A blank value is no value; any other is slugs separated by commas, nothing else (as the schema says).
@@ -183,7 +205,7 @@ class SlugListField(forms.Field):
             raise ValidationError(self.error_messages["too_many"], code="too_many", params={"limit": self.max_slugs})
         return slugs
 
-    def clean(self, value) -> frozenset[int] | None:
+    def clean(self, value: Any) -> frozenset[int] | None:
         slugs = super().clean(value)
         if not slugs:
             return None

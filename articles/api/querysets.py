@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from django.db.models import Count, Exists, F, OrderBy, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Substr
 
 from articles.models import Article, ArticleAuthor, Author, NamedEntity, Publisher
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+# Whoever makes a request: a user, an anonymous visitor, or nobody (a command, a test).
+Requester: TypeAlias = "User | AnonymousUser | None"
+_Person = TypeVar("_Person", Author, Publisher)
 
 # The list excerpt is cut from this many leading characters of the body, so the
 # list never loads whole bodies. One extra character tells whether the body goes on.
@@ -22,14 +30,14 @@ BYLINES_ATTR = "prefetched_bylines"
 PERSON_ACTIONS = ("view", "add", "change", "delete")
 
 
-def can_see_unpublished(user) -> bool:
+def can_see_unpublished(user: Requester) -> bool:
     """Return whether ``user`` may read drafts and withdrawn articles: staff, and editors who may change them."""
     if user is None or not user.is_active:
         return False
-    return user.is_staff or user.has_perm("articles.change_article")
+    return bool(user.is_staff or user.has_perm("articles.change_article"))
 
 
-def newest_first(user) -> list[str | OrderBy]:
+def newest_first(user: Requester) -> list[str | OrderBy]:
     """Return the newest-first ordering of the articles ``user`` may read (ending in the unique ``-id``)."""
     if can_see_unpublished(user):
         # Drafts have no publication date: list them after dated articles on every
@@ -41,7 +49,7 @@ def newest_first(user) -> list[str | OrderBy]:
     return ["-published_at", "-id"]
 
 
-def visible_articles(user) -> QuerySet[Article]:
+def visible_articles(user: Requester) -> QuerySet[Article]:
     """Return the articles ``user`` may read, newest first."""
     articles = Article.objects.all() if can_see_unpublished(user) else Article.objects.published()
     return articles.order_by(*newest_first(user))
@@ -61,13 +69,13 @@ def with_related(articles: QuerySet[Article], fields: Collection[str] | None = N
     return articles
 
 
-def bylines_prefetch() -> Prefetch:
+def bylines_prefetch() -> Prefetch[str, QuerySet[ArticleAuthor], str]:
     """Prefetch each article's bylines with their authors, in byline order, into ``BYLINES_ATTR``."""
     bylines = ArticleAuthor.objects.select_related("author").order_by("position", "id")
     return Prefetch("bylines", queryset=bylines, to_attr=BYLINES_ATTR)
 
 
-def article_list_queryset(user, fields: Collection[str] | None = None) -> QuerySet[Article]:
+def article_list_queryset(user: Requester, fields: Collection[str] | None = None) -> QuerySet[Article]:
     """Return the visible articles with what a list page shows (only ``fields``, if given), and nothing heavier."""
     # The body only when named: a list shows its excerpt by default.
     heavy = [column for column in HEAVY_COLUMNS if column != "body" or "body" not in (fields or ())]
@@ -77,19 +85,19 @@ def article_list_queryset(user, fields: Collection[str] | None = None) -> QueryS
     return articles
 
 
-def article_detail_queryset(user, fields: Collection[str] | None = None) -> QuerySet[Article]:
+def article_detail_queryset(user: Requester, fields: Collection[str] | None = None) -> QuerySet[Article]:
     """Return the visible articles with what a detail page shows (only ``fields``, if given)."""
     articles = with_related(visible_articles(user), fields)
     heavy = [column for column in HEAVY_COLUMNS if column != "body" or not wants(fields, "body", "excerpt")]
     return articles.defer(*heavy)
 
 
-def article_source_queryset(user) -> QuerySet[Article]:
+def article_source_queryset(user: Requester) -> QuerySet[Article]:
     """Return the visible articles with their raw source text only."""
     return visible_articles(user).only("id", "status", "raw_text")
 
 
-def visible_related_articles(user, relation: str) -> QuerySet[Article]:
+def visible_related_articles(user: Requester, relation: str) -> QuerySet[Article]:
     """Return the articles ``user`` may read whose ``relation`` (a model's ``article_relation``) is the outer row."""
     articles = Article.objects.filter(**{relation: OuterRef("pk")})
     if not can_see_unpublished(user):
@@ -97,7 +105,7 @@ def visible_related_articles(user, relation: str) -> QuerySet[Article]:
     return articles
 
 
-def visible_article_count(user, relation: str) -> Subquery:
+def visible_article_count(user: Requester, relation: str) -> Coalesce:
     """Count the related articles ``user`` may read (for authors and publishers), for each outer row.
 
     A correlated subquery rather than a join and GROUP BY over every article: the
@@ -108,12 +116,12 @@ def visible_article_count(user, relation: str) -> Subquery:
     return Coalesce(Subquery(counted.values("n")), 0)
 
 
-def has_visible_articles(user, relation: str) -> Exists:
+def has_visible_articles(user: Requester, relation: str) -> Exists:
     """Tell whether the outer row has related articles ``user`` may read (EXISTS on the indexed foreign key)."""
     return Exists(visible_related_articles(user, relation))
 
 
-def can_see_every(user, model: type[NamedEntity]) -> bool:
+def can_see_every(user: Requester, model: type[NamedEntity]) -> bool:
     """Return whether ``user`` may see every author (or publisher): those who may read drafts, or manage them."""
     if can_see_unpublished(user):
         return True
@@ -122,7 +130,7 @@ def can_see_every(user, model: type[NamedEntity]) -> bool:
     return user is not None and any(user.has_perm(f"articles.{action}_{name}") for action in PERSON_ACTIONS)
 
 
-def visible_people(user, model: type[NamedEntity]) -> QuerySet:
+def visible_people(user: Requester, model: type[_Person]) -> QuerySet[_Person]:
     """Return the authors (or publishers) ``user`` may see: all for editors, else those a published article credits.
 
     Someone credited only on drafts or withdrawn articles (or on nothing, once
@@ -135,27 +143,27 @@ def visible_people(user, model: type[NamedEntity]) -> QuerySet:
     return people
 
 
-def visible_authors(user) -> QuerySet[Author]:
+def visible_authors(user: Requester) -> QuerySet[Author]:
     """Return the authors ``user`` may see (see ``visible_people``)."""
     return visible_people(user, Author)
 
 
-def visible_publishers(user) -> QuerySet[Publisher]:
+def visible_publishers(user: Requester) -> QuerySet[Publisher]:
     """Return the publishers ``user`` may see (see ``visible_people``)."""
     return visible_people(user, Publisher)
 
 
-def people_with_counts(user, model: type[NamedEntity]) -> QuerySet:
+def people_with_counts(user: Requester, model: type[_Person]) -> QuerySet[_Person]:
     """Return the authors (or publishers) ``user`` may see, each with the number of articles ``user`` may read."""
     counted = visible_people(user, model).annotate(article_count=visible_article_count(user, model.article_relation))
     return counted.order_by("name", "id")
 
 
-def authors_with_counts(user) -> QuerySet[Author]:
+def authors_with_counts(user: Requester) -> QuerySet[Author]:
     """Return the authors ``user`` may see, with their article counts (see ``people_with_counts``)."""
     return people_with_counts(user, Author)
 
 
-def publishers_with_counts(user) -> QuerySet[Publisher]:
+def publishers_with_counts(user: Requester) -> QuerySet[Publisher]:
     """Return the publishers ``user`` may see, with their article counts (see ``people_with_counts``)."""
     return people_with_counts(user, Publisher)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from drf_spectacular import openapi
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_basic_type
@@ -9,7 +11,17 @@ from drf_spectacular.types import OpenApiTypes
 from rest_framework import permissions, serializers
 from rest_framework.settings import api_settings
 
-from articles.api.shaping import FIELDS_DESCRIPTION, FIELDS_PARAM, FieldSelectionMixin
+from articles.api.shaping import FIELDS_DESCRIPTION, FIELDS_PARAM, FieldSelectionMixin, FieldSelectionViewMixin
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django.http import HttpRequest
+    from django_filters import Filter, FilterSet
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.plumbing import ComponentRegistry
+
+# An OpenAPI object (an operation, a parameter, a schema), as drf-spectacular builds them.
+Schema = dict[str, Any]
 
 MAX_ID = 2**63 - 1
 ERROR_DESCRIPTIONS = {
@@ -50,13 +62,15 @@ VALIDATION_ERROR_SCHEMA = {
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, with the error responses every operation can give and anonymous reads marked."""
 
-    def get_operation(self, path, path_regex, path_prefix, method, registry):
+    def get_operation(
+        self, path: str, path_regex: str, path_prefix: str, method: str, registry: ComponentRegistry
+    ) -> Schema | None:
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
         parameters = operation.setdefault("parameters", [])
-        if getattr(self.view, "action", None) in getattr(self.view, "shaped_actions", ()):
-            parameters.append(self.fields_parameter())
+        if isinstance(self.view, FieldSelectionViewMixin) and self.view.action in self.view.shaped_actions:
+            parameters.append(self.fields_parameter(self.view))
         for parameter in parameters:
             if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":
                 # Ids are positive 64-bit integers; any other is a 404.
@@ -67,10 +81,10 @@ class AutoSchema(openapi.AutoSchema):
             operation["responses"].setdefault(code, self.error_response(code))
         return operation
 
-    def fields_parameter(self) -> dict:
+    def fields_parameter(self, view: FieldSelectionViewMixin) -> Schema:
         """Return ``?fields=``: comma-separated names, each one of the fields this requester may name."""
         # "": an empty fields= is no choice (every field), as any empty parameter is no value.
-        names = {"type": "string", "enum": [*self.view.available_fields(), ""]}
+        names = {"type": "string", "enum": [*view.available_fields(), ""]}
         return {
             "in": "query",
             "name": FIELDS_PARAM,
@@ -80,7 +94,7 @@ class AutoSchema(openapi.AutoSchema):
             "explode": False,
         }
 
-    def error_codes(self, operation: dict) -> list[str]:
+    def error_codes(self, operation: Schema) -> list[str]:
         """Return the error statuses this operation can answer with."""
         # Any request can carry a bad token or come too often.
         codes = ["401", "429"]
@@ -91,7 +105,9 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("400")
         if self.method in {"POST", "PUT", "PATCH"}:
             codes.append("415")
-        if "{" in self.path or (self._is_list_view() and self._get_paginator() is not None):
+        # (drf-spectacular leaves _get_paginator, _map_basic_serializer, _map_serializer_field and
+        # resolve_filter_field unannotated, hence the ignores on calling them.)
+        if "{" in self.path or (self._is_list_view() and self._get_paginator() is not None):  # type: ignore[no-untyped-call]
             codes.append("404")
         creates = self.method == "POST" and hasattr(self.view, "editable_model")
         if self.method in {"DELETE", "PUT", "PATCH"} or creates:
@@ -100,7 +116,7 @@ class AutoSchema(openapi.AutoSchema):
             codes.append("412")
         return sorted(codes)
 
-    def error_response(self, code: str) -> dict:
+    def error_response(self, code: str) -> Schema:
         """Return the response object of an error, in each media type the view renders."""
         media_types = self.map_renderers("media_type")
         if "application/json" not in media_types:
@@ -113,19 +129,19 @@ class AutoSchema(openapi.AutoSchema):
             }
             for media_type in media_types
         }
-        response = {"description": ERROR_DESCRIPTIONS[code], "content": content}
+        response: Schema = {"description": ERROR_DESCRIPTIONS[code], "content": content}
         if code in ERROR_HEADERS:
             response["headers"] = ERROR_HEADERS[code]
         return response
 
-    def _error_ref(self, code: str) -> dict:
+    def _error_ref(self, code: str) -> Schema:
         error = self._component("Error", ERROR_SCHEMA)
         if code != "400":
             return error
         return {"anyOf": [self._component("ValidationError", VALIDATION_ERROR_SCHEMA), error]}
 
-    def _map_basic_serializer(self, serializer, direction):
-        schema = super()._map_basic_serializer(serializer, direction)
+    def _map_basic_serializer(self, serializer: serializers.BaseSerializer[Any], direction: str) -> Schema:
+        schema: Schema = super()._map_basic_serializer(serializer, direction)  # type: ignore[no-untyped-call]
         # Fields a response carries only sometimes (``rank`` and ``snippet`` only with ``q``, the ones shown
         # only when ``fields`` names them) are not required.
         meta = getattr(serializer, "Meta", None)
@@ -144,8 +160,12 @@ class AutoSchema(openapi.AutoSchema):
         # HTML forms, with HTML-form rules (an empty input is "not given"), so they are not documented.
         return [media_type for media_type in super().map_parsers() if "json" in media_type]
 
-    def _map_serializer_field(self, field, direction, bypass_extensions=False):
-        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+    def _map_serializer_field(
+        self, field: serializers.Field[Any, Any, Any, Any], direction: str, bypass_extensions: bool = False
+    ) -> Schema:
+        schema: Schema = super()._map_serializer_field(  # type: ignore[no-untyped-call]
+            field, direction, bypass_extensions
+        )
         if isinstance(field, serializers.PrimaryKeyRelatedField) and not field.read_only:
             schema.update(minimum=1, maximum=MAX_ID)
         if isinstance(field, serializers.SlugField) and not field.read_only:
@@ -156,12 +176,12 @@ class AutoSchema(openapi.AutoSchema):
             schema["pattern"] = r"\S"
         return schema
 
-    def _component(self, name: str, schema: dict) -> dict:
+    def _component(self, name: str, schema: Schema) -> Schema:
         component = ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name)
         self.registry.register_on_missing(component)
         return component.ref
 
-    def get_auth(self) -> list[dict]:
+    def get_auth(self) -> list[Schema]:
         auths = super().get_auth()
         # Reads are open to anonymous clients (DjangoModelPermissionsOrAnonReadOnly), as are
         # views with no permission to check (the token endpoint): say so with the empty requirement.
@@ -172,7 +192,7 @@ class AutoSchema(openapi.AutoSchema):
         return auths
 
 
-def or_empty(schema: dict) -> dict:
+def or_empty(schema: Schema) -> Schema:
     """Return ``schema``, or an empty value (which the API reads as "not given")."""
     if schema.get("type") == "array":
         return schema
@@ -188,8 +208,17 @@ class FilterExtension(DjangoFilterExtension):
 
     priority = 1
 
-    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
-        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+    def resolve_filter_field(
+        self,
+        auto_schema: openapi.AutoSchema,
+        model: type[Model],
+        filterset_class: type[FilterSet],
+        field_name: str,
+        filter_field: Filter,
+    ) -> list[Schema]:
+        parameters: list[Schema] = super().resolve_filter_field(  # type: ignore[no-untyped-call]
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
         help_text = filter_field.extra.get("help_text")
         for parameter in parameters:
             if help_text and not parameter.get("description"):
@@ -203,7 +232,7 @@ class FilterExtension(DjangoFilterExtension):
         return parameters
 
 
-def document_api(result: dict, generator, request, public: bool) -> dict:
+def document_api(result: Schema, generator: SchemaGenerator, request: HttpRequest | None, public: bool) -> Schema:
     """Postprocessing hook: the overview (auth, search, paging, errors, rate limits) and tag descriptions."""
     result["info"]["description"] = overview()
     result["tags"] = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django_filters import utils
@@ -15,6 +15,9 @@ from articles.api.pagination import walks_by_cursor
 from articles.api.querysets import can_see_unpublished, newest_first
 from articles.models import Article
 from articles.search import SYNTAX_HELP, ArticleSearch, Query, SearchFilters, SearchQueryError, parse_query, search
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
 SEARCH_PARAM = "q"
 SEARCH_DESCRIPTION = (
@@ -45,14 +48,19 @@ def is_searching(queryset: Any) -> bool:
 class ArticleFilterBackend(DjangoFilterBackend):
     """django-filter's backend, which also keeps the validated values, so a search can apply them in the index."""
 
-    def filter_queryset(self, request: Request, queryset: QuerySet, view) -> QuerySet:
+    # types-django-filter types the request as Django's HttpRequest; DRF hands backends its own Request.
+    def filter_queryset(  # type: ignore[override]
+        self, request: Request, queryset: QuerySet[Any], view: APIView
+    ) -> QuerySet[Any]:
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
         if not filterset.is_valid() and self.raise_exception:
-            raise utils.translate_validation(filterset.errors)
+            # types-django-filter says a dict; django-filter returns DRF's ValidationError.
+            raise utils.translate_validation(filterset.errors)  # type: ignore[misc]
         setattr(request, FILTERS_ATTRIBUTE, filterset.form.cleaned_data)
-        return filterset.qs
+        filtered: QuerySet[Any] = filterset.qs
+        return filtered
 
 
 def search_filters(request: Request) -> SearchFilters:
@@ -81,7 +89,7 @@ def _ids(ids: frozenset[int] | None) -> tuple[int, ...] | None:
     return None if ids is None else tuple(sorted(ids))
 
 
-def _bounds(data: dict, exact: str, low: str, high: str) -> tuple[int | None, int | None]:
+def _bounds(data: dict[str, Any], exact: str, low: str, high: str) -> tuple[int | None, int | None]:
     lows = [v for v in (data.get(exact), data.get(low)) if v is not None]
     highs = [v for v in (data.get(exact), data.get(high)) if v is not None]
     return (max(lows) if lows else None, min(highs) if highs else None)
@@ -94,17 +102,19 @@ class FullTextSearchFilter(BaseFilterBackend):
     matching every article when ``q`` is absent.
     """
 
-    def filter_queryset(self, request: Request, queryset: QuerySet, view) -> QuerySet | ArticleSearch:
+    # DRF's stubs let a backend return only a queryset; this one returns the index's ArticleSearch, which
+    # stands in for one in the backends, paginators and serializers after it (see ``articles.search``).
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: APIView) -> QuerySet[Any]:
         query = search_query(request)
         if query is None and not getattr(view, "search_without_q", False):
             return queryset
         results = search(queryset, query, filters=search_filters(request), snippets=getattr(view, "search_ranks", True))
         if walks_by_cursor(request, view):
             # A relevance order cannot be walked by cursor (ranks are neither unique nor indexed).
-            return results.order_by(*newest_first(request.user))
-        return results.order_by("-rank", *newest_first(request.user))
+            return results.order_by(*newest_first(request.user))  # type: ignore[return-value]  # as above
+        return results.order_by("-rank", *newest_first(request.user))  # type: ignore[return-value]  # as above
 
-    def get_schema_operation_parameters(self, view) -> list[dict]:
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         return [
             {
                 "name": SEARCH_PARAM,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from rest_framework import serializers
 
+from articles.api.bases import SerializerBase, ViewSetBase
 from articles.api.params import check_names, parse_name_list
 
 FIELDS_PARAM = "fields"
@@ -19,12 +23,12 @@ FIELDS_DESCRIPTION = (
 EVERY_FIELD = "every_field"
 
 
-def every_field(context: dict) -> bool:
+def every_field(context: Mapping[str, Any]) -> bool:
     """Return whether a serializer with ``context`` shows every field it has (to list or document them)."""
     return bool(context.get(EVERY_FIELD)) or getattr(context.get("view"), "swagger_fake_view", False)
 
 
-class FieldSelectionMixin:
+class FieldSelectionMixin(SerializerBase):
     """Serializer mixin: keep only the fields in ``context["selected_fields"]``, in that order.
 
     Without a choice (None), every field but the ``Meta.on_request_fields``, which
@@ -32,7 +36,7 @@ class FieldSelectionMixin:
     outside a search) is left out.
     """
 
-    def get_fields(self) -> dict[str, serializers.Field]:
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         selected = self.context.get("selected_fields")
         if every_field(self.context):
@@ -43,7 +47,7 @@ class FieldSelectionMixin:
         return {name: fields[name] for name in selected if name in fields}
 
 
-class FieldSelectionViewMixin:
+class FieldSelectionViewMixin(ViewSetBase):
     """View mixin: read and check ``?fields=`` for the ``shaped_actions``, and pass the choice to serializers."""
 
     shaped_actions: frozenset[str] = frozenset({"list", "retrieve", "create", "partial_update"})
@@ -62,7 +66,9 @@ class FieldSelectionViewMixin:
         """Return the names of every field this requester may name (the same for a list and a detail)."""
         # Called while the choice is still None (so the context does not recurse into it).
         context = {**self.get_serializer_context(), EVERY_FIELD: True}
-        return list(self.get_serializer_class()(context=context).fields)
+        serializer = self.get_serializer_class()(context=context)
+        assert isinstance(serializer, serializers.Serializer), "fields are chosen among a serializer's"
+        return list(serializer.fields)
 
-    def get_serializer_context(self) -> dict:
+    def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "selected_fields": self.selected_fields()}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
@@ -13,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import BaseSerializer
+from rest_framework.serializers import BaseSerializer, Serializer
 
 from articles.api import querysets
 from articles.api.conditional import ConditionalRetrieveMixin, latest
@@ -38,6 +40,10 @@ from articles.api.shaping import FieldSelectionViewMixin
 from articles.api.write_serializers import AuthorWriteSerializer, PublisherWriteSerializer
 from articles.api.writes import ArticleWriteMixin, NamedWriteMixin, named_write_schema
 from articles.models import Article, Author, Publisher
+from articles.search import ArticleSearch
+
+_M = TypeVar("_M", Article, Author, Publisher)
+_Named = TypeVar("_Named", Author, Publisher)
 
 FACET_SIZE_PARAMETER = OpenApiParameter(
     "facet_size",
@@ -52,13 +58,13 @@ EXPORT_DESCRIPTION = (
 EXPORT_ACTIONS = frozenset({"export_ndjson", "export_csv"})
 
 
-class ReadMixin(QueryStringGuardMixin, ConditionalRetrieveMixin, FieldSelectionViewMixin):
+class ReadMixin(QueryStringGuardMixin, ConditionalRetrieveMixin[_M], FieldSelectionViewMixin):
     """What every read viewset shares: strict query strings, ``?fields=``, conditional GET, both paging styles."""
 
-    pagination_class = ArchivePagination
+    pagination_class: type[ArchivePagination] | None = ArchivePagination
 
 
-class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet):
+class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyModelViewSet[Article]):
     """Articles, newest first (best match first with `q`): published ones for everybody, every status for staff."""
 
     filterset_class = ArticleFilter
@@ -73,12 +79,13 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet
     searchable = True
     shaped_actions = frozenset({"list", "retrieve", "partial_update", *EXPORT_ACTIONS})
     serializer_class = ArticleDetailSerializer
-    serializer_classes = {
+    serializer_classes: dict[str, type[BaseSerializer[Article]]] = {
         "list": ArticleListSerializer,
         "export_ndjson": ArticleExportSerializer,
         "export_csv": ArticleExportSerializer,
     }
-    queryset_for_action = {
+    # The builders of the shaped actions also take ``fields``.
+    queryset_for_action: dict[str, Callable[..., QuerySet[Article]]] = {
         "list": querysets.article_list_queryset,
         "source": querysets.article_source_queryset,
         "facets": querysets.visible_articles,
@@ -90,10 +97,10 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet
             return build(self.request.user, fields=self.selected_fields())
         return build(self.request.user)
 
-    def get_serializer_class(self) -> type[BaseSerializer]:
+    def get_serializer_class(self) -> type[BaseSerializer[Article]]:
         return self.serializer_classes.get(self.action, self.serializer_class)
 
-    def get_serializer_context(self) -> dict:
+    def get_serializer_context(self) -> dict[str, Any]:
         searching = self.action in {"list", *EXPORT_ACTIONS} and search_query(self.request) is not None
         return {**super().get_serializer_context(), "searching": searching}
 
@@ -135,7 +142,10 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet
         size = parse_bounded_int(
             request.query_params, "facet_size", default=DEFAULT_FACET_SIZE, minimum=1, maximum=MAX_FACET_SIZE
         )
-        return Response(facet_counts(self.filter_queryset(self.get_queryset()), size))
+        # What the backends hand back is the index's ArticleSearch, where DRF's types say a queryset.
+        articles: object = self.filter_queryset(self.get_queryset())
+        assert isinstance(articles, ArticleSearch), "search_without_q: the index answers the facets"
+        return Response(facet_counts(articles, size))
 
     @extend_schema(
         summary="Export as NDJSON",
@@ -163,7 +173,9 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet
     def export(self, export_format: str) -> StreamingHttpResponse:
         # Filters, q and fields are all checked here, before the first byte goes out.
         articles = self.filter_queryset(self.get_queryset())
-        return export_response(articles, self.get_serializer(), export_format)
+        serializer = self.get_serializer()
+        assert isinstance(serializer, Serializer), "an export writes the fields of one serializer"
+        return export_response(articles, serializer, export_format)
 
     @extend_schema(
         filters=False,
@@ -175,10 +187,10 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet
         return Response(self.get_object().raw_text)
 
 
-class NamedReadMixin(ReadMixin):
+class NamedReadMixin(ReadMixin[_Named]):
     """Reads of authors and publishers: ETags only (no ``Last-Modified``: see ``get_last_modified``)."""
 
-    def get_last_modified(self, instance: Author | Publisher) -> dt.datetime | None:
+    def get_last_modified(self, instance: _Named) -> dt.datetime | None:
         # The article count changes when an article is withdrawn or deleted, which leaves
         # no later timestamp anywhere: a Last-Modified could only go stale. The ETag,
         # a hash of the representation itself, is always right.
@@ -186,23 +198,23 @@ class NamedReadMixin(ReadMixin):
 
 
 @named_write_schema(noun="an author", credits="credits")
-class AuthorViewSet(NamedWriteMixin, NamedReadMixin, viewsets.ReadOnlyModelViewSet):
+class AuthorViewSet(NamedWriteMixin, NamedReadMixin[Author], viewsets.ReadOnlyModelViewSet[Author]):
     """Authors, each with the number of their articles the requester may read; editors write them too."""
 
     filterset_class = AuthorFilter
     serializer_class = AuthorDetailSerializer
     write_serializer_class = AuthorWriteSerializer
-    serializer_classes = {"list": AuthorListSerializer}
+    serializer_classes: dict[str, type[BaseSerializer[Author]]] = {"list": AuthorListSerializer}
 
     def get_queryset(self) -> QuerySet[Author]:
         return querysets.authors_with_counts(self.request.user)
 
-    def get_serializer_class(self) -> type[BaseSerializer]:
+    def get_serializer_class(self) -> type[BaseSerializer[Author]]:
         return self.serializer_classes.get(self.action, self.serializer_class)
 
 
 @named_write_schema(noun="a publisher", credits="names")
-class PublisherViewSet(NamedWriteMixin, NamedReadMixin, viewsets.ReadOnlyModelViewSet):
+class PublisherViewSet(NamedWriteMixin, NamedReadMixin[Publisher], viewsets.ReadOnlyModelViewSet[Publisher]):
     """Publishers, each with the number of their articles the requester may read; editors write them too."""
 
     filterset_class = PublisherFilter

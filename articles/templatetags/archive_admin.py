@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+from typing import NotRequired, TypedDict
 
 from django import template
 from django.contrib.admin.views.main import ChangeList
+from django.template import Context
 from django.urls import reverse
 from django.utils import formats
 from django.utils.text import capfirst
@@ -18,14 +20,38 @@ register = template.Library()
 REVIEW_COUNT_CAP = 1000
 
 
+class DateChoice(TypedDict):
+    """One link of the date hierarchy (the current day has no link)."""
+
+    title: str
+    link: NotRequired[str]
+
+
+class DateHierarchy(TypedDict):
+    """The context of ``admin/date_hierarchy.html``."""
+
+    show: bool
+    back: NotRequired[DateChoice | None]
+    choices: NotRequired[list[DateChoice]]
+
+
+class Desk(TypedDict, total=False):
+    """The desk's entry points, each present only for a user who may use it."""
+
+    review_url: str
+    review_count: str
+    upload_url: str
+    merges_url: str
+
+
 @register.inclusion_tag("admin/date_hierarchy.html")
-def archive_date_hierarchy(cl: ChangeList) -> dict:
+def archive_date_hierarchy(cl: ChangeList) -> DateHierarchy:
     """Draw the change list's date hierarchy from one MIN/MAX query (see ``admin_changelist.drilldown``)."""
     field = cl.date_hierarchy
     keys = {"year": f"{field}__year", "month": f"{field}__month", "day": f"{field}__day"}
     year, month, day = (_int(cl.params.get(key)) for key in keys.values())
 
-    def link(**values) -> str:
+    def link(**values: int) -> str:
         return cl.get_query_string({keys[name]: value for name, value in values.items()}, [f"{field}__"])
 
     if year and month and day:
@@ -71,7 +97,9 @@ def archive_date_hierarchy(cl: ChangeList) -> dict:
     }
 
 
-def _int(value) -> int | None:
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -79,16 +107,16 @@ def _int(value) -> int | None:
 
 
 @register.simple_tag(takes_context=True)
-def archive_desk(context) -> dict:
+def archive_desk(context: Context) -> Desk:
     """Return the desk's entry points the current user may use: review queue (with its count), upload, merges."""
     from articles.admin_views import RUN_IMPORT_PERMISSION, can_merge, review_queue_url
     from articles.models import Article, Author, Publisher
 
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_active or not user.is_staff:
+    if request is None or user is None or not user.is_active or not user.is_staff:
         return {}
-    desk = {}
+    desk: Desk = {}
     if user.has_perm("articles.view_article") or user.has_perm("articles.change_article"):
         count = Article.objects.needing_review().order_by()[: REVIEW_COUNT_CAP + 1].count()
         desk["review_url"] = review_queue_url()

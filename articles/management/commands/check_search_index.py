@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles import search_index
@@ -28,7 +30,7 @@ class Command(BaseCommand):
             help="Articles compared per batch (default: %(default)s).",
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         verbosity = options["verbosity"]
         # What is still queued is not a divergence: drain it first.
         search_index.sync_pending()

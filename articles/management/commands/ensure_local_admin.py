@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AbstractUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 CREDENTIALS_FILE = settings.BASE_DIR / ".local-admin"
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             help="Where the generated login is kept for later runs (default: %(default)s; git-ignored).",
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("ensure_local_admin only runs with DEBUG on (local development).")
         path: Path = options["credentials_file"]
@@ -79,6 +80,6 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(f"Reset {username}'s password to the one kept in .local-admin."))
 
     @staticmethod
-    def _works(user: AbstractBaseUser, password: str) -> bool:
+    def _works(user: AbstractUser, password: str) -> bool:
         """Tell whether ``user`` can log in to the admin with ``password`` and manage everything."""
         return user.is_active and user.is_staff and user.is_superuser and user.check_password(password)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="List what would be deleted; delete nothing.")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         paths = stale_spool_files(older_than=timedelta(hours=options["older_than_hours"]))
         for path in paths:
             if not options["dry_run"]:

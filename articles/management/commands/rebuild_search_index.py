@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandParser
 
 from articles import search_index
@@ -23,7 +25,7 @@ class Command(BaseCommand):
             help="Articles read per SELECT (default: %(default)s).",
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         verbosity = options["verbosity"]
 
         def progress(done: int) -> None:
