@@ -655,23 +655,28 @@ def _take_author_blocks(lines: list[str]) -> tuple[list[str], list[_Block]]:
     """Split the author blocks off the end of ``lines``; at least one line (the title) stays in front."""
     blocks: list[_Block] = []
     end = len(lines)
-    while len(blocks) < MAX_AUTHOR_BLOCKS and (found := _block_ending_at(lines, end)):
+    while len(blocks) < MAX_AUTHOR_BLOCKS and (found := _block_ending_at(lines, end, last=not blocks)):
         end, block = found
         blocks.insert(0, block)
     return lines[:end], blocks
 
 
-def _block_ending_at(lines: list[str], end: int) -> tuple[int, _Block] | None:
-    """Return ``(start, block)`` for an author block ending at ``end``: names twice (+ bio), or names + bio."""
+def _block_ending_at(lines: list[str], end: int, *, last: bool) -> tuple[int, _Block] | None:
+    """Return ``(start, block)`` for an author block ending at ``end``: names twice (+ bio), or names + bio.
+
+    The ``last`` block may also be a lone "By ..." line.
+    """
+    if last and end >= 3 and _BYLINE_RE.fullmatch(lines[end - 1]) and (names := _names_line(lines[end - 1])):
+        return end - 1, _Block(names)
     if end < 3:
         return None
-    last, previous = lines[end - 1], lines[end - 2]
-    if end >= 4 and _same(lines[end - 3], previous) and (names := _names_line(previous)) and _follows_names(last):
-        return end - 3, _Block(names, last)
-    if _same(previous, last) and (names := _names_line(last)):
+    last_line, previous = lines[end - 1], lines[end - 2]
+    if end >= 4 and _same(lines[end - 3], previous) and (names := _names_line(previous)) and _follows_names(last_line):
+        return end - 3, _Block(names, last_line)
+    if _same(previous, last_line) and (names := _names_line(last_line)):
         return end - 2, _Block(names)
-    if (names := _names_line(previous)) and _is_bio_of(last, names):
-        return end - 2, _Block(names, last)
+    if (names := _names_line(previous)) and _is_bio_of(last_line, names):
+        return end - 2, _Block(names, last_line)
     return None
 
 
@@ -746,34 +751,29 @@ def _is_job(part: str) -> bool:
     return bool(_STRONG_JOB_RE.search(part)) or all(word.casefold().strip(".,") in _JOB_WORDS for word in part.split())
 
 
-def _take_trailing_bios(lines: list[str], names: tuple[str, ...]) -> tuple[list[str], list[tuple[str, str]]]:
-    """Split off the end of the body the bios of byline authors (each names one of them); one body line stays."""
-    bios: list[tuple[str, str]] = []
+def _take_trailing_bios(lines: list[str], names: tuple[str, ...]) -> tuple[list[str], list[_Block]]:
+    """Split off the end of the body the bios of byline authors (each names them early); one body line stays."""
+    bios: list[_Block] = []
     while len(lines) > 1 and len(bios) < len(names):
         last = lines[-1]
-        taken = {name for name, _ in bios}
-        owners = [name for name in names if name not in taken and _mentions(" ".join(last.split()[:12]), name)]
-        if len(owners) != 1 or not _is_bio_of(last, (owners[0],)):
+        opening = " ".join(last.split()[:12])
+        if not any(_mentions(opening, name) for name in names) or not _is_bio_of(last, names):
             break
-        bios.insert(0, (owners[0], last))
+        bios.insert(0, _Block(tuple(name for name in names if _mentions(last, name)), last))
         lines = lines[:-1]
     return lines, bios
 
 
-def _authors(
-    byline: tuple[str, ...], blocks: list[_Block], trailing_bios: list[tuple[str, str]], body: list[str]
-) -> _Authors:
+def _authors(byline: tuple[str, ...], blocks: list[_Block], trailing_bios: list[_Block], body: list[str]) -> _Authors:
     """Combine the byline, the author blocks and the bios into the article's authors, with any doubts."""
     block_names = tuple(dict.fromkeys(name for block in blocks for name in block.names))
     names = list(byline)
     names += [name for name in block_names if not any(_same(name, other) for other in names)]
     own: dict[str, str] = {}
-    printed = [block.bio for block in blocks if block.bio] + [bio for _, bio in trailing_bios]
-    for block in blocks:
+    printed = [block.bio for block in blocks + trailing_bios if block.bio]
+    for block in blocks + trailing_bios:
         for name, bio in zip(block.names, _assign_bios(block.names, block.bio), strict=True):
             own.setdefault(boilerplate_key(name), bio)
-    for name, bio in trailing_bios:
-        own.setdefault(boilerplate_key(name), bio)
     issues = []
     if byline and block_names and not all(any(_same(name, other) for other in byline) for name in block_names):
         issues.append(
@@ -858,7 +858,7 @@ def _credit_of(line: str) -> str:
 
 def _is_agency_credit(line: str) -> bool:
     """Tell whether the line is an agency credit: "AP Photo/Jane Roe", "Jane Roe/AFP via Getty Images", ..."""
-    if len(line.split()) > _MAX_CREDIT_WORDS:
+    if len(line.split()) > _MAX_CREDIT_WORDS or _BYLINE_RE.fullmatch(line):
         return False
     parts = [part.strip() for part in _CREDIT_PART_SEPARATOR_RE.split(line) if part.strip()]
     folded = [part.casefold().rstrip(".") for part in parts]
