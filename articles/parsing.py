@@ -95,9 +95,10 @@ The rules, in order:
 * The subtitle is judged by position and shape: a line between the headline
   block and a byline, a credit or a dateline is a subtitle when it is short
   (MAX_SUBTITLE_LENGTH) and at most two sentences; right after the repeated
-  headline, a short line of three words or more that does not end like a
-  sentence (".", ":", ";" or ",") is one, and a short two-sentence line is
-  taken with a warning. Furniture is never a subtitle, and without the
+  headline, a short line that does not end like a sentence (".", ":", ";"
+  or ",") is one, unless it is a question of fewer than
+  MIN_QUESTION_DEK_WORDS words ("Why now?" opens the body), and a short
+  two-sentence line is taken with a warning. Furniture is never a subtitle, and without the
   repetition or a delimiter there is no subtitle.
 * A file with a copyright line but neither the repeated headline, a byline
   nor an author block does not follow a known layout: warning "unrecognised
@@ -135,6 +136,9 @@ MAX_NAME_WORDS = 6
 MAX_HOLDER_WORDS = 12
 MAX_BIO_LENGTH = 2000
 MAX_AUTHOR_BLOCKS = 8
+MAX_AFFILIATION_WORDS = 8
+# A question shorter than this right after the headline is a section heading, not a subtitle.
+MIN_QUESTION_DEK_WORDS = 4
 # More than this share of control characters (besides tabs and line breaks) means binary data.
 MAX_CONTROL_RATIO = 0.1
 # How much of a line a warning quotes.
@@ -208,10 +212,10 @@ _BYLINE_RE = re.compile(
 )
 # Twitter/X, Instagram style: dots allowed inside, so the full stop ending a sentence is left out.
 _HANDLE_RE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,48}[A-Za-z0-9_])?")
-# Split "A, B and C" / "A & B" / "A y B" / "A et B" / "A und B" / "A e B", but not "John Smith, Jr.".
+# Split "A, B and C" / "A & B" / "A y B" / "A et B" / "A und B" / "A e B", but not "John Smith, Jr."
+# (the foreign words in lower case only: "Dup E Large" has an initial).
 _NAME_SEPARATOR_RE = re.compile(
-    r",(?!\s*(?:jr|sr|ii|iii|iv)\b)\s*(?:(?:and|y|et|und|e)\s+|&\s*)?|\s+(?:and|&|y|et|und|e)\s+",
-    re.IGNORECASE,
+    r",(?!\s*(?i:jr|sr|ii|iii|iv)\b)\s*(?:(?i:and)\s+|(?:y|et|und|e)\s+|&\s*)?|\s+(?:(?i:and)|&|y|et|und|e)\s+"
 )
 _NOT_IN_NAME_RE = re.compile(r"[\d:;!?@#/()\[\]\"“”|•·]")
 _NAME_PARTICLES = frozenset(
@@ -339,6 +343,12 @@ class ParsedArticle:
     text: str = ""
     encoding: str = ""
     sha256: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.author_bios:
+            object.__setattr__(self, "author_bios", ("",) * len(self.author_names))
+        elif len(self.author_bios) != len(self.author_names):
+            raise ValueError('author_bios must have one bio (or "") per name in author_names')
 
     def to_dict(self) -> dict[str, object]:
         """Return the parsed values as JSON-ready data, without the two (large) source texts."""
@@ -619,7 +629,7 @@ def _clean_holder(text: str) -> str | None:
     """Return the holder as printed, without "all rights reserved" or notices; None if it is no name."""
     text = _NOTICE_RE.sub("", _RIGHTS_RE.sub("", text))
     text = _sentences(text)[0].strip(" ,;:–—-") if text.strip() else ""
-    if text.endswith(".") and not _is_abbreviation(_last_word(text[:-1])):
+    if text.endswith(".") and not _keeps_full_stop(_last_word(text[:-1])):
         text = text[:-1].rstrip(" ,;")
     if len(text) > MAX_NAME_LENGTH or len(text.split()) > MAX_HOLDER_WORDS or text[:1].islower():
         return None
@@ -641,6 +651,12 @@ def _sentences(text: str) -> list[str]:
 def _last_word(text: str) -> str:
     words = text.split()
     return words[-1] if words else ""
+
+
+def _keeps_full_stop(word: str) -> bool:
+    """Tell whether a holder's last word owns its full stop ("Inc.", "S.A."), unlike "X." ending a sentence."""
+    word = word.casefold().strip(",(")
+    return word in _ABBREVIATIONS or "." in word
 
 
 def _is_abbreviation(word: str) -> bool:
@@ -721,7 +737,7 @@ def _clean_names(text: str) -> tuple[tuple[str, ...], bool]:
         part = part.strip()
         if not part:
             continue
-        if _is_job(part) or _ORGANISATION_RE.fullmatch(part):
+        if _is_affiliation(part):
             extra = True
         elif _is_name(part):
             names.append(part)
@@ -739,11 +755,15 @@ def _is_name(name: str) -> bool:
 
 def _is_job_line(line: str) -> bool:
     """Tell whether a line is only a job title or an affiliation ("Staff Writer", "Associated Press")."""
-    return (
-        len(line.split()) <= 6
-        and bool(_is_job(line) or _ORGANISATION_RE.fullmatch(line))
-        and not (line.endswith(_SENTENCE_END))
-    )
+    return len(line.split()) <= 6 and _is_affiliation(line) and not (line.endswith(_SENTENCE_END))
+
+
+def _is_affiliation(part: str) -> bool:
+    """Tell whether ``part`` of a name line is a short job title or organisation, not a name or a sentence."""
+    words = part.split()
+    if len(words) > MAX_AFFILIATION_WORDS or re.search(r"[.!?;:@]\s|[!?;@]|\.$", part):
+        return False
+    return _is_job(part) or bool(_ORGANISATION_RE.fullmatch(part))
 
 
 def _is_job(part: str) -> bool:
@@ -902,7 +922,7 @@ def _delimits(line: str) -> bool:
 def _dek_shape(line: str, *, delimited: bool) -> str:
     """Return "sure" or "unsure" when ``line`` has the shape of a subtitle at its place, else ""."""
     words = line.split()
-    if len(line) > MAX_SUBTITLE_LENGTH or len(words) < 2 or _DATELINE_RE.match(line) or _credit_of(line):
+    if len(line) > MAX_SUBTITLE_LENGTH or _DATELINE_RE.match(line) or _credit_of(line):
         return ""
     ending = line.rstrip(_CLOSING_QUOTES)[-1:]
     sentences = len(_sentences(line))
@@ -912,8 +932,8 @@ def _dek_shape(line: str, *, delimited: bool) -> str:
         return "sure"
     if ending == ".":
         return "unsure" if sentences == 2 else ""
-    if len(words) < 3:
-        return ""
+    if ending == "?" and len(words) < MIN_QUESTION_DEK_WORDS:
+        return ""  # "Why now?": a section heading opening the body
     return "unsure" if len(words) > 30 else "sure"
 
 
