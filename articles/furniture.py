@@ -356,10 +356,21 @@ def key(line: str) -> str:
     return folded.strip(_TRIM) or folded
 
 
+# Longer than this, a line can only be furniture of the long kinds (cookie prompts, "Read more: <headline>").
+SHORT_LINE = 140
+# One alternation each, so a line costs one match whatever the number of patterns.
+_ANY_RE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in PATTERNS))
+_LONG_RE = re.compile(
+    "|".join(f"(?:{p.pattern})" for p in PATTERNS if ".{1,200}" in p.pattern or ".{0,400}" in p.pattern)
+    + f"|(?:{PATTERNS[-1].pattern})"
+)
+
+
 def is_furniture(line: str) -> bool:
     """Tell whether the whole ``line`` is shipped page furniture."""
     line_key = key(line)
-    return line_key in LINES or any(pattern.fullmatch(line_key) for pattern in PATTERNS)
+    pattern = _ANY_RE if len(line_key) <= SHORT_LINE else _LONG_RE
+    return line_key in LINES or pattern.fullmatch(line_key) is not None
 
 
 def looks_like_furniture(line: str) -> bool:

@@ -300,6 +300,7 @@ _DATE_WORDS = frozenset(
 )
 _NUMBERISH_RE = re.compile(r"\d[\d:./h-]*(?:st|nd|rd|th|er|º|\.)?|[ap]\.?m\.?|\d{4}-\d{2}-\d{2}t[\d:.+-]+z?", re.I)
 _TIMEZONE_RE = re.compile(r"[A-Z]{2,5}|(?:GMT|UTC)[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}")
+_DIGIT_RE = re.compile(r"\d")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _SENTENCE_END = (".", ":", ";", ",")
 _CLOSING_QUOTES = "\"'”’»)]"
@@ -541,9 +542,12 @@ def _drop_furniture(lines: list[str], site_keys: Collection[str]) -> list[str]:
 
 def _is_timestamp(line: str) -> bool:
     """Tell whether the line is only a date, a time or a "Published ..."/"Updated ..." stamp."""
-    if len(line) > 120 or not any(char.isdigit() for char in line):
+    if len(line) > 120 or not _DIGIT_RE.search(line):
         return False
     prefixed = _TIMESTAMP_PREFIX_RE.fullmatch(line)
+    first = line.split(None, 1)[0].casefold().rstrip(".,:")
+    if not (prefixed or line[0].isdigit() or first in _MONTHS or first in _WEEKDAYS):
+        return False
     rest = (prefixed["rest"] if prefixed else line).lstrip(":：-–— ")
     tokens = [token for token in re.split(r"[\s,|•·()]+", rest) if token]
     has_date = False
@@ -604,7 +608,8 @@ def _is_footer(line: str) -> bool:
 
 def _match_copyright(line: str) -> tuple[int, str] | None:
     """Return ``(year, holder)`` when the line (or one of its "|"-separated parts) is a copyright notice."""
-    if len(line) > 600:
+    folded = line.casefold()
+    if len(line) > 600 or not ("©" in line or "(c)" in folded or "copyright" in folded or "copr." in folded):
         return None
     for part in re.split(r"\s+[|•·]\s+", line):
         head = _COPYRIGHT_HEAD_RE.fullmatch(part.strip())
@@ -878,6 +883,9 @@ def _credit_of(line: str) -> str:
 
 def _is_agency_credit(line: str) -> bool:
     """Tell whether the line is an agency credit: "AP Photo/Jane Roe", "Jane Roe/AFP via Getty Images", ..."""
+    folded = line.casefold()
+    if "/" not in line and " via " not in folded and folded.rstrip(".") not in _AGENCIES:
+        return False
     if len(line.split()) > _MAX_CREDIT_WORDS or _BYLINE_RE.fullmatch(line):
         return False
     parts = [part.strip() for part in _CREDIT_PART_SEPARATOR_RE.split(line) if part.strip()]
