@@ -301,7 +301,9 @@ _READ_MORE = (
 _COMMENTS = r"(?:comments?|comentarios?|commentaires?|kommentare?|commenti|commento|comentários?)"
 _MINUTES = r"(?:min|mins|minutes?|minutos?|minuten|minuti)"
 _READ_TIME = (
-    r"(?:(?:\d+\s*" + _MINUTES + r"\.?\s*(?:read|de lectura|de lecture|lesezeit|di lettura|de leitura|leitura|lesen))|"
+    r"(?:(?:\d+(?::\d\d)?\s*"
+    + _MINUTES
+    + r"\.?\s*(?:read|de lectura|de lecture|lesezeit|di lettura|de leitura|leitura|lesen))|"
     r"(?:(?:reading time|tiempo de lectura|temps de lecture|lesezeit|lesedauer|tempo di lettura|tempo de leitura)"
     r"\s*:?\s*\d+\s*" + _MINUTES + r"\.?))"
 )
@@ -331,12 +333,16 @@ PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         _READ_MORE + r"\s*[:»›|>\-–—]\s*.{1,200}",
         r"(?:\d+\s+" + _COMMENTS + r"|" + _COMMENTS + r"\s*\(\d+\)|" + _COMMENTS + r"\s*:\s*\d+)",
         r"(?:listen to this article|escuchar este artículo|écouter cet article|artikel anhören|ascolta l'articolo|"
-        r"ouvir este artigo)(?:\s*[·•|,:-]?\s*\d+\s*" + _MINUTES + r"\.?)?",
+        r"ouvir este artigo)(?:\s*[·•|,:-]?\s*\d+(?::\d\d)?\s*" + _MINUTES + r"\.?)?",
         _READ_TIME,
         _COOKIES + r".{0,400}",
         r"(?:advertisement|publicidad|publicité|anzeige|werbung|pubblicità|publicidade)\s*[-–—:]\s*.{0,60}",
         r"(?:story|article) continues (?:below|after)(?: (?:the )?(?:advertisement|ad))?",
         r"we answer to you\. help keep our content free\b.*",
+        r"skip to (?:main )?content ?(?:skip to (?:site index|navigation|footer))?|skip to (?:site index|navigation)",
+        r"reporting from [^.]{1,80}",
+        r"a version of this (?:article|story) appears? in print\b.*",
+        r"explore more on (?:these|this) topics?|reuse this content|most viewed|sign in|log in|register",
     )
 )
 
@@ -361,8 +367,7 @@ SHORT_LINE = 140
 # One alternation each, so a line costs one match whatever the number of patterns.
 _ANY_RE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in PATTERNS))
 _LONG_RE = re.compile(
-    "|".join(f"(?:{p.pattern})" for p in PATTERNS if ".{1,200}" in p.pattern or ".{0,400}" in p.pattern)
-    + f"|(?:{PATTERNS[-1].pattern})"
+    "|".join(f"(?:{p.pattern})" for p in PATTERNS if p.pattern.endswith((".{1,200}", ".{0,400}", ".*")))
 )
 
 

@@ -137,6 +137,8 @@ MAX_HOLDER_WORDS = 12
 MAX_BIO_LENGTH = 2000
 MAX_AUTHOR_BLOCKS = 8
 MAX_AFFILIATION_WORDS = 8
+# A byline without "By" (under a headline that is not repeated) is full names of two or three words.
+MAX_BARE_NAME_WORDS = 3
 # A question shorter than this right after the headline is a section heading, not a subtitle.
 MIN_QUESTION_DEK_WORDS = 4
 # More than this share of control characters (besides tabs and line breaks) means binary data.
@@ -168,6 +170,14 @@ _NOTICE_RE = re.compile(
     r"all content|prohibida|queda prohibida|se prohíbe|toute reproduction|interdite|nachdruck|"
     r"vervielfältigung|weiterverbreitung|jede verwendung|riproduzione|vietata|è vietata|é proibida|proibida|"
     r"é vedada)\b.*",
+    re.IGNORECASE,
+)
+# "X Ltd or its affiliated companies": the holder is X Ltd.
+_AFFILIATES_RE = re.compile(
+    r",?\s+(?:and/or|or|and|y/o|o|et/ou|ou|und/oder|e/o)\s+"
+    r"(?:its|their|sus|ses|seine|ihre|i suoi|le sue|as suas|os seus)\s+"
+    r"(?:affiliated companies|affiliates|subsidiaries|licensors|filiales|afiliadas|tochtergesellschaften|"
+    r"affiliate|controladas|afiliados)\b.*",
     re.IGNORECASE,
 )
 _COPYRIGHT_HEAD_RE = re.compile(
@@ -274,7 +284,7 @@ _CORRECTION_RE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _TIMESTAMP_PREFIX_RE = re.compile(
-    r"(?:first published|originally published|last updated|published|updated|posted|modified|"
+    r"(?:first published|originally published|last updated|last modified(?: on)?|published|updated|posted|modified|"
     r"última actualización|publicado|publicada|actualizado|actualizada|publié|mis à jour|modifié|"
     r"zuletzt aktualisiert|veröffentlicht|aktualisiert|stand|ultimo aggiornamento|pubblicato|aggiornato|"
     r"última atualização|atualizado|atualizada)\b\s*(?P<rest>.*)",
@@ -632,7 +642,7 @@ def _copyright_parts(rest: str) -> tuple[int, str] | None:
 
 def _clean_holder(text: str) -> str | None:
     """Return the holder as printed, without "all rights reserved" or notices; None if it is no name."""
-    text = _NOTICE_RE.sub("", _RIGHTS_RE.sub("", text))
+    text = _AFFILIATES_RE.sub("", _NOTICE_RE.sub("", _RIGHTS_RE.sub("", text)))
     text = _sentences(text)[0].strip(" ,;:–—-") if text.strip() else ""
     if text.endswith(".") and not _keeps_full_stop(_last_word(text[:-1])):
         text = text[:-1].rstrip(" ,;")
@@ -854,14 +864,15 @@ def _take_header(lines: list[str]) -> tuple[_Header, list[str]]:
     if repeated:
         credit, lines = _take_credit(lines[1:], credit)
     subtitle, unsure = "", False
-    byline, lines = _take_byline(lines)
+    bare = not repeated  # a page without the repeated headline may give the byline as bare names
+    byline, lines = _take_byline(lines, bare=bare)
     if not byline and lines:
-        if len(lines) > 1 and _delimits(lines[1]) and _dek_shape(lines[0], delimited=True):
+        if len(lines) > 1 and _delimits(lines[1], bare=bare) and _dek_shape(lines[0], delimited=True):
             subtitle, lines = lines[0], lines[1:]
         elif repeated and (shape := _dek_shape(lines[0], delimited=False)):
             subtitle, unsure, lines = lines[0], shape == "unsure", lines[1:]
         credit, lines = _take_credit(lines, credit)
-        byline, lines = _take_byline(lines)
+        byline, lines = _take_byline(lines, bare=bare)
     credit, lines = _take_credit(lines, credit)
     return _Header(title, credit, subtitle, unsure, byline, repeated), lines
 
@@ -905,26 +916,29 @@ def _is_credit_name(part: str) -> bool:
     return all(word.lower() in _NAME_PARTICLES | {"the", "of", "for", "and"} or word[0].isupper() for word in words)
 
 
-def _take_byline(lines: list[str]) -> tuple[tuple[str, ...], list[str]]:
+def _take_byline(lines: list[str], *, bare: bool = False) -> tuple[tuple[str, ...], list[str]]:
     """Take a byline ("By Jane Doe", "Jane Doe | Example News") and a job title line under it."""
-    names = _byline_names(lines[0]) if lines else ()
+    names = _byline_names(lines[0], bare=bare) if lines else ()
     if not names:
         return (), lines
     lines = lines[1:]
     return names, lines[1:] if lines and _is_job_line(lines[0]) else lines
 
 
-def _byline_names(line: str) -> tuple[str, ...]:
+def _byline_names(line: str, *, bare: bool = False) -> tuple[str, ...]:
+    """Return the names of a byline: "By ...", names with a title or affiliation, or (``bare``) plain full names."""
     match = _BYLINE_RE.fullmatch(line)
     if match:
         return _clean_names(match["names"])[0]
     names, extra = _clean_names(line)
-    return names if extra else ()
+    if extra or (bare and names and all(2 <= len(name.split()) <= MAX_BARE_NAME_WORDS for name in names)):
+        return names
+    return ()
 
 
-def _delimits(line: str) -> bool:
+def _delimits(line: str, *, bare: bool = False) -> bool:
     """Tell whether the line ends a headline block: a byline, a credit or a dateline opening the story."""
-    return bool(_byline_names(line) or _credit_of(line) or _DATELINE_RE.match(line))
+    return bool(_byline_names(line, bare=bare) or _credit_of(line) or _DATELINE_RE.match(line))
 
 
 def _dek_shape(line: str, *, delimited: bool) -> str:

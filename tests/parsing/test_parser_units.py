@@ -364,7 +364,7 @@ def test_author_handle(bio, handle):
     ],
 )
 def test_not_an_author_block(last_lines):
-    article = parse_text(f"Headline\nBody.\n{last_lines}")
+    article = parse_text(f"Headline\nFirst paragraph.\nBody.\n{last_lines}")
     assert article.author_names == ()
     assert article.body.endswith(last_lines.split("\n")[-1])
 
