@@ -89,7 +89,9 @@ The rules, in order:
   ("AP Photo/Jane Roe", "Jane Roe/Reuters", "Getty Images", "Jane Roe via
   Getty Images", "Jane Roe/AFP via Getty Images").
 * The byline: a "By", "Por", "Par", "Von" or "Di" line (or a names line with a
-  job title or "| Publisher" suffix) after the headline block. A bio at the
+  job title or "| Publisher" suffix; under a headline that is not repeated,
+  also bare full names of two or three words) after the headline block, or a
+  lone "By ..." line at the very end. A bio at the
   very end that mentions a byline author belongs to them. Without names from
   a byline or an author block: warning "no author".
 * The subtitle is judged by position and shape: a line between the headline
