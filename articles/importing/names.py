@@ -57,13 +57,11 @@ def create_missing_names(names: Names, records: Iterable[parsing.ParsedArticle],
     authors: dict[str, Author] = {}
     publishers: dict[str, Publisher] = {}
     for record in records:
-        solo = len(record.author_names) == 1
-        for name in record.author_names:
+        for name, bio in zip(record.author_names, record.author_bios, strict=True):
             slug = name_slug(name)
             if slug not in names.authors and slug not in authors:
-                # A shared byline's bio belongs to no one author.
-                bio, handle = (record.author_bio, record.author_handle) if solo else ("", "")
-                authors[slug] = new_author(name, bio=bio, handle=handle)
+                # Each author gets their own bio; a bio shared by several authors ("" in author_bios) goes to none.
+                authors[slug] = new_author(name, bio=bio, handle=parsing.find_handle(bio))
         holder = record.copyright_holder
         if holder and name_slug(holder) not in names.publishers:
             publishers.setdefault(name_slug(holder), _stamped(Publisher(slug=name_slug(holder), name=holder)))

@@ -92,6 +92,8 @@ def parsed_snapshot(record: parsing.ParsedArticle) -> dict:
     snapshot["copyright_holder"] = record.copyright_holder
     snapshot["author_names"] = list(record.author_names)
     snapshot["warnings"] = list(record.warnings)
+    # An end-of-story correction or editor's note: it stays in the body, and is recorded here as one.
+    snapshot["correction"] = record.correction
     return snapshot
 
 

@@ -269,7 +269,7 @@ def test_accepting_parsed_authors_and_publisher(editor_client):
         assert editor_client.post(url, {"choice": "parsed"}).status_code == 302
 
     article.refresh_from_db()
-    assert article.publisher.name == "Other Media Inc"
+    assert article.publisher.name == "Other Media Inc."  # as printed, "Inc." keeps its full stop
     assert [b.author.name for b in article.bylines.select_related("author")] == ["John Writer"]
     assert article.needs_review is False
 

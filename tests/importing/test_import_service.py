@@ -371,3 +371,42 @@ def test_a_file_another_import_committed_meanwhile_is_unchanged_not_failed(tmp_p
 
     assert report.counts["unchanged"] == 1 and report.counts["failed"] == 0
     assert Article.objects.count() == 1
+
+
+def test_each_author_of_a_shared_byline_gets_their_own_bio_and_the_correction_is_recorded(tmp_path):
+    """
+    GIVEN a file by two authors whose bio line has a sentence about each, with a correction at the end
+    WHEN it is imported
+    THEN each new author has their own bio and handle, and the parse snapshot names the correction
+    """
+    note = "Correction: An earlier version of this story misstated the vote."
+    text = (
+        "© 2024 Northwind Press Inc. All rights reserved.\nWater rates rise\n\nWater rates rise\n\n"
+        f"The council voted 5-2.\n\n{note}\n\nAnn Lee and Bo Chen\n\nAnn Lee and Bo Chen\n\n"
+        "Ann Lee covers city hall (@annlee). Bo Chen is a data reporter.\n"
+    )
+    write(tmp_path, "rates.txt", text)
+
+    importing.import_paths(paths=[tmp_path])
+
+    article = Article.objects.get()
+    bios = {a.name: (a.bio, a.social_handle) for a in Author.objects.all()}
+    assert bios == {
+        "Ann Lee": ("Ann Lee covers city hall (@annlee).", "@annlee"),
+        "Bo Chen": ("Bo Chen is a data reporter.", ""),
+    }
+    assert article.parsed["correction"] == note
+    assert article.body.endswith(note)
+    assert article.publisher.name == "Northwind Press Inc."
+    assert article.needs_review is False
+
+
+def test_an_unsure_parse_is_a_draft_in_review_with_its_reason(tmp_path):
+    write(tmp_path, "unsure.txt", seed_text(paragraphs=("The council met.", "Click here to subscribe")))
+
+    importing.import_paths(paths=[tmp_path])
+
+    article = Article.objects.get()
+    assert (article.status, article.needs_review) == (Article.Status.DRAFT, True)
+    (reason,) = article.review_reasons
+    assert reason.startswith(f'{parsing.WARN_BOILERPLATE}: "Click here to subscribe"; delete them')

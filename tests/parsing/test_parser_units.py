@@ -12,9 +12,18 @@ from hypothesis import strategies as st
 from articles.parsing import (
     DEFAULT_MAX_BYTES,
     MAX_TITLE_LENGTH,
+    WARN_AUTHOR_BLOCK,
+    WARN_BOILERPLATE,
+    WARN_COPYRIGHT,
+    WARN_CREDIT,
     WARN_NO_AUTHOR,
+    WARN_NO_BODY,
     WARN_NO_PUBLISHER,
+    WARN_SUBTITLE,
+    WARN_UNRECOGNISED,
+    ParsedArticle,
     ParseError,
+    boilerplate_key,
     decode,
     normalize,
     parse,
@@ -281,8 +290,8 @@ def test_parse_raises_only_parse_error_and_keeps_its_promises(data):
         ("(C) 2020 Example News", 2020, "Example News"),
         ("Copyright © 2019 The Daily Example", 2019, "The Daily Example"),
         ("Copyright (c) 2019 The Daily Example, all rights reserved.", 2019, "The Daily Example"),
-        ("Copyright 2018 Example Media Group Inc.", 2018, "Example Media Group Inc"),
-        ("©2017-2021 Example Ltd.", 2021, "Example Ltd"),
+        ("Copyright 2018 Example Media Group Inc.", 2018, "Example Media Group Inc."),
+        ("©2017-2021 Example Ltd.", 2021, "Example Ltd."),
         ("© 2024. All rights reserved.", 2024, ""),
     ],
 )
@@ -350,12 +359,12 @@ def test_author_handle(bio, handle):
     [
         # Repeated lines that are not names stay in the body.
         "Stay tuned.\nStay tuned.",
-        # A bio that does not start with the name is no author block.
-        "Jane Doe\nJane Doe\nShe writes about food.",
+        # A name once, then a sentence that is no bio of it.
+        "Jane Doe\nThe council will vote again in May.",
     ],
 )
 def test_not_an_author_block(last_lines):
-    article = parse_text(f"Headline\nBody.\n{last_lines}")
+    article = parse_text(f"Headline\nFirst paragraph.\nBody.\n{last_lines}")
     assert article.author_names == ()
     assert article.body.endswith(last_lines.split("\n")[-1])
 
@@ -381,3 +390,218 @@ def test_overlong_credit_stays_in_the_body():
     line = "Photo by " + "x" * 1001
     article = parse_text(f"Headline\n{line}\nBody.")
     assert (article.image_credit, article.body) == ("", f"{line}\n\nBody.")
+
+
+# -- other publishers' layouts, boilerplate and doubts
+
+
+@pytest.mark.parametrize(
+    ("line", "year", "holder"),
+    [
+        ("© Copyright 2021 X Ltd", 2021, "X Ltd"),
+        ("© 2024 Northwind Press Inc. All rights reserved.", 2024, "Northwind Press Inc."),
+        ("Copyright 2023 X. All rights reserved. Do not redistribute.", 2023, "X"),
+        ("© 2023 Ediciones X S.A. Todos los derechos reservados.", 2023, "Ediciones X S.A."),
+        ("© 2024 Le Monde Tous droits réservés", 2024, "Le Monde"),
+        ("© 2024 Y GmbH. Alle Rechte vorbehalten.", 2024, "Y GmbH"),
+        ("© 2024 Z S.p.A. - Tutti i diritti riservati", 2024, "Z S.p.A."),
+        ("© 2024 W Ltda. Todos os direitos reservados.", 2024, "W Ltda."),
+        ("© Nordwind Verlag 2019-2024", 2024, "Nordwind Verlag"),
+        ("© 2024 X Corp. | Privacy Policy | Terms of Use", 2024, "X Corp."),
+    ],
+)
+def test_copyright_forms(line, year, holder):
+    article = parse_text(f"{line}\nHeadline\nBody.")
+    assert (article.copyright_year, article.copyright_holder, article.title) == (year, holder, "Headline")
+
+
+def test_a_sentence_starting_with_copyright_is_no_notice():
+    article = parse_text("Copyright 2019 rulings changed everything\nBody.")
+    assert (article.copyright_year, article.title) == (None, "Copyright 2019 rulings changed everything")
+
+
+@pytest.mark.parametrize(
+    ("line", "credit"),
+    [
+        ("AP Photo/Jane Roe", "AP Photo/Jane Roe"),
+        ("(AP Photo/Jane Roe, File)", "AP Photo/Jane Roe, File"),
+        ("Jane Roe/Reuters", "Jane Roe/Reuters"),
+        ("REUTERS/Jane Roe", "REUTERS/Jane Roe"),
+        ("Getty Images", "Getty Images"),
+        ("Jane Roe via Getty Images", "Jane Roe via Getty Images"),
+        ("Jane Roe/AFP via Getty Images", "Jane Roe/AFP via Getty Images"),
+        ("Foto: EFE", "EFE"),
+        ("Bild: dpa", "dpa"),
+        ("Crédit photo : AFP", "AFP"),
+        ("Foto di Marco Rossi", "Marco Rossi"),
+    ],
+)
+def test_agency_and_foreign_credits(line, credit):
+    article = parse_text(f"Headline\n{line}\nHeadline\nBody.")
+    assert (article.image_credit, article.body) == (credit, "Body.")
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("By Ann Lee, Staff Writer", ("Ann Lee",)),
+        ("By Ann Lee | Northwind Gazette", ("Ann Lee",)),
+        ("By Ann Lee, Bo Chen and Carl Diaz", ("Ann Lee", "Bo Chen", "Carl Diaz")),
+        ("By ANN LEE and BO CHEN, Associated Press", ("ANN LEE", "BO CHEN")),
+        ("Por María García y Luis Pérez", ("María García", "Luis Pérez")),
+        ("Par Marie Dupont, envoyée spéciale à Lyon", ("Marie Dupont",)),
+        ("Von Hans Müller und Anna Schmidt", ("Hans Müller", "Anna Schmidt")),
+        ("Di Marco Rossi", ("Marco Rossi",)),
+        ("Por Ana Sousa e João Silva", ("Ana Sousa", "João Silva")),
+        ("Ann Lee, Senior Political Correspondent", ("Ann Lee",)),
+    ],
+)
+def test_bylines_separate_names_from_titles(byline, names):
+    article = parse_text(f"Headline\n{byline}\nBody.")
+    assert (article.author_names, article.body) == (names, "Body.")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Von der Leyen sagte am Montag, sie sei zufrieden.",
+        "Di solito il consiglio si riunisce il lunedì.",
+        "Par ailleurs, le maire a démissionné.",
+    ],
+)
+def test_a_foreign_byline_word_opening_a_sentence_is_no_byline(sentence):
+    article = parse_text(f"Headline\n{sentence}\nBody.")
+    assert article.author_names == ()
+    assert article.body.startswith(sentence)
+
+
+def test_each_author_keeps_their_own_bio():
+    article = parse_text(
+        "Headline\nBody.\nAnn Lee and Bo Chen\nAnn Lee and Bo Chen\n"
+        "Ann Lee covers courts (@annlee). Bo Chen is a data reporter. He lives in Ohio."
+    )
+    assert article.author_bios == ("Ann Lee covers courts (@annlee).", "Bo Chen is a data reporter. He lives in Ohio.")
+    assert article.author_handle == "@annlee"
+
+
+def test_a_shared_bio_is_kept_but_given_to_no_one():
+    article = parse_text("Headline\nBody.\nAnn Lee & Bo Chen\nAnn Lee & Bo Chen\nAnn Lee and Bo Chen cover courts.")
+    assert (article.author_bio, article.author_bios) == ("Ann Lee and Bo Chen cover courts.", ("", ""))
+
+
+def test_bios_must_align_with_names():
+    with pytest.raises(ValueError, match="one bio"):
+        ParsedArticle(title="T", author_names=("A", "B"), author_bios=("x",))
+    assert ParsedArticle(title="T", author_names=("A", "B")).author_bios == ("", "")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Advertisement",
+        "Share this article",
+        "Sign up for our newsletter",
+        "Read more: Why the bridge closed",
+        "Related: Council passes budget",
+        "12 comments",
+        "We use cookies to give you the best experience. Accept to continue.",
+        "Publicidad",
+        "Suscríbete a nuestro boletín",
+        "Lee también: La crisis del agua",
+        "Publicité",
+        "À lire aussi : Le budget de la ville",
+        "Anzeige",
+        "Lesen Sie auch: Der Streik geht weiter",
+        "Pubblicità",
+        "Leggi anche: Il maltempo in Liguria",
+        "Publicidade",
+        "Leia também: A crise hídrica",
+        "Compartilhe este artigo",
+        "Published March 3, 2024 5:00 PM EST",
+        "Updated: 10:32 AM EST, Mon March 4, 2024",
+        "Publié le 3 mars 2024 à 17h00",
+        "Veröffentlicht am 3. März 2024, 17:00 Uhr",
+        "2024-03-03T17:00:00Z",
+        "3 March 2024",
+    ],
+)
+def test_page_furniture_is_dropped_wherever_it_is(line):
+    article = parse_text(f"Headline\n{line}\nFirst paragraph.\n{line}\nSecond paragraph.")
+    assert article.body == "First paragraph.\n\nSecond paragraph."
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Updated figures show 3 million people moved.", "Share prices fell 3% on Monday.", "He declined to comment."],
+)
+def test_sentences_about_the_same_things_stay(line):
+    assert line in parse_text(f"Headline\nFirst.\n{line}\nLast.").body.split("\n\n")
+
+
+def test_boilerplate_key_casefolds_and_collapses_spacing():
+    assert boilerplate_key("  Sign UP\tfor  our  Newsletter ") == "sign up for our newsletter"
+
+
+def test_site_boilerplate_is_dropped_but_never_the_copyright_or_names():
+    text = "© 2024 Example News\nHeadline\nBody.\nSupport local news today\nJane Doe\nJane Doe"
+    site = {"support local NEWS today", "© 2024 example news", "jane doe"}
+    article = parse_text(text, site_boilerplate=site)
+    assert (article.body, article.copyright_holder, article.author_names) == ("Body.", "Example News", ("Jane Doe",))
+    assert parse(text.encode(), site_boilerplate=site) == parse_text(text, encoding="utf-8", site_boilerplate=site)
+
+
+def test_a_dateline_stays_in_the_body_and_is_no_subtitle():
+    article = parse_text("Headline\nHeadline\nWASHINGTON (AP) — The Senate voted.\nMore.")
+    assert (article.subtitle, article.body) == ("", "WASHINGTON (AP) — The Senate voted.\n\nMore.")
+
+
+def test_a_correction_at_the_end_stays_in_the_body_and_is_recognised():
+    note = "Correction: An earlier version of this story misstated the date."
+    article = parse_text(f"Headline\nBody.\n{note}\nJane Doe\nJane Doe")
+    assert (article.body, article.correction, article.author_names) == (f"Body.\n\n{note}", note, ("Jane Doe",))
+
+
+def test_unsure_warnings_name_their_reason():
+    article = parse_text("Headline\nBody.\nClick to subscribe now\nMore body.\nJane Doe")
+    assert any(w.startswith(f'{WARN_BOILERPLATE}: "Click to subscribe now"') for w in article.warnings)
+    assert any(w.startswith(f'{WARN_AUTHOR_BLOCK}: the last paragraph "Jane Doe"') for w in article.warnings)
+
+
+UNSURE = (WARN_AUTHOR_BLOCK, WARN_SUBTITLE, WARN_BOILERPLATE, WARN_CREDIT, WARN_COPYRIGHT)
+LAYOUT_LINES = st.sampled_from(
+    [
+        "© Copyright 2021 X Ltd",
+        "Copyright 2023 X. All rights reserved. Do not redistribute.",
+        "AP Photo/Jane Roe",
+        "By Ann Lee, Staff Writer",
+        "Por María García y Luis Pérez",
+        "Ann Lee",
+        "A veteran reporter, Ann Lee covers city hall.",
+        "Correction: An earlier version misspelled a name.",
+        "WASHINGTON (AP) — The Senate voted.",
+        "Advertisement",
+        "Read more: Something",
+        "Published March 3, 2024",
+        "Why now?",
+        "Body paragraph.",
+        "Headline",
+    ]
+)
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(LAYOUT_LINES | st.text(max_size=40), max_size=14))
+def test_any_layout_keeps_the_records_promises(lines):
+    try:
+        article = parse_text("\n".join(lines))
+    except ParseError:
+        return
+    assert len(article.author_bios) == len(article.author_names)
+    assert article.body.endswith(article.correction)
+    assert all(
+        w in (WARN_NO_PUBLISHER, WARN_NO_AUTHOR, WARN_NO_BODY, WARN_UNRECOGNISED) or w.startswith(UNSURE)
+        for w in article.warnings
+    )
+    assert (WARN_NO_AUTHOR in article.warnings) == (not article.author_names)
+    assert (WARN_NO_PUBLISHER in article.warnings) == (not article.copyright_holder)
+    assert "\n\n\n" not in article.body
