@@ -615,7 +615,7 @@ def matching_ids(q: str | Query, *, limit: int) -> list[int]:
 
 
 class PkIn(Func):
-    """The condition "the row's primary key is one of ``ids``", with one parameter however many ids there are.
+    """The condition "the row's primary key (or the key ``field``) is one of ``ids``", with one parameter.
 
     A subquery of the list (``unnest()`` on PostgreSQL, ``json_each()`` on SQLite),
     which the planners estimate at a couple hundred rows and read by primary key;
@@ -625,8 +625,8 @@ class PkIn(Func):
 
     output_field = BooleanField()
 
-    def __init__(self, ids: Sequence[int]) -> None:
-        super().__init__(F("pk"))
+    def __init__(self, ids: Sequence[int], field: str = "pk") -> None:
+        super().__init__(F(field))
         self.ids = [int(pk) for pk in ids]
 
     def as_sql(self, compiler, connection, **extra_context):

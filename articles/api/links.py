@@ -27,8 +27,8 @@ class CachedReverseMixin:
         format = self.context.get("format")
         if format and self.format and self.format != format:
             format = self.format
-        template = self._template(self.view_name, request, format)
-        return lambda obj: None if obj.pk in (None, "") else template.replace(_PLACEHOLDER, str(obj.pk))
+        head, _, tail = self._template(self.view_name, request, format).partition(_PLACEHOLDER)
+        return lambda obj: None if obj.pk is None or obj.pk == "" else f"{head}{obj.pk}{tail}"
 
     def _template(self, view_name: str, request, format) -> str:
         templates = getattr(request, "_archive_url_templates", None)
