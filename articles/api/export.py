@@ -33,7 +33,7 @@ from rest_framework.utils.encoders import JSONEncoder
 from articles.api.compiled import compile_representation
 from articles.api.querysets import BYLINES_ATTR
 from articles.models import Article, ArticleAuthor
-from articles.search import PkIn
+from articles.search import ArticleSearch, PkIn
 
 # Articles per database round trip; each chunk's bylines come in one more query.
 EXPORT_CHUNK_SIZE = 2000
@@ -55,6 +55,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # What an article shows of its publisher (PublisherSummarySerializer).
 PUBLISHER_COLUMNS = ("id", "name", "slug")
 # Columns read only for the fields that show them: a body is most of a row, review reasons a JSON decode.
+# What a search adds to a row: the match's relevance and snippet.
+SEARCH_COLUMNS = ("rank", "snippet")
 OPTIONAL_COLUMNS = {"body": {"body", "excerpt"}, "review_reasons": {"review_reasons"}}
 NDJSON_TYPE = "application/x-ndjson"
 CSV_TYPE = "text/csv"
@@ -70,13 +72,36 @@ def export_rows(articles: QuerySet[Article], serializer: serializers.Serializer)
     """
     fields = set(serializer.fields)
     if not isinstance(articles, QuerySet):  # a search: the index orders the matches, read a chunk at a time
-        yield from search_export_rows(articles, compile_representation(serializer), fields)
+        yield from search_export_rows(articles, serializer, fields)
         return
     columns = article_columns(articles, fields)
     records = ChunkRecords(serializer, columns)
     represent = compile_representation(serializer, represented=records.represented)
     for chunk in row_chunks(articles, columns):
         yield from map(represent, records.of(chunk))
+
+
+def search_export_rows(results: ArticleSearch, serializer: serializers.Serializer, fields: set[str]) -> Iterator[dict]:
+    """Yield the representation of each match of a search, with ``rank`` and ``snippet``, a chunk of ids at a time.
+
+    The index hands over each chunk's ids and scores in one pass; the rows come by
+    id through the search's queryset (what the requester may see), as plain rows.
+    """
+    columns = article_columns(results.queryset, fields | ({"body"} if "snippet" in fields else set()))
+    records = ChunkRecords(serializer, [*columns, *SEARCH_COLUMNS])
+    represent = compile_representation(serializer, represented=records.represented)
+    snippet = results.snippet_maker() if "snippet" in fields else None
+    body_at = columns.index("body") if snippet is not None else None
+    with transaction.atomic(using=results.db):
+        for hits in results.hit_chunks(EXPORT_CHUNK_SIZE):
+            matches = results.queryset.filter(PkIn([pk for pk, _ in hits])).order_by()
+            rows = {row[records.id_at]: row for chunk in row_chunks(matches, columns) for row in chunk}
+            chunk = [
+                [*row, score, snippet(row[body_at]) if snippet is not None else None]
+                for pk, score in hits
+                if (row := rows.get(pk)) is not None  # gone, or not visible to the requester
+            ]
+            yield from map(represent, records.of(chunk))
 
 
 def row_chunks(articles: QuerySet[Article], columns: list[str]) -> Iterator[list[list]]:
@@ -170,16 +195,6 @@ class ChunkRecords:
 NO_BYLINES: list = []
 
 
-def search_export_rows(results: Iterable[Article], represent, fields: set[str]) -> Iterator[dict]:
-    """Yield the representation of each match of a search, with ``rank`` and ``snippet``, bylines per chunk."""
-    matches = iter(results.iterator(chunk_size=EXPORT_CHUNK_SIZE))  # type: ignore[attr-defined]
-    while chunk := list(itertools.islice(matches, EXPORT_CHUNK_SIZE)):
-        bylines = chunk_bylines([article.pk for article in chunk]) if "authors" in fields else {}
-        for article in chunk:
-            setattr(article, BYLINES_ATTR, bylines.get(article.pk, []))
-            yield represent(article)
-
-
 def article_columns(articles: QuerySet[Article], fields: set[str]) -> list[str]:
     """Return the ``values()`` columns the export reads: the article's light columns, its publisher, annotations."""
     heavy = {"raw_text", "parsed", "import_conflicts"}
@@ -204,14 +219,6 @@ def byline_record(author_id: int, name: str, slug: str) -> SimpleNamespace:
     byline = SimpleNamespace(author_id=author_id, pk=author_id, id=author_id, name=name, slug=slug)
     byline.author = byline
     return byline
-
-
-def chunk_bylines(article_ids: list[int]) -> dict[int, list[SimpleNamespace]]:
-    """Return the bylines of the given articles, in byline order, as records: one query for the chunk."""
-    by_article: dict[int, list[SimpleNamespace]] = {}
-    for article_id, *author in chunk_byline_rows(article_ids):
-        by_article.setdefault(article_id, []).append(byline_record(*author))
-    return by_article
 
 
 def ndjson_lines(rows: Iterable[dict]) -> Iterator[bytes]:
@@ -269,15 +276,63 @@ def cell_reader(path: tuple[str, ...]) -> Callable[[dict], str]:
     return read
 
 
-def quoted(cell: str) -> str:
-    """Return ``cell`` as the csv module's default dialect writes a field of a row of two or more."""
+def csv_row(cells: list[str]) -> str:
+    """Return a row of two or more cells as the csv module's default dialect writes it."""
     # The csv writer walks every character of a ~3 KB body in Python's generic string
-    # loop (~55 us a row); these checks and the replace are C string searches.
-    if '"' in cell:
-        return '"' + cell.replace('"', '""') + '"'
-    if "," in cell or "\n" in cell or "\r" in cell:
-        return '"' + cell + '"'
-    return cell
+    # loop (~55 us a row); these checks and the replace are C string searches, inline
+    # rather than a call per cell.
+    return (
+        ",".join(
+            [
+                ('"' + cell.replace('"', '""') + '"')
+                if '"' in cell
+                else ('"' + cell + '"')
+                if "," in cell or "\n" in cell or "\r" in cell
+                else cell
+                for cell in cells
+            ]
+        )
+        + "\r\n"
+    )
+
+
+def csv_texts(values: list) -> list[str]:
+    """Return the cells of a row's values: ``csv_cell`` of each, with text, nulls and counts (most cells) inline."""
+    return [
+        ""
+        if value is None
+        else (("'" + value) if value.startswith(FORMULA_PREFIXES) else value)
+        if value.__class__ is str
+        else str(value)
+        if value.__class__ is int and value >= 0
+        else csv_cell(value)
+        for value in values
+    ]
+
+
+def row_flattener(columns: list[tuple[str, ...]]) -> Callable[[dict], list]:
+    """Return the function giving a row's values in column order: nested objects' sub-fields, lists' cells."""
+    groups = [
+        (name, None if len(paths[0]) == 1 else tuple(path[1] for path in paths))
+        for name, paths in ((name, list(paths)) for name, paths in itertools.groupby(columns, key=lambda p: p[0]))
+    ]
+
+    def flatten(row: dict) -> list:
+        values: list = []
+        for name, subs in groups:
+            value = row.get(name)
+            if subs is None:
+                values.append(value)
+            elif value.__class__ is list:
+                # Each item's sub-field, joined and defused once for the cell.
+                values += [defused(LIST_SEPARATOR.join(csv_texts([item.get(sub) for item in value]))) for sub in subs]
+            elif value:
+                values += [value.get(sub) for sub in subs]
+            else:
+                values += [None] * len(subs)
+        return values
+
+    return flatten
 
 
 def csv_lines(rows: Iterable[dict], columns: list[tuple[str, ...]]) -> Iterator[bytes]:
@@ -289,14 +344,15 @@ def csv_lines(rows: Iterable[dict], columns: list[tuple[str, ...]]) -> Iterator[
 
     writerow = csv.writer(Line()).writerow
     yield writerow(["_".join(path) for path in columns]).encode()
-    readers = [cell_reader(path) for path in columns]
-    if len(readers) < 2:
+    if len(columns) < 2:
         # A row of one empty field is written '""', not an empty line: the csv module's rules.
+        readers = [cell_reader(path) for path in columns]
         for row in rows:
             yield writerow([read(row) for read in readers]).encode()
         return
+    flatten = row_flattener(columns)
     for row in rows:
-        yield (",".join([quoted(read(row)) for read in readers]) + "\r\n").encode()
+        yield csv_row(csv_texts(flatten(row))).encode()
 
 
 def buffered(chunks: Iterable[bytes], size: int | None = None) -> Iterator[bytes]:
