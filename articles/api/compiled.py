@@ -73,9 +73,17 @@ def compile_field(field: Field) -> Represent:
         # Their representation of a database value of their type is the value itself.
         return get
     convert = converter(field)
+    if not isinstance(field, RelatedField):
+
+        def plain_step(obj: Any) -> Any:
+            value = get(obj)
+            return None if value is None else convert(value)
+
+        return plain_step
 
     def step(obj: Any) -> Any:
         value = get(obj)
+        # DRF's pk-only optimisation stands for a missing relation with a key of None.
         if value is None or (isinstance(value, PKOnlyObject) and value.pk is None):
             return None
         return convert(value)

@@ -323,6 +323,9 @@ def row_flattener(columns: list[tuple[str, ...]]) -> Callable[[dict], list]:
             value = row.get(name)
             if subs is None:
                 values.append(value)
+            elif value.__class__ is list and len(value) < 2:
+                # One item (most bylines) or none: its cells are what joining them would give.
+                values += [value[0].get(sub) for sub in subs] if value else [None] * len(subs)
             elif value.__class__ is list:
                 # Each item's sub-field, joined and defused once for the cell.
                 values += [defused(LIST_SEPARATOR.join(csv_texts([item.get(sub) for item in value]))) for sub in subs]
