@@ -51,7 +51,7 @@ import datetime as dt
 import html
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any
@@ -427,16 +427,54 @@ class ArticleSearch:
 
     def iterator(self, chunk_size: int = 1000) -> Iterator[Article]:
         """Yield every match in order, ``chunk_size`` at a time, from one snapshot of the index."""
+        if self.index_query() is None:
+            return
+        search = _searcher(self)
+        for hits in self._hit_chunks(search, chunk_size):
+            yield from self._hydrate(search, hits)
+
+    def hit_chunks(self, chunk_size: int) -> Iterator[list[tuple[int, float]]]:
+        """Yield ``(id, score)`` of every match in order, ``chunk_size`` at a time, from one snapshot of the index."""
+        if self.index_query() is None:
+            return
+        for hits in self._hit_chunks(_searcher(self), chunk_size):
+            yield [(hit.id, float(hit.score)) for hit in hits]
+
+    def snippet_maker(self) -> Callable[[str], str] | None:
+        """Return the function making a match's snippet from its body (None without a query)."""
+        return Snippets(_searcher(self), self.q).make if self.q is not None else None
+
+    def _hit_chunks(self, search: tantivy.Searcher, chunk_size: int) -> Iterator[list[_Hit]]:
+        # Each chunk is one pass of the index that hands over that chunk only (its offset is
+        # skipped inside the index): Python's work and memory stay per chunk, however many match.
         index_query = self.index_query()
         if index_query is None:
             return
-        search = _searcher(self)
         offset = 0
-        while hits := self._page_hits(search, index_query, offset, chunk_size):
-            yield from self._hydrate(search, hits)
+        while hits := self._chunk_hits(search, index_query, offset, chunk_size):
+            yield hits
             if len(hits) < chunk_size:
                 return
             offset += chunk_size
+
+    def _chunk_hits(self, search: tantivy.Searcher, index_query: tantivy.Query, offset: int, limit: int) -> list[_Hit]:
+        """Return the hits at ``offset`` to ``offset + limit`` as ``_page_hits`` does, none long before ``offset``.
+
+        Ascending relevance reads its bounded ``MAX_ASCENDING_RANK`` hits as pages do.
+        Otherwise the index skips all but the ``MAX_TIE_RUN + 1`` hits before
+        ``offset``: a run of equal keys that reaches further back is longer than
+        ``MAX_TIE_RUN``, so ``_window`` leaves it in index order either way.
+        """
+        primary = self.ordering[0]
+        if primary.name == "rank" and not primary.descending:
+            return self._page_hits(search, index_query, offset, limit)
+        base = max(0, offset - MAX_TIE_RUN - 1)
+        hits = self._window(search, index_query, offset - base, limit, base=base)
+        for hit in hits:
+            hit.load(search)
+        if primary.name != "rank" and self.q is not None:
+            self._score(search, hits)
+        return hits
 
     # --- The index's work ---
 
@@ -497,19 +535,34 @@ class ArticleSearch:
             self._count = found.count
         return hits
 
-    def _window(self, search: tantivy.Searcher, index_query: tantivy.Query, offset: int, limit: int) -> list[_Hit]:
+    def _top_after(self, search: tantivy.Searcher, index_query: tantivy.Query, base: int, n: int) -> list[_Hit]:
+        """Return ``_top(base + n)[base:]``, the index skipping the first ``base`` hits itself."""
+        primary = self.ordering[0]
+        if primary.name == "rank":
+            found = search.search(index_query, n, count=False, offset=base)
+            return [_Hit(s, a, score=s) for s, a in found.hits]
+        order = tantivy.Order.Desc if primary.descending else tantivy.Order.Asc
+        found = search.search(
+            index_query, n, count=False, order_by_field=primary.index_field(), offset=base, order=order
+        )
+        return [_Hit(k, a) for k, a in found.hits]
+
+    def _window(
+        self, search: tantivy.Searcher, index_query: tantivy.Query, offset: int, limit: int, *, base: int = 0
+    ) -> list[_Hit]:
         """Return the hits of the page in the full ordering, ties on the first key broken by the next keys.
 
         A run of hits with equal first keys (equal scores, say) is put in the
         order of the next keys when it has at most ``MAX_TIE_RUN`` hits; a longer
         run keeps the index's own (fixed) order, so that reading it costs no more
         than ``MAX_TIE_RUN`` stored documents. Either way the order is the same
-        whichever page asks, so pages never repeat or skip a hit.
+        whichever page asks, so pages never repeat or skip a hit. With ``base``,
+        the index skips its first ``base`` hits and ``offset`` counts from there.
         """
         want = offset + limit
         n = want + TIE_MARGIN
         while True:
-            hits = self._top(search, index_query, n)
+            hits = self._top(search, index_query, n) if not base else self._top_after(search, index_query, base, n)
             if len(hits) < n or len(hits) <= want:
                 break
             run_start = _run_start(hits, want - 1)
@@ -615,7 +668,7 @@ def matching_ids(q: str | Query, *, limit: int) -> list[int]:
 
 
 class PkIn(Func):
-    """The condition "the row's primary key is one of ``ids``", with one parameter however many ids there are.
+    """The condition "the row's primary key (or the key ``field``) is one of ``ids``", with one parameter.
 
     A subquery of the list (``unnest()`` on PostgreSQL, ``json_each()`` on SQLite),
     which the planners estimate at a couple hundred rows and read by primary key;
@@ -625,8 +678,8 @@ class PkIn(Func):
 
     output_field = BooleanField()
 
-    def __init__(self, ids: Sequence[int]) -> None:
-        super().__init__(F("pk"))
+    def __init__(self, ids: Sequence[int], field: str = "pk") -> None:
+        super().__init__(F(field))
         self.ids = [int(pk) for pk in ids]
 
     def as_sql(self, compiler, connection, **extra_context):

@@ -457,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
             if "api" in args.sections:
                 measure.api_section(args, terms, report)
             if "export" in args.sections:
-                measure.export_section(args, report)
+                measure.export_section(args, report, terms)
             if "load" in args.sections:
                 from bench import loadtest
 

@@ -15,20 +15,25 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from types import SimpleNamespace
 
 import orjson
-from django.db import transaction
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.relations import PKOnlyObject
 from rest_framework.utils.encoders import JSONEncoder
 
 from articles.api.compiled import compile_representation
 from articles.api.querysets import BYLINES_ATTR
 from articles.models import Article, ArticleAuthor
+from articles.search import ArticleSearch, PkIn
 
 # Articles per database round trip; each chunk's bylines come in one more query.
 EXPORT_CHUNK_SIZE = 2000
@@ -49,6 +54,10 @@ LIST_SEPARATOR = "; "
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # What an article shows of its publisher (PublisherSummarySerializer).
 PUBLISHER_COLUMNS = ("id", "name", "slug")
+# Columns read only for the fields that show them: a body is most of a row, review reasons a JSON decode.
+# What a search adds to a row: the match's relevance and snippet.
+SEARCH_COLUMNS = ("rank", "snippet")
+OPTIONAL_COLUMNS = {"body": {"body", "excerpt"}, "review_reasons": {"review_reasons"}}
 NDJSON_TYPE = "application/x-ndjson"
 CSV_TYPE = "text/csv"
 
@@ -56,77 +65,160 @@ CSV_TYPE = "text/csv"
 def export_rows(articles: QuerySet[Article], serializer: serializers.Serializer) -> Iterator[dict]:
     """Yield each article's representation, reading plain rows in chunks through a server-side cursor.
 
-    No model instance is built: each chunk of rows comes from ``values()``, its
-    bylines from one more query, and the serializer (compiled once) reads them
-    as light records with the attributes it would read on an article.
+    No model instance is built: each chunk is a list of ``values_list()`` tuples,
+    its bylines come from one more query, and the serializer (compiled once) reads
+    each row as a light record; the chunk's publishers and bylines are represented
+    once each, however many of its articles share them.
     """
-    represent = compile_representation(serializer)
     fields = set(serializer.fields)
     if not isinstance(articles, QuerySet):  # a search: the index orders the matches, read a chunk at a time
-        yield from search_export_rows(articles, represent, fields)
+        yield from search_export_rows(articles, serializer, fields)
         return
     columns = article_columns(articles, fields)
+    records = ChunkRecords(serializer, columns)
+    represent = compile_representation(serializer, represented=records.represented)
+    for chunk in row_chunks(articles, columns):
+        yield from map(represent, records.of(chunk))
+
+
+def search_export_rows(results: ArticleSearch, serializer: serializers.Serializer, fields: set[str]) -> Iterator[dict]:
+    """Yield the representation of each match of a search, with ``rank`` and ``snippet``, a chunk of ids at a time.
+
+    The index hands over each chunk's ids and scores in one pass; the rows come by
+    id through the search's queryset (what the requester may see), as plain rows.
+    """
+    columns = article_columns(results.queryset, fields | ({"body"} if "snippet" in fields else set()))
+    records = ChunkRecords(serializer, [*columns, *SEARCH_COLUMNS])
+    represent = compile_representation(serializer, represented=records.represented)
+    snippet = results.snippet_maker() if "snippet" in fields else None
+    body_at = columns.index("body") if snippet is not None else None
+    with transaction.atomic(using=results.db):
+        for hits in results.hit_chunks(EXPORT_CHUNK_SIZE):
+            matches = results.queryset.filter(PkIn([pk for pk, _ in hits])).order_by()
+            rows = {row[records.id_at]: row for chunk in row_chunks(matches, columns) for row in chunk}
+            chunk = [
+                [*row, score, snippet(row[body_at]) if snippet is not None else None]
+                for pk, score in hits
+                if (row := rows.get(pk)) is not None  # gone, or not visible to the requester
+            ]
+            yield from map(represent, records.of(chunk))
+
+
+def row_chunks(articles: QuerySet[Article], columns: list[str]) -> Iterator[list[list]]:
+    """Yield ``articles.values_list(*columns)`` a chunk of rows at a time, through a server-side cursor."""
+    compiler = articles.prefetch_related(None).values_list(*columns).query.get_compiler(using=articles.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return
     # In a transaction, PostgreSQL's server-side cursor streams rows as they are read; outside one
     # it is declared WITH HOLD and the server materializes the whole result first. The export
     # also reads one consistent snapshot.
-    with transaction.atomic(using=articles.db):
-        rows = articles.prefetch_related(None).values(*columns).iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    with transaction.atomic(using=articles.db), connections[articles.db].chunked_cursor() as cursor:
+        compiled_loaders(cursor)
+        cursor.execute(sql, params)
+        # The compiler's own converters (dates on SQLite, JSON, booleans) turn the raw rows.
+        rows = compiler.results_iter(results=iter(partial(cursor.fetchmany, EXPORT_CHUNK_SIZE), []))
         while chunk := list(itertools.islice(rows, EXPORT_CHUNK_SIZE)):
-            bylines = chunk_bylines([row["id"] for row in chunk]) if "authors" in fields else {}
-            for row in chunk:
-                yield represent(article_record(row, bylines))
+            yield chunk
 
 
-def search_export_rows(results: Iterable[Article], represent, fields: set[str]) -> Iterator[dict]:
-    """Yield the representation of each match of a search, with ``rank`` and ``snippet``, bylines per chunk."""
-    matches = iter(results.iterator(chunk_size=EXPORT_CHUNK_SIZE))  # type: ignore[attr-defined]
-    while chunk := list(itertools.islice(matches, EXPORT_CHUNK_SIZE)):
-        bylines = chunk_bylines([article.pk for article in chunk]) if "authors" in fields else {}
-        for article in chunk:
-            setattr(article, BYLINES_ATTR, bylines.get(article.pk, []))
-            yield represent(article)
+def compiled_loaders(cursor) -> None:
+    """Read timestamps with psycopg's C loader on this cursor (PostgreSQL only).
+
+    Django's loader (a subclass of psycopg's pure-Python one, so that datetimes carry
+    ``datetime.UTC``) costs ~8 us a value, a third of an exported row's time; the C
+    loader gives the same instants in the connection's zone, which the representation
+    converts to its own zone anyway.
+    """
+    if cursor.db.vendor == "postgresql":
+        from psycopg.types.datetime import TimestamptzLoader
+
+        cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+
+
+class ChunkRecords:
+    """Turns a chunk of ``values_list()`` rows into records with the attributes the article serializer reads.
+
+    A record is a named tuple of the row's columns plus ``pk``, ``import_run`` (a
+    key-only object), and the already represented ``publisher`` and bylines
+    (``represented`` names those fields), each built once per chunk.
+    """
+
+    def __init__(self, serializer: serializers.Serializer, columns: list[str]) -> None:
+        fields = serializer.fields
+        self.make = namedtuple("ExportRecord", [*columns, "pk", "import_run", "publisher", BYLINES_ATTR])._make
+        self.represented = {"publisher", "authors"} & set(fields)
+        self.id_at, self.run_at = columns.index("id"), columns.index("import_run_id")
+        self.publisher_at = columns.index("publisher_id")
+        self.publisher_columns = (
+            [(name, columns.index(f"publisher__{name}")) for name in PUBLISHER_COLUMNS] if "publisher" in fields else []
+        )
+        self.represent_publisher = compile_representation(fields["publisher"]) if "publisher" in fields else None
+        self.represent_byline = compile_representation(fields["authors"].child) if "authors" in fields else None
+
+    def of(self, chunk: list[list]) -> Iterator[tuple]:
+        """Yield the records of ``chunk``, in order."""
+        id_at, run_at, publisher_at, make = self.id_at, self.run_at, self.publisher_at, self.make
+        publishers = self.publishers(chunk)
+        bylines = self.bylines([row[id_at] for row in chunk])
+        runs = {run: None if run is None else PKOnlyObject(pk=run) for run in {row[run_at] for row in chunk}}
+        for row in chunk:
+            pk = row[id_at]
+            yield make((*row, pk, runs[row[run_at]], publishers.get(row[publisher_at]), bylines.get(pk, NO_BYLINES)))
+
+    def publishers(self, chunk: list[list]) -> dict[int, dict]:
+        """Return the representation of each publisher of ``chunk`` by id."""
+        if self.represent_publisher is None:
+            return {}
+        distinct = {row[self.publisher_at]: row for row in chunk if row[self.publisher_at] is not None}
+        return {
+            pk: self.represent_publisher(SimpleNamespace(pk=pk, **{name: row[i] for name, i in self.publisher_columns}))
+            for pk, row in distinct.items()
+        }
+
+    def bylines(self, article_ids: list[int]) -> dict[int, list[dict]]:
+        """Return the represented bylines of the given articles, in byline order: one query for the chunk."""
+        if self.represent_byline is None:
+            return {}
+        by_article: dict[int, list[dict]] = {}
+        represented: dict[tuple, dict] = {}
+        for article_id, *author in chunk_byline_rows(article_ids):
+            key = tuple(author)
+            if (shown := represented.get(key)) is None:
+                shown = represented[key] = self.represent_byline(byline_record(*author))
+            by_article.setdefault(article_id, []).append(shown)
+        return by_article
+
+
+# Shared by every record without a byline; nothing writes to a representation.
+NO_BYLINES: list = []
 
 
 def article_columns(articles: QuerySet[Article], fields: set[str]) -> list[str]:
     """Return the ``values()`` columns the export reads: the article's light columns, its publisher, annotations."""
-    heavy = {"raw_text", "parsed", "import_conflicts"} | ({"body"} if not fields & {"body", "excerpt"} else set())
+    heavy = {"raw_text", "parsed", "import_conflicts"}
+    heavy |= {column for column, readers in OPTIONAL_COLUMNS.items() if not fields & readers}
     own = [f.attname for f in Article._meta.concrete_fields if f.attname not in heavy]
     publisher = [f"publisher__{name}" for name in PUBLISHER_COLUMNS] if "publisher" in fields else []
     return [*own, *publisher, *articles.query.annotation_select]
 
 
-def chunk_bylines(article_ids: list[int]) -> dict[int, list[SimpleNamespace]]:
-    """Return the bylines of the given articles, in byline order, as records: one query for the chunk."""
-    bylines = (
-        ArticleAuthor.objects.filter(article_id__in=article_ids)
+def chunk_byline_rows(article_ids: list[int]) -> QuerySet:
+    """Return ``(article_id, author_id, name, slug)`` of the given articles' bylines, in byline order."""
+    return (
+        # One array parameter: 2,000 placeholders cost more to parse and plan than the query runs.
+        ArticleAuthor.objects.filter(PkIn(article_ids, "article_id"))
         .order_by("article_id", "position", "id")
         .values_list("article_id", "author_id", "author__name", "author__slug")
     )
-    by_article: dict[int, list[SimpleNamespace]] = {}
-    for article_id, author_id, name, slug in bylines:
-        # One record is both the byline and its author (the byline serializer reads
-        # ``author_id`` and ``author.name``): half the objects per exported byline.
-        byline = SimpleNamespace(author_id=author_id, pk=author_id, id=author_id, name=name, slug=slug)
-        byline.author = byline
-        by_article.setdefault(article_id, []).append(byline)
-    return by_article
 
 
-def article_record(row: dict, bylines: dict[int, list[SimpleNamespace]]) -> SimpleNamespace:
-    """Return one exported row as a record with the attributes the article serializers read."""
-    record = SimpleNamespace(**row)
-    record.pk = row["id"]
-    setattr(record, BYLINES_ATTR, bylines.get(row["id"], []))
-    run = row["import_run_id"]
-    record.import_run = SimpleNamespace(pk=run) if run is not None else None
-    if "publisher__id" in row:
-        publisher = row["publisher_id"]
-        record.publisher = (
-            SimpleNamespace(pk=publisher, **{name: row[f"publisher__{name}"] for name in PUBLISHER_COLUMNS})
-            if publisher is not None
-            else None
-        )
-    return record
+def byline_record(author_id: int, name: str, slug: str) -> SimpleNamespace:
+    """Return a byline as a record that is also its author (the serializer reads ``author_id`` and ``author.name``)."""
+    byline = SimpleNamespace(author_id=author_id, pk=author_id, id=author_id, name=name, slug=slug)
+    byline.author = byline
+    return byline
 
 
 def ndjson_lines(rows: Iterable[dict]) -> Iterator[bytes]:
@@ -184,15 +276,66 @@ def cell_reader(path: tuple[str, ...]) -> Callable[[dict], str]:
     return read
 
 
-def quoted(cell: str) -> str:
-    """Return ``cell`` as the csv module's default dialect writes a field of a row of two or more."""
+def csv_row(cells: list[str]) -> str:
+    """Return a row of two or more cells as the csv module's default dialect writes it."""
     # The csv writer walks every character of a ~3 KB body in Python's generic string
-    # loop (~55 us a row); these checks and the replace are C string searches.
-    if '"' in cell:
-        return '"' + cell.replace('"', '""') + '"'
-    if "," in cell or "\n" in cell or "\r" in cell:
-        return '"' + cell + '"'
-    return cell
+    # loop (~55 us a row); these checks and the replace are C string searches, inline
+    # rather than a call per cell.
+    return (
+        ",".join(
+            [
+                ('"' + cell.replace('"', '""') + '"')
+                if '"' in cell
+                else ('"' + cell + '"')
+                if "," in cell or "\n" in cell or "\r" in cell
+                else cell
+                for cell in cells
+            ]
+        )
+        + "\r\n"
+    )
+
+
+def csv_texts(values: list) -> list[str]:
+    """Return the cells of a row's values: ``csv_cell`` of each, with text, nulls and counts (most cells) inline."""
+    return [
+        ""
+        if value is None
+        else (("'" + value) if value.startswith(FORMULA_PREFIXES) else value)
+        if value.__class__ is str
+        else str(value)
+        if value.__class__ is int and value >= 0
+        else csv_cell(value)
+        for value in values
+    ]
+
+
+def row_flattener(columns: list[tuple[str, ...]]) -> Callable[[dict], list]:
+    """Return the function giving a row's values in column order: nested objects' sub-fields, lists' cells."""
+    groups = [
+        (name, None if len(paths[0]) == 1 else tuple(path[1] for path in paths))
+        for name, paths in ((name, list(paths)) for name, paths in itertools.groupby(columns, key=lambda p: p[0]))
+    ]
+
+    def flatten(row: dict) -> list:
+        values: list = []
+        for name, subs in groups:
+            value = row.get(name)
+            if subs is None:
+                values.append(value)
+            elif value.__class__ is list and len(value) < 2:
+                # One item (most bylines) or none: its cells are what joining them would give.
+                values += [value[0].get(sub) for sub in subs] if value else [None] * len(subs)
+            elif value.__class__ is list:
+                # Each item's sub-field, joined and defused once for the cell.
+                values += [defused(LIST_SEPARATOR.join(csv_texts([item.get(sub) for item in value]))) for sub in subs]
+            elif value:
+                values += [value.get(sub) for sub in subs]
+            else:
+                values += [None] * len(subs)
+        return values
+
+    return flatten
 
 
 def csv_lines(rows: Iterable[dict], columns: list[tuple[str, ...]]) -> Iterator[bytes]:
@@ -204,14 +347,15 @@ def csv_lines(rows: Iterable[dict], columns: list[tuple[str, ...]]) -> Iterator[
 
     writerow = csv.writer(Line()).writerow
     yield writerow(["_".join(path) for path in columns]).encode()
-    readers = [cell_reader(path) for path in columns]
-    if len(readers) < 2:
+    if len(columns) < 2:
         # A row of one empty field is written '""', not an empty line: the csv module's rules.
+        readers = [cell_reader(path) for path in columns]
         for row in rows:
             yield writerow([read(row) for read in readers]).encode()
         return
+    flatten = row_flattener(columns)
     for row in rows:
-        yield (",".join([quoted(read(row)) for read in readers]) + "\r\n").encode()
+        yield csv_row(csv_texts(flatten(row))).encode()
 
 
 def buffered(chunks: Iterable[bytes], size: int | None = None) -> Iterator[bytes]:

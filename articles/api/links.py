@@ -39,8 +39,8 @@ class CachedReverseMixin(_FieldBase):
         if format and self.format and self.format != format:
             format = self.format
         assert self.view_name is not None, "DRF's hyperlinked fields require a view name"
-        template = self._template(self.view_name, request, format)
-        return lambda obj: None if obj.pk in (None, "") else template.replace(_PLACEHOLDER, str(obj.pk))
+        head, _, tail = self._template(self.view_name, request, format).partition(_PLACEHOLDER)
+        return lambda obj: None if obj.pk is None or obj.pk == "" else f"{head}{obj.pk}{tail}"
 
     def _template(self, view_name: str, request: Request | None, format: str | None) -> str:
         templates: dict[tuple[str, str | None], str] | None = getattr(request, "_archive_url_templates", None)

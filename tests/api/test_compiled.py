@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from articles.api import querysets
-from articles.api.compiled import compile_representation
+from articles.api.compiled import compile_field, compile_representation
 from articles.api.serializers import (
     ArticleDetailSerializer,
     ArticleExportSerializer,
@@ -114,3 +117,37 @@ def test_a_changed_setting_forgets_the_compiled_shapes(api_client, archive, sett
     rows = api_client.get(ARTICLES_URL).json()["results"]
 
     assert all(row["created_at"].endswith(("-05:00", "-04:00")) for row in rows)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Etc/UTC", "America/New_York"])
+def test_dates_are_written_as_drf_writes_them(settings, zone):
+    """GIVEN a time zone, fixed at zero offset or not
+    WHEN aware datetimes (repeated, alternating, in other zones, whole seconds) and naive ones are written
+    THEN each text is DRF's own."""
+    settings.TIME_ZONE = zone
+    field = serializers.DateTimeField(read_only=True)
+    field.bind("when", serializers.Serializer())
+    step = compile_field(field)
+    instant = dt.datetime(2024, 3, 10, 7, 30, 15, 123456, tzinfo=dt.UTC)
+    values = [
+        instant,
+        instant,
+        instant.astimezone(dt.timezone(dt.timedelta(hours=5))),
+        instant.replace(microsecond=0),
+        instant,
+        instant + dt.timedelta(days=200),
+        dt.datetime(2024, 3, 10, 7, 30),
+        None,
+    ]
+
+    for value in values:
+        assert step(SimpleNamespace(when=value)) == field.to_representation(value)
+
+
+@pytest.mark.parametrize("coerce", [False, True])
+def test_big_integers_are_written_as_drf_writes_them(settings, coerce):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "COERCE_BIGINT_TO_STRING": coerce}
+    field = serializers.BigIntegerField(read_only=True)
+    field.bind("n", serializers.Serializer())
+
+    assert compile_field(field)(SimpleNamespace(n=2**53 + 1)) == field.to_representation(2**53 + 1)

@@ -246,7 +246,7 @@ def test_quoted_cells_are_what_the_csv_module_writes(cells):
     line = io.StringIO(newline="")
     csv.writer(line).writerow(cells)
 
-    assert ",".join(export.quoted(cell) for cell in cells) + "\r\n" == line.getvalue()
+    assert export.csv_row(cells) == line.getvalue()
 
 
 def test_a_single_empty_column_is_quoted_as_the_csv_module_does(api_client):
@@ -265,3 +265,20 @@ def test_csv_defuses_spreadsheet_formulas_and_ndjson_keeps_the_text(api_client):
     assert row["authors_name"] == "'+Plus"
     assert row["word_count"].isdigit()
     assert json.loads(line)["title"] == "=1+2"
+
+
+def test_export_with_q_in_chunks_reads_like_the_list(api_client, monkeypatch):
+    """GIVEN matching published articles, a matching draft and an export chunk size of 2
+    WHEN an anonymous export with q is streamed
+    THEN it holds the list's matches in the list's order, with the same rank and snippet, the draft left out."""
+    monkeypatch.setattr(export, "EXPORT_CHUNK_SIZE", 2)
+    for words in ["osprey", "osprey osprey", "an osprey flew", "osprey nest", "osprey"]:
+        ArticleFactory(body=f"{words} over the lake", authors=[AuthorFactory()])
+    make_article(Article.Status.DRAFT, body="osprey draft")
+    listed = api_client.get(ARTICLES_URL, {"q": "osprey", "page_size": 100}).json()["results"]
+
+    rows = ndjson(api_client, q="osprey")
+
+    assert len(rows) == 5
+    assert [(r["id"], r["rank"], r["snippet"]) for r in rows] == [(r["id"], r["rank"], r["snippet"]) for r in listed]
+    assert all(len(row["authors"]) == 1 and row["body"] for row in rows)

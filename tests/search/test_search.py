@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.db.models import Prefetch
 
+from articles import search as search_module
 from articles.api.facets import facet_counts
 from articles.importing import import_paths
 from articles.models import Article, ArticleAuthor
@@ -409,3 +410,29 @@ def test_a_counted_first_page_takes_one_pass_over_the_matches(monkeypatch):
         assert [a.pk for a in page] == [
             a.pk for a in search(Article.objects.all(), "quuxly").order_by(*ordering)[20:30]
         ]
+
+
+@pytest.mark.parametrize("ordering", [RELEVANCE_ORDERING, ("-published_at", "-id"), ("title", "id")])
+def test_reading_a_few_matches_at_a_time_keeps_the_order_and_reads_each_chunk_only(filler, monkeypatch, ordering):
+    """GIVEN matches in runs of equal scores (and dates) shorter and longer than MAX_TIE_RUN (made 3)
+    WHEN every match is read two at a time (as an export reads them)
+    THEN the order is that of one page holding them all
+    AND no pass of the index hands over more than a chunk and the tie runs at its edges."""
+    monkeypatch.setattr(search_module, "MAX_TIE_RUN", 3)
+    for copies, body in [(5, "osprey nest"), (2, "osprey osprey nest"), (7, "osprey nest nest nest")]:
+        for _ in range(copies):
+            make(body)
+    asked: list[int] = []
+    top_after = ArticleSearch._top_after
+    monkeypatch.setattr(
+        ArticleSearch, "_top_after", lambda self, s, q, base, n: asked.append(n) or top_after(self, s, q, base, n)
+    )
+    results = search(Article.objects.all(), "osprey").order_by(*ordering)
+
+    everything = [article.pk for article in results.page(0, results.count())]
+    chunked = [article.pk for article in results.iterator(chunk_size=2)]
+    hits = [pk for chunk in results.hit_chunks(2) for pk, _ in chunk]
+
+    assert len(everything) == 14
+    assert chunked == everything == hits
+    assert asked and max(asked) <= 2 + 2 * (search_module.MAX_TIE_RUN + 1) + search_module.TIE_MARGIN
