@@ -39,6 +39,9 @@ seed are not separated by blank lines)::
 
 Any part may be missing; the rules, in order:
 
+* Date lines ("Published March 3, 2024 5:00 PM EST", "Updated: ...", a line
+  that is only a date) among the first lines give the article's original
+  publication and update dates and are dropped; see ``articles.dating``.
 * The copyright line is the first non-empty line (or else the last one):
   ``©``, ``(c)``, ``Copyright``, ``Copyright ©`` or ``Copyright (c)``, a year
   (or a range, whose last year counts), the holder, and optionally
@@ -74,6 +77,8 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
+
+from articles.dating import take_dates
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_TITLE_LENGTH = 1000  # Article.title
@@ -158,6 +163,9 @@ class ParsedArticle:
     text: str = ""
     encoding: str = ""
     sha256: str = field(default="")
+    # The dates the text gives for itself (``articles.dating``): ISO 8601 in UTC, or None.
+    original_published_at: str | None = None
+    original_updated_at: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Return the parsed values as JSON-ready data, without the two (large) source texts."""
@@ -192,7 +200,8 @@ def parse_text(raw_text: str, *, encoding: str = "") -> ParsedArticle:
     text = normalize(raw_text)
     if not text:
         raise ParseError("only whitespace: the file has no text")
-    year, holder, lines = _take_copyright(_content_lines(text))
+    dates, lines = take_dates(_content_lines(text))
+    year, holder, lines = _take_copyright(lines)
     lines = [line for line in lines if not _is_boilerplate(line)]
     lines, names, bio = _take_author_block(lines)
     header, lines = _take_header(lines)
@@ -214,6 +223,8 @@ def parse_text(raw_text: str, *, encoding: str = "") -> ParsedArticle:
         text=text,
         encoding=encoding,
         sha256=sha256_of(text),
+        original_published_at=dates.published_at,
+        original_updated_at=dates.updated_at,
     )
 
 
