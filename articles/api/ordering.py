@@ -12,8 +12,8 @@ from articles.api.querysets import can_see_unpublished
 from articles.api.searching import is_searching
 
 RELEVANCE_TERMS = {"relevance": "-rank", "rank": "rank", "-rank": "-rank"}
-# Columns that may hold NULLs in what staff see (drafts have no publication date).
-NULLABLE = frozenset({"published_at"})
+# Columns that may hold NULLs in what staff see (drafts have no publication date, and may have no date).
+NULLABLE = frozenset({"published_at", "date"})
 
 
 class StrictOrderingFilter(OrderingFilter):

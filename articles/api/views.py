@@ -62,7 +62,8 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin, viewsets.ReadOnlyModelViewSet
 
     filterset_class = ArticleFilter
     filter_backends = [ArticleFilterBackend, FullTextSearchFilter, StrictOrderingFilter]
-    ordering_fields = ["title", "published_at", "created_at", "word_count"]
+    # ``date``: the original publication date, else the archive's (the default order, newest first).
+    ordering_fields = ["date", "title", "published_at", "created_at", "word_count"]
     # Whether search results carry snippets (facets only need the matching set).
     search_ranks = True
     # Whether the index answers without ``q`` too (the facets).
