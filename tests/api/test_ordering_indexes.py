@@ -20,7 +20,11 @@ pytestmark = pytest.mark.django_db
 
 ORDERINGS = [
     "",
-    *(f"{sign}{field}" for field in ("date", "published_at", "title", "created_at", "word_count") for sign in ("", "-")),
+    *(
+        f"{sign}{field}"
+        for field in ("date", "published_at", "title", "created_at", "word_count")
+        for sign in ("", "-")
+    ),
 ]
 
 

@@ -88,3 +88,25 @@ def test_check_article_change_names_what_the_save_would_imply_without_saving():
     assert draft.status == Article.Status.DRAFT
     with pytest.raises(ValidationError):
         editing.check_article_change(article=draft, data={"title": "  "})
+
+
+def test_an_editor_corrects_the_original_dates_and_the_date_follows():
+    """
+    GIVEN a published article whose source gave no date
+    WHEN an editor sets its original publication and update dates through the service
+    THEN they are saved with history, and ``date`` (read again from the database) is the original one
+    """
+    import datetime as dt
+
+    article = ArticleFactory()
+    published = dt.datetime(2019, 5, 1, 12, 0, tzinfo=dt.UTC)
+    updated = published + dt.timedelta(days=1)
+    assert article.date == article.published_at
+
+    saved = editing.update_article(
+        article=article, data={"original_published_at": published, "original_updated_at": updated}
+    )
+
+    assert (saved.original_published_at, saved.original_updated_at, saved.date) == (published, updated, published)
+    assert Article.objects.get(pk=article.pk).date == published
+    assert saved.history.first().original_published_at == published
