@@ -96,6 +96,11 @@ _LABEL_RE = re.compile(
 _PART_SEPARATOR_RE = re.compile(
     r"\s*[|·•;]\s*|,\s*(?=(?:" + "|".join(re.escape(label) for label in _LABELS) + r")\b)", re.IGNORECASE
 )
+_LABEL_START_RE = re.compile(
+    "(?:" + "|".join(re.escape(label) for label in sorted(_LABELS, key=len, reverse=True)) + r")\b", re.IGNORECASE
+)
+# ISO 8601 dates and date-times, read without dateparser (most of a machine-made page's dates).
+_ISO_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 _YEAR_RE = re.compile(r"(?<!\d)(?:1[89]|2[01])\d\d(?!\d)")
 # A bare date line: a year, digits, at most a few words (months, weekdays, "de", "at", time zones) and
 # date punctuation; no sentence.
@@ -143,16 +148,22 @@ def read_date_line(line: str) -> list[tuple[str, str]]:
     """Return ``[(kind, ISO date)]`` when ``line`` is a date line (every part a date), else ``[]``."""
     if len(line) > MAX_DATE_LINE_LENGTH or not _YEAR_RE.search(line):
         return []
+    if not _LABEL_START_RE.match(line):
+        # Most lines stop here, at two cheap regular expressions.
+        return _bare_date(line)
     parts = [part for part in _PART_SEPARATOR_RE.split(line) if part]
     labelled = [_LABEL_RE.fullmatch(part) for part in parts]
     if all(labelled):
         dates = [(_LABELS[m["label"].casefold()], m["date"]) for m in labelled if m]
         read = [(kind, parse_date(text, language)) for (kind, language), text in dates]
-    elif len(parts) == 1 and _looks_like_bare_date(line):
-        read = [(PUBLISHED, parse_date(line, None))]
     else:
         return []
     return read if all(value for _kind, value in read) else []  # type: ignore[misc]
+
+
+def _bare_date(line: str) -> list[tuple[str, str]]:
+    value = parse_date(line, None) if _looks_like_bare_date(line) else None
+    return [(PUBLISHED, value)] if value else []
 
 
 def parse_date(text: str, language: str | None) -> str | None:
@@ -160,12 +171,24 @@ def parse_date(text: str, language: str | None) -> str | None:
     if not _YEAR_RE.search(text):
         return None
     text = text.strip().rstrip(".")
+    if _ISO_RE.fullmatch(text):
+        return _iso(text)
     # The label's language alone first, so its own day/month order reads a numeric date.
     value = _parser((language,)).get_date_data(text).date_obj if language else None
     value = value or _parser(LANGUAGES).get_date_data(text).date_obj
     if value is None or not MIN_YEAR <= value.year <= MAX_YEAR:
         return None
     return value.astimezone(dt.UTC).isoformat()
+
+
+def _iso(text: str) -> str | None:
+    try:
+        value = dt.datetime.fromisoformat(text.replace(",", "."))
+    except ValueError:
+        return None  # "2024-13-01": no date
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).isoformat()
 
 
 def _looks_like_bare_date(line: str) -> bool:
