@@ -124,6 +124,8 @@ def _typed(value: Any, key: OrderKey, model: type[models.Model]) -> Any:
         if isinstance(value, str):
             raise InvalidCursor("Invalid cursor.") from None
         return value
+    if field.generated:
+        field = field.output_field  # ``date``: a generated column's values are of its output type
     try:
         typed = field.to_python(value)
     except (ValidationError, ValueError, TypeError, OverflowError):

@@ -67,8 +67,9 @@ def test_date_filters_use_the_original_date(api_client, archive, q):
     assert sorted(after) == sorted([archive["yesterday"].pk, archive["week"].pk])
 
 
-def test_cursor_pages_walk_the_date_order(api_client, archive):
-    first = api_client.get(ARTICLES_URL, {"page_mode": "cursor", "page_size": 2}).json()
+@pytest.mark.parametrize("q", [None, "bridge"])
+def test_cursor_pages_walk_the_date_order(api_client, archive, q):
+    first = api_client.get(ARTICLES_URL, {"page_mode": "cursor", "page_size": 2, **({"q": q} if q else {})}).json()
     second = api_client.get(first["next"]).json()
 
     assert [item["id"] for item in first["results"] + second["results"]] == [
