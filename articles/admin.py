@@ -154,6 +154,8 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
             {"fields": ["title", "slug", "subtitle", "body", "image_credit", "copyright_year", "publisher"]},
         ),
         (_("Status"), {"fields": ["status", "published_at", "needs_review", "review_reasons"]}),
+        # The story's own dates, read from its source; empty when the source gives none.
+        (_("Original dates"), {"fields": ["original_published_at", "original_updated_at"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
     # Provenance is the importer's to write: shown in the provenance panel

@@ -203,9 +203,11 @@ class ArticleAdminForm(forms.ModelForm):
         for name in self.TEXT_FIELDS:
             if isinstance(cleaned.get(name), str):
                 cleaned[name] = cleaned[name].replace("\r\n", "\n").replace("\r", "\n")
-        published_at, current = cleaned.get("published_at"), self.instance.published_at
-        if published_at and current and published_at == current.replace(microsecond=0):
-            cleaned["published_at"] = current
+        for name in ("published_at", "original_published_at", "original_updated_at"):
+            # The form shows whole seconds: an untouched date keeps its stored microseconds.
+            value, current = cleaned.get(name), getattr(self.instance, name)
+            if value and current and value == current.replace(microsecond=0):
+                cleaned[name] = current
         if self.instance.pk is not None and EDIT_VERSION_FIELD in self.fields:
             self.check_unchanged_since_opened()
         if self.instance.pk is not None and not self.errors:

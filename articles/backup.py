@@ -130,8 +130,13 @@ def _references(model: type[models.Model], wanted: list[type[models.Model]]) -> 
     }
 
 
+def _stored_fields(model: type[models.Model]) -> list[models.Field]:
+    """Return the columns a backup holds: the concrete ones the database does not compute itself."""
+    return [f for f in model._meta.concrete_fields if not f.generated]
+
+
 def _attnames(model: type[models.Model]) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields]
+    return [f.attname for f in _stored_fields(model)]
 
 
 # --- Backup ---------------------------------------------------------------------------------
@@ -426,7 +431,7 @@ class _Columns:
         self.names = _attnames(model)
         self.order = [dumped.index(name) for name in self.names]
         self.natural_ids = natural_ids
-        self.fields = model._meta.concrete_fields
+        self.fields = _stored_fields(model)
         self.convert = [_converter(f) for f in self.fields]
         self.translate = [
             natural_ids.get(f.related_model) if f.is_relation and f.related_model is not None else None
@@ -480,7 +485,7 @@ def _insert(model: type[models.Model], names: list[str], batch: list[list[Any]])
     ``loaddata`` uses, here for a batch of rows at a time.
     """
     conn = connections[DEFAULT_DB_ALIAS]
-    fields = model._meta.concrete_fields
+    fields = _stored_fields(model)
     objs = [model.from_db(DEFAULT_DB_ALIAS, names, values) for values in batch]
     size = max(1, conn.ops.bulk_batch_size(fields, objs))
     for start in range(0, len(objs), size):

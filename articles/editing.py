@@ -32,6 +32,8 @@ ARTICLE_FIELDS = (
     "copyright_year",
     "status",
     "published_at",
+    "original_published_at",
+    "original_updated_at",
     "publisher",
     "needs_review",
 )

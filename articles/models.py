@@ -7,7 +7,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Now
+from django.db.models.functions import Coalesce, Now
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -211,7 +211,35 @@ class Article(models.Model):
             "the review queue lists the highest first. Kept up to date on save; 0 when not in review."
         ),
     )
-    published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
+    published_at = models.DateTimeField(
+        _("published at"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("When the article was published in this archive."),
+    )
+    original_published_at = models.DateTimeField(
+        _("original publication date"),
+        null=True,
+        blank=True,
+        help_text=_("When the story was first published, as its source states; empty when the source gives no date."),
+    )
+    original_updated_at = models.DateTimeField(
+        _("original update date"),
+        null=True,
+        blank=True,
+        help_text=_("When the story was last updated, as its source states; empty when the source gives no date."),
+    )
+    # What the API filters and orders articles by (the README's "Dates"): the story's own date where the
+    # source gives one, else its publication in the archive. Computed by the database, so every write
+    # (QuerySet.update(), bulk imports) keeps it right, and indexed for newest-first pages.
+    date = models.GeneratedField(
+        expression=Coalesce("original_published_at", "published_at"),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+        verbose_name=_("date"),
+        help_text=_("The original publication date if known, else the date of publication in the archive."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -245,8 +273,8 @@ class Article(models.Model):
 
     # An import creates no history row (its run and the provenance above record it); the first
     # later change records the imported state first (``articles.imported_history``).
-    # The review priority is derived from the review reasons, which the history keeps.
-    history = HistoricalRecords(excluded_fields=["raw_text", "parsed", "import_conflicts", "review_priority"])
+    # The review priority is derived from the review reasons, and the date from the dates, which it keeps.
+    history = HistoricalRecords(excluded_fields=["raw_text", "parsed", "import_conflicts", "review_priority", "date"])
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
@@ -265,6 +293,10 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="article_created_idx"),
             models.Index(fields=["status", "-published_at", "-id"], name="article_status_pub_idx"),
+            models.Index(fields=["status", "-date", "-id"], name="article_status_date_idx"),
+            # Staff's newest first (every status, undated drafts last) on SQLite, and date ranges;
+            # PostgreSQL walks its own DESC NULLS LAST index for that order (migration 0014).
+            models.Index(fields=["date"], name="article_date_idx"),
             # One per other API ordering: a page (and a cursor page at any depth) walks the index either
             # way, never sorting every published row (the id tie-break is an incremental sort at worst).
             models.Index(fields=["status", "title", "id"], name="article_status_title_idx"),
@@ -275,8 +307,8 @@ class Article(models.Model):
             # rather than sorted, and counted with a copyright-year filter from the index alone (SQLite
             # sorted a large publisher's every row: 100 ms at 100k, now 0.1 ms; its capped count 44 -> 1.6 ms).
             models.Index(
-                fields=["publisher", "status", "-published_at", "-id", "copyright_year"],
-                name="article_publisher_status_idx",
+                fields=["publisher", "status", "-date", "-id", "copyright_year"],
+                name="article_publisher_date_idx",
             ),
             # The review queue: small, so a partial index keeps its count and pages cheap.
             models.Index(
@@ -303,7 +335,11 @@ class Article(models.Model):
             if update_fields & {"needs_review", "review_reasons"}:
                 update_fields.add("review_priority")
             kwargs["update_fields"] = update_fields
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        if not adding:
+            # The database recomputed ``date`` (an insert returns it); read it again when next used.
+            self.__dict__.pop("date", None)
 
     def get_absolute_url(self) -> str:
         return reverse("api:article-detail", kwargs={"pk": self.pk})

@@ -43,6 +43,9 @@ publishers use in brackets::
 
 The rules, in order:
 
+* Date lines ("Published March 3, 2024 5:00 PM EST", "Updated: ...", a line
+  that is only a date) among the first lines give the article's original
+  publication and update dates and are dropped; see ``articles.dating``.
 * Page furniture is dropped wherever it is: the multilingual list in
   ``articles.furniture`` (share, follow, newsletter, advertisement, related,
   read more, comments, cookie prompts, reading times, footer links, in English,
@@ -128,6 +131,7 @@ from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 
 from articles import furniture
+from articles.dating import take_dates
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_TITLE_LENGTH = 1000  # Article.title
@@ -356,6 +360,9 @@ class ParsedArticle:
     text: str = ""
     encoding: str = ""
     sha256: str = field(default="")
+    # The dates the text gives for itself (``articles.dating``): ISO 8601 in UTC, or None.
+    original_published_at: str | None = None
+    original_updated_at: str | None = None
 
     def __post_init__(self) -> None:
         if not self.author_bios:
@@ -416,8 +423,17 @@ def parse_text(raw_text: str, *, encoding: str = "", site_boilerplate: Collectio
     text = normalize(raw_text)
     if not text:
         raise ParseError("only whitespace: the file has no text")
-    fields = _parse_layout(_content_lines(text), site_keys={boilerplate_key(line) for line in site_boilerplate})
-    return ParsedArticle(**fields, raw_text=raw_text, text=text, encoding=encoding, sha256=sha256_of(text))
+    dates, lines = take_dates(_content_lines(text))
+    fields = _parse_layout(lines, site_keys={boilerplate_key(line) for line in site_boilerplate})
+    return ParsedArticle(
+        **fields,
+        raw_text=raw_text,
+        text=text,
+        encoding=encoding,
+        sha256=sha256_of(text),
+        original_published_at=dates.published_at,
+        original_updated_at=dates.updated_at,
+    )
 
 
 def boilerplate_key(line: str) -> str:

@@ -246,7 +246,8 @@ class SearchFilters:
             if ids is not None:
                 query = tantivy.Query.term_set_query(SCHEMA, name, list(ids)) if ids else tantivy.Query.empty_query()
                 queries.append(query)
-        for name, bounds in (("published_at", self.published), ("created_at", self.created)):
+        # ``published``: the published_after/before filters, on ``date`` as in the database.
+        for name, bounds in (("date", self.published), ("created_at", self.created)):
             queries += _range(name, tantivy.FieldType.Integer, *(micros(b) if b else None for b in bounds))
         queries += _range("copyright_year", tantivy.FieldType.Unsigned, *self.copyright_years)
         queries += _range("word_count", tantivy.FieldType.Unsigned, *self.word_counts)
@@ -284,10 +285,10 @@ class SortKey:
 
     def index_field(self) -> str:
         """Return the fast field that sorts like this key, NULLs where ``nulls`` says."""
-        if self.name != "published_at":
+        if self.name not in NULLABLE_DATES:
             return SORT_FIELDS[self.name]
         nulls_at_end = (self.nulls or "last") == "last"
-        return "published_desc" if nulls_at_end == self.descending else "published_asc"
+        return NULLABLE_DATES[self.name][0 if nulls_at_end == self.descending else 1]
 
     def expression(self) -> str | OrderBy:
         if self.nulls is None:
@@ -296,12 +297,15 @@ class SortKey:
         return F(self.name).desc(**nulls) if self.descending else F(self.name).asc(**nulls)
 
 
+# Dates that may be missing (drafts): their fast fields sorting missing values below (desc) or above (asc) all.
+NULLABLE_DATES = {"published_at": ("published_desc", "published_asc"), "date": ("date_desc", "date_asc")}
 SORT_FIELDS = {
     "rank": "",
     "id": "id",
     "pk": "id",
     "title": "title_sort",
     "published_at": "published_desc",
+    "date": "date_desc",
     "created_at": "created_at",
     "word_count": "word_count",
 }
@@ -728,9 +732,9 @@ def _child(child: Q | tuple) -> tantivy.Query:
     if operator == "in" and not value:
         return tantivy.Query.empty_query()
     if operator == "isnull":
-        missing = _range("published_desc", tantivy.FieldType.Integer, I64_MIN, I64_MIN)[0]
-        if name != "published_at":
+        if name not in NULLABLE_DATES:
             return tantivy.Query.empty_query() if value else tantivy.Query.all_query()
+        missing = _range(NULLABLE_DATES[name][0], tantivy.FieldType.Integer, I64_MIN, I64_MIN)[0]
         present = tantivy.Query.boolean_query([(Must, tantivy.Query.all_query()), (MustNot, missing)])
         return missing if value else present
     field_name, kind, typed = _typed(name, value)
@@ -745,9 +749,9 @@ def _child(child: Q | tuple) -> tantivy.Query:
 
 
 def _typed(name: str, value: Any) -> tuple[str, Any, Any]:
-    if name in ("published_at", "created_at"):
-        # published_desc holds every published date and sorts missing ones below them all.
-        return ("published_desc" if name == "published_at" else name), tantivy.FieldType.Integer, micros(value)
+    if name in (*NULLABLE_DATES, "created_at"):
+        # The *_desc fields hold every date and sort missing ones below them all.
+        return SORT_FIELDS[name], tantivy.FieldType.Integer, micros(value)
     return SORT_FIELDS[name], tantivy.FieldType.Unsigned, int(value)
 
 

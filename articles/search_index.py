@@ -69,7 +69,20 @@ REBUILD_HEAP_BYTES = 128 * 1024 * 1024
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 TEXT_FIELDS = ("title", "subtitle", "body")
 # Fields read back from a hit: sort keys for breaking ties, and the fingerprint ``check_index`` compares.
-STORED_FIELDS = ("id", "title_sort", "published_desc", "published_asc", "created_at", "word_count", "version")
+STORED_FIELDS = (
+    "id",
+    "title_sort",
+    "published_desc",
+    "published_asc",
+    "date_desc",
+    "date_asc",
+    "created_at",
+    "word_count",
+    "version",
+)
+# Bumped with every change of ``build_schema()``. An index built with another schema cannot be opened
+# (``SearchIndexOutdated``): ``rebuild_search_index`` replaces it. 2: ``date`` (issue 9).
+SCHEMA_VERSION = 2
 
 
 def analyzer() -> tantivy.TextAnalyzer:
@@ -101,6 +114,11 @@ def build_schema() -> tantivy.Schema:
     builder.add_integer_field("published_at", indexed=True, fast=True)
     builder.add_integer_field("published_desc", stored=True, fast=True)
     builder.add_integer_field("published_asc", stored=True, fast=True)
+    # ``Article.date`` (the original publication date, else the archive's): what the API filters and
+    # orders by; missing (an undated draft) the same way as published_at.
+    builder.add_integer_field("date", indexed=True, fast=True)
+    builder.add_integer_field("date_desc", stored=True, fast=True)
+    builder.add_integer_field("date_asc", stored=True, fast=True)
     builder.add_integer_field("created_at", stored=True, indexed=True, fast=True)
     builder.add_integer_field("version", stored=True)
     return builder.build()
@@ -148,9 +166,21 @@ def write_lock() -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class SearchIndexOutdated(RuntimeError):
+    """The live index was built with an older schema than ``SCHEMA_VERSION``'s: it must be rebuilt."""
+
+
 def _open(path: Path, *, create: bool = False) -> tantivy.Index:
     path.mkdir(parents=True, exist_ok=True)
-    index = tantivy.Index(SCHEMA, path=str(path), reuse=not create)
+    try:
+        index = tantivy.Index(SCHEMA, path=str(path), reuse=not create)
+    except ValueError as exc:
+        if "schema does not match" not in str(exc):
+            raise
+        raise SearchIndexOutdated(
+            f"The search index at {path} was built with an older schema (this version is {SCHEMA_VERSION}): "
+            "run `manage.py rebuild_search_index`."
+        ) from exc
     index.register_tokenizer(ANALYZER, analyzer())
     return index
 
@@ -247,11 +277,14 @@ class IndexedArticle:
         if a.copyright_year is not None:
             doc.add_unsigned("copyright_year", a.copyright_year)
         doc.add_unsigned("word_count", a.word_count)
-        published = micros(a.published_at) if a.published_at else None
-        if published is not None:
-            doc.add_integer("published_at", published)
-        doc.add_integer("published_desc", I64_MIN if published is None else published)
-        doc.add_integer("published_asc", I64_MAX if published is None else published)
+        for name in ("published_at", "date"):
+            value = getattr(a, name)
+            moment = micros(value) if value else None
+            if moment is not None:
+                doc.add_integer(name, moment)
+            prefix = "published" if name == "published_at" else name
+            doc.add_integer(f"{prefix}_desc", I64_MIN if moment is None else moment)
+            doc.add_integer(f"{prefix}_asc", I64_MAX if moment is None else moment)
         doc.add_integer("created_at", micros(a.created_at))
         doc.add_integer("version", self.fingerprint())
         return doc
@@ -275,6 +308,8 @@ INDEXED_COLUMNS = (
     "copyright_year",
     "word_count",
     "published_at",
+    "original_published_at",
+    "date",
     "created_at",
 )
 

@@ -144,6 +144,8 @@ def _typed(value: Any, key: OrderKey, model: type[models.Model]) -> Any:
     if not isinstance(field, models.Field):
         # A relation's reverse side is no ordering key a cursor could hold.
         raise InvalidCursor("Invalid cursor.")
+    if field.generated:
+        field = field.output_field  # ``date``: a generated column's values are of its output type
     try:
         typed = field.to_python(value)
     except (ValidationError, ValueError, TypeError, OverflowError):

@@ -116,16 +116,19 @@ class ArticleFilter(django_filters.FilterSet):
         help_text="Articles the importer flagged for review (true), or not (false). Staff and editors only: for "
         "other requesters a valid value is ignored (the flag is theirs to see), a bad one is a 400 all the same.",
     )
+    # On ``date``, as the list's order: the story's own publication date, else the archive's.
     published_after = DateTimeBoundFilter(
-        field_name="published_at",
+        field_name="date",
         lookup_expr="gte",
-        help_text="Published at or after this ISO 8601 date or date-time (a date means its start, UTC).",
+        help_text="Dated (`date`: the original publication date when known, else the publication in the archive) "
+        "at or after this ISO 8601 date or date-time (a date means its start, UTC).",
     )
     published_before = DateTimeBoundFilter(
-        field_name="published_at",
+        field_name="date",
         lookup_expr="lte",
         end_of_day=True,
-        help_text="Published at or before this ISO 8601 date or date-time (a date includes that whole day, UTC).",
+        help_text="Dated (`date`: the original publication date when known, else the publication in the archive) "
+        "at or before this ISO 8601 date or date-time (a date includes that whole day, UTC).",
     )
     created_after = DateTimeBoundFilter(
         field_name="created_at",

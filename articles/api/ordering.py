@@ -25,8 +25,8 @@ REVIEW_ORDERINGS = {
     "-review_priority": REVIEW_ORDER,
     "review_priority": tuple(term[1:] if term.startswith("-") else f"-{term}" for term in REVIEW_ORDER),
 }
-# Columns that may hold NULLs in what staff see (drafts have no publication date).
-NULLABLE = frozenset({"published_at"})
+# Columns that may hold NULLs in what staff see (drafts have no publication date, and may have no date).
+NULLABLE = frozenset({"published_at", "date"})
 
 
 class StrictOrderingFilter(OrderingFilter):

@@ -38,15 +38,18 @@ def can_see_unpublished(user: Requester) -> bool:
 
 
 def newest_first(user: Requester) -> list[str | OrderBy]:
-    """Return the newest-first ordering of the articles ``user`` may read (ending in the unique ``-id``)."""
+    """Return the newest-first ordering of the articles ``user`` may read (ending in the unique ``-id``).
+
+    Newest by ``date``: the story's original publication date, else its publication in the archive.
+    """
     if can_see_unpublished(user):
-        # Drafts have no publication date: list them after dated articles on every
+        # An undated draft (no date of either kind) is listed after dated articles on every
         # database (PostgreSQL otherwise puts NULLs first in a descending sort).
-        return [F("published_at").desc(nulls_last=True), "-id"]
+        return [F("date").desc(nulls_last=True), "-id"]
     # Published articles always have a date, so the plain ordering is the same and
-    # lets the database walk the (status, -published_at, -id) index instead of
+    # lets the database walk the (status, -date, -id) index instead of
     # sorting every published row. Ids grow with creation, so -id breaks ties newest first.
-    return ["-published_at", "-id"]
+    return ["-date", "-id"]
 
 
 def visible_articles(user: Requester) -> QuerySet[Article]:

@@ -138,6 +138,26 @@ class ArticleBaseSerializer(
     authors = BylineAuthorSerializer(source=BYLINES_ATTR, many=True, read_only=True)
     source = ArticleSourceSerializer(source="*", read_only=True)
     excerpt = serializers.SerializerMethodField(help_text="The start of the body, as plain text.")
+    original_published_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the story was first published, as its source says; null when the source gives no date.",
+    )
+    original_updated_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the story was last updated, as its source says; null when the source gives no date.",
+    )
+    date = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="The article's date, which `ordering` and the `published_after`/`published_before` filters use: "
+        "`original_published_at` when known, else `published_at` (its publication in the archive). Null only for "
+        "an undated draft.",
+    )
+    date_is_original = serializers.SerializerMethodField(
+        help_text="Whether `date` is the story's original publication date (true) or, unknown, the archive's (false)."
+    )
 
     class Meta:
         model = Article
@@ -152,6 +172,10 @@ class ArticleBaseSerializer(
             "copyright_year",
             "status",
             "published_at",
+            "original_published_at",
+            "original_updated_at",
+            "date",
+            "date_is_original",
             "created_at",
             "updated_at",
             "publisher",
@@ -169,6 +193,10 @@ class ArticleBaseSerializer(
         search_only_fields = ["rank", "snippet"]
         read_only_fields = fields
         list_serializer_class = CompiledListSerializer
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_date_is_original(self, article: Article) -> bool:
+        return article.original_published_at is not None
 
     def get_excerpt(self, article: Article) -> str:
         # The list queryset annotates only the body's head; fall back to the body elsewhere.

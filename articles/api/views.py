@@ -69,7 +69,8 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
 
     filterset_class = ArticleFilter
     filter_backends = [ArticleFilterBackend, FullTextSearchFilter, StrictOrderingFilter]
-    ordering_fields = ["title", "published_at", "created_at", "word_count"]
+    # ``date``: the original publication date, else the archive's (the default order, newest first).
+    ordering_fields = ["date", "title", "published_at", "created_at", "word_count"]
     # The review queue's order (articles.triage): staff-only data, like the review flag itself.
     staff_ordering_fields = ["review_priority"]
     # Whether search results carry snippets (facets only need the matching set).

@@ -102,6 +102,13 @@ class ArticleWriteSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField(
         allow_null=True, help_text="ISO 8601. A published article must keep a date: null is refused for it."
     )
+    original_published_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="ISO 8601: when the story was first published, as its source says; null when unknown.",
+    )
+    original_updated_at = serializers.DateTimeField(
+        allow_null=True, help_text="ISO 8601: when the story was last updated, as its source says; null when unknown."
+    )
     authors = BylineIdsField(
         help_text="Author ids in byline order (first is the lead author); replaces the byline. [] removes it.",
     )

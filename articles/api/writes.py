@@ -100,10 +100,10 @@ class ArticleWriteMixin(WriteMixin):
     @extend_schema(
         summary="Edit an article",
         description=(
-            "Change any of an article's title, subtitle, body, status, published_at, authors (ids, in byline "
-            "order) and publisher (id or null). Needs the `articles.change_article` permission (the Editors "
-            "group has it). Articles come from the importer: they cannot be created or deleted through the API. "
-            + CONDITIONAL_DESCRIPTION
+            "Change any of an article's title, subtitle, body, status, published_at, original_published_at, "
+            "original_updated_at, authors (ids, in byline order) and publisher (id or null). Needs the "
+            "`articles.change_article` permission (the Editors group has it). Articles come from the importer: "
+            "they cannot be created or deleted through the API. " + CONDITIONAL_DESCRIPTION
         ),
         parameters=[IF_MATCH_PARAMETER, IF_UNMODIFIED_SINCE_PARAMETER],
         request=ArticleWriteSerializer,

@@ -16,7 +16,15 @@ from articles import merging, parsing, triage
 from articles.imported_history import record_imported_states
 from articles.importing.defaults import fill_record
 from articles.importing.names import Names, create_missing_names, resolve_names
-from articles.importing.records import CURATED_FIELDS, Parsed, edited, parsed_snapshot, source_changed
+from articles.importing.records import (
+    CURATED_FIELDS,
+    Parsed,
+    edited,
+    parsed_snapshot,
+    record_value,
+    snapshot_value,
+    source_changed,
+)
 from articles.models import Article, ArticleAuthor, Author, ImportRun, NamedEntity, Publisher, SourceRevision
 from articles.naming import name_slug
 from articles.review import conflict_reason
@@ -38,7 +46,7 @@ def new_article(*, item: Parsed, names: Names, run: ImportRun | None, now: datet
         publisher_id=publisher.pk if publisher else None,
         created_at=now,
         updated_at=now,
-        **{name: getattr(record, name) for name in CURATED_FIELDS},
+        **{name: record_value(record, name) for name in CURATED_FIELDS},
     )
     set_provenance(article, record, run, snapshot=item.snapshot, word_count=item.word_count)
     return article
@@ -111,11 +119,11 @@ def merge_fields(article: Article, record: parsing.ParsedArticle) -> dict[str, d
     previous = article.parsed or {}
     conflicts: dict[str, dict] = {}
     for name in CURATED_FIELDS:
-        current, new = getattr(article, name), getattr(record, name)
+        current, new = getattr(article, name), record_value(record, name)
         if current == new or not edited(previous, name, current):
             setattr(article, name, new)
         elif source_changed(previous, name, new):
-            conflicts[name] = {"editor": current, "parsed": new}
+            conflicts[name] = {"editor": snapshot_value(name, current), "parsed": snapshot_value(name, new)}
     return conflicts
 
 
@@ -177,7 +185,7 @@ def reparse_article(*, article: Article) -> Article:
     names = resolve_names([record])
     create_missing_names(names, [record], reason=reason)
     for name in CURATED_FIELDS:
-        setattr(article, name, getattr(record, name))
+        setattr(article, name, record_value(record, name))
     article.publisher = names.publisher_for(record)
     article.review_reasons = list(record.warnings)
     article.needs_review = bool(record.warnings)

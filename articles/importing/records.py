@@ -6,6 +6,7 @@ itself; this module reads a source within its limits and turns read or parse err
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from articles import parsing
@@ -16,7 +17,17 @@ from articles.naming import article_slug, digest
 # The longest source key an article stores (its column's length, the same on every database).
 SOURCE_KEY_MAX = Article._meta.get_field("source_key").max_length
 # Fields an editor may correct; a re-import never silently overwrites a correction.
-CURATED_FIELDS = ("title", "subtitle", "body", "image_credit", "copyright_year")
+CURATED_FIELDS = (
+    "title",
+    "subtitle",
+    "body",
+    "image_credit",
+    "copyright_year",
+    "original_published_at",
+    "original_updated_at",
+)
+# Curated fields the record holds as ISO 8601 text (JSON-ready) and the article as aware datetimes.
+DATE_FIELDS = frozenset({"original_published_at", "original_updated_at"})
 
 
 @dataclass
@@ -97,15 +108,26 @@ def parsed_snapshot(record: parsing.ParsedArticle) -> dict:
     return snapshot
 
 
+def record_value(record: parsing.ParsedArticle, name: str):
+    """Return the record's value of curated field ``name`` as the article stores it (a date as a datetime)."""
+    value = getattr(record, name)
+    return dt.datetime.fromisoformat(value) if name in DATE_FIELDS and value else value
+
+
+def snapshot_value(name: str, value):
+    """Return an article's value of curated field ``name`` as the snapshot stores it (a date as ISO 8601 UTC)."""
+    return value.astimezone(dt.UTC).isoformat() if name in DATE_FIELDS and value else value
+
+
 def edited(previous: dict, name: str, current) -> bool:
     """Tell whether an editor changed field ``name`` to ``current`` since the import that parsed ``previous``."""
     if name == "body":
         return previous.get("body_sha256") not in (None, digest(current))
-    return name in previous and previous[name] != current
+    return name in previous and previous[name] != snapshot_value(name, current)
 
 
 def source_changed(previous: dict, name: str, new) -> bool:
     """Tell whether the source now parses ``name`` as ``new``, differently from the import that parsed ``previous``."""
     if name == "body":
         return previous.get("body_sha256") != digest(new)
-    return name not in previous or previous[name] != new
+    return name not in previous or previous[name] != snapshot_value(name, new)

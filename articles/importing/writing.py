@@ -51,8 +51,8 @@ class BulkWriter:
 
     @staticmethod
     def fields(model: type[Model]) -> list[Field]:
-        """Return the concrete columns written for ``model``: all but the automatic primary key."""
-        return [f for f in model._meta.concrete_fields if not f.primary_key]
+        """Return the concrete columns written for ``model``: all but the automatic primary key and generated ones."""
+        return [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
 
     def rows(self, objs: Sequence, fields: Sequence[Field]) -> Iterator[tuple]:
         """Yield each object's database values for ``fields``."""

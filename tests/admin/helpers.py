@@ -33,6 +33,12 @@ def change_form_data(article: Article, **overrides) -> dict:
         "status": article.status,
         "published_at_0": f"{article.published_at:%Y-%m-%d}" if article.published_at else "",
         "published_at_1": f"{article.published_at:%H:%M:%S}" if article.published_at else "",
+        **{
+            f"{name}_{part}": f"{value:{form}}" if value else ""
+            for name in ("original_published_at", "original_updated_at")
+            for value in [getattr(article, name)]
+            for part, form in ((0, "%Y-%m-%d"), (1, "%H:%M:%S"))
+        },
         "bylines-TOTAL_FORMS": len(bylines),
         "bylines-INITIAL_FORMS": len(bylines),
         "bylines-MIN_NUM_FORMS": 0,

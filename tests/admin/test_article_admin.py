@@ -465,3 +465,23 @@ def test_a_byline_edit_in_the_form_is_one_change_by_the_editor(admin_client, art
     assert [(b.author_id, b.position) for b in article.bylines.all()] == [(second.author_id, 0)]
     removed = ArticleAuthor.history.filter(id=first.pk, history_type="-").get()
     assert removed.history_user == django_user_model.objects.get(username="admin")
+
+
+def test_an_editor_sets_the_original_dates_in_the_change_form(admin_client, article):
+    """GIVEN an article without original dates WHEN the change form sets them THEN they and its date are saved."""
+    data = change_form_data(
+        article,
+        original_published_at_0="2019-05-01",
+        original_published_at_1="12:00:00",
+        original_updated_at_0="2019-05-02",
+        original_updated_at_1="08:30:00",
+    )
+
+    response = admin_client.post(change_url(article), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    article.refresh_from_db()
+    assert f"{article.original_published_at:%Y-%m-%d %H:%M}" == "2019-05-01 12:00"
+    assert f"{article.original_updated_at:%Y-%m-%d %H:%M}" == "2019-05-02 08:30"
+    assert article.date == article.original_published_at
+    assert b"Original dates" in admin_client.get(change_url(article)).content

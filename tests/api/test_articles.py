@@ -26,6 +26,11 @@ PUBLIC_FIELDS = {
     "copyright_year",
     "status",
     "published_at",
+    # Issue 9: the story's own dates, and the date the list orders and filters by.
+    "original_published_at",
+    "original_updated_at",
+    "date",
+    "date_is_original",
     "created_at",
     "updated_at",
     "publisher",

@@ -201,5 +201,15 @@ def test_browsable_api_shows_editors_the_fields_they_may_send(editor, api_client
     assert b'data-method="PATCH"' in response.content
     form = response.content.decode().partition('<textarea name="_content"')[2].partition("</textarea>")[0]
     sent = json.loads(html.unescape(form.partition(">")[2]))
-    assert list(sent) == ["title", "subtitle", "body", "status", "published_at", "authors", "publisher"]
+    assert list(sent) == [
+        "title",
+        "subtitle",
+        "body",
+        "status",
+        "published_at",
+        "original_published_at",
+        "original_updated_at",
+        "authors",
+        "publisher",
+    ]
     assert sent["authors"] == [authors[1].pk, authors[0].pk]

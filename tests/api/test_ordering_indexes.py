@@ -20,7 +20,11 @@ pytestmark = pytest.mark.django_db
 
 ORDERINGS = [
     "",
-    *(f"{sign}{field}" for field in ("published_at", "title", "created_at", "word_count") for sign in ("", "-")),
+    *(
+        f"{sign}{field}"
+        for field in ("date", "published_at", "title", "created_at", "word_count")
+        for sign in ("", "-")
+    ),
 ]
 
 
@@ -67,7 +71,7 @@ def test_every_public_ordering_walks_an_index(api_client, archive, ordering, mod
 
 
 @pytest.mark.parametrize("mode", ["page", "cursor"])
-@pytest.mark.parametrize("ordering", ["", "-published_at"])
+@pytest.mark.parametrize("ordering", ["", "-date", "-published_at"])
 def test_staff_newest_first_walks_an_index(staff_client, archive, ordering, mode):
     # Staff see undated drafts too, listed last: an index of its own on PostgreSQL.
     params = {"page_mode": mode, **({"ordering": ordering} if ordering else {})}

@@ -84,6 +84,8 @@ def test_article_patch_documents_the_editable_fields(schema):
         "body",
         "status",
         "published_at",
+        "original_published_at",
+        "original_updated_at",
         "authors",
         "publisher",
     }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import tantivy
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection, models, transaction
 
@@ -292,3 +295,36 @@ def test_one_commit_indexes_each_queued_article_once(monkeypatch, filler):
     assert len(commits) == 1
     assert queued() == set()
     assert len(found("dirigible")) == 5
+
+
+def test_an_index_of_an_older_schema_is_refused_until_rebuilt(filler):
+    """
+    GIVEN a live index built with an older schema (before ``date``, schema version 2)
+    WHEN it is opened, then rebuilt
+    THEN opening names the command that fixes it, and after the rebuild every article is found
+    """
+    builder = tantivy.SchemaBuilder()
+    builder.add_unsigned_field("id", stored=True, indexed=True, fast=True)
+    directory = search_index._new_directory()
+    directory.mkdir(parents=True)
+    tantivy.Index(builder.build(), path=str(directory), reuse=False)
+    search_index._point_current_at(directory)
+    search_index.reset_engine()
+
+    with pytest.raises(search_index.SearchIndexOutdated, match="rebuild_search_index"):
+        search_index.searcher()
+
+    assert search_index.rebuild() == 6
+    assert len(found("story")) == 6
+    assert not directory.exists()
+
+
+def test_documents_sort_and_filter_by_the_articles_date(filler):
+    """GIVEN a story first published in 2001 WHEN searched newest first by date THEN it comes last, found by date."""
+    old = make("story from long ago")
+    Article.objects.filter(pk=old.pk).update(original_published_at=dt.datetime(2001, 1, 1, tzinfo=dt.UTC))
+    search_index.sync_pending()
+    results = search(Article.objects.all(), "story").order_by("-date", "-id")
+
+    assert [a.pk for a in results][-1] == old.pk
+    assert search_index.check_index().divergent == []

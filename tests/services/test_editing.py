@@ -174,3 +174,25 @@ def test_delete_named_refuses_while_articles_credit_it(model, factory):
     Article.objects.all().delete()
     editing.delete_named(obj=obj)
     assert not model.objects.filter(pk=obj.pk).exists()
+
+
+def test_an_editor_corrects_the_original_dates_and_the_date_follows():
+    """
+    GIVEN a published article whose source gave no date
+    WHEN an editor sets its original publication and update dates through the service
+    THEN they are saved with history, and ``date`` (read again from the database) is the original one
+    """
+    import datetime as dt
+
+    article = ArticleFactory()
+    published = dt.datetime(2019, 5, 1, 12, 0, tzinfo=dt.UTC)
+    updated = published + dt.timedelta(days=1)
+    assert article.date == article.published_at
+
+    saved = editing.update_article(
+        article=article, data={"original_published_at": published, "original_updated_at": updated}
+    )
+
+    assert (saved.original_published_at, saved.original_updated_at, saved.date) == (published, updated, published)
+    assert Article.objects.get(pk=article.pk).date == published
+    assert saved.history.first().original_published_at == published
