@@ -211,6 +211,8 @@ AXES_DISABLE_ACCESS_LOG = True
 # The browsable API's login page (/api/v1/auth/login/) returns here when given no ?next=.
 LOGIN_REDIRECT_URL = "/api/v1/"
 REST_FRAMEWORK = {
+    # An outdated search index is a 503 with a JSON message (articles.api.errors), never a 500.
+    "EXCEPTION_HANDLER": "articles.api.errors.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: a refused anonymous write then gets 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",

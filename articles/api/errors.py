@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING, Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions, views
 from rest_framework.renderers import JSONRenderer
+
+from articles.search_index import SearchIndexOutdated
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -54,3 +57,18 @@ class JsonErrorsMixin(_ViewBase):
         if getattr(response, "exception", False):
             request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+class SearchUnavailable(exceptions.APIException):
+    """The search index cannot answer until an operator rebuilds it."""
+
+    status_code = 503
+    default_detail = "Search is unavailable until the search index is rebuilt (manage.py rebuild_search_index)."
+    default_code = "search_unavailable"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, with an outdated search index answered as a JSON 503 rather than a 500."""
+    if isinstance(exc, SearchIndexOutdated):
+        exc = SearchUnavailable()
+    return views.exception_handler(exc, context)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from articles import search_index
+from articles.search_index import SearchIndexOutdated
+
 pytestmark = pytest.mark.django_db
 
 UNMATCHED = ["/api/v1/nope/", "/api/v1/articles/0.5/source/", "/api/v1/authors/1.5/x/", "/api/v2/", "/api/"]
@@ -74,3 +77,22 @@ def test_a_suspicious_request_is_a_400_json_under_the_api(api_client, path):
         assert response.json() == {"detail": "Bad request."}
     else:
         assert response["Content-Type"].startswith("text/html")
+
+
+def test_an_outdated_search_index_is_a_json_503(api_client, monkeypatch):
+    """
+    GIVEN a search index built with an older schema than this version's
+    WHEN a client searches
+    THEN the answer is a 503 naming the command that fixes it, not a 500
+    """
+
+    def outdated(*args, **kwargs):
+        raise SearchIndexOutdated("The search index was built with an older schema.")
+
+    monkeypatch.setattr(search_index, "searcher", outdated)
+
+    response = api_client.get("/api/v1/articles/", {"q": "senate"})
+
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert "rebuild_search_index" in response.json()["detail"]
