@@ -43,7 +43,9 @@ Any part may be missing; the rules, in order:
   ``©``, ``(c)``, ``Copyright``, ``Copyright ©`` or ``Copyright (c)``, a year
   (or a range, whose last year counts), the holder, and optionally
   "All rights reserved". Without one: warning "no publisher".
-* Boilerplate lines are dropped wherever they are.
+* Boilerplate lines are dropped wherever they are: those of BOILERPLATE_PATTERNS, and the
+  caller's ``site_boilerplate`` (whole lines of one publisher's site, compared by
+  ``boilerplate_key``: case-folded, whitespace collapsed and stripped).
 * The author block is recognised at the very end only: a name line twice in a
   row, then an optional one-line bio that starts with the (first) name. Several
   authors are split on ", ", " and " and " & ". The handle is the first
@@ -73,6 +75,7 @@ import codecs
 import hashlib
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -178,22 +181,26 @@ class _Header:
 # -- public API
 
 
-def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedArticle:
-    """Parse the bytes of a seed file; raise ParseError when they cannot be an article."""
+def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, site_boilerplate: Collection[str] = ()) -> ParsedArticle:
+    """Parse the bytes of a seed file; raise ParseError when they cannot be an article.
+
+    ``site_boilerplate``: whole lines to drop as well, e.g. the ones learned for the publisher.
+    """
     if len(data) > max_bytes:
         raise ParseError(f"file too large: {len(data):,} bytes, the limit is {max_bytes:,} bytes")
     raw_text, encoding = decode(data)
-    return parse_text(raw_text, encoding=encoding)
+    return parse_text(raw_text, encoding=encoding, site_boilerplate=site_boilerplate)
 
 
-def parse_text(raw_text: str, *, encoding: str = "") -> ParsedArticle:
+def parse_text(raw_text: str, *, encoding: str = "", site_boilerplate: Collection[str] = ()) -> ParsedArticle:
     """Parse an already decoded seed text, e.g. the stored raw source of an article."""
     _check_is_text(raw_text)
     text = normalize(raw_text)
     if not text:
         raise ParseError("only whitespace: the file has no text")
     year, holder, lines = _take_copyright(_content_lines(text))
-    lines = [line for line in lines if not _is_boilerplate(line)]
+    site = frozenset(boilerplate_key(line) for line in site_boilerplate)
+    lines = [line for line in lines if not _is_boilerplate(line) and not (site and boilerplate_key(line) in site)]
     lines, names, bio = _take_author_block(lines)
     header, lines = _take_header(lines)
     body = "\n\n".join(lines)
@@ -215,6 +222,11 @@ def parse_text(raw_text: str, *, encoding: str = "") -> ParsedArticle:
         encoding=encoding,
         sha256=sha256_of(text),
     )
+
+
+def boilerplate_key(line: str) -> str:
+    """Return what a boilerplate line is compared by: case-folded, whitespace collapsed, stripped."""
+    return " ".join(line.casefold().split())
 
 
 def decode(data: bytes) -> tuple[str, str]:

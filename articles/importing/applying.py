@@ -13,7 +13,7 @@ from datetime import datetime
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from articles import merging, parsing
+from articles import boilerplate, merging, parsing
 from articles.imported_history import record_imported_states
 from articles.importing.names import Names, create_missing_names, resolve_names
 from articles.importing.records import CURATED_FIELDS, Parsed, edited, parsed_snapshot, source_changed
@@ -156,13 +156,15 @@ def _canonical(slugs: list[str], resolve: Callable[[list[str]], dict]) -> list[s
 def reparse_article(*, article: Article) -> Article:
     """Parse the article's stored source again with the current parser and apply every field.
 
+    The publisher's boilerplate lines enabled now are removed (``articles.boilerplate``).
+
     An explicit editor's action: the parsed values replace the current ones
     (the previous values stay in the article's history) and conflicts are cleared.
     """
     reason = "re-parsed from the stored source"
     record_imported_states([article.pk])
     article = Article.objects.select_for_update().get(pk=article.pk)
-    record = parsing.parse_text(article.raw_text, encoding=article.source_encoding)
+    record = boilerplate.parse_for_publisher(article.raw_text, encoding=article.source_encoding)
     names = resolve_names([record])
     create_missing_names(names, [record], reason=reason)
     for name in CURATED_FIELDS:
