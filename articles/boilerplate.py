@@ -39,8 +39,9 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -215,16 +216,21 @@ class BatchLines:
         new = learned.lines.get(canon, {}) if learned else {}
         return self.enabled.get(canon, NO_LINES) | frozenset(new) if new else self.enabled.get(canon, NO_LINES)
 
-    def learn(self, records: Iterable[parsing.ParsedArticle]) -> Learned:
-        """Count the candidate lines of new articles and return what that teaches; changes nothing yet."""
+    def learn(
+        self, records: Sequence[parsing.ParsedArticle], candidates: Sequence[dict[str, str] | None] = ()
+    ) -> Learned:
+        """Count the candidate lines of new articles and return what that teaches; changes nothing yet.
+
+        ``candidates``: each record's ``candidate_lines``, where already known (found by the parse worker).
+        """
         counts: dict[Canon, Counter] = {}
         lines: dict[Canon, dict[str, str]] = {}
         articles: Counter = Counter()
-        for record in records:
+        for record, known in zip_longest(records, candidates[: len(records)]):
             canon = self.canon(record)
             if canon is None:
                 continue
-            found = candidate_lines(record)
+            found = candidate_lines(record) if known is None else known
             counts.setdefault(canon, Counter()).update(found.keys())
             for key, text in found.items():
                 lines.setdefault(canon, {}).setdefault(key, text)

@@ -156,7 +156,7 @@ class BatchImporter:
 
         Their lines are counted first, so what they teach is removed from them already.
         """
-        learned = self.site.learn(item.record for item in items)
+        learned = self.site.learn([item.record for item in items], [item.candidates for item in items])
         stripped = [self._stripped(item, learned) for item in items]
         if any(new.record.author_names != old.record.author_names for new, old in zip(stripped, items, strict=True)):
             names = resolve_names(new.record for new in stripped)  # a line removed let the parser find the byline

@@ -26,7 +26,8 @@ class Parsed:
 
     ``snapshot``, ``slug`` and ``word_count`` are derived from the record when it is parsed, off the
     writing thread (see ``runs.parsed_batches``); ``site_keys`` are the publisher's boilerplate
-    lines the record was parsed without (see ``articles.boilerplate``).
+    lines the record was parsed without and ``candidates`` its lines the importer counts to learn
+    more (see ``articles.boilerplate``), both found by the parse worker too.
     """
 
     source: Source
@@ -36,6 +37,7 @@ class Parsed:
     slug: str = ""
     word_count: int = 0
     site_keys: frozenset[str] = frozenset()
+    candidates: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.record is not None and self.snapshot is None:
@@ -78,7 +80,15 @@ def parse_data(
     except parsing.ParseError as exc:
         return (None, exc.reason)
     slug = article_slug(record.title, record.sha256)
-    return (record, "", parsed_snapshot(record), slug, len(record.body.split()), keys)
+    return (
+        record,
+        "",
+        parsed_snapshot(record),
+        slug,
+        len(record.body.split()),
+        keys,
+        boilerplate.candidate_lines(record),
+    )
 
 
 def parse_many(
@@ -92,8 +102,16 @@ def parsed_from(source: Source, result: tuple) -> Parsed:
     """Return the ``Parsed`` for ``source`` from ``parse_data``'s result."""
     if result[0] is None:
         return Parsed(source, error=result[1])
-    record, _, snapshot, slug, word_count, keys = result
-    return Parsed(source, record=record, snapshot=snapshot, slug=slug, word_count=word_count, site_keys=keys)
+    record, _, snapshot, slug, word_count, keys, candidates = result
+    return Parsed(
+        source,
+        record=record,
+        snapshot=snapshot,
+        slug=slug,
+        word_count=word_count,
+        site_keys=keys,
+        candidates=candidates,
+    )
 
 
 def parsed_snapshot(record: parsing.ParsedArticle) -> dict:
