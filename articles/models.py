@@ -411,7 +411,7 @@ class PublisherBoilerplate(models.Model):
     )
     key = models.CharField(
         _("key"),
-        max_length=300,
+        max_length=600,  # case folding may lengthen a line ("ß" -> "ss")
         editable=False,
         help_text=_("The line as compared: case-folded, with its whitespace collapsed (set from the line)."),
     )

@@ -99,7 +99,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         editable=False,
                         help_text="The line as compared: case-folded, with its whitespace collapsed (set from the line).",
-                        max_length=300,
+                        max_length=600,
                         verbose_name="key",
                     ),
                 ),
@@ -184,7 +184,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         editable=False,
                         help_text="The line as compared: case-folded, with its whitespace collapsed (set from the line).",
-                        max_length=300,
+                        max_length=600,
                         verbose_name="key",
                     ),
                 ),
