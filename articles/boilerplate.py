@@ -99,6 +99,18 @@ def stripped(record: parsing.ParsedArticle, keys: frozenset[str]) -> parsing.Par
         return record
 
 
+def reparsed(record: parsing.ParsedArticle, keys: frozenset[str]) -> parsing.ParsedArticle:
+    """Return the record's source parsed again without exactly the lines ``keys`` names (none: without any).
+
+    For a record parsed without other lines (by the worker, before the set changed). A
+    source that would be no article at all without them is parsed without any.
+    """
+    try:
+        return parsing.parse_text(record.raw_text, encoding=record.encoding, site_boilerplate=keys)
+    except parsing.ParseError:
+        return parsing.parse_text(record.raw_text, encoding=record.encoding)
+
+
 def parse_for_publisher(raw_text: str, *, encoding: str = "") -> parsing.ParsedArticle:
     """Parse a stored source without its publisher's current boilerplate lines (for a re-parse)."""
     record = parsing.parse_text(raw_text, encoding=encoding)

@@ -177,7 +177,7 @@ class BatchImporter:
         keys = self.site.lines_for(item.record, learned)
         if keys == item.site_keys or not boilerplate.occurs_in(item.record, keys ^ item.site_keys):
             return item
-        return Parsed(item.source, record=boilerplate.stripped(item.record, keys), site_keys=keys)
+        return Parsed(item.source, record=boilerplate.reparsed(item.record, keys), site_keys=keys)
 
     def import_one(self, item: Parsed) -> FileOutcome:
         """Import one file in its own savepoint, looking everything up afresh."""

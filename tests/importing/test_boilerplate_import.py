@@ -260,3 +260,26 @@ def test_learning_and_removing_cost_the_same_queries_per_batch_at_any_size():
     assert first_small == first_large
     assert later_small == later_large
     assert not Article.objects.filter(body__contains=FURNITURE).exists()
+
+
+def test_a_line_the_worker_removed_but_an_editor_disabled_since_comes_back():
+    """
+    GIVEN a record the parse worker stripped of a line that is no longer enabled when its batch is written
+    WHEN the batch is imported
+    THEN the article keeps the line
+    """
+    import_stories(1)
+    data = story(1).encode()
+    item = records.parsed_from(
+        sources.bytes_source(data, key="1.txt"),
+        records.parse_data(
+            data, max_bytes=1 << 20, site_boilerplate={"globe-daily-ltd": frozenset({"sign up for our newsletter"})}
+        ),
+    )
+    assert FURNITURE not in item.record.body
+
+    with transaction.atomic():
+        outcomes = batches.BatchImporter(run=None, now=timezone.now()).import_batch([item])
+
+    assert [outcome.result for outcome in outcomes] == ["created"]
+    assert FURNITURE in Article.objects.get(source_key="1.txt").body
