@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from articles import admin_views, conf, editing, importing, review
+from articles import admin_views, boilerplate, conf, editing, importing, review
 from articles.admin_changelist import (
     ArticleChangeList,
     CappedCountPaginator,
@@ -30,7 +30,13 @@ from articles.admin_changelist import (
     row_bylines,
     search_result_ids,
 )
-from articles.admin_forms import ArticleAdminForm, byline_authors, describe_unsaved
+from articles.admin_forms import (
+    ArticleAdminForm,
+    BoilerplateLineForm,
+    BoilerplateLineFormSet,
+    byline_authors,
+    describe_unsaved,
+)
 from articles.api.querysets import newest_first
 from articles.importing import reparse_article
 from articles.models import (
@@ -45,6 +51,7 @@ from articles.models import (
     NamedEntity,
     Publisher,
     PublisherAlias,
+    PublisherBoilerplate,
     SourceRevision,
 )
 from articles.parsing import ParseError
@@ -386,6 +393,22 @@ class PublisherAliasInline(AliasInline):
     verbose_name_plural = _("aliases (names merged into this publisher)")
 
 
+class PublisherBoilerplateInline(admin.TabularInline):
+    """The publisher's site boilerplate: learned lines to check or disable, lines to add by hand."""
+
+    model = PublisherBoilerplate
+    form = BoilerplateLineForm
+    formset = BoilerplateLineFormSet
+    fields = ["text", "enabled", "origin", "article_count", "created_at"]
+    readonly_fields = ["origin", "article_count", "created_at"]
+    ordering = ["key", "id"]
+    extra = 0
+    verbose_name = _("boilerplate line")
+    verbose_name_plural = _(
+        "boilerplate lines (removed from this publisher's articles as they are imported or re-parsed)"
+    )
+
+
 class NamedEntityAdmin(SimpleHistoryAdmin):
     """Authors or publishers: found by name or slug, counted by article, merged into one by an action."""
 
@@ -428,8 +451,39 @@ class AuthorAdmin(NamedEntityAdmin):
 class PublisherAdmin(NamedEntityAdmin):
     list_display = ["name", "slug", "article_count"]
     fields = ["name", "slug", "created_at", "updated_at"]
-    inlines = [PublisherAliasInline]
+    inlines = [PublisherBoilerplateInline, PublisherAliasInline]
     credits = (Article, "publisher")
+
+
+@admin.register(PublisherBoilerplate)
+class PublisherBoilerplateAdmin(SimpleHistoryAdmin):
+    """Every publisher's boilerplate lines: the learned ones to check, editors' own, and which are removed."""
+
+    form = BoilerplateLineForm
+    show_facets = admin.ShowFacets.NEVER
+    list_display = ["text", "publisher", "origin", "enabled", "article_count", "created_at"]
+    list_filter = ["origin", "enabled"]
+    list_select_related = ["publisher"]
+    search_fields = ["text", "publisher__name"]
+    search_help_text = _("A line's text or its publisher's name.")
+    autocomplete_fields = ["publisher"]
+    fields = ["publisher", "text", "enabled", "origin", "article_count", "created_at", "updated_at"]
+    readonly_fields = ["origin", "article_count", "created_at", "updated_at"]
+    actions = ["disable", "enable"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        # A line belongs to its publisher: moving it to another is removing it and adding another.
+        return [*self.readonly_fields, "publisher"] if obj is not None else self.readonly_fields
+
+    @admin.action(description=_("Keep selected lines in articles (disable; not learned again)"), permissions=["change"])
+    def disable(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = boilerplate.set_enabled(lines=queryset, enabled=False, user=request.user)
+        self.message_user(request, ngettext("Disabled %d line.", "Disabled %d lines.", count) % count)
+
+    @admin.action(description=_("Remove selected lines from articles (enable)"), permissions=["change"])
+    def enable(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = boilerplate.set_enabled(lines=queryset, enabled=True, user=request.user)
+        self.message_user(request, ngettext("Enabled %d line.", "Enabled %d lines.", count) % count)
 
 
 @admin.register(Merge)

@@ -1,4 +1,4 @@
-"""Forms of the editors' desk: seed upload, revert, import conflicts and merges."""
+"""Forms of the editors' desk: seed upload, revert, import conflicts, merges and boilerplate lines."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from articles import conf, editing
+from articles import boilerplate, conf, editing
 from articles.importing.defaults import ImportDefaults, InvalidDefaults, checked_name
-from articles.models import Article, Author
-from articles.parsing import MAX_NAME_LENGTH
+from articles.models import Article, Author, PublisherBoilerplate
+from articles.parsing import MAX_NAME_LENGTH, boilerplate_key
 
 # The hidden field of the article form holding what the article was when the form was opened.
 EDIT_VERSION_FIELD = "edit_version"
@@ -291,3 +291,38 @@ def describe_unsaved(formset) -> None:
         (form.instance, form.changed_data) for form in initial if form not in deleted and form.has_changed()
     ]
     formset.new_objects = [form.instance for form in formset.extra_forms if form.has_changed() and form not in deleted]
+
+
+class BoilerplateLineForm(forms.ModelForm):
+    """A publisher's boilerplate line: refuses a line the publisher has already (compared as the importer does)."""
+
+    class Meta:
+        model = PublisherBoilerplate
+        fields = ["publisher", "text", "enabled"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        publisher = data.get("publisher") or getattr(self.instance, "publisher", None)
+        text = data.get("text")
+        if publisher is None or not text:
+            return data
+        if not boilerplate_key(text):
+            self.add_error("text", _("A boilerplate line needs some text."))
+        elif boilerplate.line_taken(publisher=publisher, text=text, exclude_pk=self.instance.pk):
+            self.add_error("text", _("%(publisher)s has this line already.") % {"publisher": publisher})
+        return data
+
+
+class BoilerplateLineFormSet(forms.BaseInlineFormSet):
+    """The lines of one publisher: the same line twice in one save is refused too."""
+
+    def clean(self) -> None:
+        super().clean()
+        seen: set[str] = set()
+        for form in self.forms:
+            text = form.cleaned_data.get("text") if form.is_valid() and not self._should_delete_form(form) else None
+            if not text:
+                continue
+            if (key := boilerplate_key(text)) in seen:
+                form.add_error("text", _("This line is listed twice."))
+            seen.add(key)

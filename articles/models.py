@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from articles import triage
+from articles.parsing import boilerplate_key
 
 
 class NamedEntity(models.Model):
@@ -480,6 +481,90 @@ class PublisherAlias(EntityAlias):
     class Meta(EntityAlias.Meta):
         verbose_name = _("publisher alias")
         verbose_name_plural = _("publisher aliases")
+
+
+class PublisherBoilerplate(models.Model):
+    """A whole line of a publisher's site furniture, removed from the body of that publisher's articles.
+
+    The importer learns lines that recur verbatim across the publisher's articles
+    (``articles.boilerplate``); editors add lines by hand, and disable a learned one
+    that is real content, which keeps it from being learned again.
+    """
+
+    class Origin(models.TextChoices):
+        LEARNED = "learned", _("learned by the importer")
+        EDITOR = "editor", _("added by an editor")
+
+    publisher = models.ForeignKey(
+        Publisher, verbose_name=_("publisher"), on_delete=models.CASCADE, related_name="boilerplate_lines"
+    )
+    text = models.CharField(
+        _("line"), max_length=300, help_text=_("The whole line as printed, e.g. 'Sign up for our newsletter'.")
+    )
+    key = models.CharField(
+        _("key"),
+        max_length=600,  # case folding may lengthen a line ("ß" -> "ss")
+        editable=False,
+        help_text=_("The line as compared: case-folded, with its whitespace collapsed (set from the line)."),
+    )
+    origin = models.CharField(_("origin"), max_length=20, choices=Origin.choices, default=Origin.EDITOR)
+    enabled = models.BooleanField(
+        _("remove from articles"),
+        default=True,
+        help_text=_("Untick to keep the line in articles; a disabled learned line is not learned again."),
+    )
+    article_count = models.PositiveIntegerField(
+        _("articles"),
+        default=0,
+        help_text=_("In how many of the publisher's articles the importer had seen the line when it learned it."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("boilerplate line")
+        verbose_name_plural = _("boilerplate lines")
+        ordering = ["publisher", "key", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["publisher", "key"], name="articles_publisherboilerplate_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def save(self, *args, **kwargs) -> None:
+        # The key follows the line whoever writes it: the admin, a service or the importer.
+        self.key = boilerplate_key(self.text)
+        if update_fields := kwargs.get("update_fields"):
+            kwargs["update_fields"] = {*update_fields, "key"} if "text" in update_fields else update_fields
+        super().save(*args, **kwargs)
+
+
+class BoilerplateSummary(models.Model):
+    """The importer's bounded summary of the lines recurring in one publisher's articles (see ``articles.boilerplate``).
+
+    Not a row per line: at most ``boilerplate.SUMMARY_SIZE`` counters, rewritten once per import batch.
+    """
+
+    publisher = models.OneToOneField(
+        Publisher, verbose_name=_("publisher"), on_delete=models.CASCADE, related_name="boilerplate_summary"
+    )
+    articles_counted = models.PositiveIntegerField(
+        _("articles counted"), default=0, help_text=_("Articles in the summary's window (halved as it fills).")
+    )
+    counters = models.JSONField(
+        _("counters"), default=dict, blank=True, help_text=_("Line as printed -> articles it was counted in.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("boilerplate summary")
+        verbose_name_plural = _("boilerplate summaries")
+        ordering = ["publisher"]
+
+    def __str__(self) -> str:
+        return f"{self.publisher_id}: {len(self.counters)} lines over {self.articles_counted} articles"
 
 
 class Merge(models.Model):

@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from articles import merging, parsing, triage
+from articles import boilerplate, merging, parsing, triage
 from articles.imported_history import record_imported_states
 from articles.importing.defaults import fill_record
 from articles.importing.names import Names, create_missing_names, resolve_names
@@ -172,6 +172,8 @@ def _canonical(slugs: list[str], model: type[NamedEntity]) -> list[str]:
 def reparse_article(*, article: Article) -> Article:
     """Parse the article's stored source again with the current parser and apply every field.
 
+    The publisher's boilerplate lines enabled now are removed (``articles.boilerplate``).
+
     An explicit editor's action: the parsed values replace the current ones
     (the previous values stay in the article's history) and conflicts are cleared.
     A publisher or author its import supplied (``parsed["supplied"]``) fills the
@@ -180,7 +182,7 @@ def reparse_article(*, article: Article) -> Article:
     reason = "re-parsed from the stored source"
     record_imported_states([article.pk])
     article = Article.objects.select_for_update().get(pk=article.pk)
-    record = parsing.parse_text(article.raw_text, encoding=article.source_encoding)
+    record = boilerplate.parse_for_publisher(article.raw_text, encoding=article.source_encoding)
     record, supplied = fill_record(record, **(article.parsed or {}).get("supplied", {}))
     names = resolve_names([record])
     create_missing_names(names, [record], reason=reason)

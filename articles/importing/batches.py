@@ -16,6 +16,7 @@ from datetime import datetime
 
 from django.db import DatabaseError, IntegrityError, transaction
 
+from articles import boilerplate
 from articles.importing.applying import new_article, update_article
 from articles.importing.concurrency import is_transient
 from articles.importing.names import Names, create_missing_names, resolve_names
@@ -63,11 +64,19 @@ def find_articles(*, keys: Iterable[str], shas: Iterable[str]) -> Archive:
 
 @dataclass
 class BatchImporter:
-    """Imports batches of one run; holds nothing from one batch to the next."""
+    """Imports batches of one run; holds nothing from one batch to the next but ``worker_lines``.
+
+    ``site`` is the boilerplate of the batch's publishers, loaded with the batch; the
+    new articles' lines are counted and learned before they are written, so a line is
+    removed from the batch that learns it on (``articles.boilerplate``). ``worker_lines``
+    (bounded) tells the parse worker which lines to remove from the batches to come.
+    """
 
     run: ImportRun | None
     now: datetime
     replace_existing: bool = True
+    site: boilerplate.BatchLines = field(default_factory=boilerplate.BatchLines, repr=False)
+    worker_lines: boilerplate.WorkerLines = field(default_factory=boilerplate.WorkerLines, repr=False)
 
     @property
     def reason(self) -> str:
@@ -76,6 +85,12 @@ class BatchImporter:
     def import_batch(self, batch: list[Parsed]) -> list[FileOutcome]:
         """Import ``batch`` inside the caller's transaction and return its outcomes in order."""
         parsed = [item for item in batch if item.record is not None]
+        self.site = boilerplate.BatchLines.load(item.record for item in parsed)
+        outcomes = self._import_batch(batch, parsed)
+        self.worker_lines.update(self.site, (item.record for item in parsed))
+        return outcomes
+
+    def _import_batch(self, batch: list[Parsed], parsed: list[Parsed]) -> list[FileOutcome]:
         archive = find_articles(keys=[i.source.key for i in parsed], shas=[i.record.sha256 for i in parsed])
         outcomes, fresh, pending = self._classify(batch, archive)
         ids = self._create_in_bulk([batch[i] for i in fresh]) if fresh else {}
@@ -137,8 +152,15 @@ class BatchImporter:
             return None
 
     def create(self, items: list[Parsed], names: Names) -> dict[str, int]:
-        """Write the new articles of ``items`` with their bylines (and any new names); return key -> article id."""
-        records = [item.record for item in items]
+        """Write the new articles of ``items`` with their bylines (and any new names); return key -> article id.
+
+        Their lines are counted first, so what they teach is removed from them already.
+        """
+        learned = self.site.learn([item.record for item in items], [item.candidates for item in items])
+        stripped = [self._stripped(item, learned) for item in items]
+        if any(new.record.author_names != old.record.author_names for new, old in zip(stripped, items, strict=True)):
+            names = resolve_names(new.record for new in stripped)  # a line removed let the parser find the byline
+        items, records = stripped, [item.record for item in stripped]
         create_missing_names(names, records, reason=self.reason)
         articles = [new_article(item=item, names=names, run=self.run, now=self.now) for item in items]
         writer = bulk_writer()
@@ -147,12 +169,21 @@ class BatchImporter:
             raise BulkConflict(f"{len(articles) - len(ids)} of {len(articles)} articles exist already")
         bylines = [row for i in items for row in byline_rows(ids[i.source.key], names.authors_for(i.record))]
         writer.insert_all(ArticleAuthor, bylines)
+        self.site.save(learned, {slug: publisher.pk for slug, publisher in names.publishers.items()})
         return ids
+
+    def _stripped(self, item: Parsed, learned: boilerplate.Learned | None = None) -> Parsed:
+        """Return ``item`` parsed without its publisher's boilerplate lines as they are now (``item`` if it is)."""
+        keys = self.site.lines_for(item.record, learned)
+        if keys == item.site_keys or not boilerplate.occurs_in(item.record, keys ^ item.site_keys):
+            return item
+        return Parsed(item.source, record=boilerplate.reparsed(item.record, keys), site_keys=keys)
 
     def import_one(self, item: Parsed) -> FileOutcome:
         """Import one file in its own savepoint, looking everything up afresh."""
         if item.record is None:
             return self.failed(item)
+        self.site = boilerplate.BatchLines.load([item.record])
         return self._import_one(item)
 
     def _import_one(self, item: Parsed) -> FileOutcome:
@@ -183,9 +214,15 @@ class BatchImporter:
         if not self.replace_existing:
             error = f"article #{existing[0]} already comes from a different file named {key!r}; not replaced"
             return _outcome(item, Result.FAILED, error=error, article_id=existing[0])
-        names = resolve_names([record])
+        item = self._stripped(item)
+        record = item.record
         update_article(
-            article_id=existing[0], record=record, names=names, run=self.run, now=self.now, snapshot=item.snapshot
+            article_id=existing[0],
+            record=record,
+            names=resolve_names([record]),
+            run=self.run,
+            now=self.now,
+            snapshot=item.snapshot,
         )
         return _outcome(item, Result.UPDATED, article_id=existing[0])
 

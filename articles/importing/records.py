@@ -7,9 +7,10 @@ itself; this module reads a source within its limits and turns read or parse err
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from articles import parsing
+from articles import boilerplate, parsing
 from articles.importing.sources import Source, SourceRejected
 from articles.models import Article
 from articles.naming import article_slug, digest
@@ -35,7 +36,9 @@ class Parsed:
     """A source with its parse result or the reason it cannot be imported.
 
     ``snapshot``, ``slug`` and ``word_count`` are derived from the record when it is parsed, off the
-    writing thread (see ``runs.parsed_batches``).
+    writing thread (see ``runs.parsed_batches``); ``site_keys`` are the publisher's boilerplate
+    lines the record was parsed without and ``candidates`` its lines the importer counts to learn
+    more (see ``articles.boilerplate``), both found by the parse worker too.
     """
 
     source: Source
@@ -44,6 +47,8 @@ class Parsed:
     snapshot: dict | None = None
     slug: str = ""
     word_count: int = 0
+    site_keys: frozenset[str] = frozenset()
+    candidates: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.record is not None and self.snapshot is None:
@@ -72,28 +77,52 @@ def read_source(source: Source, *, max_bytes: int) -> bytes | str:
         return str(exc)
 
 
-def parse_data(data: bytes | str, *, max_bytes: int) -> tuple:
-    """Parse a source's bytes (a str is a read error, passed on) into what ``parsed_from`` takes; picklable."""
+def parse_data(
+    data: bytes | str, *, max_bytes: int, site_boilerplate: Mapping[str, frozenset[str]] | None = None
+) -> tuple:
+    """Parse a source's bytes (a str is a read error, passed on) into what ``parsed_from`` takes; picklable.
+
+    ``site_boilerplate``: publisher slug -> boilerplate lines to parse its sources without.
+    """
     if isinstance(data, str):
         return (None, data)
     try:
-        record = parsing.parse(data, max_bytes=max_bytes)
+        record, keys = boilerplate.strip_for_worker(parsing.parse(data, max_bytes=max_bytes), site_boilerplate or {})
     except parsing.ParseError as exc:
         return (None, exc.reason)
-    return (record, "", parsed_snapshot(record), article_slug(record.title, record.sha256), len(record.body.split()))
+    slug = article_slug(record.title, record.sha256)
+    return (
+        record,
+        "",
+        parsed_snapshot(record),
+        slug,
+        len(record.body.split()),
+        keys,
+        boilerplate.candidate_lines(record),
+    )
 
 
-def parse_many(datas: list[bytes | str], max_bytes: int) -> list[tuple]:
+def parse_many(
+    datas: list[bytes | str], max_bytes: int, site_boilerplate: Mapping[str, frozenset[str]] | None = None
+) -> list[tuple]:
     """Parse a batch's bytes (run in a worker process: pure, no database)."""
-    return [parse_data(data, max_bytes=max_bytes) for data in datas]
+    return [parse_data(data, max_bytes=max_bytes, site_boilerplate=site_boilerplate) for data in datas]
 
 
 def parsed_from(source: Source, result: tuple) -> Parsed:
     """Return the ``Parsed`` for ``source`` from ``parse_data``'s result."""
     if result[0] is None:
         return Parsed(source, error=result[1])
-    record, _, snapshot, slug, word_count = result
-    return Parsed(source, record=record, snapshot=snapshot, slug=slug, word_count=word_count)
+    record, _, snapshot, slug, word_count, keys, candidates = result
+    return Parsed(
+        source,
+        record=record,
+        snapshot=snapshot,
+        slug=slug,
+        word_count=word_count,
+        site_keys=keys,
+        candidates=candidates,
+    )
 
 
 def parsed_snapshot(record: parsing.ParsedArticle) -> dict:

@@ -13,7 +13,7 @@ import logging
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from functools import partial
@@ -182,7 +182,9 @@ class _Job:
         importer = BatchImporter(run=run, now=timezone.now(), replace_existing=self.replace_existing)
         counts = empty_counts()
         try:
-            batches = parsed_batches(sources, max_bytes=self.max_bytes, size=self.batch_size)
+            batches = parsed_batches(
+                sources, max_bytes=self.max_bytes, size=self.batch_size, site_boilerplate=importer.worker_lines.snapshot
+            )
             for number, parsed in enumerate(batches, start=1):
                 index = number % INDEX_EVERY_BATCHES == 0
                 if self.defaults:
@@ -207,13 +209,21 @@ class _Job:
                 self.on_outcome(outcome)
 
 
-def parsed_batches(sources: Iterable[Source], *, max_bytes: int, size: int | None = None) -> Iterator[list[Parsed]]:
+def parsed_batches(
+    sources: Iterable[Source],
+    *,
+    max_bytes: int,
+    size: int | None = None,
+    site_boilerplate: Callable[[], Mapping[str, frozenset[str]]] | None = None,
+) -> Iterator[list[Parsed]]:
     """Yield ``sources`` read and parsed, a batch at a time; the next batch is parsed while this one is written.
 
     Parsing is pure CPU work: a run of more than one batch parses in a worker process,
     on another core, while this one writes. Each source is read as soon as it is
     taken from ``sources`` (a zip member, say, while its archive is still open); at
     most two batches are held (the one being written and the one being parsed).
+    ``site_boilerplate`` gives, as each batch is handed to the worker, the publishers'
+    boilerplate lines known so far (the writing side checks them again: ``articles.boilerplate``).
     """
     batches = read_batches(sources, max_bytes=max_bytes, size=size or BATCH_SIZE)
     batch, following = next(batches, []), next(batches, [])
@@ -223,9 +233,9 @@ def parsed_batches(sources: Iterable[Source], *, max_bytes: int, size: int | Non
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)) as pool:
-        pending = _submit(pool, batch, max_bytes)
+        pending = _submit(pool, batch, max_bytes, site_boilerplate)
         while batch:
-            upcoming = _submit(pool, following, max_bytes) if following else None
+            upcoming = _submit(pool, following, max_bytes, site_boilerplate) if following else None
             yield [parsed_from(source, result) for (source, _), result in zip(batch, pending.result(), strict=True)]
             batch, pending, following = following, upcoming, next(batches, [])
 
@@ -270,8 +280,9 @@ def read_batches(sources: Iterable[Source], *, max_bytes: int, size: int) -> Ite
         yield batch
 
 
-def _submit(pool: ProcessPoolExecutor, batch: list[tuple[Source, bytes | str]], max_bytes: int):
-    return pool.submit(parse_many, [data for _, data in batch], max_bytes)
+def _submit(pool: ProcessPoolExecutor, batch: list[tuple[Source, bytes | str]], max_bytes: int, site_boilerplate):
+    lines = site_boilerplate() if site_boilerplate else None
+    return pool.submit(parse_many, [data for _, data in batch], max_bytes, lines)
 
 
 def _write_batch(

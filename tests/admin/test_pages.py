@@ -65,6 +65,7 @@ def test_admin_index_lists_the_archive(admin_client):
         "Article",
         "Author",
         "Publisher",
+        "PublisherBoilerplate",
         "ImportRun",
         "Merge",
     }

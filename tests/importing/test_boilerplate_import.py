@@ -1,0 +1,285 @@
+"""Site boilerplate through the importer: learned per publisher, removed from new imports, applied by re-parse."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles import boilerplate, importing, merging
+from articles.importing import batches, records, sources
+from articles.models import Article, BoilerplateSummary, Publisher, PublisherBoilerplate
+from tests.seedtext import seed_text
+
+pytestmark = pytest.mark.django_db
+
+FURNITURE = "Sign up for our newsletter"
+GLOBE = "Globe Daily Ltd"
+WRITERS = ("Ann Lee", "Bob Ray", "Cy Young")
+
+
+def story(i: int, *, publisher: str = GLOBE, extra: tuple[str, ...] = (FURNITURE,), tag: str = "") -> str:
+    """An article of its own (title, subtitle, paragraphs) with the ``extra`` lines between its paragraphs."""
+    return seed_text(
+        title=f"Story {tag}{i} about the harbour",
+        subtitle=f"What happened on day {tag}{i}",
+        paragraphs=(f"The first paragraph of story {tag}{i} has its own words.", *extra, f"Story {tag}{i} ends here."),
+        publisher=publisher,
+        author=WRITERS[i % len(WRITERS)],
+    )
+
+
+def import_stories(count: int, *, start: int = 0, batch_size: int | None = None, **kwargs) -> importing.ImportReport:
+    items = [
+        sources.bytes_source(story(i, **kwargs).encode(), key=f"{kwargs.get('tag', '')}{i}.txt")
+        for i in range(start, start + count)
+    ]
+    report = importing.import_sources(items, batch_size=batch_size)
+    assert report.counts["failed"] == 0, report.errors
+    return report
+
+
+def bodies() -> list[str]:
+    return list(Article.objects.order_by("source_key").values_list("body", flat=True))
+
+
+def test_a_line_in_every_article_of_a_publisher_is_learned_and_removed_from_the_batch_that_learns_it():
+    """
+    GIVEN eight new articles of one publisher, each with the same newsletter line
+    WHEN they are imported in one batch
+    THEN the line is learned for that publisher, with its article count, and no article keeps it
+    """
+    import_stories(8)
+
+    line = PublisherBoilerplate.objects.get()
+    assert (line.publisher.name, line.text, line.key) == (GLOBE, FURNITURE, "sign up for our newsletter")
+    assert (line.origin, line.enabled, line.article_count) == (PublisherBoilerplate.Origin.LEARNED, True, 8)
+    assert all(FURNITURE not in body and "has its own words" in body for body in bodies())
+    assert BoilerplateSummary.objects.get().articles_counted == 8
+
+
+def test_a_line_seen_in_fewer_than_five_articles_is_not_learned():
+    import_stories(4)
+
+    assert not PublisherBoilerplate.objects.exists()
+    assert all(FURNITURE in body for body in bodies())
+    # ... but it was counted: the fifth article teaches it.
+    import_stories(1, start=4)
+    assert PublisherBoilerplate.objects.get().article_count == 5
+    assert FURNITURE not in Article.objects.get(source_key="4.txt").body
+
+
+def test_a_line_recurring_in_too_small_a_share_of_a_publishers_articles_is_not_learned():
+    """
+    GIVEN 40 articles of one publisher, 6 of them (15%, under MIN_SHARE) quoting the same sentence
+    WHEN they are imported
+    THEN the sentence stays in them
+    """
+    quote = "He declined to comment."
+    items = [
+        sources.bytes_source(story(i, extra=(quote,) if i % 7 == 0 else ()).encode(), key=f"{i}.txt") for i in range(40)
+    ]
+    importing.import_sources(items)
+
+    assert not PublisherBoilerplate.objects.exists()
+    assert sum(quote in body for body in bodies()) == 6
+
+
+def test_lines_are_learned_per_publisher():
+    import_stories(6, publisher="North Press Group", extra=("Follow North Press",), tag="n")
+    import_stories(3, publisher="South Press Group", extra=("Follow North Press",), tag="s")
+
+    assert list(PublisherBoilerplate.objects.values_list("publisher__name", "text")) == [
+        ("North Press Group", "Follow North Press")
+    ]
+    south = Article.objects.filter(publisher__name="South Press Group")
+    assert all("Follow North Press" in article.body for article in south)
+
+
+def test_a_disabled_learned_line_stays_in_articles_and_is_not_learned_again():
+    import_stories(6)
+    line = PublisherBoilerplate.objects.get()
+    boilerplate.set_enabled(lines=PublisherBoilerplate.objects.all(), enabled=False)
+
+    import_stories(6, tag="later")
+
+    assert list(PublisherBoilerplate.objects.values_list("pk", "enabled")) == [(line.pk, False)]
+    later = Article.objects.filter(source_key__startswith="later")
+    assert all(FURNITURE in article.body for article in later)
+
+
+def test_an_editors_line_is_removed_from_the_next_import_of_that_publisher():
+    import_stories(1)
+    publisher = Publisher.objects.get()
+    PublisherBoilerplate.objects.create(publisher=publisher, text="  READ   more on Globe  ")
+
+    import_stories(1, start=1, extra=("Read more on Globe",))
+
+    assert "Read more on Globe" not in Article.objects.get(source_key="1.txt").body
+    assert "Sign up" in Article.objects.get(source_key="0.txt").body  # one article: nothing learned
+
+
+def test_articles_imported_before_a_line_was_learned_keep_it_until_re_parsed():
+    """
+    GIVEN an article imported while its newsletter line was not yet known
+    WHEN later imports teach the line, and then the article is re-parsed
+    THEN it keeps the line until the re-parse, which removes it (and keeps its other fields)
+    """
+    import_stories(1)
+    early = Article.objects.get()
+    import_stories(6, start=1)
+    early.refresh_from_db()
+    assert FURNITURE in early.body
+
+    importing.reparse_article(article=early)
+
+    early.refresh_from_db()
+    assert FURNITURE not in early.body
+    assert early.body.startswith("The first paragraph of story 0")
+    assert early.subtitle == "What happened on day 0"
+    assert early.parsed["body_sha256"] != ""
+
+
+def test_a_re_parse_after_a_line_is_disabled_brings_it_back():
+    import_stories(6)
+    boilerplate.set_enabled(lines=PublisherBoilerplate.objects.all(), enabled=False)
+    article = Article.objects.get(source_key="0.txt")
+
+    importing.reparse_article(article=article)
+
+    article.refresh_from_db()
+    assert FURNITURE in article.body
+
+
+def test_a_re_import_of_a_changed_source_is_stripped_of_the_known_lines():
+    import_stories(6)
+    changed = story(0).replace("ends here", "ends here, corrected")
+
+    importing.import_sources([sources.bytes_source(changed.encode(), key="0.txt")])
+
+    article = Article.objects.get(source_key="0.txt")
+    assert article.body.endswith("ends here, corrected.")
+    assert FURNITURE not in article.body
+
+
+def test_a_merged_publishers_name_uses_the_survivors_lines():
+    import_stories(6)
+    globe = Publisher.objects.get()
+    other = Publisher.objects.create(name="Globe Daily", slug="globe-daily")
+    merging.merge_entities(survivor=globe, others=[other])
+
+    import_stories(1, start=6, publisher="Globe Daily")
+
+    article = Article.objects.get(source_key="6.txt")
+    assert article.publisher == globe
+    assert FURNITURE not in article.body
+
+
+def test_a_line_at_the_end_that_hid_the_author_block_lets_the_parser_find_it_once_removed():
+    """
+    GIVEN a publisher whose pages end with a share line after the author block
+    WHEN enough of them are imported in one batch to learn it
+    THEN the line goes, and the author block is read as such rather than left in the body
+    """
+    texts = [story(i, extra=()) + "\n\nShare this story with a friend" for i in range(6)]
+    importing.import_sources([sources.bytes_source(text.encode(), key=f"{i}.txt") for i, text in enumerate(texts)])
+
+    article = Article.objects.get(source_key="1.txt")
+    assert "Share this story" not in article.body
+    assert [author.name for author in article.authors.all()] == ["Bob Ray"]
+    assert "is a staff writer" not in article.body
+
+
+def test_several_batches_parsed_in_the_worker_remove_the_lines_learned_before(settings):
+    """
+    GIVEN 30 articles of one publisher imported in batches of 6 (parsed in a worker process)
+    WHEN the first batch teaches the newsletter line
+    THEN no article of any batch keeps it, and the later batches' records came without it from the worker
+    """
+    import_stories(30, batch_size=6)
+
+    assert Article.objects.count() == 30
+    assert all(FURNITURE not in body for body in bodies())
+    assert PublisherBoilerplate.objects.count() == 1
+
+
+def test_the_worker_parses_without_the_lines_it_is_given():
+    data = story(1).encode()
+    keys = frozenset({"sign up for our newsletter"})
+
+    parsed = records.parsed_from(
+        sources.bytes_source(data, key="1.txt"),
+        records.parse_data(data, max_bytes=1 << 20, site_boilerplate={"globe-daily-ltd": keys}),
+    )
+    other = records.parse_data(data, max_bytes=1 << 20, site_boilerplate={"another-press": keys})
+
+    assert FURNITURE not in parsed.record.body and parsed.site_keys == keys
+    assert FURNITURE in other[0].body and other[5] == frozenset()
+
+
+def test_a_dry_run_learns_nothing():
+    items = [sources.bytes_source(story(i).encode(), key=f"{i}.txt") for i in range(6)]
+
+    importing.import_sources(items, dry_run=True)
+
+    assert not PublisherBoilerplate.objects.exists()
+    assert not BoilerplateSummary.objects.exists()
+
+
+def batch_queries(count: int, tag: str, importer: batches.BatchImporter, publisher: str = GLOBE) -> int:
+    """Count the queries of importing one batch of ``count`` new articles of ``publisher``."""
+    batch = [
+        records.parse_source(
+            sources.bytes_source(story(i, tag=tag, publisher=publisher).encode(), key=f"{tag}{i}.txt"),
+            max_bytes=1 << 20,
+        )
+        for i in range(count)
+    ]
+    with CaptureQueriesContext(connection) as ctx, transaction.atomic():
+        outcomes = importer.import_batch(batch)
+    assert {outcome.result for outcome in outcomes} == {"created"}
+    return len(ctx.captured_queries)
+
+
+def test_learning_and_removing_cost_the_same_queries_per_batch_at_any_size():
+    """
+    GIVEN publishers met for the first time (their first batch learns the newsletter line)
+    WHEN a first batch of 6 or of 60 files, and then a later batch of 6 or 60 (removing it), is imported
+    THEN the first batches cost the same queries whatever their size, and so do the later ones
+    """
+    importer = batches.BatchImporter(run=None, now=timezone.now())
+    batch_queries(6, "warm", importer, publisher="Warm Up Ltd")  # creates the authors
+
+    first_small = batch_queries(6, "a", importer, publisher="Small First Ltd")
+    first_large = batch_queries(60, "b", importer, publisher="Large First Ltd")
+    later_small = batch_queries(6, "c", importer, publisher="Small First Ltd")
+    later_large = batch_queries(60, "d", importer, publisher="Small First Ltd")
+
+    assert PublisherBoilerplate.objects.count() == 3
+    assert first_small == first_large
+    assert later_small == later_large
+    assert not Article.objects.filter(body__contains=FURNITURE).exists()
+
+
+def test_a_line_the_worker_removed_but_an_editor_disabled_since_comes_back():
+    """
+    GIVEN a record the parse worker stripped of a line that is no longer enabled when its batch is written
+    WHEN the batch is imported
+    THEN the article keeps the line
+    """
+    import_stories(1)
+    data = story(1).encode()
+    item = records.parsed_from(
+        sources.bytes_source(data, key="1.txt"),
+        records.parse_data(
+            data, max_bytes=1 << 20, site_boilerplate={"globe-daily-ltd": frozenset({"sign up for our newsletter"})}
+        ),
+    )
+    assert FURNITURE not in item.record.body
+
+    with transaction.atomic():
+        outcomes = batches.BatchImporter(run=None, now=timezone.now()).import_batch([item])
+
+    assert [outcome.result for outcome in outcomes] == ["created"]
+    assert FURNITURE in Article.objects.get(source_key="1.txt").body
