@@ -14,8 +14,9 @@ from tests.seedtext import seed_text
 
 pytestmark = pytest.mark.django_db
 
-FURNITURE = "Sign up for our newsletter"
-GLOBE = "Globe Daily Ltd"
+# A line of this site only (the shipped furniture list of articles.furniture does not know it).
+FURNITURE = "Globe Daily is read in 40 harbour towns"
+GLOBE = "Globe Daily Press"
 WRITERS = ("Ann Lee", "Bob Ray", "Cy Young")
 
 
@@ -53,7 +54,7 @@ def test_a_line_in_every_article_of_a_publisher_is_learned_and_removed_from_the_
     import_stories(8)
 
     line = PublisherBoilerplate.objects.get()
-    assert (line.publisher.name, line.text, line.key) == (GLOBE, FURNITURE, "sign up for our newsletter")
+    assert (line.publisher.name, line.text, line.key) == (GLOBE, FURNITURE, "globe daily is read in 40 harbour towns")
     assert (line.origin, line.enabled, line.article_count) == (PublisherBoilerplate.Origin.LEARNED, True, 8)
     assert all(FURNITURE not in body and "has its own words" in body for body in bodies())
     assert BoilerplateSummary.objects.get().articles_counted == 8
@@ -112,12 +113,12 @@ def test_a_disabled_learned_line_stays_in_articles_and_is_not_learned_again():
 def test_an_editors_line_is_removed_from_the_next_import_of_that_publisher():
     import_stories(1)
     publisher = Publisher.objects.get()
-    PublisherBoilerplate.objects.create(publisher=publisher, text="  READ   more on Globe  ")
+    PublisherBoilerplate.objects.create(publisher=publisher, text="  GLOBE readers   meet on fridays  ")
 
-    import_stories(1, start=1, extra=("Read more on Globe",))
+    import_stories(1, start=1, extra=("Globe readers meet on Fridays",))
 
-    assert "Read more on Globe" not in Article.objects.get(source_key="1.txt").body
-    assert "Sign up" in Article.objects.get(source_key="0.txt").body  # one article: nothing learned
+    assert "Globe readers meet on Fridays" not in Article.objects.get(source_key="1.txt").body
+    assert FURNITURE in Article.objects.get(source_key="0.txt").body  # one article: nothing learned
 
 
 def test_articles_imported_before_a_line_was_learned_keep_it_until_re_parsed():
@@ -182,11 +183,11 @@ def test_a_line_at_the_end_that_hid_the_author_block_lets_the_parser_find_it_onc
     WHEN enough of them are imported in one batch to learn it
     THEN the line goes, and the author block is read as such rather than left in the body
     """
-    texts = [story(i, extra=()) + "\n\nShare this story with a friend" for i in range(6)]
+    texts = [story(i, extra=()) + "\n\nWrite to the Globe letters desk today" for i in range(6)]
     importing.import_sources([sources.bytes_source(text.encode(), key=f"{i}.txt") for i, text in enumerate(texts)])
 
     article = Article.objects.get(source_key="1.txt")
-    assert "Share this story" not in article.body
+    assert "Write to the Globe letters desk" not in article.body
     assert [author.name for author in article.authors.all()] == ["Bob Ray"]
     assert "is a staff writer" not in article.body
 
@@ -206,11 +207,11 @@ def test_several_batches_parsed_in_the_worker_remove_the_lines_learned_before(se
 
 def test_the_worker_parses_without_the_lines_it_is_given():
     data = story(1).encode()
-    keys = frozenset({"sign up for our newsletter"})
+    keys = frozenset({"globe daily is read in 40 harbour towns"})
 
     parsed = records.parsed_from(
         sources.bytes_source(data, key="1.txt"),
-        records.parse_data(data, max_bytes=1 << 20, site_boilerplate={"globe-daily-ltd": keys}),
+        records.parse_data(data, max_bytes=1 << 20, site_boilerplate={"globe-daily-press": keys}),
     )
     other = records.parse_data(data, max_bytes=1 << 20, site_boilerplate={"another-press": keys})
 
@@ -273,7 +274,7 @@ def test_a_line_the_worker_removed_but_an_editor_disabled_since_comes_back():
     item = records.parsed_from(
         sources.bytes_source(data, key="1.txt"),
         records.parse_data(
-            data, max_bytes=1 << 20, site_boilerplate={"globe-daily-ltd": frozenset({"sign up for our newsletter"})}
+            data, max_bytes=1 << 20, site_boilerplate={"globe-daily-press": frozenset({FURNITURE.casefold()})}
         ),
     )
     assert FURNITURE not in item.record.body
