@@ -17,14 +17,15 @@ EDITOR_CODENAMES = {
     "change_article",
     *(
         f"{action}_{model}"
-        for model in ("author", "publisher", "articleauthor")
+        # publisherboilerplate: a site's boilerplate lines, 0017.
+        for model in ("author", "publisher", "articleauthor", "publisherboilerplate")
         for action in ("view", "add", "change", "delete")
     ),
     "view_importrun",
     "view_importoutcome",
     "view_sourcerevision",
     "run_import",
-    # 0005, less what 0018 took back (no code checks alias or merge writes): the list of merges.
+    # 0005, less what 0015 took back (no code checks alias or merge writes): the list of merges.
     "view_merge",
 }
 
