@@ -75,6 +75,8 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 
+from articles.languages import detect as detect_language
+
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_TITLE_LENGTH = 1000  # Article.title
 MAX_CREDIT_LENGTH = 1000  # Article.image_credit
@@ -153,6 +155,8 @@ class ParsedArticle:
     author_bio: str = ""
     author_handle: str = ""
     word_count: int = 0
+    # ISO 639-1 code of the text's language ("" when unsure): ``articles.languages.detect()``.
+    language: str = ""
     warnings: tuple[str, ...] = ()
     raw_text: str = ""
     text: str = ""
@@ -209,6 +213,7 @@ def parse_text(raw_text: str, *, encoding: str = "") -> ParsedArticle:
         author_bio=bio,
         author_handle=_find_handle(bio),
         word_count=len(body.split()),
+        language=detect_language("\n\n".join((header.title, header.subtitle, body))),
         warnings=_warnings(year=year, holder=holder, names=names, body=body, header=header),
         raw_text=raw_text,
         text=text,

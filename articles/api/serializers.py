@@ -135,6 +135,7 @@ class ArticleBaseSerializer(
             "word_count",
             "image_credit",
             "copyright_year",
+            "language",
             "status",
             "published_at",
             "created_at",
@@ -229,6 +230,15 @@ class YearCountSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Matching articles of that year.")
 
 
+class LanguageCountSerializer(serializers.Serializer):
+    """A facet value that is a language."""
+
+    language = serializers.CharField(
+        help_text="ISO 639-1 code, or `und` for articles whose language is unknown (the `language` filter's values)."
+    )
+    count = serializers.IntegerField(help_text="Matching articles in that language.")
+
+
 class FacetsSerializer(serializers.Serializer):
     """Facet counts of the articles matching a request (documentation only: the service builds the data)."""
 
@@ -236,3 +246,4 @@ class FacetsSerializer(serializers.Serializer):
     publishers = NamedCountSerializer(many=True)
     authors = NamedCountSerializer(many=True)
     copyright_years = YearCountSerializer(many=True)
+    languages = LanguageCountSerializer(many=True)

@@ -16,7 +16,7 @@ from articles.naming import article_slug, digest
 # The longest source key an article stores (its column's length, the same on every database).
 SOURCE_KEY_MAX = Article._meta.get_field("source_key").max_length
 # Fields an editor may correct; a re-import never silently overwrites a correction.
-CURATED_FIELDS = ("title", "subtitle", "body", "image_credit", "copyright_year")
+CURATED_FIELDS = ("title", "subtitle", "body", "image_credit", "copyright_year", "language")
 
 
 @dataclass
