@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import checks
+from django.core.management import CommandError, call_command
 
 from articles import editing, search_index
 from articles.importing import import_paths, reparse_article
@@ -143,6 +144,8 @@ def test_an_index_of_an_older_schema_is_reported_and_rebuilt(spanish, settings):
         search_index.current_index()
     warnings = [m for m in checks.run_checks() if m.id == "articles.W001"]
     assert len(warnings) == 1
+    with pytest.raises(CommandError, match="rebuild_search_index"):
+        call_command("check_search_index")
 
     assert search_index.rebuild() == Article.objects.count()
     assert found("corriendo") == {spanish.pk}
