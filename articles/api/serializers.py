@@ -123,6 +123,12 @@ class ArticleBaseSerializer(
     authors = BylineAuthorSerializer(source=BYLINES_ATTR, many=True, read_only=True)
     source = ArticleSourceSerializer(source="*", read_only=True)
     excerpt = serializers.SerializerMethodField(help_text="The start of the body, as plain text.")
+    # Text rather than the model's choices: "" (unknown) is a value too, which an enum of the choices would refuse.
+    language = serializers.CharField(
+        read_only=True,
+        help_text="ISO 639-1 code of the article's language (`en`, `es`, ...), detected at import or set by an "
+        'editor; "" when unknown. Search stems the article\'s words in this language.',
+    )
 
     class Meta:
         model = Article

@@ -24,6 +24,7 @@ PUBLIC_FIELDS = {
     "word_count",
     "image_credit",
     "copyright_year",
+    "language",
     "status",
     "published_at",
     "created_at",
