@@ -135,6 +135,7 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
         "needs_review",
         ("publisher", PublisherFilter),
         ("copyright_year", CopyrightYearFilter),
+        "language",
         ("created_at", admin.DateFieldListFilter),
     ]
     list_select_related = ["publisher"]
@@ -158,7 +159,18 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
     fieldsets = [
         (
             _("Content"),
-            {"fields": ["title", "slug", "subtitle", "body", "image_credit", "copyright_year", "publisher"]},
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "subtitle",
+                    "body",
+                    "image_credit",
+                    "copyright_year",
+                    "language",
+                    "publisher",
+                ]
+            },
         ),
         (_("Status"), {"fields": ["status", "published_at", "needs_review", "review_reasons"]}),
         # The story's own dates, read from its source; empty when the source gives none.

@@ -90,6 +90,7 @@ def provenance(request: HttpRequest, article: Article) -> dict:
             (_("authors"), ", ".join(parsed.get("author_names", [])), byline),
             (_("publisher"), parsed.get("copyright_holder", ""), article.publisher.name if article.publisher else ""),
             (_("copyright year"), parsed.get("copyright_year"), article.copyright_year),
+            (_("language"), parsed.get("language", ""), article.language),
             (_("image credit"), parsed.get("image_credit", ""), article.image_credit),
         ]:
             rows.append(

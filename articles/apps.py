@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_delete, post_migrate, post_save
 
 
@@ -14,6 +15,8 @@ class ArticlesConfig(AppConfig):
 
         # An imported article has no history row until its first change records what was imported.
         history.connect()
+        # An index built for an older schema cannot be searched until it is rebuilt.
+        checks.register(search_index.check_schema)
         # SQLite drops the outbox triggers whenever a migration rebuilds the articles table.
         post_migrate.connect(search_index.repair_triggers, sender=self, dispatch_uid="articles_repair_search_triggers")
         # The triggers queue every change; these drain the queue once a save or delete commits.

@@ -30,6 +30,7 @@ ARTICLE_FIELDS = (
     "body",
     "image_credit",
     "copyright_year",
+    "language",
     "status",
     "published_at",
     "original_published_at",

@@ -132,6 +132,7 @@ from dataclasses import asdict, dataclass, field
 
 from articles import furniture
 from articles.dating import take_dates
+from articles.languages import detect as detect_language
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 MAX_TITLE_LENGTH = 1000  # Article.title
@@ -355,6 +356,8 @@ class ParsedArticle:
     author_bios: tuple[str, ...] = ()
     author_handle: str = ""
     word_count: int = 0
+    # ISO 639-1 code of the text's language ("" when unsure): ``articles.languages.detect()``.
+    language: str = ""
     warnings: tuple[str, ...] = ()
     raw_text: str = ""
     text: str = ""
@@ -552,6 +555,7 @@ def _parse_layout(lines: list[str], *, site_keys: Collection[str]) -> dict[str, 
         "author_bios": authors.bios,
         "author_handle": find_handle(authors.bio),
         "word_count": len(body.split()),
+        "language": detect_language("\n\n".join((header.title, header.subtitle, body))),
         "warnings": _warnings(year=year, holder=holder, authors=authors, body=lines, header=header, blocks=blocks),
     }
 

@@ -5,8 +5,9 @@ Query syntax
 Queries use web-search syntax:
 
 - ``county jail``: articles containing every word, in any order and any field.
-  Words are stemmed, so ``detainer`` also finds ``detainers``, and accents are
-  folded, so ``cafe`` finds ``café``.
+  Words are stemmed in each article's language, so ``detainer`` also finds
+  ``detainers`` and ``corriendo`` finds ``corren`` in a Spanish article, and
+  accents are folded, so ``cafe`` finds ``café``.
 - ``"county jail"``: the words next to each other, in this order (a phrase).
   An unclosed quote runs to the end of the query.
 - ``jail OR prison``: either term. ``OR`` (in capitals) binds tighter than the
@@ -33,7 +34,10 @@ terms, minus excluded terms) without touching the database, raising
 ``compile_query()`` turns it into a Tantivy query over the index of
 ``articles.search_index``: each term is analysed like the text was (a term of
 several words is a phrase) and looked for in the title, subtitle and body,
-weighted by ``FIELD_BOOSTS``; scores are BM25.
+weighted by ``FIELD_BOOSTS``; scores are BM25. Articles are indexed in their
+language's fields, so a term is looked for in every language's fields, analysed
+by each language's analyser (the English stem in English fields, the Spanish one
+in Spanish fields...).
 
 ``ArticleSearch`` is the result set. Filters (``SearchFilters``) are answered
 inside the index from its fast fields, so are the count, the sort (relevance or
@@ -62,8 +66,9 @@ from django.db.models import BooleanField, F, Func, OrderBy, Q, QuerySet
 
 from articles import search_index
 from articles.api.excerpts import make_excerpt
+from articles.languages import UNKNOWN_LANGUAGE
 from articles.models import Article
-from articles.search_index import I64_MIN, SCHEMA, micros
+from articles.search_index import DEFAULT_STEMMER, FIELD_KINDS, FIELD_STEMMERS, I64_MIN, SCHEMA, micros
 
 SYNTAX_HELP = __doc__.partition("------------\n")[2].partition("\n\n\nHow it works")[0].strip()
 
@@ -76,6 +81,8 @@ FIELD_BOOSTS = {"title": 10.0, "subtitle": 4.0, "body": 1.0}
 # subtitle, BM25 would otherwise rate a subtitle match as far too long for its field.
 FIELD_BONUS = {"title": 2.0, "subtitle": 1.0}
 SNIPPET_CHARS = 240
+# Where the body is among each language's text fields.
+BODY = search_index.TEXT_FIELDS.index("body")
 # Hits fetched beyond a page, so ties across its edge are ordered by the next keys too.
 TIE_MARGIN = 10
 # Longest run of equal first keys (equal scores, say) put in the order of the next keys.
@@ -89,7 +96,7 @@ COUNT_WINDOW = 128
 # A bare word or a quoted phrase, each with optional leading dashes (exclusion).
 _TOKEN = re.compile(r'(-*)(?:"([^"]*)"?|([^\s"]+))')
 _SPACE = re.compile(r"\s+")
-_ANALYZER = search_index.analyzer()
+_ANALYZERS = {stemmer: search_index.analyzer(stemmer) for stemmer in search_index.STEMMERS}
 Must, Should, MustNot = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
 
 
@@ -167,9 +174,9 @@ def _as_query(q: str | Query) -> Query:
     return q if isinstance(q, Query) else parse_query(q)
 
 
-def analyse(text: str) -> list[str]:
-    """Return the index terms of ``text``, as the index analysed titles and bodies."""
-    return _ANALYZER.analyze(text)
+def analyse(text: str, stemmer: str = DEFAULT_STEMMER) -> list[str]:
+    """Return the index terms of ``text``, as the index analysed titles and bodies in ``stemmer``'s language."""
+    return _ANALYZERS[stemmer].analyze(text)
 
 
 def _field_query(name: str, tokens: list[str]) -> tantivy.Query:
@@ -179,16 +186,21 @@ def _field_query(name: str, tokens: list[str]) -> tantivy.Query:
 
 
 def _term_query(term: Term, fields: Sequence[str]) -> tantivy.Query | None:
-    """Return the term in any of ``fields`` (a phrase when it has several words), or None if it has no words."""
-    tokens = analyse(term.text)
-    if not tokens:
+    """Return the term in any of ``fields`` (a phrase when it has several words), or None if it has no words.
+
+    Each field's language analyses the term: every analyser splits text alike, only the stems differ.
+    """
+    stems = {stemmer: analyse(term.text, stemmer) for stemmer in dict.fromkeys(FIELD_STEMMERS[f] for f in fields)}
+    if not any(stems.values()):
         return None
+    bonus = len({FIELD_KINDS[name] for name in fields}) > 1
     clauses = []
     for name in fields:
-        matched = _field_query(name, tokens)
-        clauses.append((Should, tantivy.Query.boost_query(matched, FIELD_BOOSTS[name])))
-        if name in FIELD_BONUS and len(fields) > 1:
-            clauses.append((Should, tantivy.Query.const_score_query(matched, FIELD_BONUS[name])))
+        kind = FIELD_KINDS[name]
+        matched = _field_query(name, stems[FIELD_STEMMERS[name]])
+        clauses.append((Should, tantivy.Query.boost_query(matched, FIELD_BOOSTS[kind])))
+        if kind in FIELD_BONUS and bonus:
+            clauses.append((Should, tantivy.Query.const_score_query(matched, FIELD_BONUS[kind])))
     return clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
 
 
@@ -199,7 +211,7 @@ def _any_of(terms: Sequence[Term], fields: Sequence[str]) -> tantivy.Query | Non
     return tantivy.Query.boolean_query([(Should, q) for q in queries])
 
 
-def compile_query(query: Query, fields: Sequence[str] = tuple(FIELD_BOOSTS)) -> tantivy.Query | None:
+def compile_query(query: Query, fields: Sequence[str] = tuple(FIELD_STEMMERS)) -> tantivy.Query | None:
     """Compile ``query`` for the index; None when nothing in it is searchable.
 
     A term without any word (as the analyser sees it) is dropped, as a database
@@ -233,6 +245,8 @@ class SearchFilters:
     word_counts: tuple[int | None, int | None] = (None, None)
     has_image_credit: bool | None = None
     source_key: str | None = None
+    # ISO 639-1 codes, UNKNOWN_LANGUAGE for articles of unknown language; empty: any.
+    languages: tuple[str, ...] = ()
 
     def queries(self) -> list[tantivy.Query]:
         """Return one index query per condition set."""
@@ -253,6 +267,9 @@ class SearchFilters:
         queries += _range("word_count", tantivy.FieldType.Unsigned, *self.word_counts)
         if self.source_key is not None:
             queries.append(tantivy.Query.term_query(SCHEMA, "source_key", self.source_key))
+        if self.languages:
+            codes = [code or UNKNOWN_LANGUAGE for code in self.languages]
+            queries.append(tantivy.Query.term_set_query(SCHEMA, "language", codes))
         return queries
 
 
@@ -608,7 +625,7 @@ class ArticleSearch:
         ids = [hit.id for hit in hits]
         rows = self.queryset.filter(pk__in=ids).order_by()
         if self.snippets:
-            rows = rows.annotate(search_body=F("body"))
+            rows = rows.annotate(search_body=F("body"), search_language=F("language"))
         by_id = {article.pk: article for article in rows}
         snippets = Snippets(search, self.q) if self.snippets and self.q is not None else None
         results = []
@@ -618,7 +635,7 @@ class ArticleSearch:
                 continue  # Gone, or not visible to the requester: the database has the last word.
             article.rank = float(hit.score)
             if snippets is not None:
-                article.snippet = snippets.make(article.search_body)
+                article.snippet = snippets.make(article.search_body, article.search_language)
             results.append(article)
         return results
 
@@ -759,21 +776,35 @@ def _typed(name: str, value: Any) -> tuple[str, Any, Any]:
 
 
 class Snippets:
-    """Makes the snippets of one page of results from their bodies (no index read per match)."""
+    """Makes the snippets of one page of results from their bodies (no index read per match).
+
+    One generator per language on the page, over that language's body field.
+    """
 
     def __init__(self, search: tantivy.Searcher, query: Query) -> None:
-        wanted = compile_query(Query(groups=query.groups), fields=("body",))
-        self.generator = None
-        if wanted is not None:
-            self.generator = tantivy.SnippetGenerator.create(search, wanted, SCHEMA, "body")
-            self.generator.set_max_num_chars(SNIPPET_CHARS)
+        self.search = search
+        self.query = Query(groups=query.groups)
+        self.generators: dict[str, tantivy.SnippetGenerator | None] = {}
 
-    def make(self, body: str) -> str:
-        """Return safe HTML: the best fragment of ``body`` with the matches in ``<mark>``, else its start."""
-        if self.generator is not None and body:
+    def generator(self, field_name: str) -> tantivy.SnippetGenerator | None:
+        """Return the generator of snippets from ``field_name`` (None when the query has no words)."""
+        if field_name not in self.generators:
+            wanted = compile_query(self.query, fields=(field_name,))
+            generator = None
+            if wanted is not None:
+                generator = tantivy.SnippetGenerator.create(self.search, wanted, SCHEMA, field_name)
+                generator.set_max_num_chars(SNIPPET_CHARS)
+            self.generators[field_name] = generator
+        return self.generators[field_name]
+
+    def make(self, body: str, language: str = "") -> str:
+        """Return safe HTML: the best fragment of ``body`` (in ``language``) with the matches in ``<mark>``."""
+        field_name = search_index.text_fields(search_index.stemmer_for(language))[BODY]
+        generator = self.generator(field_name) if body else None
+        if generator is not None:
             doc = tantivy.Document()
-            doc.add_text("body", body)
-            snippet = self.generator.snippet_from_doc(doc)
+            doc.add_text(field_name, body)
+            snippet = generator.snippet_from_doc(doc)
             if snippet.highlighted():
                 return render_snippet(snippet.fragment(), [(h.start, h.end) for h in snippet.highlighted()], body)
         return html.escape(make_excerpt(body, SNIPPET_CHARS))

@@ -22,6 +22,25 @@ crash or a rollback the rows are still there, or the documents already
 reflect the database. It runs after each committed write of the services (see
 ``schedule_sync()``) and, bounded to ``LAZY_SYNC_LIMIT`` rows, before every
 search, so an edit is found by its new words at once.
+
+Languages
+---------
+An article's words are stemmed in its language (``Article.language``): each
+language with a Snowball stemmer (``articles.languages.STEMMERS``) has its
+own title, subtitle and body fields (``body_spanish``...), analysed by that
+language's analyser; English, and any language without a stemmer or unknown,
+uses the plain ``title``, ``subtitle`` and ``body``. A document fills only the
+fields of its language, so a query term is looked for in every language's
+fields, analysed by each (see ``articles.search``).
+
+Schema changes
+--------------
+Each index directory records the ``SCHEMA_VERSION`` it was built with (in
+``schema-version``). An index of another version (or none: before version 2)
+is not opened: ``SearchIndexOutdated`` says to run ``rebuild_search_index``, which
+builds the new index beside the old one, and ``manage.py check`` warns.
+Bump the version with any change to the fields, the analysers, or what a
+document holds.
 """
 
 from __future__ import annotations
@@ -44,15 +63,19 @@ from types import ModuleType
 from typing import Any
 
 import tantivy
+from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Q
 
-from articles import conf
+from articles import conf, languages
 from articles.models import Article, ArticleAuthor, SearchOutbox
 
 logger = logging.getLogger(__name__)
 
-ANALYZER = "archive_english"
+# Bumped with every change of ``build_schema()`` (see "Schema changes" above). 2: text fields per
+# language and the ``language`` field; 3: the ``date`` fast fields (the original date, else the archive's).
+SCHEMA_VERSION = 3
+VERSION_FILE = "schema-version"
 CURRENT = "current"
 LOCK_FILE = "write.lock"
 JOURNAL_FILE = "rebuild.journal"
@@ -68,6 +91,10 @@ REBUILD_HEAP_BYTES = 128 * 1024 * 1024
 # Stands for a missing publication date in the two sort keys, so drafts sort last either way.
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 TEXT_FIELDS = ("title", "subtitle", "body")
+# The stemmer of English, of languages without one, and of articles whose language is unknown.
+DEFAULT_STEMMER = "english"
+# Every stemmer the index has fields for, the default first.
+STEMMERS = (DEFAULT_STEMMER, *sorted(set(languages.STEMMERS.values()) - {DEFAULT_STEMMER}))
 # Fields read back from a hit: sort keys for breaking ties, and the fingerprint ``check_index`` compares.
 STORED_FIELDS = (
     "id",
@@ -80,19 +107,39 @@ STORED_FIELDS = (
     "word_count",
     "version",
 )
-# Bumped with every change of ``build_schema()``. An index built with another schema cannot be opened
-# (``SearchIndexOutdated``): ``rebuild_search_index`` replaces it. 2: ``date`` (issue 9).
-SCHEMA_VERSION = 2
 
 
-def analyzer() -> tantivy.TextAnalyzer:
-    """Return the analyser of titles, subtitles, bodies and query terms: words, lowercased, folded, stemmed."""
+def stemmer_for(language: str) -> str:
+    """Return the stemmer of an article in ``language`` (an ISO 639-1 code, "" when unknown)."""
+    return languages.STEMMERS.get(language, DEFAULT_STEMMER)
+
+
+def text_fields(stemmer: str) -> tuple[str, ...]:
+    """Return the title, subtitle and body fields of the articles stemmed by ``stemmer``."""
+    return TEXT_FIELDS if stemmer == DEFAULT_STEMMER else tuple(f"{name}_{stemmer}" for name in TEXT_FIELDS)
+
+
+def analyzer_name(stemmer: str) -> str:
+    """Return the name the index registers ``stemmer``'s analyser under."""
+    return f"archive_{stemmer}"
+
+
+# Every text field: its stemmer, and which of title, subtitle and body it is.
+FIELD_STEMMERS = {name: stemmer for stemmer in STEMMERS for name in text_fields(stemmer)}
+FIELD_KINDS = {name: kind for stemmer in STEMMERS for name, kind in zip(text_fields(stemmer), TEXT_FIELDS, strict=True)}
+
+
+def analyzer(stemmer: str = DEFAULT_STEMMER) -> tantivy.TextAnalyzer:
+    """Return the analyser of text in ``stemmer``'s language: words, lowercased, folded, stemmed.
+
+    Folded before stemming, as the query is, so ``cafe`` finds ``café`` in any language.
+    """
     return (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.remove_long(40))
         .filter(tantivy.Filter.lowercase())
         .filter(tantivy.Filter.ascii_fold())
-        .filter(tantivy.Filter.stemmer("english"))
+        .filter(tantivy.Filter.stemmer(stemmer))
         .build()
     )
 
@@ -101,8 +148,10 @@ def build_schema() -> tantivy.Schema:
     """Return the index schema: the text with positions, and a fast field for every filter and sort key."""
     builder = tantivy.SchemaBuilder()
     builder.add_unsigned_field("id", stored=True, indexed=True, fast=True)
-    for name in TEXT_FIELDS:
-        builder.add_text_field(name, tokenizer_name=ANALYZER, index_option="position")
+    for name, stemmer in FIELD_STEMMERS.items():
+        builder.add_text_field(name, tokenizer_name=analyzer_name(stemmer), index_option="position")
+    # An ISO 639-1 code, or UNKNOWN_LANGUAGE: a filter, and a facet (fast).
+    builder.add_text_field("language", fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("title_sort", stored=True, fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("status", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("source_key", tokenizer_name="raw", index_option="basic")
@@ -172,17 +221,47 @@ class SearchIndexOutdated(RuntimeError):
 
 def _open(path: Path, *, create: bool = False) -> tantivy.Index:
     path.mkdir(parents=True, exist_ok=True)
+    if not create and (found := schema_version(path)) != SCHEMA_VERSION:
+        raise SearchIndexOutdated(
+            f"The search index in {path} has schema version {found or 1}; this version of the archive needs "
+            f"{SCHEMA_VERSION}. Run 'manage.py rebuild_search_index' to rebuild it (searches fail until then)."
+        )
     try:
         index = tantivy.Index(SCHEMA, path=str(path), reuse=not create)
     except ValueError as exc:
         if "schema does not match" not in str(exc):
             raise
         raise SearchIndexOutdated(
-            f"The search index at {path} was built with an older schema (this version is {SCHEMA_VERSION}): "
-            "run `manage.py rebuild_search_index`."
+            f"The search index in {path} was built with another schema (this version is {SCHEMA_VERSION}): "
+            "run 'manage.py rebuild_search_index'."
         ) from exc
-    index.register_tokenizer(ANALYZER, analyzer())
+    if create:
+        (path / VERSION_FILE).write_text(f"{SCHEMA_VERSION}\n")
+    for stemmer in STEMMERS:
+        index.register_tokenizer(analyzer_name(stemmer), analyzer(stemmer))
     return index
+
+
+def schema_version(path: Path) -> int | None:
+    """Return the schema version the index in ``path`` was built with (None: before versions were recorded)."""
+    try:
+        return int((path / VERSION_FILE).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def check_schema(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """System check: warn when the live index was built for another schema version (it needs a rebuild)."""
+    link = index_root() / CURRENT
+    if not link.exists() or (found := schema_version(link.resolve())) == SCHEMA_VERSION:
+        return []
+    return [
+        checks.Warning(
+            f"The search index has schema version {found or 1}; this version of the archive needs {SCHEMA_VERSION}.",
+            hint="Run 'manage.py rebuild_search_index'; searches fail until it has run.",
+            id="articles.W001",
+        )
+    ]
 
 
 def _new_directory() -> Path:
@@ -263,8 +342,9 @@ class IndexedArticle:
         a = self.article
         doc = tantivy.Document()
         doc.add_unsigned("id", a.pk)
-        for name in TEXT_FIELDS:
-            doc.add_text(name, getattr(a, name) or "")
+        for kind, name in zip(TEXT_FIELDS, text_fields(stemmer_for(a.language)), strict=True):
+            doc.add_text(name, getattr(a, kind) or "")
+        doc.add_text("language", a.language or languages.UNKNOWN_LANGUAGE)
         doc.add_text("title_sort", a.title)
         doc.add_text("status", a.status)
         doc.add_text("source_key", a.source_key)
@@ -306,6 +386,7 @@ INDEXED_COLUMNS = (
     "image_credit",
     "publisher_id",
     "copyright_year",
+    "language",
     "word_count",
     "published_at",
     "original_published_at",

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from articles.api import querysets
 from articles.api.params import IsoDateTimeBoundField, SlugListField, StrictBooleanField
 from articles.api.querysets import can_see_unpublished
+from articles.languages import UNKNOWN_LANGUAGE
 from articles.models import Article, ArticleAuthor, Author, AuthorAlias, Publisher, PublisherAlias
 
 # One value of a slug filter: up to 100 slugs separated by commas (of at most 255 characters each); the
@@ -174,6 +175,12 @@ class ArticleFilter(django_filters.FilterSet):
     has_image_credit = StrictBooleanFilter(
         method="filter_has_image_credit", help_text="Articles with (true) or without (false) an image credit."
     )
+    language = django_filters.ChoiceFilter(
+        choices=[*Article._meta.get_field("language").choices, (UNKNOWN_LANGUAGE, "Unknown")],
+        method="filter_language",
+        help_text="Articles in this language: an ISO 639-1 code (`en`, `es`, ...), or "
+        f"`{UNKNOWN_LANGUAGE}` for those whose language could not be detected.",
+    )
     source = django_filters.CharFilter(
         field_name="source_key",
         max_length=1000,
@@ -196,6 +203,9 @@ class ArticleFilter(django_filters.FilterSet):
     def filter_author(self, queryset: QuerySet[Article], name: str, value: frozenset[int]) -> QuerySet[Article]:
         # A subquery, not a join: an article by two of the authors is listed once, without DISTINCT.
         return queryset.filter(pk__in=ArticleAuthor.objects.filter(author__in=value).values("article_id"))
+
+    def filter_language(self, queryset: QuerySet[Article], name: str, value: str) -> QuerySet[Article]:
+        return queryset.filter(language="" if value == UNKNOWN_LANGUAGE else value) if value else queryset
 
     def filter_has_image_credit(self, queryset: QuerySet[Article], name: str, value: bool | None) -> QuerySet[Article]:
         if value is None:

@@ -82,6 +82,7 @@ def search_filters(request: Request) -> SearchFilters:
         word_counts=(data.get("min_words"), data.get("max_words")),
         has_image_credit=data.get("has_image_credit"),
         source_key=data.get("source") or None,
+        languages=(data["language"],) if data.get("language") else (),
     )
 
 

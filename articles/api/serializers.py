@@ -158,6 +158,12 @@ class ArticleBaseSerializer(
     date_is_original = serializers.SerializerMethodField(
         help_text="Whether `date` is the story's original publication date (true) or, unknown, the archive's (false)."
     )
+    # Text rather than the model's choices: "" (unknown) is a value too, which an enum of the choices would refuse.
+    language = serializers.CharField(
+        read_only=True,
+        help_text="ISO 639-1 code of the article's language (`en`, `es`, ...), detected at import or set by an "
+        'editor; "" when unknown. Search stems the article\'s words in this language.',
+    )
 
     class Meta:
         model = Article
@@ -170,6 +176,7 @@ class ArticleBaseSerializer(
             "word_count",
             "image_credit",
             "copyright_year",
+            "language",
             "status",
             "published_at",
             "original_published_at",
@@ -271,6 +278,15 @@ class YearCountSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Matching articles of that year.")
 
 
+class LanguageCountSerializer(serializers.Serializer):
+    """A facet value that is a language."""
+
+    language = serializers.CharField(
+        help_text="ISO 639-1 code, or `und` for articles whose language is unknown (the `language` filter's values)."
+    )
+    count = serializers.IntegerField(help_text="Matching articles in that language.")
+
+
 class FacetsSerializer(serializers.Serializer):
     """Facet counts of the articles matching a request (documentation only: the service builds the data)."""
 
@@ -278,3 +294,4 @@ class FacetsSerializer(serializers.Serializer):
     publishers = NamedCountSerializer(many=True)
     authors = NamedCountSerializer(many=True)
     copyright_years = YearCountSerializer(many=True)
+    languages = LanguageCountSerializer(many=True)

@@ -95,6 +95,12 @@ class ArticleWriteSerializer(serializers.Serializer):
     title = TextField(max_length=1000, help_text="Headline; cannot be blank.")
     subtitle = TextField(allow_blank=True, help_text="Standfirst under the headline.")
     body = TextField(allow_blank=True, trim_whitespace=False, help_text="Paragraphs separated by one blank line.")
+    language = serializers.ChoiceField(
+        choices=Article._meta.get_field("language").choices,
+        allow_blank=True,
+        help_text='ISO 639-1 code of the article\'s language (a correction of the detected one); "" for unknown. '
+        "Search stems the article's words in this language.",
+    )
     status = serializers.ChoiceField(
         choices=Article.Status.choices,
         help_text="Publishing an article without a publication date dates it now.",

@@ -26,6 +26,7 @@ CURATED_FIELDS = (
     "copyright_year",
     "original_published_at",
     "original_updated_at",
+    "language",
 )
 # Curated fields the record holds as ISO 8601 text (JSON-ready) and the article as aware datetimes.
 DATE_FIELDS = frozenset({"original_published_at", "original_updated_at"})

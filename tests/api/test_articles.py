@@ -24,6 +24,7 @@ PUBLIC_FIELDS = {
     "word_count",
     "image_credit",
     "copyright_year",
+    "language",
     "status",
     "published_at",
     # Issue 9: the story's own dates, and the date the list orders and filters by.

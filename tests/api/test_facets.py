@@ -16,12 +16,13 @@ FACETS_URL = "/api/v1/articles/facets/"
 
 @pytest.fixture
 def archive():
-    """Two publishers, three authors, three years; one draft; one article with neither publisher nor year."""
+    """Two publishers, three authors, three years, two languages; one draft; one article with no publisher, year
+    or known language."""
     ann, bob, cy = (AuthorFactory(name=n, slug=n.lower()) for n in ["Ann", "Bob", "Cy"])
     acme, zeta = PublisherFactory(name="Acme", slug="acme"), PublisherFactory(name="Zeta", slug="zeta")
-    ArticleFactory(publisher=acme, authors=[ann, bob], copyright_year=2022, body="harbour news")
-    ArticleFactory(publisher=acme, authors=[ann], copyright_year=2023, body="harbour works")
-    ArticleFactory(publisher=zeta, authors=[cy], copyright_year=2023, body="airport news")
+    ArticleFactory(publisher=acme, authors=[ann, bob], copyright_year=2022, language="en", body="harbour news")
+    ArticleFactory(publisher=acme, authors=[ann], copyright_year=2023, language="en", body="harbour works")
+    ArticleFactory(publisher=zeta, authors=[cy], copyright_year=2023, language="es", body="airport news")
     ArticleFactory(publisher=None, authors=[bob], copyright_year=None, body="harbour opinion")
     make_article(Article.Status.DRAFT, publisher=zeta, authors=[cy], copyright_year=2021, body="harbour draft")
     return {"ann": ann, "bob": bob, "cy": cy, "acme": acme, "zeta": zeta}
@@ -39,6 +40,7 @@ def test_counts_everything_the_requester_may_see(api_client, archive):
             {"slug": "cy", "name": "Cy", "count": 1},
         ],
         "copyright_years": [{"year": 2023, "count": 2}, {"year": 2022, "count": 1}],
+        "languages": [{"language": "en", "count": 2}, {"language": "es", "count": 1}, {"language": "und", "count": 1}],
     }
 
 
@@ -108,7 +110,7 @@ def test_bad_filters_are_a_400(api_client, archive, params, name):
 def test_empty_match(api_client, archive):
     data = api_client.get(FACETS_URL, {"q": "nonexistentword"}).json()
 
-    assert data == {"count": 0, "publishers": [], "authors": [], "copyright_years": []}
+    assert data == {"count": 0, "publishers": [], "authors": [], "copyright_years": [], "languages": []}
 
 
 @pytest.mark.parametrize("client_fixture", ["api_client", "staff_client"])
@@ -130,3 +132,13 @@ def test_slug_filters_add_one_query_each(api_client, django_assert_num_queries, 
     sync_pending()
     with django_assert_num_queries(5):
         assert api_client.get(FACETS_URL, {"author": ["ann", "cy"], "publisher": "acme"}).status_code == 200
+
+
+def test_language_facet_follows_the_language_filter(api_client, archive):
+    """GIVEN articles in English, Spanish and of unknown language
+    WHEN facets are asked for the unknown ones only (``language=und``)
+    THEN only those are counted, under ``und``.
+    """
+    data = api_client.get(FACETS_URL, {"language": "und"}).json()
+
+    assert (data["count"], data["languages"]) == (1, [{"language": "und", "count": 1}])

@@ -31,6 +31,7 @@ KNOWN_PARAMS = [
     "min_words",
     "max_words",
     "has_image_credit",
+    "language",
     "source",
     "ordering",
     "fields",

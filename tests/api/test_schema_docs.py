@@ -82,6 +82,7 @@ def test_article_patch_documents_the_editable_fields(schema):
         "title",
         "subtitle",
         "body",
+        "language",
         "status",
         "published_at",
         "original_published_at",

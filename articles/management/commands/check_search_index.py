@@ -31,6 +31,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            self.compare(options)
+        except search_index.SearchIndexOutdated as exc:
+            raise CommandError(str(exc)) from None
+
+    def compare(self, options: dict[str, Any]) -> None:
+        """Compare the index with the database, and repair it with ``--repair``."""
         verbosity = options["verbosity"]
         # What is still queued is not a divergence: drain it first.
         search_index.sync_pending()
