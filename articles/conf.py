@@ -70,3 +70,8 @@ def seeds_dir() -> Path:
 def search_index_dir() -> Path:
     """Return where the full-text search index lives (``ARCHIVE_SEARCH_INDEX_DIR``)."""
     return Path(settings.ARCHIVE_SEARCH_INDEX_DIR)
+
+
+def import_parse_workers() -> int:
+    """Return how many processes parse an import's files beside the one writing (``ARCHIVE_IMPORT_PARSE_WORKERS``)."""
+    return int(settings.ARCHIVE_IMPORT_PARSE_WORKERS)

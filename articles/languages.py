@@ -4,9 +4,11 @@ Detection uses Lingua (``lingua-language-detector``): deterministic (the same
 text always gets the same answer), offline (its models ship in the wheel) and
 accurate on article-length text. It runs in low-accuracy mode (trigram models
 only), which is reliable from about a sentence on: for the languages below it
-costs ~1.3 ms per article and ~40 MB per process (built once, ~0.5 s), against
+costs ~0.8 ms per article and ~40 MB per process (built once, ~0.5 s), against
 4-12 ms and ~550 MB in high-accuracy mode with every language. Only the first
-``SAMPLE_CHARS`` characters are read, which is enough for an article.
+``SAMPLE_CHARS`` characters are read: two or three sentences, enough for low-accuracy
+mode (reliable from about 120 characters), and the cost grows with the sample (1,000
+characters: 2.7 ms, which made detection 80% of an import's parsing time).
 
 The answer is ``""`` (unknown) when the text is too short to tell
 (fewer than ``MIN_LETTERS`` letters) or when the likeliest language's
@@ -19,8 +21,9 @@ import functools
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
-# Characters read from the start of the text: enough to tell, and a bounded cost per article.
-SAMPLE_CHARS = 1000
+# Characters read from the start of the text: enough to tell, and a bounded cost per article
+# (measured on 3 KB articles: 300 characters 0.8 ms, 500 1.2 ms, 1,000 2.7 ms).
+SAMPLE_CHARS = 300
 # Below this many letters a guess is noise ("Hello" scores higher as Norwegian than English).
 MIN_LETTERS = 20
 # The likeliest language's share of the confidence; below it the text is mixed or unknown.

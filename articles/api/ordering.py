@@ -63,6 +63,11 @@ class StrictOrderingFilter(OrderingFilter):
             elif term.lstrip("-") in allowed and term.count("-") <= 1:
                 ordering.append(self.term_expression(term, staff))
             elif term in REVIEW_ORDERINGS and term.lstrip("-") in staff_fields:
+                if searching:
+                    # The search engine orders by its own sort keys; the queue is a list, not a search.
+                    raise exceptions.ValidationError(
+                        {self.ordering_param: ["Ordering by review_priority lists the review queue: drop q."]}
+                    )
                 ordering.extend(review_ordering(request, term))
             else:
                 choices = ", ".join([*sorted(allowed | staff_fields), *(["relevance"] if searching else [])])
@@ -81,8 +86,8 @@ class StrictOrderingFilter(OrderingFilter):
 
     def schema_terms(self, view: APIView) -> list[str]:
         """Return every term ``ordering`` takes on ``view``: each field either way, and the relevance terms."""
-        names = [*self.allowed_fields(view), *staff_ordering_fields(view)]
-        fields = [term for name in names for term in (name, f"-{name}")]
+        # Not the staff-only fields: a term the schema lists is valid for every caller (the description names them).
+        fields = [term for name in self.allowed_fields(view) for term in (name, f"-{name}")]
         return fields + (list(RELEVANCE_TERMS) if getattr(view, "searchable", False) else [])
 
     def allowed_fields(self, view: APIView) -> list[str]:

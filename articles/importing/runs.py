@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import logging
 import multiprocessing
 import os
 import signal
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Max
@@ -232,12 +235,24 @@ def parsed_batches(
             yield [parsed_from(source, parse_data(data, max_bytes=max_bytes)) for source, data in batch]
         return
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)) as pool:
-        pending = _submit(pool, batch, max_bytes, site_boilerplate)
-        while batch:
-            upcoming = _submit(pool, following, max_bytes, site_boilerplate) if following else None
-            yield [parsed_from(source, result) for (source, _), result in zip(batch, pending.result(), strict=True)]
-            batch, pending, following = following, upcoming, next(batches, [])
+    workers = parse_workers()
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)) as pool:
+        pending: deque[tuple[list[tuple[Source, bytes | str]], Future[list[Any]]]] = deque()
+        for upcoming in itertools.chain([batch, following], batches):
+            pending.append((upcoming, _submit(pool, upcoming, max_bytes, site_boilerplate)))
+            if len(pending) > workers:
+                yield _collect(*pending.popleft())
+        while pending:
+            yield _collect(*pending.popleft())
+
+
+def parse_workers() -> int:
+    """Return how many processes parse an import's files: ``ARCHIVE_IMPORT_PARSE_WORKERS``, else one."""
+    return max(1, conf.import_parse_workers())
+
+
+def _collect(batch: list[tuple[Source, bytes | str]], future: Future[list[Any]]) -> list[Parsed]:
+    return [parsed_from(source, result) for (source, _), result in zip(batch, future.result(), strict=True)]
 
 
 def limit_malloc_arenas() -> None:

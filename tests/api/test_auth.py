@@ -205,6 +205,7 @@ def test_browsable_api_shows_editors_the_fields_they_may_send(editor, api_client
         "title",
         "subtitle",
         "body",
+        "language",
         "status",
         "published_at",
         "original_published_at",
