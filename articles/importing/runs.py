@@ -221,10 +221,11 @@ def parsed_batches(
 ) -> Iterator[list[Parsed]]:
     """Yield ``sources`` read and parsed, a batch at a time; the next batch is parsed while this one is written.
 
-    Parsing is pure CPU work: a run of more than one batch parses in a worker process,
-    on another core, while this one writes. Each source is read as soon as it is
-    taken from ``sources`` (a zip member, say, while its archive is still open); at
-    most two batches are held (the one being written and the one being parsed).
+    Parsing is pure CPU work: a run of more than one batch parses in worker processes
+    (``ARCHIVE_IMPORT_PARSE_WORKERS``), on the other cores, while this one writes; the
+    batches come back in order. Each source is read as soon as it is taken from
+    ``sources`` (a zip member, say, while its archive is still open); at most one
+    batch per worker plus the one being written are held.
     ``site_boilerplate`` gives, as each batch is handed to the worker, the publishers'
     boilerplate lines known so far (the writing side checks them again: ``articles.boilerplate``).
     """

@@ -259,9 +259,12 @@ def test_an_unchanged_rerun_costs_the_same_queries_per_batch_at_any_size():
     assert rerun(3, "small") == rerun(40, "large")
 
 
-def test_parsed_batches_parse_in_a_worker_exactly_as_in_process(tmp_path):
-    """Several batches (parsed in a worker process) give what parsing each source here gives, in order."""
+@pytest.mark.parametrize("workers", [1, 3])
+def test_parsed_batches_parse_in_a_worker_exactly_as_in_process(tmp_path, settings, workers):
+    """Several batches (parsed in one or several worker processes) give what parsing each source here gives."""
     from articles.importing.runs import parsed_batches
+
+    settings.ARCHIVE_IMPORT_PARSE_WORKERS = workers
 
     items = [sources.bytes_source(seed_text(title=f"T{i}").encode(), key=f"{i}.txt") for i in range(5)]
     items.insert(2, sources.bytes_source(b"", key="empty.txt"))
