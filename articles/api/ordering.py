@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from articles.api.pagination import walks_by_cursor
 from articles.api.params import StrictBooleanField
 from articles.api.querysets import can_see_unpublished
-from articles.api.searching import is_searching
+from articles.api.search_filters import is_searching
 from articles.review import REVIEW_ORDER
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""API views: articles, authors and publishers (reads here, editors' writes mixed in from ``writes.py``)."""
+"""API views: articles, authors and publishers (reads here, editors' writes mixed in from ``write_mixins.py``)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from articles.api.ordering import StrictOrderingFilter
 from articles.api.pagination import ArchivePagination
 from articles.api.params import QueryStringGuardMixin, parse_bounded_int
 from articles.api.renderers import PlainTextRenderer
-from articles.api.searching import ArticleFilterBackend, FullTextSearchFilter, search_query
+from articles.api.search_filters import ArticleFilterBackend, FullTextSearchFilter, search_query
 from articles.api.serializers import (
     ArticleDetailSerializer,
     ArticleExportSerializer,
@@ -37,8 +37,8 @@ from articles.api.serializers import (
     PublisherSerializer,
 )
 from articles.api.shaping import FieldSelectionViewMixin
+from articles.api.write_mixins import ArticleWriteMixin, NamedWriteMixin, named_write_schema
 from articles.api.write_serializers import AuthorWriteSerializer, PublisherWriteSerializer
-from articles.api.writes import ArticleWriteMixin, NamedWriteMixin, named_write_schema
 from articles.models import Article, Author, Publisher
 from articles.search import ArticleSearch
 

@@ -7,7 +7,7 @@ import json
 from django.contrib.admin.utils import flatten_fieldsets
 
 from articles.admin import ArticleAdmin
-from articles.admin_forms import EDIT_VERSION_FIELD, fingerprints
+from articles.admin.forms import EDIT_VERSION_FIELD, fingerprints
 from articles.models import Article
 
 

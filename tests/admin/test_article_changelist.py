@@ -9,9 +9,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import admin_changelist
 from articles.admin import ArticleAdmin
-from articles.admin_changelist import YEARS_CACHE_KEY
+from articles.admin import changelist as admin_changelist
+from articles.admin.changelist import YEARS_CACHE_KEY
 from articles.models import Article
 from articles.search_index import sync_pending
 from tests.factories import ArticleFactory, AuthorFactory

@@ -6,7 +6,7 @@ import pytest
 from django.contrib import admin
 
 from articles.admin import ArticleAdmin
-from articles.admin_changelist import row_bylines
+from articles.admin.changelist import row_bylines
 from articles.models import Article
 from tests.factories import ArticleFactory, AuthorFactory
 

@@ -361,7 +361,7 @@ def test_a_failed_upload_shows_why(editor_client, editor):
 
 
 def test_the_results_table_is_capped_for_huge_runs(editor_client, monkeypatch):
-    monkeypatch.setattr("articles.admin_views.MAX_OUTCOME_ROWS", 2)
+    monkeypatch.setattr("articles.admin.views.MAX_OUTCOME_ROWS", 2)
 
     response = upload(editor_client, ("a.txt", seed("A")), ("b.txt", seed("B")), ("c.txt", seed("C")))
 

@@ -27,7 +27,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from articles import conf, merging, review, uploads
-from articles.admin_forms import (
+from articles.admin.forms import (
     ConflictForm,
     MergeForm,
     RevertForm,

@@ -13,7 +13,7 @@ from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from articles.admin_changelist import drilldown
+from articles.admin.changelist import drilldown
 
 register = template.Library()
 # The review queue's count stops here: "1000+" needs no scan of the rest.
@@ -46,7 +46,7 @@ class Desk(TypedDict, total=False):
 
 @register.inclusion_tag("admin/date_hierarchy.html")
 def archive_date_hierarchy(cl: ChangeList) -> DateHierarchy:
-    """Draw the change list's date hierarchy from one MIN/MAX query (see ``admin_changelist.drilldown``)."""
+    """Draw the change list's date hierarchy from one MIN/MAX query (see ``articles.admin.changelist.drilldown``)."""
     field = cl.date_hierarchy
     keys = {"year": f"{field}__year", "month": f"{field}__month", "day": f"{field}__day"}
     year, month, day = (_int(cl.params.get(key)) for key in keys.values())
@@ -109,7 +109,7 @@ def _int(value: str | None) -> int | None:
 @register.simple_tag(takes_context=True)
 def archive_desk(context: Context) -> Desk:
     """Return the desk's entry points the current user may use: review queue (with its count), upload, merges."""
-    from articles.admin_views import RUN_IMPORT_PERMISSION, can_merge, review_queue_url
+    from articles.admin.views import RUN_IMPORT_PERMISSION, can_merge, review_queue_url
     from articles.models import Article, Author, Publisher
 
     request = context.get("request")

@@ -1,7 +1,7 @@
 """The archive's admin: the editors' desk for articles, authors, publishers, imports and merges.
 
-Declarations only; the views are in ``admin_views``, the forms in ``admin_forms``,
-the change list's performance parts in ``admin_changelist`` and the business
+Declarations only; the views are in ``articles.admin.views``, the forms in ``articles.admin.forms``,
+the change list's performance parts in ``articles.admin.changelist`` and the business
 logic in services (``review``, ``reverting``, ``importing``, ``merging``).
 """
 
@@ -20,8 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from articles import admin_views, boilerplate, conf, editing, importing, review
-from articles.admin_changelist import (
+from articles import boilerplate, conf, editing, importing, review
+from articles.admin import views as admin_views
+from articles.admin.changelist import (
     ArticleChangeList,
     CappedCountPaginator,
     CopyrightYearFilter,
@@ -30,7 +31,7 @@ from articles.admin_changelist import (
     row_bylines,
     search_result_ids,
 )
-from articles.admin_forms import (
+from articles.admin.forms import (
     ArticleAdminForm,
     BoilerplateLineForm,
     BoilerplateLineFormSet,
