@@ -499,30 +499,6 @@ def _check_is_text(raw_text: str) -> None:
         raise ParseError("invalid characters: the text contains unpaired surrogates") from exc
 
 
-# -- decoding and sanity checks
-
-
-def _decode_utf16(data: bytes) -> str:
-    try:
-        return data.decode("utf-16")
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"invalid UTF-16 after a UTF-16 byte-order mark: {exc.reason}") from exc
-
-
-def _check_is_text(raw_text: str) -> None:
-    """Raise ParseError for empty text, binary data or characters that cannot be stored."""
-    if not raw_text:
-        raise ParseError("empty file")
-    if "\x00" in raw_text:
-        raise ParseError("binary file, not text: it contains NUL bytes")
-    if len(_CONTROL_RE.findall(raw_text)) > MAX_CONTROL_RATIO * len(raw_text):
-        raise ParseError("binary file, not text: it is mostly control characters")
-    try:
-        raw_text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ParseError("invalid characters: the text contains unpaired surrogates") from exc
-
-
 def _content_lines(text: str) -> list[str]:
     """Return the non-empty lines, stripped; each is one paragraph."""
     return [stripped for line in text.split("\n") if (stripped := line.strip())]
