@@ -317,10 +317,13 @@ def _cpu() -> float:
 def _columns(conn, vendor: str, table: str) -> list[str]:
     if vendor == "postgresql":
         rows = conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = %s ORDER BY ordinal_position",
+            # Not generated columns (articles' ``date``): the database computes them, and COPY refuses them.
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND is_generated = 'NEVER' "
+            "ORDER BY ordinal_position",
             [table],
         ).fetchall()
     else:
+        # table_info leaves generated columns out (table_xinfo would list them).
         rows = [(row[1],) for row in conn.execute(f"PRAGMA table_info({table})").fetchall()]
     # Computed by the search index's own machinery, not written by the importer.
     return [name for (name,) in rows if name != "search_vector"]
