@@ -281,11 +281,19 @@ class Article(models.Model):
         related_name="articles",
         help_text=_("The run that last created or updated this article from its source."),
     )
+    source_changed_at = models.DateTimeField(
+        _("source changed at"),
+        null=True,
+        blank=True,
+        help_text=_("When a re-import last replaced the source with a different text; empty if it never changed."),
+    )
 
     # An import creates no history row (its run and the provenance above record it); the first
     # later change records the imported state first (``articles.imported_history``).
     # The review priority is derived from the review reasons, and the date from the dates, which it keeps.
-    history = HistoricalRecords(excluded_fields=["raw_text", "parsed", "import_conflicts", "review_priority", "date"])
+    history = HistoricalRecords(
+        excluded_fields=["raw_text", "parsed", "import_conflicts", "review_priority", "date", "source_changed_at"]
+    )
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
@@ -322,6 +330,12 @@ class Article(models.Model):
             models.Index(
                 fields=["publisher", "status", "-date", "-id", "copyright_year"],
                 name="article_publisher_date_idx",
+            ),
+            # ``changed_since``: only changed articles are indexed, so following corrections stays a range scan.
+            models.Index(
+                fields=["source_changed_at", "status"],
+                condition=Q(source_changed_at__isnull=False),
+                name="article_source_changed_idx",
             ),
             # The review queue: small, so a partial index keeps its count and pages cheap.
             models.Index(

@@ -143,6 +143,12 @@ class ArticleFilter(django_filters.FilterSet):
         help_text="Added to the archive at or before this ISO 8601 date or date-time (a date includes that "
         "whole day, UTC).",
     )
+    changed_since = DateTimeBoundFilter(
+        field_name="source_changed_at",
+        lookup_expr="gt",
+        help_text="Articles whose source a re-import changed after this ISO 8601 date or date-time (a date means "
+        "its start, UTC): to follow corrections. Their earlier texts are under `/articles/{id}/revisions/`.",
+    )
     copyright_year = IntegerFilter(min_value=0, max_value=MAX_SMALLINT, help_text="Copyright year, exactly.")
     copyright_year_min = IntegerFilter(
         field_name="copyright_year",

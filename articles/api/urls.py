@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from articles.api import views
+from articles.api import revisions, views
 from articles.api.auth import ObtainTokenView
 from articles.api.errors import JsonErrorsMixin
 
@@ -42,5 +42,15 @@ urlpatterns = [
         name="article-export-ndjson",
     ),
     path("articles/export.csv", views.ArticleViewSet.as_view({"get": "export_csv"}), name="article-export-csv"),
+    path(
+        "articles/<int:pk>/revisions/",
+        revisions.ArticleRevisionViewSet.as_view({"get": "list_revisions"}),
+        name="article-revisions",
+    ),
+    path(
+        "articles/<int:pk>/revisions/<int:n>/diff/",
+        revisions.ArticleRevisionViewSet.as_view({"get": "diff"}),
+        name="article-revision-diff",
+    ),
     path("", include(router.urls)),
 ]

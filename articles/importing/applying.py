@@ -106,6 +106,7 @@ def update_article(
     article.review_reasons = reasons
     article.import_conflicts = conflicts
     set_provenance(article, record, run, snapshot=snapshot)
+    article.source_changed_at = now  # what ``changed_since`` finds
     article._change_reason = reason
     article.save()
 
