@@ -73,6 +73,16 @@ class DiffSerializer(serializers.Serializer):
     hunks = HunkSerializer(many=True)
 
 
+ARTICLE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The article's id.")
+NUMBER = OpenApiParameter(
+    "n", int, OpenApiParameter.PATH, description="The revision's number: 1 is the oldest source, the current the last."
+)
+FORMAT = OpenApiParameter(
+    "format",
+    {"type": "string", "enum": ["json", "txt"]},
+    description="`txt`: the unified diff as `text/plain` (as `Accept: text/plain`); `json` (the default): "
+    "the structured form with the unified diff in it.",
+)
 AGAINST = OpenApiParameter(
     "against",
     {"type": "integer", "minimum": 1, "maximum": MAX_NUMBER},
@@ -92,7 +102,7 @@ class ArticleRevisionViewSet(JsonErrorsMixin, QueryStringGuardMixin, viewsets.Ge
             "id", "status", "created_at", "raw_text", "content_sha256", "source_encoding", "import_run_id"
         )
 
-    @extend_schema(summary="Source revisions", responses=RevisionListSerializer)
+    @extend_schema(summary="Source revisions", parameters=[ARTICLE_ID], responses=RevisionListSerializer)
     def list_revisions(self, request: Request, pk: str | None = None) -> Response:
         """List the article's source revisions, oldest first; the current source is the last."""
         found = revisions.revisions(article=self.get_object())
@@ -100,7 +110,7 @@ class ArticleRevisionViewSet(JsonErrorsMixin, QueryStringGuardMixin, viewsets.Ge
 
     @extend_schema(
         summary="Diff of two source revisions",
-        parameters=[AGAINST],
+        parameters=[ARTICLE_ID, NUMBER, AGAINST, FORMAT],
         responses={
             (200, "application/json"): DiffSerializer,
             (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The unified diff."),

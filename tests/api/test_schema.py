@@ -15,6 +15,8 @@ EXPECTED_PATHS = {
     "/api/v1/articles/",
     "/api/v1/articles/{id}/",
     "/api/v1/articles/{id}/source/",
+    "/api/v1/articles/{id}/revisions/",
+    "/api/v1/articles/{id}/revisions/{n}/diff/",
     "/api/v1/articles/facets/",
     "/api/v1/articles/export.ndjson",
     "/api/v1/articles/export.csv",
