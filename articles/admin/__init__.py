@@ -259,11 +259,19 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
                 name="articles_article_conflict",
             ),
             path("review/", view(self.review_queue_view), name="articles_article_review"),
+            path(
+                "<path:object_id>/revisions/",
+                view(self.source_revisions_view),
+                name="articles_article_revisions",
+            ),
             *super().get_urls(),
         ]
 
     def resolve_conflict_view(self, request: HttpRequest, object_id: str, field: str) -> HttpResponse:
         return admin_views.resolve_conflict_view(request, self, object_id, field)
+
+    def source_revisions_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return admin_views.source_revisions_view(request, self, object_id)
 
     def review_queue_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_or_change_permission(request):

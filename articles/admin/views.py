@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from articles import conf, merging, review, uploads
+from articles import conf, merging, review, revisions, uploads
 from articles.admin.forms import (
     ConflictForm,
     MergeForm,
@@ -536,3 +536,34 @@ def merged_rows_display(merge: Merge) -> str:
 
 def merge_snapshot_json(merge: Merge) -> str:
     return json.dumps(merge.merged, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+# --- Source revisions: how the story changed between imports ---------------------------
+
+
+def source_revisions_view(request: HttpRequest, model_admin, object_id: str) -> HttpResponse:
+    """List the article's source revisions and show two of them side by side (``?old=&new=``)."""
+    article = _get_article(model_admin, request, object_id)
+    if not model_admin.has_view_or_change_permission(request, article):
+        raise PermissionDenied
+    found = revisions.revisions(article=article)
+    new = _revision_choice(request, "new", len(found), default=len(found))
+    old = _revision_choice(request, "old", len(found), default=max(new - 1, 1))
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Source revisions of “%(title)s”") % {"title": article},
+        "opts": Article._meta,
+        "original": article,
+        "revisions": found,
+        "old": found[old - 1],
+        "new": found[new - 1],
+        "rows": revisions.side_by_side(old_text=found[old - 1].raw_text, new_text=found[new - 1].raw_text),
+        "change_url": article_change_url(article.pk),
+    }
+    return TemplateResponse(request, "admin/articles/article/revisions.html", context)
+
+
+def _revision_choice(request: HttpRequest, name: str, count: int, *, default: int) -> int:
+    """Return the revision number the query string picks as ``name``, or ``default`` when absent or out of range."""
+    raw = request.GET.get(name, "")
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= count else default
