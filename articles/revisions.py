@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from dataclasses import dataclass, field
+from typing import Any
 
 from articles import parsing
 from articles.importing.records import parsed_snapshot
@@ -65,7 +66,7 @@ class RevisionDiff:
     old: Revision
     new: Revision
     unified: str
-    hunks: list[dict]
+    hunks: list[dict[str, Any]]
 
 
 def revisions(*, article: Article, with_changes: bool = True) -> list[Revision]:
@@ -80,7 +81,7 @@ def revisions(*, article: Article, with_changes: bool = True) -> list[Revision]:
     )
     texts = [*stored, (article.content_sha256, article.raw_text, article.source_encoding, article.import_run_id, None)]
     found: list[Revision] = []
-    previous: dict | None = None
+    previous: dict[str, Any] | None = None
     for number, (sha256, raw_text, encoding, run_id, replaced_at) in enumerate(texts, start=1):
         imported_at = found[-1].replaced_at if found else article.created_at
         changes = None
@@ -100,14 +101,14 @@ def revision(*, article: Article, number: int) -> Revision:
     return found[number - 1]
 
 
-def changed_fields(old: dict | None, new: dict | None) -> list[str] | None:
+def changed_fields(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[str] | None:
     """Return the parsed fields that differ between two snapshots (None when either source no longer parses)."""
     if old is None or new is None:
         return None
     return [FIELD_NAMES.get(name, name) for name in COMPARED_FIELDS if old.get(name) != new.get(name)]
 
 
-def snapshot(raw_text: str, encoding: str) -> dict | None:
+def snapshot(raw_text: str, encoding: str) -> dict[str, Any] | None:
     """Return what the pure parser finds in a source text, or None when it no longer parses."""
     try:
         return parsed_snapshot(parsing.parse_text(raw_text, encoding=encoding))
@@ -138,7 +139,7 @@ def diff(*, article: Article, number: int, against: int | None = None) -> Revisi
     return RevisionDiff(old=old, new=new, unified=unified + "\n" if unified else "", hunks=hunks(old_lines, new_lines))
 
 
-def hunks(old: list[str], new: list[str]) -> list[dict]:
+def hunks(old: list[str], new: list[str]) -> list[dict[str, Any]]:
     """Return the changes between two lists of lines as hunks of operations, with line numbers from 1."""
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     result = []
@@ -156,7 +157,7 @@ def hunks(old: list[str], new: list[str]) -> list[dict]:
     return result
 
 
-def side_by_side(*, old_text: str, new_text: str) -> list[dict]:
+def side_by_side(*, old_text: str, new_text: str) -> list[dict[str, Any]]:
     """Return paragraph rows for a side-by-side view; changed paragraphs split into words marked as changed.
 
     Each row: ``op`` and ``old``/``new`` lists of segments ``(text, changed)``; templates escape the text.
@@ -183,7 +184,7 @@ def _pad(old: list[str], new: list[str]) -> list[tuple[str, str]]:
     return list(zip(old + [""] * (size - len(old)), new + [""] * (size - len(new)), strict=True))
 
 
-def _word_diff(old: str, new: str) -> dict:
+def _word_diff(old: str, new: str) -> dict[str, Any]:
     a, b = old.split(" "), new.split(" ")
     old_parts: list[tuple[str, bool]] = []
     new_parts: list[tuple[str, bool]] = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin import helpers
@@ -541,7 +542,7 @@ def merge_snapshot_json(merge: Merge) -> str:
 # --- Source revisions: how the story changed between imports ---------------------------
 
 
-def source_revisions_view(request: HttpRequest, model_admin, object_id: str) -> HttpResponse:
+def source_revisions_view(request: HttpRequest, model_admin: Any, object_id: str) -> HttpResponse:
     """List the article's source revisions and show two of them side by side (``?old=&new=``)."""
     article = _get_article(model_admin, request, object_id)
     if not model_admin.has_view_or_change_permission(request, article):

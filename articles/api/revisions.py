@@ -23,7 +23,7 @@ from articles.models import Article
 MAX_NUMBER = 2**31 - 1
 
 
-class RevisionSerializer(serializers.Serializer):
+class RevisionSerializer(serializers.Serializer[Any]):
     """One source text of an article (documentation and output)."""
 
     n = serializers.IntegerField(source="number", help_text="The revision's number: 1 is the oldest source.")
@@ -42,20 +42,20 @@ class RevisionSerializer(serializers.Serializer):
     )
 
 
-class RevisionListSerializer(serializers.Serializer):
+class RevisionListSerializer(serializers.Serializer[Any]):
     """The revisions of an article, oldest first (documentation only)."""
 
     count = serializers.IntegerField(help_text="How many revisions the article has (the current source included).")
     results = RevisionSerializer(many=True)
 
 
-class DiffOpSerializer(serializers.Serializer):
+class DiffOpSerializer(serializers.Serializer[Any]):
     op = serializers.ChoiceField(choices=["equal", "replace", "delete", "insert"])
     old = serializers.ListField(child=serializers.CharField(allow_blank=True))
     new = serializers.ListField(child=serializers.CharField(allow_blank=True))
 
 
-class HunkSerializer(serializers.Serializer):
+class HunkSerializer(serializers.Serializer[Any]):
     old_start = serializers.IntegerField()
     old_lines = serializers.IntegerField()
     new_start = serializers.IntegerField()
@@ -63,7 +63,7 @@ class HunkSerializer(serializers.Serializer):
     ops = DiffOpSerializer(many=True)
 
 
-class DiffSerializer(serializers.Serializer):
+class DiffSerializer(serializers.Serializer[Any]):
     """A diff between two revisions (documentation only)."""
 
     n = serializers.IntegerField(help_text="The revision shown (the new side).")
@@ -135,11 +135,11 @@ class ArticleRevisionViewSet(JsonErrorsMixin, QueryStringGuardMixin, viewsets.Ge
             }
         )
 
-    def get_renderers(self) -> list:
+    def get_renderers(self) -> list[Any]:
         if getattr(self, "action", None) == "diff":
             return [JSONRenderer(), PlainTextRenderer()]
         return [JSONRenderer()]
 
 
-def _parse(revision: revisions.Revision) -> dict | None:
+def _parse(revision: revisions.Revision) -> dict[str, Any] | None:
     return revisions.snapshot(revision.raw_text, revision.encoding) if revision.number else {}
