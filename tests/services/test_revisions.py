@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from articles import revisions
@@ -89,3 +91,22 @@ def test_side_by_side_marks_the_changed_words_only():
     assert rows[0] == {"op": "equal", "old": [("Same.", False)], "new": [("Same.", False)]}
     assert rows[1]["old"] == [("The council met on ", False), ("Monday. ", True)]
     assert rows[1]["new"] == [("The council met on ", False), ("Tuesday. ", True)]
+
+
+def test_the_migration_backfills_when_the_source_last_changed(corrected):
+    """
+    GIVEN an article changed twice, whose change time is unknown (as before migration 0019)
+    WHEN the migration's backfill runs
+    THEN the time is its latest revision's, and an article never changed keeps none
+    """
+    from django.apps import apps
+
+    backfill = importlib.import_module("articles.migrations.0019_source_changed_at").backfill
+    unchanged = import_sources(sources=[bytes_source(seed_text(title="Another story").encode(), key="b.txt")])
+    Article.objects.update(source_changed_at=None)
+
+    backfill(apps, None)
+
+    latest = corrected.source_revisions.order_by("-replaced_at").first()
+    assert Article.objects.get(pk=corrected.pk).source_changed_at == latest.replaced_at
+    assert Article.objects.get(pk=unchanged.outcomes[0].article_id).source_changed_at is None
