@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, viewsets
@@ -116,7 +116,7 @@ class ArticleRevisionViewSet(JsonErrorsMixin, QueryStringGuardMixin, viewsets.Ge
             (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="The unified diff."),
         },
     )
-    def diff(self, request: Request, pk: str | None = None, n: str = "") -> Response:
+    def diff(self, request: Request, pk: str | None = None, n: str = "") -> HttpResponseBase:
         """Show what changed between two source revisions of the article (JSON, or a unified diff as text)."""
         against = parse_bounded_int(request.query_params, "against", default=0, minimum=1, maximum=MAX_NUMBER)
         try:
@@ -124,7 +124,8 @@ class ArticleRevisionViewSet(JsonErrorsMixin, QueryStringGuardMixin, viewsets.Ge
         except revisions.RevisionNotFound as exc:
             raise Http404(str(exc)) from None
         if request.accepted_renderer.format == PlainTextRenderer.format:
-            return Response(result.unified)
+            # Not a Response: DRF drops the Content-Type of an empty body (two identical revisions).
+            return HttpResponse(result.unified, content_type="text/plain; charset=utf-8")
         return Response(
             {
                 "n": result.new.number,

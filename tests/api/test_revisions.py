@@ -96,3 +96,11 @@ def test_a_bad_changed_since_is_a_400(api_client):
 
     assert response.status_code == 400
     assert "changed_since" in response.json()
+
+
+def test_the_diff_of_a_revision_with_itself_is_empty_plain_text(api_client, corrected):
+    response = api_client.get(f"{revisions_url(corrected)}1/diff/", {"against": 1, "format": "txt"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content == b""
