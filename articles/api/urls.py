@@ -42,5 +42,15 @@ urlpatterns = [
         name="article-export-ndjson",
     ),
     path("articles/export.csv", views.ArticleViewSet.as_view({"get": "export_csv"}), name="article-export-csv"),
+    path(
+        "articles/export.jsonld",
+        views.ArticleViewSet.as_view({"get": "export_jsonld"}),
+        name="article-export-jsonld",
+    ),
+    path(
+        "articles/export.ninjs.ndjson",
+        views.ArticleViewSet.as_view({"get": "export_ninjs"}),
+        name="article-export-ninjs",
+    ),
     path("", include(router.urls)),
 ]

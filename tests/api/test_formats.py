@@ -127,3 +127,28 @@ def test_the_ninjs_schema_refuses_what_it_should():
     # The checker is not vacuous: a property ninjs does not define, or no uri, fails.
     assert not NINJS.is_valid({"uri": "http://example.com/1", "authors": []})
     assert not NINJS.is_valid({"type": "text"})
+
+
+def test_exports_stream_the_formats_of_published_articles_only(api_client, detail):
+    """GIVEN a published article and a draft WHEN both standard exports are read THEN each shows the published one."""
+    ArticleFactory(status="draft", published_at=None)
+
+    graph = api_client.get(f"{ARTICLES_URL}export.jsonld")
+    ninjs = api_client.get(f"{ARTICLES_URL}export.ninjs.ndjson")
+
+    assert graph["Content-Type"] == "application/ld+json"
+    document = json.loads(b"".join(graph.streaming_content))
+    assert document["@context"] == "https://schema.org"
+    [item] = document["@graph"]
+    check_news_article({"@context": "https://schema.org", **item})
+    assert item == {k: v for k, v in as_jsonld(detail).items() if k != "@context"}
+    [line] = b"".join(ninjs.streaming_content).decode().splitlines()
+    NINJS.validate(json.loads(line))
+    assert json.loads(line) == as_ninjs(detail)
+
+
+def test_standard_exports_refuse_fields(api_client):
+    response = api_client.get(f"{ARTICLES_URL}export.ninjs.ndjson", {"fields": "id"})
+
+    assert response.status_code == 400
+    assert "fields" in response.json()
