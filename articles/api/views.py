@@ -82,7 +82,8 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
     # Whether the index answers without ``q`` too (the facets).
     search_without_q = False
     searchable = True
-    shaped_actions = frozenset({"list", "retrieve", "partial_update", *EXPORT_ACTIONS})
+    # The standard exports have fixed fields (``selected_fields``), so no ``?fields=`` is documented for them.
+    shaped_actions = frozenset({"list", "retrieve", "partial_update", *(EXPORT_ACTIONS - STANDARD_EXPORTS)})
     serializer_class = ArticleDetailSerializer
     serializer_classes: dict[str, type[BaseSerializer[Article]]] = {
         "list": ArticleListSerializer,
@@ -100,7 +101,7 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
 
     def get_queryset(self) -> QuerySet[Article]:
         build = self.queryset_for_action.get(self.action, querysets.article_detail_queryset)
-        if self.action in self.shaped_actions:
+        if self.action in self.shaped_actions or self.action in STANDARD_EXPORTS:
             return build(self.request.user, fields=self.selected_fields())
         return build(self.request.user)
 
@@ -190,7 +191,7 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
         + 'One JSON-LD document: `{"@context": "https://schema.org", "@graph": [...]}`, each item a schema.org '
         "`NewsArticle` (streamed, one per line). `fields` is refused (400).",
         filters=True,
-        responses={(200, JSONLD_TYPE): OpenApiResponse(OpenApiTypes.STR, description="A schema.org @graph.")},
+        responses={(200, JSONLD_TYPE): OpenApiResponse(OpenApiTypes.OBJECT, description="A schema.org @graph.")},
     )
     def export_jsonld(self, request: Request) -> StreamingHttpResponse:
         """Stream every matching article as one schema.org JSON-LD graph."""
