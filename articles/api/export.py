@@ -31,6 +31,7 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.utils.encoders import JSONEncoder
 
 from articles.api.compiled import compile_representation
+from articles.api.formats import as_jsonld, as_ninjs
 from articles.api.querysets import BYLINES_ATTR
 from articles.models import Article, ArticleAuthor
 from articles.search import ArticleSearch, PkIn
@@ -60,6 +61,7 @@ SEARCH_COLUMNS = ("rank", "snippet")
 OPTIONAL_COLUMNS = {"body": {"body", "excerpt"}, "review_reasons": {"review_reasons"}}
 NDJSON_TYPE = "application/x-ndjson"
 CSV_TYPE = "text/csv"
+JSONLD_TYPE = "application/ld+json"
 
 
 def export_rows(articles: QuerySet[Article], serializer: serializers.Serializer) -> Iterator[dict]:
@@ -228,6 +230,16 @@ def ndjson_lines(rows: Iterable[dict]) -> Iterator[bytes]:
         yield dumps(row, default=default, option=ORJSON_OPTIONS)
 
 
+def jsonld_graph(rows: Iterable[dict[str, object]]) -> Iterator[bytes]:
+    """Yield one JSON-LD document, ``{"@context", "@graph": [NewsArticle, ...]}``, an article at a time."""
+    yield b'{"@context":"https://schema.org","@graph":[\n'
+    separator = b""
+    for line in ndjson_lines(as_jsonld(row, context=False) for row in rows):
+        yield separator + line[:-1]
+        separator = b",\n"
+    yield b"\n]}\n"
+
+
 def csv_columns(serializer: serializers.Serializer) -> list[tuple[str, ...]]:
     """Return the CSV columns of ``serializer``'s fields as paths: nested objects flattened, one column per field."""
     columns: list[tuple[str, ...]] = []
@@ -380,6 +392,10 @@ def export_response(
     rows = export_rows(articles, serializer)
     if export_format == "csv":
         body, content_type = csv_lines(rows, csv_columns(serializer)), f"{CSV_TYPE}; charset=utf-8"
+    elif export_format == "jsonld":
+        body, content_type = jsonld_graph(rows), JSONLD_TYPE
+    elif export_format == "ninjs.ndjson":
+        body, content_type = ndjson_lines(map(as_ninjs, rows)), NDJSON_TYPE
     else:
         body, content_type = ndjson_lines(rows), NDJSON_TYPE
     response = StreamingHttpResponse(buffered(body), content_type=content_type)

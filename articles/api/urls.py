@@ -52,5 +52,15 @@ urlpatterns = [
         revisions.ArticleRevisionViewSet.as_view({"get": "diff"}),
         name="article-revision-diff",
     ),
+    path(
+        "articles/export.jsonld",
+        views.ArticleViewSet.as_view({"get": "export_jsonld"}),
+        name="article-export-jsonld",
+    ),
+    path(
+        "articles/export.ninjs.ndjson",
+        views.ArticleViewSet.as_view({"get": "export_ninjs"}),
+        name="article-export-ninjs",
+    ),
     path("", include(router.urls)),
 ]

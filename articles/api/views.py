@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,12 +20,13 @@ from rest_framework.serializers import BaseSerializer, Serializer
 
 from articles.api import querysets
 from articles.api.conditional import ConditionalRetrieveMixin, latest
-from articles.api.export import CSV_TYPE, NDJSON_TYPE, export_response
+from articles.api.export import CSV_TYPE, JSONLD_TYPE, NDJSON_TYPE, export_response
 from articles.api.facets import DEFAULT_FACET_SIZE, MAX_FACET_SIZE, facet_counts
 from articles.api.filters import ArticleFilter, AuthorFilter, PublisherFilter
+from articles.api.formats import FORMAT_FIELDS
 from articles.api.ordering import StrictOrderingFilter
 from articles.api.pagination import ArchivePagination
-from articles.api.params import QueryStringGuardMixin, parse_bounded_int
+from articles.api.params import QueryStringGuardMixin, parse_bounded_int, parse_name_list
 from articles.api.renderers import PlainTextRenderer
 from articles.api.search_filters import ArticleFilterBackend, FullTextSearchFilter, search_query
 from articles.api.serializers import (
@@ -36,7 +38,7 @@ from articles.api.serializers import (
     FacetsSerializer,
     PublisherSerializer,
 )
-from articles.api.shaping import FieldSelectionViewMixin
+from articles.api.shaping import FIELDS_PARAM, FieldSelectionViewMixin
 from articles.api.write_mixins import ArticleWriteMixin, NamedWriteMixin, named_write_schema
 from articles.api.write_serializers import AuthorWriteSerializer, PublisherWriteSerializer
 from articles.models import Article, Author, Publisher
@@ -55,7 +57,9 @@ EXPORT_DESCRIPTION = (
     "publisher and source, streamed in one response in constant memory: made for taking the whole archive. "
     "`fields` picks the fields. "
 )
-EXPORT_ACTIONS = frozenset({"export_ndjson", "export_csv"})
+# The exports in a standard format show the fields that format is built from, whatever ``fields`` says.
+STANDARD_EXPORTS = frozenset({"export_jsonld", "export_ninjs"})
+EXPORT_ACTIONS = frozenset({"export_ndjson", "export_csv", *STANDARD_EXPORTS})
 
 
 class ReadMixin(QueryStringGuardMixin, ConditionalRetrieveMixin[_M], FieldSelectionViewMixin):
@@ -78,12 +82,15 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
     # Whether the index answers without ``q`` too (the facets).
     search_without_q = False
     searchable = True
-    shaped_actions = frozenset({"list", "retrieve", "partial_update", *EXPORT_ACTIONS})
+    # The standard exports have fixed fields (``selected_fields``), so no ``?fields=`` is documented for them.
+    shaped_actions = frozenset({"list", "retrieve", "partial_update", *(EXPORT_ACTIONS - STANDARD_EXPORTS)})
     serializer_class = ArticleDetailSerializer
     serializer_classes: dict[str, type[BaseSerializer[Article]]] = {
         "list": ArticleListSerializer,
         "export_ndjson": ArticleExportSerializer,
         "export_csv": ArticleExportSerializer,
+        "export_jsonld": ArticleExportSerializer,
+        "export_ninjs": ArticleExportSerializer,
     }
     # The builders of the shaped actions also take ``fields``.
     queryset_for_action: dict[str, Callable[..., QuerySet[Article]]] = {
@@ -94,12 +101,19 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
 
     def get_queryset(self) -> QuerySet[Article]:
         build = self.queryset_for_action.get(self.action, querysets.article_detail_queryset)
-        if self.action in self.shaped_actions:
+        if self.action in self.shaped_actions or self.action in STANDARD_EXPORTS:
             return build(self.request.user, fields=self.selected_fields())
         return build(self.request.user)
 
     def get_serializer_class(self) -> type[BaseSerializer[Article]]:
         return self.serializer_classes.get(self.action, self.serializer_class)
+
+    def selected_fields(self) -> list[str] | None:
+        if self.action in STANDARD_EXPORTS:
+            if parse_name_list(self.request.query_params, FIELDS_PARAM):
+                raise ValidationError({FIELDS_PARAM: ["A standard format has its own fields: leave out fields."]})
+            return list(FORMAT_FIELDS)
+        return super().selected_fields()
 
     def get_serializer_context(self) -> dict[str, Any]:
         searching = self.action in {"list", *EXPORT_ACTIONS} and search_query(self.request) is not None
@@ -170,6 +184,29 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
     def export_csv(self, request: Request) -> StreamingHttpResponse:
         """Stream every matching article as CSV."""
         return self.export("csv")
+
+    @extend_schema(
+        summary="Export as JSON-LD",
+        description=EXPORT_DESCRIPTION.replace("`fields` picks the fields. ", "")
+        + 'One JSON-LD document: `{"@context": "https://schema.org", "@graph": [...]}`, each item a schema.org '
+        "`NewsArticle` (streamed, one per line). `fields` is refused (400).",
+        filters=True,
+        responses={(200, JSONLD_TYPE): OpenApiResponse(OpenApiTypes.OBJECT, description="A schema.org @graph.")},
+    )
+    def export_jsonld(self, request: Request) -> StreamingHttpResponse:
+        """Stream every matching article as one schema.org JSON-LD graph."""
+        return self.export("jsonld")
+
+    @extend_schema(
+        summary="Export as IPTC ninjs",
+        description=EXPORT_DESCRIPTION.replace("`fields` picks the fields. ", "")
+        + "One IPTC ninjs 3.1 news item (type `text`) per line. `fields` is refused (400).",
+        filters=True,
+        responses={(200, NDJSON_TYPE): OpenApiResponse(OpenApiTypes.STR, description="One ninjs item per line.")},
+    )
+    def export_ninjs(self, request: Request) -> StreamingHttpResponse:
+        """Stream every matching article as newline-delimited IPTC ninjs."""
+        return self.export("ninjs.ndjson")
 
     def export(self, export_format: str) -> StreamingHttpResponse:
         # Filters, q and fields are all checked here, before the first byte goes out.
