@@ -334,10 +334,21 @@ class WorkerLines:
         return {slug: keys for slug, keys in self.lines.items() if keys}
 
 
-def strip_for_worker(record: parsing.ParsedArticle, lines: Mapping[str, frozenset[str]]) -> tuple:
-    """Return ``(record without its publisher's lines in ``lines``, the keys applied)``; pure, for the worker."""
-    keys = lines.get(name_slug(record.copyright_holder), NO_LINES) if record.copyright_holder and lines else NO_LINES
-    return stripped(record, keys), keys
+def parse_for_worker(
+    data: bytes, *, max_bytes: int, lines: Mapping[str, frozenset[str]]
+) -> tuple[parsing.ParsedArticle, frozenset[str]]:
+    """Return ``(data parsed without its publisher's lines in ``lines``, the keys applied)``; pure, for the worker.
+
+    The lines are looked up by the holder as the parser finds it, so each source is parsed once.
+    """
+    found: list[frozenset[str]] = []
+
+    def lookup(holder: str) -> frozenset[str]:
+        found.append(lines.get(name_slug(holder), NO_LINES))
+        return found[-1]
+
+    record = parsing.parse(data, max_bytes=max_bytes, boilerplate_for=lookup if lines else None)
+    return record, found[0] if found else NO_LINES
 
 
 # --- Editors ------------------------------------------------------------------------------

@@ -53,8 +53,11 @@ The rules, in order:
   lines that are only a date or a "Published/Updated/Publicado/Publié/
   Veröffentlicht/Pubblicato/Atualizado ..." timestamp, and the caller's
   ``site_boilerplate`` (a publisher's learned lines, compared by
-  ``boilerplate_key``), except that a learned line never removes a copyright
-  line or a line of author names.
+  ``boilerplate_key``, or ``boilerplate_for(holder)``: the learned lines of the
+  publisher the copyright line names, looked up before the rest is parsed so a
+  source is parsed once), except that a learned line never removes a copyright
+  line or a line of author names; a source that would be no article at all
+  without them keeps them.
 * The copyright line is the first line, else one of the last four (site
   footer lines after it are dropped), else the second or third line (lines
   before it that only repeat the holder are a masthead and dropped). A line
@@ -127,7 +130,7 @@ import codecs
 import hashlib
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 
 from articles import furniture
@@ -409,25 +412,45 @@ class _Authors:
 # -- public API
 
 
-def parse(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, site_boilerplate: Collection[str] = ()) -> ParsedArticle:
+# A holder's name -> the keys of its publisher's learned boilerplate lines.
+BoilerplateLookup = Callable[[str], Collection[str]]
+
+
+def parse(
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    site_boilerplate: Collection[str] = (),
+    boilerplate_for: BoilerplateLookup | None = None,
+) -> ParsedArticle:
     """Parse the bytes of a seed file; raise ParseError when they cannot be an article.
 
-    ``site_boilerplate``: whole lines (a publisher's learned boilerplate) to drop wherever they appear.
+    ``site_boilerplate``: whole lines (a publisher's learned boilerplate) to drop wherever they appear;
+    ``boilerplate_for``: a lookup of those lines by the copyright holder the source names.
     """
     if len(data) > max_bytes:
         raise ParseError(f"file too large: {len(data):,} bytes, the limit is {max_bytes:,} bytes")
     raw_text, encoding = decode(data)
-    return parse_text(raw_text, encoding=encoding, site_boilerplate=site_boilerplate)
+    return parse_text(raw_text, encoding=encoding, site_boilerplate=site_boilerplate, boilerplate_for=boilerplate_for)
 
 
-def parse_text(raw_text: str, *, encoding: str = "", site_boilerplate: Collection[str] = ()) -> ParsedArticle:
+def parse_text(
+    raw_text: str,
+    *,
+    encoding: str = "",
+    site_boilerplate: Collection[str] = (),
+    boilerplate_for: BoilerplateLookup | None = None,
+) -> ParsedArticle:
     """Parse an already decoded seed text, e.g. the stored raw source of an article."""
     _check_is_text(raw_text)
     text = normalize(raw_text)
     if not text:
         raise ParseError("only whitespace: the file has no text")
     dates, lines = take_dates(_content_lines(text))
-    fields = _parse_layout(lines, site_keys={boilerplate_key(line) for line in site_boilerplate})
+    site_keys = {boilerplate_key(line) for line in site_boilerplate}
+    fields = _parse_layout_learning(lines, site_keys, boilerplate_for) if boilerplate_for else None
+    if fields is None:
+        fields = _parse_layout(lines, site_keys=site_keys)
     return ParsedArticle(
         **fields,
         raw_text=raw_text,
@@ -534,6 +557,24 @@ def _parse_layout(lines: list[str], *, site_keys: Collection[str]) -> dict[str, 
         "language": detect_language("\n\n".join((header.title, header.subtitle, body))),
         "warnings": _warnings(year=year, holder=holder, authors=authors, body=lines, header=header, blocks=blocks),
     }
+
+
+def _parse_layout_learning(
+    lines: list[str], site_keys: set[str], boilerplate_for: BoilerplateLookup
+) -> dict[str, object] | None:
+    """Return the fields parsed without the holder's learned lines too, or None to parse without them.
+
+    The holder is found as ``_parse_layout`` finds it, so the lines are those of the publisher
+    the source is filed under; a source that is no article without them is parsed with them.
+    """
+    holder = _take_copyright(_drop_furniture(lines, site_keys))[1]
+    learned = {boilerplate_key(line) for line in boilerplate_for(holder)} if holder else set()
+    if not learned - site_keys:
+        return None
+    try:
+        return _parse_layout(lines, site_keys=site_keys | learned)
+    except ParseError:
+        return None
 
 
 def _drop_furniture(lines: list[str], site_keys: Collection[str]) -> list[str]:

@@ -88,7 +88,7 @@ def parse_data(
     if isinstance(data, str):
         return (None, data)
     try:
-        record, keys = boilerplate.strip_for_worker(parsing.parse(data, max_bytes=max_bytes), site_boilerplate or {})
+        record, keys = boilerplate.parse_for_worker(data, max_bytes=max_bytes, lines=site_boilerplate or {})
     except parsing.ParseError as exc:
         return (None, exc.reason)
     slug = article_slug(record.title, record.sha256)
