@@ -1,8 +1,12 @@
 """URLs of the versioned API (mounted at /api/v1/)."""
 
-from django.urls import include, path
+from typing import Any
+
+from django.urls import include, path, reverse
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from articles.api import revisions, views
 from articles.api.auth import ObtainTokenView
@@ -25,7 +29,24 @@ class RedocView(JsonErrorsMixin, SpectacularRedocView):
     template_name = "api/redoc.html"
 
 
-router = DefaultRouter()
+class ArchiveRootView(APIRootView):
+    """The API's entry points, and beside them the Atom and RSS feeds (which take the list's filters)."""
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().get(request, *args, **kwargs)
+        response.data["feeds"] = {
+            name: request.build_absolute_uri(reverse(f"feed-articles-{name}")) for name in ("atom", "rss")
+        }
+        return response
+
+
+class ArchiveRouter(DefaultRouter):
+    """The default router, with the root view that links the feeds."""
+
+    APIRootView = ArchiveRootView
+
+
+router = ArchiveRouter()
 router.register("articles", views.ArticleViewSet, basename="article")
 router.register("authors", views.AuthorViewSet, basename="author")
 router.register("publishers", views.PublisherViewSet, basename="publisher")

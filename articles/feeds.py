@@ -1,0 +1,87 @@
+"""Atom and RSS feeds of published articles, filtered as the API's article list is.
+
+A feed takes the list's filters and ``q`` (``/feeds/articles.atom?publisher=...&q=...``), so a
+publisher, an author or a saved search is a feed. The filtering is the API's own (the
+viewset's filter backends and FilterSet): one way to filter, and a bad value is the same
+JSON 400. Feeds are public: they show published articles only, whoever asks. An entry's
+``updated`` is the article's last change in the archive, which a re-import of a changed
+source moves on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+
+from articles.api import querysets
+from articles.api.views import ArticleViewSet
+from articles.models import Article
+
+# Entries per feed: the newest (or best-ranked, with ``q``) ones; a reader polls, it does not page.
+FEED_SIZE = 50
+EXCERPT_CHARS = 300
+
+
+def feed_articles(request: HttpRequest) -> QuerySet[Article]:
+    """Return the published articles the request's list filters and ``q`` select, at most FEED_SIZE."""
+    view = ArticleViewSet(action="list", format_kwarg=None, args=(), kwargs={})
+    # No authenticators: the request is anonymous whatever its session, so drafts never reach a feed.
+    view.request = Request(request, authenticators=())
+    articles = querysets.visible_articles(AnonymousUser())
+    articles = articles.select_related("publisher").prefetch_related("bylines__author")
+    return view.filter_queryset(articles)[:FEED_SIZE]
+
+
+class ArticleAtomFeed(Feed[Article, QuerySet[Article]]):
+    """The archive's published articles as an Atom feed."""
+
+    feed_type: type[SyndicationFeed] = Atom1Feed
+    title = "News archive: articles"
+    link = "/api/v1/articles/"
+    subtitle = description = "Published articles, newest first (or ranked, with q)."
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except ValidationError as exc:
+            return JsonResponse(exc.detail, status=400, safe=False)
+
+    def get_object(self, request: HttpRequest, *args: Any, **kwargs: Any) -> QuerySet[Article]:
+        return feed_articles(request)
+
+    def items(self, obj: QuerySet[Article]) -> QuerySet[Article]:
+        return obj
+
+    def item_title(self, item: Article) -> str:
+        return item.title
+
+    def item_description(self, item: Article) -> str:
+        return item.subtitle or item.body[:EXCERPT_CHARS]
+
+    def item_link(self, item: Article) -> str:
+        return item.get_absolute_url()
+
+    def item_author_name(self, item: Article) -> str:
+        return ", ".join(byline.author.name for byline in item.bylines.all())
+
+    def item_pubdate(self, item: Article) -> Any:
+        return item.date
+
+    def item_updateddate(self, item: Article) -> Any:
+        return item.updated_at
+
+    def item_categories(self, item: Article) -> list[str]:
+        return [item.publisher.name] if item.publisher else []
+
+
+class ArticleRssFeed(ArticleAtomFeed):
+    """The same feed as RSS 2.0."""
+
+    feed_type = Rss201rev2Feed
