@@ -7,14 +7,19 @@ logic in services (``review``, ``reverting``, ``importing``, ``merging``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery, Value
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import path, reverse
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -67,7 +72,7 @@ RAW_SOURCE_HTML = '<pre class="raw-source" style="white-space: pre-wrap; max-hei
 MAX_REPARSE = 1000
 
 
-def related_count(queryset: QuerySet, field: str) -> Coalesce:
+def related_count(queryset: QuerySet[Any], field: str) -> Coalesce:
     """Return an annotation counting the rows of ``queryset`` whose ``field`` points at the outer row."""
     # A correlated subquery instead of JOIN + GROUP BY, so search, sorting and
     # the paginator's count stay cheap on large tables.
@@ -110,13 +115,13 @@ class SourceRevisionInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SourceRevision]:
         return super().get_queryset(request).select_related("import_run")
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
     @admin.display(description=_("raw source"))
@@ -196,13 +201,18 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
     object_history_list_template = "admin/articles/article/object_history_list.html"
 
     def get_paginator(
-        self, request: HttpRequest, queryset: QuerySet, per_page: int, orphans=0, allow_empty_first_page=True
-    ):
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Article],
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> CappedCountPaginator[Article]:
         # A search lists at most conf.admin_search_cap() matches; its count stops there.
         cap = conf.admin_search_cap() if request.GET.get(SEARCH_VAR, "").strip() else None
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page, cap=cap)
 
-    def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return ArticleChangeList
 
     def get_list_display(self, request: HttpRequest) -> list[str]:
@@ -219,7 +229,7 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
             ]
         return super().get_list_display(request)
 
-    def get_ordering(self, request: HttpRequest) -> list[str]:
+    def get_ordering(self, request: HttpRequest) -> list[str | OrderBy]:
         # The queue is worked likeliest errors first, then oldest first: the order "Mark reviewed & next" follows.
         if in_review_queue(request):
             return list(review.REVIEW_ORDER)
@@ -227,7 +237,9 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
         # default (-published_at, -created_at) matches none, so a page sorted every row.
         return newest_first(request.user)
 
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Article], search_term: str
+    ) -> tuple[QuerySet[Article], bool]:
         """Match the full-text index, or an author's or publisher's name; never a LIKE over bodies.
 
         The index is asked once per page, for the ids of the newest ``conf.admin_search_cap()``
@@ -250,7 +262,7 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
         # source and checksum; a hand-made article would have neither.
         return False
 
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
             path(
@@ -278,19 +290,33 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
             raise PermissionDenied
         return HttpResponseRedirect(admin_views.review_queue_url())
 
-    def render_change_form(self, request: HttpRequest, context: dict, add=False, change=False, form_url="", obj=None):
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Article | None = None,
+    ) -> HttpResponse:
         if obj is not None:
             context.update(
                 admin_views.change_form_context(request, obj, can_change=self.has_change_permission(request, obj))
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def save_model(self, request: HttpRequest, obj: Article, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Article, form: ArticleAdminForm, change: bool) -> None:
         # Nothing yet: save_related() hands the form and the byline to the editing service
         # in one write, as the API's PATCH does.
         pass
 
-    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: ArticleAdminForm,
+        formsets: list[BaseInlineFormSet[Any, Any, Any]],
+        change: bool,
+    ) -> None:
         data = form.edited_data()
         if "_review_next" in request.POST:
             data.pop("needs_review", None)  # reviewed=True below takes the article out of the queue
@@ -310,7 +336,9 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
             return admin_views.review_next_response(request, obj)
         return super().response_change(request, obj)
 
-    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         article = self.get_object(request, unquote(object_id))
         extra = (
             {"bylines_history": admin_views.byline_history(article), "imported": admin_views.imported_entry(article)}
@@ -319,7 +347,9 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
         )
         return super().history_view(request, object_id, {**extra, **(extra_context or {})})
 
-    def history_form_view(self, request: HttpRequest, object_id: str, version_id: str, extra_context=None):
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         # Not simple-history's revert, which would save stale provenance and an
         # empty raw source: restore the content only (articles.reverting).
         return admin_views.revert_view(request, self, object_id, version_id)
@@ -337,24 +367,24 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
     # -- actions
 
     @admin.action(description=_("Publish selected articles"), permissions=["change"])
-    def publish(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         count = review.publish_articles(queryset, user=request.user)
         self.message_user(request, ngettext("Published %d article.", "Published %d articles.", count) % count)
 
     @admin.action(description=_("Withdraw selected articles"), permissions=["change"])
-    def withdraw(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def withdraw(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         count = review.withdraw_articles(queryset, user=request.user)
         self.message_user(request, ngettext("Withdrew %d article.", "Withdrew %d articles.", count) % count)
 
     @admin.action(description=_("Mark selected articles reviewed"), permissions=["change"])
-    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         count = review.mark_reviewed(queryset, user=request.user)
         self.message_user(
             request, ngettext("Marked %d article reviewed.", "Marked %d articles reviewed.", count) % count
         )
 
     @admin.action(description=_("Re-parse selected articles from their stored source"), permissions=["change"])
-    def reparse(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def reparse(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         ids = list(queryset.order_by("pk").values_list("pk", flat=True)[: MAX_REPARSE + 1])
         if len(ids) > MAX_REPARSE:
             self.message_user(
@@ -375,7 +405,7 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
             self.message_user(request, _("Not re-parsed: %(failure)s") % {"failure": failure}, messages.ERROR)
 
     @admin.action(description=_("Export selected articles as CSV"), permissions=["view"])
-    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Article]) -> StreamingHttpResponse:
         return admin_views.export_csv_response(request, queryset)
 
 
@@ -390,17 +420,17 @@ class AliasInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         # Whoever may see the author or publisher may see its aliases.
         return request.user.has_perm(f"articles.view_{self.parent_model._meta.model_name}")
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -440,13 +470,17 @@ class NamedEntityAdmin(SimpleHistoryAdmin):
     # What the article count counts: the model whose rows credit the entity, and their field pointing at it.
     credits: tuple[type[Model], str]
 
-    def get_inlines(self, request: HttpRequest, obj=None) -> list:
+    def get_inlines(
+        self, request: HttpRequest, obj: NamedEntity | None = None
+    ) -> list[type[InlineModelAdmin[Any, Any]]]:
         # A new author or publisher has no aliases: no inline to post.
         return super().get_inlines(request, obj) if obj is not None else []
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[NamedEntity]:
         crediting, field = self.credits
-        return super().get_queryset(request).annotate(article_count=related_count(crediting.objects, field))
+        return (
+            super().get_queryset(request).annotate(article_count=related_count(crediting._default_manager.all(), field))
+        )
 
     @admin.display(description=_("articles"), ordering="article_count")
     def article_count(self, obj: NamedEntity) -> int:
@@ -456,7 +490,7 @@ class NamedEntityAdmin(SimpleHistoryAdmin):
         return admin_views.can_merge(request, self.model)
 
     @admin.action(description=_("Merge selected %(verbose_name_plural)s"), permissions=["merge"])
-    def merge_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    def merge_selected(self, request: HttpRequest, queryset: QuerySet[NamedEntity]) -> HttpResponse | None:
         return admin_views.merge_action(self, request, queryset)
 
 
@@ -492,17 +526,17 @@ class PublisherBoilerplateAdmin(SimpleHistoryAdmin):
     readonly_fields = ["origin", "article_count", "created_at", "updated_at"]
     actions = ["disable", "enable"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: PublisherBoilerplate | None = None) -> list[str]:
         # A line belongs to its publisher: moving it to another is removing it and adding another.
         return [*self.readonly_fields, "publisher"] if obj is not None else self.readonly_fields
 
     @admin.action(description=_("Keep selected lines in articles (disable; not learned again)"), permissions=["change"])
-    def disable(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def disable(self, request: HttpRequest, queryset: QuerySet[PublisherBoilerplate]) -> None:
         count = boilerplate.set_enabled(lines=queryset, enabled=False, user=request.user)
         self.message_user(request, ngettext("Disabled %d line.", "Disabled %d lines.", count) % count)
 
     @admin.action(description=_("Remove selected lines from articles (enable)"), permissions=["change"])
-    def enable(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def enable(self, request: HttpRequest, queryset: QuerySet[PublisherBoilerplate]) -> None:
         count = boilerplate.set_enabled(lines=queryset, enabled=True, user=request.user)
         self.message_user(request, ngettext("Enabled %d line.", "Enabled %d lines.", count) % count)
 
@@ -518,7 +552,7 @@ class MergeAdmin(admin.ModelAdmin):
     fields = ["kind", "survivor_link", "merged_names", "created_at", "user", "undone_at", "undone_by", "snapshot"]
     readonly_fields = fields
 
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         # Editors merge authors and publishers: they see the merges, without a
         # permission of their own on this model.
         return (
@@ -530,23 +564,25 @@ class MergeAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         # The record is what makes the merge undoable.
         return False
 
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[URLPattern]:
         undo = path("<path:object_id>/undo/", self.admin_site.admin_view(self.undo_view), name="articles_merge_undo")
         return [undo, *super().get_urls()]
 
     def undo_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return admin_views.undo_merge_view(request, self, object_id)
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         merge = self.get_object(request, object_id)
-        extra = {"can_undo": bool(merge) and not merge.is_undone and admin_views.can_undo(request, merge)}
+        extra = {"can_undo": merge is not None and not merge.is_undone and admin_views.can_undo(request, merge)}
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
     @admin.display(description=_("kept"))
@@ -574,15 +610,15 @@ class ImportOutcomeInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ImportOutcome]:
         # The article column only shows a linked title.
         heavy = [f"article__{name}" for name in ArticleAdmin.changelist_deferred_fields]
         return super().get_queryset(request).select_related("article").defer(*heavy)
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -619,7 +655,7 @@ class ImportRunAdmin(admin.ModelAdmin):
     readonly_fields = ["status_display", "updated_at", "upload_page"]
     inlines = [ImportOutcomeInline]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ImportRun]:
         # upload_page in the same query; naming "user" too, since the changelist then skips list_select_related.
         return super().get_queryset(request).select_related("user", "upload")
 
@@ -635,19 +671,19 @@ class ImportRunAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, obj: ImportRun) -> str:
-        return ImportRun.Status(importing.run_status(obj)).label
+        return str(ImportRun.Status(importing.run_status(obj)).label)
 
     @admin.action(description=_("Settle interrupted runs (recount from their stored outcomes)"), permissions=["view"])
-    def settle_interrupted(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def settle_interrupted(self, request: HttpRequest, queryset: QuerySet[ImportRun]) -> None:
         settled = importing.settle_interrupted_runs()
         self.message_user(request, ngettext("%d run settled.", "%d runs settled.", len(settled)) % len(settled))
 
-    def get_urls(self) -> list:
+    def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
         return [
             path("upload/", view(self.upload_view), name="articles_importrun_upload"),
@@ -671,6 +707,6 @@ class ImportRunAdmin(admin.ModelAdmin):
     def progress_status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return admin_views.upload_status_view(request, self, object_id)
 
-    def changelist_view(self, request: HttpRequest, extra_context=None):
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         extra = {"can_run_import": request.user.has_perm(admin_views.RUN_IMPORT_PERMISSION)}
         return super().changelist_view(request, {**extra, **(extra_context or {})})
