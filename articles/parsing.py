@@ -132,6 +132,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
+from typing import TypedDict
 
 from articles import furniture
 from articles.dating import take_dates
@@ -383,6 +384,25 @@ class ParsedArticle:
         return {key: list(value) if isinstance(value, tuple) else value for key, value in data.items()}
 
 
+class _LayoutFields(TypedDict):
+    """The fields of a ParsedArticle the layout gives (all but the source texts, hash and dates)."""
+
+    title: str
+    subtitle: str
+    body: str
+    correction: str
+    image_credit: str
+    copyright_year: int | None
+    copyright_holder: str
+    author_names: tuple[str, ...]
+    author_bio: str
+    author_bios: tuple[str, ...]
+    author_handle: str
+    word_count: int
+    language: str
+    warnings: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class _Header:
     title: str
@@ -530,7 +550,7 @@ def _content_lines(text: str) -> list[str]:
 # -- the layout, part by part
 
 
-def _parse_layout(lines: list[str], *, site_keys: Collection[str]) -> dict[str, object]:
+def _parse_layout(lines: list[str], *, site_keys: Collection[str]) -> _LayoutFields:
     """Return the parsed fields of a text's content lines (everything but the source texts and hash)."""
     lines = _drop_furniture(lines, site_keys)
     year, holder, lines = _take_copyright(lines)
@@ -561,7 +581,7 @@ def _parse_layout(lines: list[str], *, site_keys: Collection[str]) -> dict[str, 
 
 def _parse_layout_learning(
     lines: list[str], site_keys: set[str], boilerplate_for: BoilerplateLookup
-) -> dict[str, object] | None:
+) -> _LayoutFields | None:
     """Return the fields parsed without the holder's learned lines too, or None to parse without them.
 
     The holder is found as ``_parse_layout`` finds it, so the lines are those of the publisher
@@ -611,7 +631,9 @@ def _is_timestamp(line: str) -> bool:
     return bool(tokens) and (has_date or prefixed is not None)
 
 
-def _split_trailing(lines: list[str], predicate, *, keep: int = 1) -> tuple[list[str], list[str]]:
+def _split_trailing(
+    lines: list[str], predicate: Callable[[str], bool], *, keep: int = 1
+) -> tuple[list[str], list[str]]:
     """Split off the longest run of lines at the end that satisfy ``predicate``, keeping ``keep`` in front."""
     start = len(lines)
     while start > keep and predicate(lines[start - 1]):
@@ -865,12 +887,14 @@ def _assign_bios(names: tuple[str, ...], bio: str) -> tuple[str, ...]:
         return (bio,) * len(names)
     shared = ("",) * len(names)
     parts: dict[str, list[str]] = {name: [] for name in names}
-    current = None
+    current: str | None = None
     for sentence in _sentences(bio):
         owners = [name for name in names if _mentions(sentence, name)]
-        if len(owners) > 1 or (not owners and current is None):
+        if len(owners) > 1:
             return shared
         current = owners[0] if owners else current
+        if current is None:  # a sentence about no one before any author is named: the bio is shared
+            return shared
         parts[current].append(sentence)
     return tuple(" ".join(parts[name]) for name in names)
 
@@ -939,12 +963,12 @@ def _is_agency_credit(line: str) -> bool:
     if len(line.split()) > _MAX_CREDIT_WORDS or _BYLINE_RE.fullmatch(line):
         return False
     parts = [part.strip() for part in _CREDIT_PART_SEPARATOR_RE.split(line) if part.strip()]
-    folded = [part.casefold().rstrip(".") for part in parts]
-    if not any(part in _AGENCIES for part in folded):
+    folded_parts = [part.casefold().rstrip(".") for part in parts]
+    if not any(part in _AGENCIES for part in folded_parts):
         return False
     return all(
         part in _AGENCIES or part in _CREDIT_EXTRAS or _is_credit_name(original)
-        for part, original in zip(folded, parts, strict=True)
+        for part, original in zip(folded_parts, parts, strict=True)
     )
 
 
