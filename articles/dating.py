@@ -45,6 +45,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dateparser.date import DateDataParser
 
 HEADER_WINDOW = 10
 MAX_DATE_LINE_LENGTH = 120
@@ -152,13 +156,17 @@ def read_date_line(line: str) -> list[tuple[str, str]]:
         # Most lines stop here, at two cheap regular expressions.
         return _bare_date(line)
     parts = [part for part in _PART_SEPARATOR_RE.split(line) if part]
-    labelled = [_LABEL_RE.fullmatch(part) for part in parts]
-    if all(labelled):
-        dates = [(_LABELS[m["label"].casefold()], m["date"]) for m in labelled if m]
-        read = [(kind, parse_date(text, language)) for (kind, language), text in dates]
-    else:
-        return []
-    return read if all(value for _kind, value in read) else []  # type: ignore[misc]
+    labelled = [match for part in parts if (match := _LABEL_RE.fullmatch(part))]
+    if len(labelled) < len(parts):
+        return []  # a part without a label: no date line, known before any (costly) date is read
+    read: list[tuple[str, str]] = []
+    for match in labelled:
+        kind, language = _LABELS[match["label"].casefold()]
+        value = parse_date(match["date"], language)
+        if value is None:
+            return []
+        read.append((kind, value))
+    return read
 
 
 def _bare_date(line: str) -> list[tuple[str, str]]:
@@ -199,7 +207,7 @@ def _looks_like_bare_date(line: str) -> bool:
 
 
 @cache
-def _parser(languages: tuple[str, ...]):
+def _parser(languages: tuple[str, ...]) -> DateDataParser:
     """Return a date parser for ``languages`` (built once: building one loads its language data)."""
     from dateparser.date import DateDataParser  # Imported on first use: it takes a while to load.
 
