@@ -43,6 +43,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import zip_longest
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -135,25 +136,25 @@ def enabled_lines(publisher_ids: Iterable[int]) -> dict[int, frozenset[str]]:
 
 @dataclass
 class Summary:
-    """One publisher's heavy-hitters summary: key -> [line as printed, articles counted in]."""
+    """One publisher's heavy-hitters summary: key -> (line as printed, articles counted in)."""
 
     articles: int = 0
-    counters: dict[str, list] = field(default_factory=dict)
+    counters: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row: BoilerplateSummary) -> Summary:
-        counters = {parsing.boilerplate_key(text): [text, count] for text, count in row.counters.items()}
+        counters = {parsing.boilerplate_key(text): (text, count) for text, count in row.counters.items()}
         return cls(articles=row.articles_counted, counters=counters)
 
-    def add(self, lines: Mapping[str, str], counts: Counter, articles: int) -> Summary:
+    def add(self, lines: Mapping[str, str], counts: Counter[str], articles: int) -> Summary:
         """Return this summary with a batch's counts added (Misra–Gries), before any halving."""
-        combined = {key: [text, count] for key, (text, count) in self.counters.items()}
+        combined = dict(self.counters)
         for key, count in counts.items():
-            entry = combined.setdefault(key, [lines[key], 0])
-            entry[1] += count
+            text, counted = combined.get(key, (lines[key], 0))
+            combined[key] = (text, counted + count)
         if len(combined) > SUMMARY_SIZE:
             cut = heapq.nlargest(SUMMARY_SIZE + 1, (count for _, count in combined.values()))[-1]
-            combined = {key: [text, count - cut] for key, (text, count) in combined.items() if count > cut}
+            combined = {key: (text, count - cut) for key, (text, count) in combined.items() if count > cut}
         return Summary(articles=self.articles + articles, counters=combined)
 
     def frequent(self) -> dict[str, tuple[str, int]]:
@@ -165,7 +166,7 @@ class Summary:
         """Return the summary halved as often as it takes to span at most 2 * WINDOW articles."""
         summary = self
         while summary.articles > 2 * WINDOW:
-            halved = {key: [text, count // 2] for key, (text, count) in summary.counters.items() if count >= 2}
+            halved = {key: (text, count // 2) for key, (text, count) in summary.counters.items() if count >= 2}
             summary = Summary(articles=summary.articles // 2, counters=halved)
         return summary
 
@@ -235,9 +236,9 @@ class BatchLines:
 
         ``candidates``: each record's ``candidate_lines``, where already known (found by the parse worker).
         """
-        counts: dict[Canon, Counter] = {}
+        counts: dict[Canon, Counter[str]] = {}
         lines: dict[Canon, dict[str, str]] = {}
-        articles: Counter = Counter()
+        articles: Counter[Canon] = Counter()
         for record, known in zip_longest(records, candidates[: len(records)]):
             canon = self.canon(record)
             if canon is None:
@@ -262,7 +263,7 @@ class BatchLines:
 
         ``publisher_ids`` maps the slug of each publisher created meanwhile to its id.
         """
-        ids = {canon: publisher_ids.get(canon, canon) for canon in learned.summaries}
+        ids = {canon: canon if isinstance(canon, int) else publisher_ids[canon] for canon in learned.summaries}
         now = timezone.now()
         BoilerplateSummary.objects.bulk_create(
             [
@@ -361,7 +362,7 @@ def line_taken(*, publisher: Publisher, text: str, exclude_pk: int | None = None
 
 
 @transaction.atomic
-def set_enabled(*, lines: QuerySet, enabled: bool, user=None) -> int:
+def set_enabled(*, lines: QuerySet[PublisherBoilerplate], enabled: bool, user: AbstractBaseUser | None = None) -> int:
     """Enable or disable ``lines`` (removed from articles, or kept), with their history; return how many changed."""
     rows = PublisherBoilerplate.objects.filter(pk__in=lines.values("pk")).exclude(enabled=enabled)
     changed = list(rows.select_for_update().order_by("pk"))

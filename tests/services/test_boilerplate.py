@@ -74,15 +74,15 @@ def test_the_summary_keeps_at_most_its_size_subtracting_the_next_count(monkeypat
 
     summary = Summary().add(lines, Counter({"a": 9, "b": 7, "c": 5, "d": 2, "e": 1}), articles=10)
 
-    assert summary.counters == {"a": ["A", 7], "b": ["B", 5], "c": ["C", 3]}
+    assert summary.counters == {"a": ("A", 7), "b": ("B", 5), "c": ("C", 3)}
     assert summary.articles == 10
 
 
 def test_the_window_halves_counts_and_articles_past_twice_its_size(monkeypatch):
     monkeypatch.setattr(boilerplate, "WINDOW", 10)
-    summary = Summary(articles=25, counters={"a": ["A", 20], "b": ["B", 1]})
+    summary = Summary(articles=25, counters={"a": ("A", 20), "b": ("B", 1)})
 
-    assert summary.windowed() == Summary(articles=12, counters={"a": ["A", 10]})
+    assert summary.windowed() == Summary(articles=12, counters={"a": ("A", 10)})
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_the_window_halves_counts_and_articles_past_twice_its_size(monkeypatch):
     [(5, 5, True), (4, 4, False), (100, 20, True), (100, 19, False), (10_000, 5, False)],
 )
 def test_a_line_is_frequent_from_five_articles_and_a_fifth_of_the_window(articles, count, frequent):
-    summary = Summary(articles=articles, counters={"k": ["K", count]})
+    summary = Summary(articles=articles, counters={"k": ("K", count)})
 
     assert bool(summary.frequent()) is frequent
 
@@ -111,7 +111,7 @@ def test_the_summary_never_counts_more_than_the_truth_and_stays_bounded(batches)
             total += sum(counts.values())
             assert len(summary.counters) <= size
         for line, true in truth.items():
-            estimate = summary.counters.get(str(line), ["", 0])[1]
+            estimate = summary.counters.get(str(line), ("", 0))[1]
             assert estimate <= true
             assert true - estimate <= total / (size + 1)
     finally:
@@ -121,7 +121,7 @@ def test_the_summary_never_counts_more_than_the_truth_and_stays_bounded(batches)
 def test_a_stored_summary_reads_back_by_key():
     row = BoilerplateSummary(articles_counted=7, counters={"Sign Up": 6})
 
-    assert Summary.from_row(row) == Summary(articles=7, counters={"sign up": ["Sign Up", 6]})
+    assert Summary.from_row(row) == Summary(articles=7, counters={"sign up": ("Sign Up", 6)})
 
 
 # --- learning in a batch ----------------------------------------------------------------------
