@@ -21,6 +21,7 @@ from articles.importing.reports import ImportReport, iter_outcome_lines, outcome
 from articles.importing.runs import (
     ANALYZE_AFTER,
     BATCH_SIZE,
+    OnOutcome,
     import_file,
     import_paths,
     import_sources,
@@ -53,6 +54,7 @@ __all__ = [
     "ImportDefaults",
     "ImportReport",
     "InvalidDefaults",
+    "OnOutcome",
     "Source",
     "SourceNotFound",
     "SourceRejected",

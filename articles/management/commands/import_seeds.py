@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any, TextIO, cast
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -17,6 +19,8 @@ from articles.importing import (
     ImportDefaults,
     ImportReport,
     InvalidDefaults,
+    OnOutcome,
+    Source,
     SourceNotFound,
     collect_sources,
     import_sources,
@@ -105,7 +109,7 @@ class Command(BaseCommand):
             help="Files imported per transaction (default: %(default)s): fewer hold less memory and shorter locks.",
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: str, **options: Any) -> None:
         paths = options["paths"] or [conf.seeds_dir()]
         try:
             sources = collect_sources(paths, follow_symlinks=options["follow_symlinks"])
@@ -122,30 +126,40 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{failed} of {report.total} file(s) failed.", returncode=EXIT_FAILED)
 
-    def _run(self, sources, paths, options, defaults: ImportDefaults) -> ImportReport:  # sources: consumed once
+    def _run(
+        self,
+        sources: Iterable[Source],  # consumed once
+        paths: Sequence[str | Path],
+        options: Mapping[str, Any],
+        defaults: ImportDefaults,
+    ) -> ImportReport:
         """Import with a progress bar on a terminal, or a line per file at verbosity 2 (as each batch commits)."""
-        kwargs = {
-            "sources": sources,
-            "paths": [str(Path(p)) for p in paths],
-            "dry_run": options["dry_run"],
-            "max_bytes": options["max_bytes"],
-            "batch_size": options["batch_size"],
-            "defaults": defaults,
-        }
+
+        def run(on_outcome: OnOutcome | None = None) -> ImportReport:
+            return import_sources(
+                sources,
+                paths=[str(Path(p)) for p in paths],
+                dry_run=options["dry_run"],
+                max_bytes=options["max_bytes"],
+                batch_size=options["batch_size"],
+                defaults=defaults,
+                on_outcome=on_outcome,
+            )
+
         if options["verbosity"] >= 2 and not options["json"]:
-            return import_sources(**kwargs, on_outcome=self._write_outcome)
+            return run(self._write_outcome)
         if options["verbosity"] == 1 and not options["json"] and self.stdout.isatty():
             with _progress(self.stdout) as progress:
                 task = progress.add_task("Importing", total=None)  # the files are found as they are imported
-                return import_sources(**kwargs, on_outcome=lambda _: progress.advance(task))
-        return import_sources(**kwargs)
+                return run(lambda _: progress.advance(task))
+        return run()
 
     def _write_outcome(self, outcome: FileOutcome) -> None:
         line = outcome_line(outcome)
         style = self.style.ERROR if outcome.error else self.style.SUCCESS if outcome.result == "created" else None
         self.stdout.write(style(line) if style else line)
 
-    def _report(self, report: ImportReport, options) -> None:
+    def _report(self, report: ImportReport, options: Mapping[str, Any]) -> None:
         if options["json"]:
             # Streamed from the stored outcomes: any number of errors, in bounded memory.
             for piece in report.iter_json():
@@ -158,7 +172,7 @@ class Command(BaseCommand):
             self.stderr.write(f"{error['path']}: {error['error']}")
 
 
-def _defaults(options) -> ImportDefaults:
+def _defaults(options: Mapping[str, Any]) -> ImportDefaults:
     """Return the publisher and author the options supply; a usage error for a bad name or directory."""
     try:
         return ImportDefaults(
@@ -184,9 +198,11 @@ def _by_directory(values: list[str], option: str) -> dict[str, str]:
     return found
 
 
-def _progress(stdout) -> Progress:
+def _progress(stdout: OutputWrapper) -> Progress:
     """Return a progress bar drawn on the command's output terminal."""
-    console = Console(file=stdout._out)
+    # The wrapped stream, not the wrapper (which ends each write with a newline); the stubs type
+    # OutputWrapper's undeclared attributes as callables.
+    console = Console(file=cast(TextIO, stdout._out))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     return Progress(*columns, console=console, transient=True)
 
