@@ -21,6 +21,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
+from typing import Any
 
 from articles import parsing, triage
 from articles.importing.records import Parsed
@@ -54,14 +55,15 @@ class ImportDefaults:
     def __bool__(self) -> bool:
         return bool(self.publisher or self.author or self.publisher_for or self.author_for)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str | Mapping[str, str]]:
         """Return what ``ImportRun.defaults`` records: the options given, by their names."""
         return {name: value for name in OPTION_NAMES if (value := getattr(self, name))}
 
     @classmethod
-    def from_dict(cls, data: Mapping | None) -> ImportDefaults:
-        """Return the defaults ``as_dict`` recorded (a run's ``defaults``)."""
-        return cls(**{name: data[name] for name in OPTION_NAMES if name in (data or {})})
+    def from_dict(cls, data: Mapping[str, Any] | None) -> ImportDefaults:
+        """Return the defaults ``as_dict`` recorded (a run's ``defaults``, JSON)."""
+        recorded = data or {}
+        return cls(**{name: recorded[name] for name in OPTION_NAMES if name in recorded})
 
     def names_for(self, path: str) -> tuple[str, str]:
         """Return the (publisher, author) supplied for the file found at ``path`` ("" where none is)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.utils import timezone
 
@@ -16,6 +17,9 @@ from articles import merging, parsing
 from articles.importing.writing import bulk_writer
 from articles.models import Author, Publisher
 from articles.naming import name_slug
+
+# The entities an import names (both keep a history).
+_Named = TypeVar("_Named", Author, Publisher)
 
 
 @dataclass
@@ -74,12 +78,12 @@ def new_author(name: str, *, bio: str = "", handle: str = "") -> Author:
     return _stamped(Author(slug=name_slug(name), name=name, bio=bio, social_handle=handle))
 
 
-def _stamped(obj):
+def _stamped(obj: _Named) -> _Named:
     obj.created_at = obj.updated_at = timezone.now()
     return obj
 
 
-def _insert(model, new: dict, reason: str) -> dict:
+def _insert(model: type[_Named], new: dict[str, _Named], reason: str) -> dict[str, _Named]:
     """Insert ``new`` (slug -> unsaved row); return slug -> row for all of them, as the database now has them."""
     if not new:
         return {}

@@ -12,13 +12,16 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from itertools import islice
+from typing import Any, overload
+
+from django.db.models import QuerySet
 
 from articles.importing.batches import FileOutcome
 from articles.models import ImportOutcome
 
 Result = ImportOutcome.Result
-# Report keys, in the order the command prints them.
-COUNT_NAMES = {
+# Report keys, in the order the command prints them (by result: a FileOutcome's is a plain str).
+COUNT_NAMES: dict[str, str] = {
     Result.CREATED: "created",
     Result.UPDATED: "updated",
     Result.UNCHANGED: "unchanged",
@@ -47,7 +50,11 @@ class OutcomeLog:
     def failed(self) -> Iterator[FileOutcome]:
         return (o for o in self if o.result == Result.FAILED)
 
-    def __getitem__(self, index: int | slice):
+    @overload
+    def __getitem__(self, index: int) -> FileOutcome: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[FileOutcome]: ...
+    def __getitem__(self, index: int | slice) -> FileOutcome | list[FileOutcome]:
         if isinstance(index, slice):
             return list(islice(self, index.start, index.stop, index.step))
         if index < 0:
@@ -66,16 +73,20 @@ class StoredOutcomes(OutcomeLog):
         super().__init__(total)
         self.run_id = run_id
 
-    def _rows(self, **filters):
+    def _rows(self, **filters: object) -> QuerySet[ImportOutcome, tuple[Any, ...]]:
         return ImportOutcome.objects.filter(run_id=self.run_id, **filters).order_by("id").values_list(*self.FIELDS)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[FileOutcome]:
         return (FileOutcome(*row) for row in self._rows().iterator(chunk_size=CHUNK))
 
-    def failed(self):
+    def failed(self) -> Iterator[FileOutcome]:
         return (FileOutcome(*row) for row in self._rows(result=Result.FAILED).iterator(chunk_size=CHUNK))
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> FileOutcome: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[FileOutcome]: ...
+    def __getitem__(self, index: int | slice) -> FileOutcome | list[FileOutcome]:
         if isinstance(index, slice) and (index.step or 1) == 1 and (index.start or 0) >= 0:
             return [FileOutcome(*row) for row in self._rows()[index]]
         return super().__getitem__(index)
@@ -96,7 +107,7 @@ class SpooledOutcomes(OutcomeLog):
             self._file.write(json.dumps(asdict(outcome), ensure_ascii=False) + "\n")
             self.total += 1
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[FileOutcome]:
         position = 0  # each iteration keeps its own place, so two may run side by side
         while True:
             self._file.seek(position)
@@ -139,7 +150,7 @@ class ImportReport:
         """The failed files as a list (holds them all: for small runs; large ones use ``iter_errors``)."""
         return list(self.iter_errors())
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {**self.counts, "errors": self.errors, "dry_run": self.dry_run, "run": self.run_id}
 
     def iter_json(self) -> Iterator[str]:

@@ -17,10 +17,10 @@ import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Max
@@ -35,6 +35,9 @@ from articles.importing.reports import COUNT_NAMES, ImportReport, SpooledOutcome
 from articles.importing.sources import Source, collect_sources, file_source
 from articles.importing.writing import Row, bulk_writer
 from articles.models import Article, ImportOutcome, ImportRun
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 # Files per transaction: large enough that per-batch queries cost nothing per file, small enough to hold.
@@ -58,7 +61,7 @@ def start_run(
     *,
     paths: Sequence[str | Path] = (),
     trigger: str = ImportRun.Trigger.COMMAND,
-    user=None,
+    user: User | None = None,
     dry_run: bool = False,
     defaults: ImportDefaults | None = None,
 ) -> ImportRun:
@@ -82,7 +85,7 @@ def import_sources(
     run: ImportRun | None = None,
     paths: Sequence[str | Path] = (),
     trigger: str = ImportRun.Trigger.COMMAND,
-    user=None,
+    user: User | None = None,
     dry_run: bool = False,
     max_bytes: int | None = None,
     on_outcome: OnOutcome | None = None,
@@ -116,11 +119,21 @@ def import_sources(
     return _dry_run(job, sources, run, paths=paths, trigger=trigger, user=user, defaults=defaults)
 
 
-def _dry_run(job: _Job, sources, given: ImportRun | None, **start) -> ImportReport:
+def _dry_run(
+    job: _Job,
+    sources: Iterable[Source],
+    given: ImportRun | None,
+    *,
+    paths: Sequence[str | Path],
+    trigger: str,
+    user: User | None,
+    defaults: ImportDefaults | None,
+) -> ImportReport:
     log = SpooledOutcomes()
     with transaction.atomic():
         log.rolled_back_above = Article.objects.aggregate(top=Max("id"))["top"] or 0
-        report = job.run(sources, given or start_run(**start, dry_run=True), log=log)
+        run = given or start_run(paths=paths, trigger=trigger, user=user, dry_run=True, defaults=defaults)
+        report = job.run(sources, run, log=log)
         transaction.set_rollback(True)
     if given is not None:  # it was committed before: it keeps what the dry run found, which the rollback undid
         with transaction.atomic():
@@ -136,7 +149,7 @@ def import_paths(
     run: ImportRun | None = None,
     dry_run: bool = False,
     trigger: str = ImportRun.Trigger.COMMAND,
-    user=None,
+    user: User | None = None,
     max_bytes: int | None = None,
     on_outcome: OnOutcome | None = None,
     follow_symlinks: bool = False,
@@ -296,7 +309,12 @@ def read_batches(sources: Iterable[Source], *, max_bytes: int, size: int) -> Ite
         yield batch
 
 
-def _submit(pool: ProcessPoolExecutor, batch: list[tuple[Source, bytes | str]], max_bytes: int, site_boilerplate):
+def _submit(
+    pool: ProcessPoolExecutor,
+    batch: list[tuple[Source, bytes | str]],
+    max_bytes: int,
+    site_boilerplate: Callable[[], Mapping[str, frozenset[str]]] | None,
+) -> Future[list[Any]]:
     lines = site_boilerplate() if site_boilerplate else None
     return pool.submit(parse_many, [data for _, data in batch], max_bytes, lines)
 
@@ -355,6 +373,7 @@ def _stored(run: ImportRun, outcome: FileOutcome) -> Row:
 def stored_path(path: str) -> str:
     """Return ``path`` as an outcome row stores it: a path longer than the column keeps its start and its end."""
     limit = ImportOutcome._meta.get_field("path").max_length
+    assert limit is not None, "the path column is a CharField"
     if len(path) <= limit:
         return path
     half = (limit - 1) // 2
@@ -387,7 +406,7 @@ def heartbeat_timeout() -> timedelta:
     return timedelta(minutes=conf.import_stale_minutes())
 
 
-def run_status(run: ImportRun, *, now=None) -> str:
+def run_status(run: ImportRun, *, now: datetime | None = None) -> str:
     """Return the run's status as it really is: a running run without a heartbeat for too long was interrupted."""
     if run.status == ImportRun.Status.RUNNING and run.updated_at < (now or timezone.now()) - heartbeat_timeout():
         return ImportRun.Status.INTERRUPTED
@@ -403,7 +422,7 @@ def recount_run(run: ImportRun) -> dict[str, int]:
     return counts
 
 
-def settle_interrupted_runs(*, now=None) -> list[int]:
+def settle_interrupted_runs(*, now: datetime | None = None) -> list[int]:
     """Mark each running run without a recent heartbeat as interrupted, with its counts recounted; return their ids."""
     cutoff = (now or timezone.now()) - heartbeat_timeout()
     settled = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -170,7 +170,7 @@ class _Walk:
 _DIRECTORY, _FILE, _LINK = "directory", "file", "link"
 
 
-def _wanted(entries) -> Iterator[tuple[str, str]]:
+def _wanted(entries: Iterable[os.DirEntry[str]]) -> Iterator[tuple[str, str]]:
     """Yield the name and kind of each entry worth a look: sub-directories, seeds, and links to either."""
     for entry in entries:
         seed = entry.name.lower().endswith(SEED_SUFFIX)
@@ -183,7 +183,7 @@ def _wanted(entries) -> Iterator[tuple[str, str]]:
             yield entry.name, _FILE
 
 
-def _points_to_directory(entry: os.DirEntry) -> bool:
+def _points_to_directory(entry: os.DirEntry[str]) -> bool:
     try:
         return entry.is_dir()
     except OSError:  # the target cannot be looked at: the link is reported when followed

@@ -10,16 +10,24 @@ to a model is written without touching this module.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from types import SimpleNamespace
+from typing import Any
 
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Field, JSONField, Model
 
 # A row for ``insert_all`` that skips building a model instance: attributes named as the fields' attnames.
 Row = SimpleNamespace
+# A concrete column of a model (a field's value and form types vary with its class).
+Column = Field[Any, Any]
+# A field's conversion of a Python value to the one the driver is given (Django types both as Any).
+Converter = Callable[[Any, BaseDatabaseWrapper], Any]
 # Field types whose Python values the drivers take as they are.
 PLAIN_TYPES = frozenset(
     {
@@ -41,21 +49,21 @@ PLAIN_TYPES = frozenset(
 class BulkWriter:
     """Inserts model instances in bulk on the default connection; the caller owns the transaction."""
 
-    def insert_new(self, model: type[Model], objs: Sequence[Model], *, key: str) -> dict:
+    def insert_new(self, model: type[Model], objs: Sequence[Model], *, key: str) -> dict[str, int]:
         """Insert ``objs`` skipping any that a unique constraint refuses; map ``key`` -> id of each inserted row."""
         raise NotImplementedError
 
-    def insert_all(self, model: type[Model], objs: Sequence) -> None:
+    def insert_all(self, model: type[Model], objs: Sequence[Model | Row]) -> None:
         """Insert ``objs`` (model instances, or ``Row``s with the fields' attnames); any conflict is an error."""
         raise NotImplementedError
 
     @staticmethod
-    def fields(model: type[Model]) -> list[Field]:
+    def fields(model: type[Model]) -> list[Column]:
         """Return the concrete columns written for ``model``: all but the automatic primary key and generated ones."""
         return [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
 
-    def rows(self, objs: Sequence, fields: Sequence[Field]) -> Iterator[tuple]:
-        """Yield each object's database values for ``fields``."""
+    def rows(self, objs: Sequence[Model | Row], fields: Sequence[Column]) -> Iterator[tuple[Any, ...]]:
+        """Yield each object's database values for ``fields`` (any type a field's conversion gives)."""
         pairs = [(f.attname, self._converter(f)) for f in fields]
         for obj in objs:
             yield tuple(
@@ -63,7 +71,7 @@ class BulkWriter:
                 for value, convert in ((getattr(obj, name), convert) for name, convert in pairs)
             )
 
-    def _converter(self, field: Field):
+    def _converter(self, field: Column) -> Converter | None:
         """Return the field's conversion to a database value; None where the Python value is already one.
 
         ``get_db_prep_save`` costs microseconds per value and a batch has tens of
@@ -72,23 +80,24 @@ class BulkWriter:
         kind = field.get_internal_type()
         if kind in PLAIN_TYPES:
             return None
-        if kind == "JSONField":
-            return lambda value, connection: json.dumps(value, cls=field.encoder)
+        if isinstance(field, JSONField):
+            encoder = field.encoder
+            return lambda value, connection: json.dumps(value, cls=encoder)
         return field.get_db_prep_save
 
 
 class PostgresWriter(BulkWriter):
-    def _converter(self, field: Field):
+    def _converter(self, field: Column) -> Converter | None:
         # COPY takes an aware datetime as it is; a JSON text is parsed by the jsonb column.
         return None if field.get_internal_type() == "DateTimeField" else super()._converter(field)
 
-    def insert_new(self, model, objs, *, key):
+    def insert_new(self, model: type[Model], objs: Sequence[Model], *, key: str) -> dict[str, int]:
         if not objs:
             return {}
         table, fields = model._meta.db_table, self.fields(model)
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        columns = _columns(fields)
         stage = f"import_stage_{table}"
-        key_column = connection.ops.quote_name(model._meta.get_field(key).column)
+        key_column = _key_column(model, key)
         with connection.cursor() as cursor:
             # Dropped at the end of the session; an empty copy of the columns only, without constraints.
             cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {columns} FROM {table} WITH NO DATA")  # noqa: S608
@@ -101,15 +110,17 @@ class PostgresWriter(BulkWriter):
             cursor.execute(f"TRUNCATE {stage}")
         return inserted
 
-    def insert_all(self, model, objs):
+    def insert_all(self, model: type[Model], objs: Sequence[Model | Row]) -> None:
         if not objs:
             return
         fields = self.fields(model)
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        columns = _columns(fields)
         with connection.cursor() as cursor:
             self._copy(cursor, model._meta.db_table, columns, fields, objs)
 
-    def _copy(self, cursor, table: str, columns: str, fields, objs) -> None:
+    def _copy(
+        self, cursor: CursorWrapper, table: str, columns: str, fields: Sequence[Column], objs: Sequence[Model | Row]
+    ) -> None:
         # The psycopg 3 cursor under Django's wrapper: COPY is not part of the DB-API.
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in self.rows(objs, fields):
@@ -117,17 +128,17 @@ class PostgresWriter(BulkWriter):
 
 
 class SQLiteWriter(BulkWriter):
-    def _converter(self, field: Field):
+    def _converter(self, field: Column) -> Converter | None:
         if field.get_internal_type() == "DateTimeField":
             return _sqlite_datetime  # the same few timestamps over and over: converted once each
         return super()._converter(field)
 
-    def insert_new(self, model, objs, *, key):
+    def insert_new(self, model: type[Model], objs: Sequence[Model], *, key: str) -> dict[str, int]:
         if not objs:
             return {}
         table, fields = model._meta.db_table, self.fields(model)
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        key_column = connection.ops.quote_name(model._meta.get_field(key).column)
+        columns = _columns(fields)
+        key_column = _key_column(model, key)
         marks = ", ".join("%s" for _ in fields)
         with connection.cursor() as cursor:
             # Rows get ids above the largest one; the transaction's lock keeps other writers out meanwhile.
@@ -140,11 +151,11 @@ class SQLiteWriter(BulkWriter):
             cursor.execute(f"SELECT {key_column}, id FROM {table} WHERE id > %s", [top])  # noqa: S608
             return dict(cursor.fetchall())
 
-    def insert_all(self, model, objs):
+    def insert_all(self, model: type[Model], objs: Sequence[Model | Row]) -> None:
         if not objs:
             return
         fields = self.fields(model)
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        columns = _columns(fields)
         marks = ", ".join("%s" for _ in fields)
         with connection.cursor() as cursor:
             cursor.executemany(
@@ -153,12 +164,28 @@ class SQLiteWriter(BulkWriter):
             )
 
 
-def _sqlite_datetime(value, connection) -> str:
+def _columns(fields: Sequence[Column]) -> str:
+    return ", ".join(_column(f) for f in fields)
+
+
+def _column(field: Column) -> str:
+    """Return the quoted name of a concrete field's column."""
+    assert field.column is not None, "a concrete field has a column"
+    return connection.ops.quote_name(field.column)
+
+
+def _key_column(model: type[Model], key: str) -> str:
+    field = model._meta.get_field(key)
+    assert isinstance(field, Field), "the key is a concrete field"
+    return _column(field)
+
+
+def _sqlite_datetime(value: dt.datetime, connection: BaseDatabaseWrapper) -> str | None:
     return _sqlite_datetime_text(value)
 
 
 @lru_cache(maxsize=256)
-def _sqlite_datetime_text(value) -> str:
+def _sqlite_datetime_text(value: dt.datetime) -> str | None:
     return connection.ops.adapt_datetimefield_value(value)
 
 
