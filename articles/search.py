@@ -58,7 +58,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import tantivy
 from django.core.exceptions import ImproperlyConfigured
@@ -69,6 +69,10 @@ from articles.api.excerpts import make_excerpt
 from articles.languages import UNKNOWN_LANGUAGE
 from articles.models import Article
 from articles.search_index import DEFAULT_STEMMER, FIELD_KINDS, FIELD_STEMMERS, I64_MIN, SCHEMA, micros
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
 
 SYNTAX_HELP = __doc__.partition("------------\n")[2].partition("\n\n\nHow it works")[0].strip()
 
@@ -182,7 +186,8 @@ def analyse(text: str, stemmer: str = DEFAULT_STEMMER) -> list[str]:
 def _field_query(name: str, tokens: list[str]) -> tantivy.Query:
     if len(tokens) == 1:
         return tantivy.Query.term_query(SCHEMA, name, tokens[0])
-    return tantivy.Query.phrase_query(SCHEMA, name, tokens)
+    words: list[str | tuple[int, str]] = [*tokens]
+    return tantivy.Query.phrase_query(SCHEMA, name, words)
 
 
 def _term_query(term: Term, fields: Sequence[str]) -> tantivy.Query | None:
@@ -273,7 +278,15 @@ class SearchFilters:
         return queries
 
 
-def _range(name: str, kind, low, high, *, include_low: bool = True, include_high: bool = True) -> list:
+def _range(
+    name: str,
+    kind: tantivy.FieldType,
+    low: int | None,
+    high: int | None,
+    *,
+    include_low: bool = True,
+    include_high: bool = True,
+) -> list[tantivy.Query]:
     if low is None and high is None:
         return []
     return [tantivy.Query.range_query(SCHEMA, name, kind, low, high, include_low, include_high)]
@@ -294,7 +307,8 @@ class SortKey:
     def parse(cls, term: str | OrderBy) -> SortKey:
         if isinstance(term, OrderBy) and isinstance(term.expression, F):
             nulls = "first" if term.nulls_first else "last" if term.nulls_last else None
-            return cls(term.expression.name, term.descending, nulls)
+            # django-stubs' F does not declare the ``name`` its __init__ sets.
+            return cls(term.expression.name, term.descending, nulls)  # type: ignore[attr-defined]
         if isinstance(term, str) and term.lstrip("-") in SORT_FIELDS:
             name = term.lstrip("-")
             return cls("id" if name == "pk" else name, term.startswith("-"))
@@ -342,11 +356,12 @@ class _Hit:
             self.document = search.doc(self.address)
 
     def value(self, name: str) -> Any:
+        assert self.document is not None, "a hit's fields are read once it is loaded"
         return self.document.get_first(name)
 
     @property
     def id(self) -> int:
-        return self.value("id")
+        return int(self.value("id"))
 
 
 def _run_start(hits: list[_Hit], i: int) -> int:
@@ -426,6 +441,7 @@ class ArticleSearch:
             else:
                 # One pass counts every match and keeps the first pages' hits.
                 self._top(_searcher(self), index_query, COUNT_WINDOW, count=True)
+        assert self._count is not None, "a counting pass sets it"
         return self._count
 
     def capped_count(self, *, cap: int) -> tuple[int, bool]:
@@ -435,6 +451,10 @@ class ArticleSearch:
     def exists(self) -> bool:
         return self.count() > 0
 
+    @overload
+    def __getitem__(self, item: int) -> Article: ...
+    @overload
+    def __getitem__(self, item: slice) -> list[Article]: ...
     def __getitem__(self, item: slice | int) -> list[Article] | Article:
         if isinstance(item, int):
             return self[item : item + 1][0]
@@ -553,7 +573,7 @@ class ArticleSearch:
             found = search.search(index_query, n, count=count, order_by_field=primary.index_field(), order=order)
             hits = [_Hit(k, a) for k, a in found.hits]
         if count:
-            self._count = found.count
+            self._count = found.count  # type: ignore[attr-defined]  # tantivy's stubs leave out SearchResult.count
         return hits
 
     def _top_after(self, search: tantivy.Searcher, index_query: tantivy.Query, base: int, n: int) -> list[_Hit]:
@@ -607,12 +627,12 @@ class ArticleSearch:
             hit.load(search)
         for key in reversed(self.ordering[1:]):
             if key.name != "rank":
-                run.sort(key=lambda hit, key=key: hit.value(key.index_field()), reverse=key.descending)
+                run.sort(key=_field_value(key.index_field()), reverse=key.descending)
         return run
 
     def _score(self, search: tantivy.Searcher, hits: list[_Hit]) -> None:
         """Give the hits of a page sorted by a field their relevance scores."""
-        if not hits:
+        if not hits or self._text is None:
             return
         ids = [hit.id for hit in hits]
         only = tantivy.Query.term_set_query(SCHEMA, "id", ids)
@@ -641,7 +661,7 @@ class ArticleSearch:
 
     # --- Facets ---
 
-    def aggregate(self, aggregations: dict) -> dict:
+    def aggregate(self, aggregations: dict[str, Any]) -> dict[str, Any]:
         """Run Tantivy aggregations over the matches."""
         index_query = self.index_query()
         if index_query is None:
@@ -703,14 +723,29 @@ class PkIn(Func):
         super().__init__(F(field))
         self.ids = [int(pk) for pk in ids]
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[str | int, ...]]:
         column, params = compiler.compile(self.source_expressions[0])
         # The column is the compiler's own SQL for the primary key; the ids are a parameter.
-        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, json_list(self.ids)]  # noqa: S608
+        return f"{column} IN (SELECT value FROM json_each(%s))", (*params, json_list(self.ids))  # noqa: S608
 
-    def as_postgresql(self, compiler, connection, **extra_context):
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, list[object]]:
         column, params = compiler.compile(self.source_expressions[0])
         return f"{column} IN (SELECT unnest(%s::bigint[]))", [*params, self.ids]
+
+
+def _field_value(name: str) -> Callable[[_Hit], Any]:
+    """Return the sort key reading a hit's stored ``name``."""
+    return lambda hit: hit.value(name)
 
 
 def json_list(ids: Sequence[int]) -> str:
@@ -725,7 +760,8 @@ _LOOKUPS = {"lt": (False, True), "lte": (False, False), "gt": (True, True), "gte
 
 def q_to_index(condition: Q) -> tantivy.Query:
     """Translate a ``Q`` of exact, range and ``isnull`` lookups on sortable fields into an index query."""
-    parts = [c if isinstance(c, tantivy.Query) else _child(c) for c in condition.children]
+    # django-stubs types Q.children as any tree node; a Q's are Qs and (lookup, value) pairs.
+    parts = [c if isinstance(c, tantivy.Query) else _child(c) for c in condition.children]  # type: ignore[arg-type]
     if not parts:
         compiled = tantivy.Query.all_query()
     elif condition.connector == Q.OR:
@@ -737,7 +773,7 @@ def q_to_index(condition: Q) -> tantivy.Query:
     return compiled
 
 
-def _child(child: Q | tuple) -> tantivy.Query:
+def _child(child: Q | tuple[str, Any]) -> tantivy.Query:
     if isinstance(child, Q):
         return q_to_index(child)
     lookup, value = child
