@@ -19,7 +19,6 @@ import fcntl
 import logging
 import os
 import secrets
-import struct
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -27,6 +26,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -39,6 +39,7 @@ from articles import conf
 from articles.importing import (
     SEED_SUFFIX,
     ImportDefaults,
+    ImportReport,
     Source,
     SourceRejected,
     import_sources,
@@ -48,6 +49,10 @@ from articles.importing import (
     stored_path,
 )
 from articles.models import ImportOutcome, ImportRun, ImportUpload
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.http import HttpRequest
 
 logger = logging.getLogger(__name__)
 ZIP_SUFFIX = ".zip"
@@ -93,10 +98,10 @@ def _kind(name: str) -> str:
 # --- Receiving: streaming the request's files into the spool ------------------------------
 
 
-class SpooledUpload(UploadedFile):
+class SpooledUpload(UploadedFile[bytes]):
     """An uploaded file already written to the spool; the form sees its name and size only."""
 
-    def __init__(self, spooled: SpooledFile, *, content_type: str, charset: str | None) -> None:
+    def __init__(self, spooled: SpooledFile, *, content_type: str | None, charset: str | None) -> None:
         super().__init__(BytesIO(), spooled.name, content_type, spooled.size, charset)
         self.spooled = spooled
 
@@ -111,17 +116,27 @@ class SpoolUploadHandler(FileUploadHandler):
     deleted by ``discard`` unless ``release`` handed them on first.
     """
 
-    def __init__(self, request=None, *, max_bytes: int, max_seed_bytes: int, directory: Path) -> None:
+    def __init__(
+        self, request: HttpRequest | None = None, *, max_bytes: int, max_seed_bytes: int, directory: Path
+    ) -> None:
         super().__init__(request)
         self.max_bytes, self.max_seed_bytes, self.directory = max_bytes, max_seed_bytes, directory
         self.token = secrets.token_hex(16)
         self.received = 0
         self.exceeded = False
         self.written: list[Path] = []
-        self.handle = None
+        self.handle: BinaryIO | None = None
 
-    def new_file(self, *args, **kwargs) -> None:
-        super().new_file(*args, **kwargs)
+    def new_file(
+        self,
+        field_name: str,
+        file_name: str,
+        content_type: str,
+        content_length: int | None,
+        charset: str | None = None,
+        content_type_extra: dict[str, bytes] | None = None,
+    ) -> None:
+        super().new_file(field_name, file_name, content_type, content_length, charset, content_type_extra)
         self.name = base_name(self.file_name or "")
         kind = _kind(self.name)
         self.keep = {"zip": self.max_bytes, "seed": self.max_seed_bytes + 1, "other": 0}[kind]
@@ -137,10 +152,12 @@ class SpoolUploadHandler(FileUploadHandler):
             self.discard()
             raise StopUpload(connection_reset=False)
         kept = raw_data[: max(0, self.keep - self.stored)]
+        assert self.handle is not None, "new_file opened it"
         self.handle.write(kept)
         self.stored += len(kept)
 
     def file_complete(self, file_size: int) -> SpooledUpload:
+        assert self.handle is not None, "new_file opened it"
         self.handle.close()
         self.handle = None
         spooled = SpooledFile(name=self.name, spool=self.written[-1].name, size=file_size, stored=self.stored)
@@ -170,7 +187,7 @@ def enqueue_upload(
     *,
     files: Sequence[SpooledFile],
     token: str,
-    user,
+    user: User | None,
     dry_run: bool = False,
     replace_existing: bool = False,
     defaults: ImportDefaults | None = None,
@@ -287,7 +304,7 @@ def _zip_entry_count(path: Path) -> int | None:
     at = tail.rfind(_EOCD_SIGNATURE)
     if at < 0 or len(tail) < at + 12:
         return None
-    return struct.unpack("<H", tail[at + 10 : at + 12])[0]
+    return int.from_bytes(tail[at + 10 : at + 12], "little")
 
 
 def _member_source(archive: zipfile.ZipFile, name: str, member: zipfile.ZipInfo, max_bytes: int) -> Source:
@@ -314,7 +331,7 @@ def _member_source(archive: zipfile.ZipFile, name: str, member: zipfile.ZipInfo,
 
 
 @task()
-def import_upload(upload_id: int) -> dict | None:
+def import_upload(upload_id: int) -> dict[str, int] | None:
     """Import a spooled upload into its run, resuming after the files an earlier attempt recorded."""
     upload = ImportUpload.objects.select_related("run", "run__user").filter(pk=upload_id).first()
     if upload is None or upload.is_finished:
@@ -356,7 +373,7 @@ def watch_upload(upload_id: int, attempt: int) -> str:
     return "requeued"
 
 
-def _run_import(upload: ImportUpload):
+def _run_import(upload: ImportUpload) -> ImportReport:
     run = upload.run
     # Files an earlier attempt recorded (a dry run records all of them at its end, at once) are skipped.
     done = set(ImportOutcome.objects.filter(run=run).values_list("path", flat=True))
@@ -479,7 +496,7 @@ def stale_spool_files(*, older_than: timedelta) -> list[Path]:
 # --- Reading the progress -------------------------------------------------------------------------
 
 
-def upload_status(upload: ImportUpload) -> dict:
+def upload_status(upload: ImportUpload) -> dict[str, object]:
     """Return what the progress page shows: the state, files done of those expected, counts by outcome."""
     run = upload.run
     counts = {name: getattr(run, name) for name in ("created", "updated", "unchanged", "duplicates", "failed")}
