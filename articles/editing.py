@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -20,6 +20,9 @@ from django.utils.text import slugify
 
 from articles.history import attribute_change
 from articles.models import Article, ArticleAuthor, Author, NamedEntity
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 # What an editor may change on an article (the API's write serializer offers a subset);
 # the rest comes from its source.
@@ -57,16 +60,15 @@ class InUse(Exception):
         self.article_count = article_count
         noun = "article" if article_count == 1 else "articles"
         verb = "credits" if article_count == 1 else "credit"
-        super().__init__(
-            f"{obj._meta.verbose_name.capitalize()} '{obj}' cannot be deleted: {article_count} {noun} still {verb} it."
-        )
+        kind = str(obj._meta.verbose_name).capitalize()
+        super().__init__(f"{kind} '{obj}' cannot be deleted: {article_count} {noun} still {verb} it.")
 
 
 def update_article(
     *,
     article: Article,
     data: Mapping[str, Any],
-    user=None,
+    user: AbstractBaseUser | None = None,
     reason: str = DEFAULT_REASON,
     precondition: Precondition | None = None,
     reviewed: bool = False,
@@ -147,7 +149,9 @@ def _validate_article(article: Article) -> None:
         raise ValidationError(errors)
 
 
-def set_byline(article: Article, authors: Sequence[Author], *, user=None, reason: str = "") -> bool:
+def set_byline(
+    article: Article, authors: Sequence[Author], *, user: AbstractBaseUser | None = None, reason: str = ""
+) -> bool:
     """Make ``authors`` the article's byline in this order; return whether anything changed.
 
     Unchanged bylines are left alone; each changed one is saved (or deleted) with
@@ -160,9 +164,9 @@ def set_byline(article: Article, authors: Sequence[Author], *, user=None, reason
     changed = False
     # Removed authors first: their history records come before the new order's.
     for author_id in set(current) - wanted:
-        byline = current.pop(author_id)
-        _stamp(byline, user, reason)
-        byline.delete()
+        removed = current.pop(author_id)
+        _stamp(removed, user, reason)
+        removed.delete()
         changed = True
     for position, author in enumerate(authors):
         byline = current.get(author.pk)
@@ -177,22 +181,30 @@ def set_byline(article: Article, authors: Sequence[Author], *, user=None, reason
     return changed
 
 
-def _stamp(instance, user, reason: str) -> None:
+def _stamp(instance: models.Model, user: AbstractBaseUser | None, reason: str) -> None:
     """Name ``user`` and ``reason`` (if any) in the instance's next history row."""
     attribute_change(instance, user=user, reason=reason or None)
 
 
-def create_named(*, model: type[Named], data: Mapping[str, Any], user=None) -> Named:
+def create_named(*, model: type[Named], data: Mapping[str, Any], user: AbstractBaseUser | None = None) -> Named:
     """Create an author or publisher from its ``editable_fields``; the slug defaults to one made from the name."""
     return _save_named(model(), data, user)
 
 
-def update_named(*, obj: Named, data: Mapping[str, Any], user=None, precondition: Precondition | None = None) -> Named:
+def update_named(
+    *,
+    obj: Named,
+    data: Mapping[str, Any],
+    user: AbstractBaseUser | None = None,
+    precondition: Precondition | None = None,
+) -> Named:
     """Change any of an author's or publisher's ``editable_fields`` (once ``precondition`` holds, the row locked)."""
     return _save_named(obj, data, user, precondition)
 
 
-def _save_named(obj: Named, data: Mapping[str, Any], user, precondition: Precondition | None = None) -> Named:
+def _save_named(
+    obj: Named, data: Mapping[str, Any], user: AbstractBaseUser | None, precondition: Precondition | None = None
+) -> Named:
     """Save an author or publisher with ``data``, keeping names present and slugs unique."""
     unknown = set(data) - set(obj.editable_fields)
     if unknown:
@@ -200,7 +212,7 @@ def _save_named(obj: Named, data: Mapping[str, Any], user, precondition: Precond
     with transaction.atomic():
         if precondition is not None:
             # Locked, so no other write comes between the check and this one.
-            type(obj).objects.select_for_update().filter(pk=obj.pk).first()
+            type(obj)._default_manager.select_for_update().filter(pk=obj.pk).first()
             precondition()
         for name, value in data.items():
             setattr(obj, name, value)
@@ -224,11 +236,11 @@ def _check_named(obj: NamedEntity) -> None:
         # A name with nothing to slugify ("!!!") gets its kind and a random suffix: any name is acceptable.
         obj.slug = slugify(obj.name)[:255] or f"{type(obj)._meta.model_name}-{secrets.token_hex(4)}"
     model = type(obj)
-    if model.objects.filter(slug=obj.slug).exclude(pk=obj.pk).exists():
+    if model._default_manager.filter(slug=obj.slug).exclude(pk=obj.pk).exists():
         raise SlugTaken({"slug": f"The slug '{obj.slug}' is taken by another {model._meta.verbose_name}."})
 
 
-def delete_named(*, obj: NamedEntity, user=None) -> None:
+def delete_named(*, obj: NamedEntity, user: AbstractBaseUser | None = None) -> None:
     """Delete an author or publisher no article credits; raise ``InUse`` otherwise (their foreign keys PROTECT it)."""
     count = Article.objects.filter(**{obj.article_relation: obj}).values("pk").distinct().count()
     if count:
