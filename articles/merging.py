@@ -24,11 +24,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from django.apps import apps
-from django.db import transaction
-from django.db.models import OuterRef, ProtectedError, Q, Subquery
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import models, transaction
+from django.db.models import OuterRef, ProtectedError, Q, QuerySet, Subquery
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -42,6 +43,10 @@ from articles.naming import name_slug
 REASON_MAX_LENGTH = 100
 
 Entity = TypeVar("Entity", bound=NamedEntity)
+# Who asks for a merge or an undo (a request's user); only a signed-in user is recorded.
+Requester: TypeAlias = User | AnonymousUser | None
+# A JSON object of a merge's snapshot (``Merge.merged``).
+Json: TypeAlias = dict[str, Any]
 
 
 class MergeError(ValueError):
@@ -61,14 +66,14 @@ def alias_map(*, model: type[Entity], slugs: Iterable[str]) -> dict[str, Entity]
     if not slugs:
         return {}
     alias_model = model.alias_model()
-    aliases = alias_model.objects.filter(slug__in=slugs).select_related(alias_model.owner_field)
+    aliases = alias_model._default_manager.filter(slug__in=slugs).select_related(alias_model.owner_field)
     return {alias.slug: getattr(alias, alias_model.owner_field) for alias in aliases}
 
 
 def resolve_slugs(*, model: type[Entity], slugs: Iterable[str]) -> dict[str, Entity]:
     """Map each of ``slugs`` to the ``model`` row it names, by slug or else by alias, in two queries at most."""
     slugs = set(slugs)
-    found = {row.slug: row for row in model.objects.filter(slug__in=slugs)} if slugs else {}
+    found = {row.slug: row for row in model._default_manager.filter(slug__in=slugs)} if slugs else {}
     found.update(alias_map(model=model, slugs=slugs - found.keys()))
     return found
 
@@ -148,7 +153,7 @@ def preview_merge(*, survivor: Entity, others: Iterable[Entity]) -> MergePreview
 def _preview_bylines(survivor: Author, others: list[Author], merged_ids: set[int]) -> dict[int, list[ArticleChange]]:
     """Return, for each merged author, how the byline of each article crediting it changes."""
     rows = (
-        ArticleAuthor.objects.filter(article_id__in=_articles_crediting(merged_ids))
+        ArticleAuthor.objects.filter(article_id__in=_articles_crediting(merged_ids).values("article_id"))
         .select_related("author", "article")
         .only("id", "position", "article_id", "author_id", "author__name", "article__title")
         .order_by("article_id", "position", "id")
@@ -188,7 +193,7 @@ def _alias_names(model: type[NamedEntity], owner_ids: set[int]) -> dict[int, lis
     alias_model = model.alias_model()
     key = f"{alias_model.owner_field}_id"
     names: dict[int, list[str]] = defaultdict(list)
-    for owner_id, name in alias_model.objects.filter(**{f"{key}__in": owner_ids}).values_list(key, "name"):
+    for owner_id, name in alias_model._default_manager.filter(**{f"{key}__in": owner_ids}).values_list(key, "name"):
         names[owner_id].append(name)
     return names
 
@@ -197,35 +202,37 @@ def _alias_names(model: type[NamedEntity], owner_ids: set[int]) -> dict[int, lis
 
 
 @transaction.atomic
-def merge_entities(*, survivor: Entity, others: Iterable[Entity], user=None) -> Merge:
+def merge_entities(*, survivor: Entity, others: Iterable[Entity], user: Requester = None) -> Merge:
     """Merge ``others`` into ``survivor``: their articles move to it in order, names become aliases, rows go."""
     model = type(survivor)
     survivor, merged = _lock(model, survivor, _validated(survivor, others))
-    merge, user = _start(survivor, user)
+    merge, signed_in = _start(survivor, user)
     reason = _reason(f"merged into {survivor.name} #{survivor.pk} (merge #{merge.pk})")
     snapshot: dict[str, Any] = {"survivor": _row_fields(survivor), "rows": [_row_fields(row) for row in merged]}
-    snapshot.update(_CREDITS[model].move(survivor, merged, user, reason))
+    snapshot.update(_CREDITS[model].move(survivor, merged, signed_in, reason))
     snapshot.update(_move_aliases(model, survivor, merged))
     snapshot["filled"] = _filled_fields(survivor, merged)
     for name, value in snapshot["filled"].items():
         setattr(survivor, name, value)
-    return _finish(merge, survivor, merged, snapshot, user, reason)
+    return _finish(merge, survivor, merged, snapshot, signed_in, reason)
 
 
-def _start(survivor: NamedEntity, user) -> tuple[Merge, object]:
-    """Create the merge's record first, so every history reason can name it."""
-    user = _real_user(user)
+def _start(survivor: NamedEntity, user: Requester) -> tuple[Merge, User | None]:
+    """Create the merge's record first, so every history reason can name it; return it and the user it names."""
+    signed_in = _real_user(user)
     merge = Merge.objects.create(
-        kind=_kind(type(survivor)), survivor_id=survivor.pk, survivor_name=survivor.name, user=user
+        kind=_kind(type(survivor)), survivor_id=survivor.pk, survivor_name=survivor.name, user=signed_in
     )
-    return merge, user
+    return merge, signed_in
 
 
 def _kind(model: type[NamedEntity]) -> str:
-    return Merge.Kind(model._meta.model_name)
+    return Merge.Kind(str(model._meta.model_name))
 
 
-def _finish(merge: Merge, survivor, merged: list, snapshot: dict, user, reason: str) -> Merge:
+def _finish(
+    merge: Merge, survivor: NamedEntity, merged: Sequence[NamedEntity], snapshot: Json, user: User | None, reason: str
+) -> Merge:
     """Record the survivor's change, delete the merged rows and store the snapshot that undoes it all."""
     _save(survivor, user, _reason(f"absorbed {_names(merged)} (merge #{merge.pk})"))
     _delete(merged, user, reason)
@@ -235,7 +242,9 @@ def _finish(merge: Merge, survivor, merged: list, snapshot: dict, user, reason: 
     return merge
 
 
-def _move_articles(survivor: Publisher, merged: list[Publisher], user, reason: str) -> dict[str, list[dict]]:
+def _move_articles(
+    survivor: Publisher, merged: list[Publisher], user: User | None, reason: str
+) -> dict[str, list[Json]]:
     """Give the survivor every article of the merged publishers; record each article's previous publisher."""
     articles = list(
         Article.objects.select_for_update()
@@ -275,11 +284,12 @@ def _validated(survivor: Entity, others: Iterable[Entity]) -> list[Entity]:
     return unique
 
 
-def _lock(model, survivor, others: list) -> tuple:
+def _lock(model: type[Entity], survivor: Entity, others: list[Entity]) -> tuple[Entity, list[Entity]]:
     """Lock and reload the survivor and the rows to merge, in id order so merges cannot deadlock."""
     ids = [other.pk for other in others]
     locked = {
-        row.pk: row for row in model.objects.select_for_update().filter(pk__in=[survivor.pk, *ids]).order_by("pk")
+        row.pk: row
+        for row in model._default_manager.select_for_update().filter(pk__in=[survivor.pk, *ids]).order_by("pk")
     }
     missing = [pk for pk in [survivor.pk, *ids] if pk not in locked]
     if missing:
@@ -288,8 +298,9 @@ def _lock(model, survivor, others: list) -> tuple:
     return locked[survivor.pk], [locked[pk] for pk in ids]
 
 
-def _articles_crediting(author_ids: set[int]):
-    return ArticleAuthor.objects.filter(author_id__in=author_ids).values("article_id")
+def _articles_crediting(author_ids: set[int]) -> QuerySet[ArticleAuthor]:
+    """Return the bylines of ``author_ids`` (whose articles credit them)."""
+    return ArticleAuthor.objects.filter(author_id__in=author_ids)
 
 
 @dataclass
@@ -329,7 +340,7 @@ def _plan_byline(rows: list[ArticleAuthor], survivor_id: int, merged_ids: set[in
     return _BylinePlan(rows[0].article_id, rows, after, changed, dropped, repointed_position)
 
 
-def _move_bylines(survivor: Author, merged: list[Author], user, reason: str) -> dict[str, list[dict]]:
+def _move_bylines(survivor: Author, merged: list[Author], user: User | None, reason: str) -> dict[str, list[Json]]:
     """Re-point the merged authors' bylines to the survivor, keeping every article's order."""
     merged_ids = {author.pk for author in merged}
     article_ids = list(
@@ -365,7 +376,9 @@ def _move_bylines(survivor: Author, merged: list[Author], user, reason: str) -> 
     return {"bylines": snapshot}
 
 
-def _move_aliases(model: type[NamedEntity], survivor, merged: list) -> dict[str, list[dict]]:
+def _move_aliases(
+    model: type[NamedEntity], survivor: NamedEntity, merged: Sequence[NamedEntity]
+) -> dict[str, list[Json]]:
     """Point the merged rows' aliases at the survivor and make each merged name an alias of it."""
     alias_model = model.alias_model()
     owner = alias_model.owner_field
@@ -373,15 +386,16 @@ def _move_aliases(model: type[NamedEntity], survivor, merged: list) -> dict[str,
     merged_ids = [row.pk for row in merged]
     slugs = [row.slug for row in merged]
     existing = list(
-        alias_model.objects.filter(**{f"{owner_id}__in": merged_ids}) | alias_model.objects.filter(slug__in=slugs)
+        alias_model._default_manager.filter(**{f"{owner_id}__in": merged_ids})
+        | alias_model._default_manager.filter(slug__in=slugs)
     )
     moved = [{"id": alias.pk, "slug": alias.slug, "from": getattr(alias, owner_id)} for alias in existing]
-    alias_model.objects.filter(pk__in=[alias.pk for alias in existing]).update(**{owner: survivor})
+    alias_model._default_manager.filter(pk__in=[alias.pk for alias in existing]).update(**{owner: survivor})
     taken = {alias.slug for alias in existing}
     new = [alias_model(**{owner: survivor}, name=row.name, slug=row.slug) for row in merged if row.slug not in taken]
-    created = alias_model.objects.bulk_create(new)
+    created = alias_model._default_manager.bulk_create(new)
     if created and created[0].pk is None:  # a backend that does not return ids from bulk inserts
-        created = list(alias_model.objects.filter(slug__in=[alias.slug for alias in new]))
+        created = list(alias_model._default_manager.filter(slug__in=[alias.slug for alias in new]))
     return {
         "aliases_created": [{"id": alias.pk, "name": alias.name, "slug": alias.slug} for alias in created],
         "aliases_moved": moved,
@@ -414,46 +428,48 @@ class UndoResult:
 
 
 @transaction.atomic
-def undo_merge(*, merge: Merge, user=None) -> UndoResult:
+def undo_merge(*, merge: Merge, user: Requester = None) -> UndoResult:
     """Undo ``merge``: restore the merged rows, their bylines or articles, and remove its aliases."""
-    merge = Merge.objects.select_for_update().filter(pk=merge.pk).first()
-    if merge is None:
+    locked = Merge.objects.select_for_update().filter(pk=merge.pk).first()
+    if locked is None:
         raise UndoRefused("this merge no longer exists")
-    if merge.undone_at is not None:
-        raise UndoRefused(f"merge #{merge.pk} was already undone on {merge.undone_at:%Y-%m-%d %H:%M}")
-    user = _real_user(user)
-    reason = _reason(f"merge #{merge.pk} undone")
-    result = _undo(merge, entity_model(merge.kind), user, reason)
-    merge.undone_at, merge.undone_by = timezone.now(), user
-    merge.save(update_fields=["undone_at", "undone_by"])
+    if locked.undone_at is not None:
+        raise UndoRefused(f"merge #{locked.pk} was already undone on {locked.undone_at:%Y-%m-%d %H:%M}")
+    signed_in = _real_user(user)
+    reason = _reason(f"merge #{locked.pk} undone")
+    result = _undo(locked, entity_model(locked.kind), signed_in, reason)
+    locked.undone_at, locked.undone_by = timezone.now(), signed_in
+    locked.save(update_fields=["undone_at", "undone_by"])
     return result
 
 
-def _undo(merge: Merge, model: type[NamedEntity], user, reason: str) -> UndoResult:
+def _undo(merge: Merge, model: type[NamedEntity], user: User | None, reason: str) -> UndoResult:
     search_index.schedule_sync()  # bylines and publishers move back by bulk updates
     snapshot = merge.merged
-    survivor = model.objects.select_for_update().filter(pk=merge.survivor_id).first()
+    survivor = model._default_manager.select_for_update().filter(pk=merge.survivor_id).first()
     if survivor is None:
         raise UndoRefused(_survivor_gone(merge, model))
     result = UndoResult(merge=merge)
     alias_model = model.alias_model()
     owner = alias_model.owner_field
-    alias_model.objects.filter(
+    alias_model._default_manager.filter(
         pk__in=[alias["id"] for alias in snapshot.get("aliases_created", [])], **{owner: survivor}
     ).delete()
     ids = _restore_rows(model, snapshot["rows"], user, reason, result)
     for alias in snapshot.get("aliases_moved", []):
         # An alias that belonged to a row gone again since can only stay with the survivor.
         back_to = ids.get(alias["from"], alias["from"])
-        if model.objects.filter(pk=back_to).exists():
-            alias_model.objects.filter(pk=alias["id"], **{owner: survivor}).update(**{f"{owner}_id": back_to})
+        if model._default_manager.filter(pk=back_to).exists():
+            alias_model._default_manager.filter(pk=alias["id"], **{owner: survivor}).update(**{f"{owner}_id": back_to})
     _CREDITS[model].restore(merge, survivor, ids, user, reason, result)
     _restore_filled(survivor, snapshot, result)
     _save(survivor, user, reason)
     return result
 
 
-def _undo_bylines(merge: Merge, survivor: Author, ids: dict[int, int], user, reason: str, result: UndoResult) -> None:
+def _undo_bylines(
+    merge: Merge, survivor: Author, ids: dict[int, int], user: User | None, reason: str, result: UndoResult
+) -> None:
     """Put the merged authors' bylines back, and credit them again where a later import's source names them."""
     edited = _restore_bylines(merge.merged, survivor, ids, user, reason, result)
     fixed = _reattribute_bylines(merge, survivor, set(ids.values()), user, reason, result)
@@ -463,14 +479,14 @@ def _undo_bylines(merge: Merge, survivor: Author, ids: dict[int, int], user, rea
 
 
 def _undo_publishers(
-    merge: Merge, survivor: Publisher, ids: dict[int, int], user, reason: str, result: UndoResult
+    merge: Merge, survivor: Publisher, ids: dict[int, int], user: User | None, reason: str, result: UndoResult
 ) -> None:
     """Give the merged publishers their articles back, and those a later import's source names them on."""
     _restore_publishers(merge.merged, survivor, ids, user, reason, result)
     _reattribute_publishers(merge, survivor, set(ids.values()), user, reason, result)
 
 
-def _survivor_gone(merge: Merge, model) -> str:
+def _survivor_gone(merge: Merge, model: type[NamedEntity]) -> str:
     """Explain why the survivor is missing, naming the later merge to undo first if there is one."""
     label = model._meta.verbose_name
     later = Merge.objects.filter(kind=merge.kind, undone_at__isnull=True, pk__gt=merge.pk).order_by("pk")
@@ -483,11 +499,15 @@ def _survivor_gone(merge: Merge, model) -> str:
     return f"cannot undo merge #{merge.pk}: {label} {merge.survivor_name} #{merge.survivor_id} was deleted since"
 
 
-def _restore_rows(model, rows: list[dict], user, reason: str, result: UndoResult) -> dict[int, int]:
+def _restore_rows(
+    model: type[NamedEntity], rows: list[Json], user: User | None, reason: str, result: UndoResult
+) -> dict[int, int]:
     """Recreate the merged rows, with their own id and slug where still free; return old id -> id."""
     label = model._meta.verbose_name
-    taken_ids = set(model.objects.filter(pk__in=[row["id"] for row in rows]).values_list("pk", flat=True))
-    taken_slugs = set(model.objects.filter(slug__in=[row["slug"] for row in rows]).values_list("slug", flat=True))
+    taken_ids = set(model._default_manager.filter(pk__in=[row["id"] for row in rows]).values_list("pk", flat=True))
+    taken_slugs = set(
+        model._default_manager.filter(slug__in=[row["slug"] for row in rows]).values_list("slug", flat=True)
+    )
     ids: dict[int, int] = {}
     for row in rows:
         values = {name: value for name, value in row.items() if name not in ("id", "created_at", "updated_at")}
@@ -496,10 +516,12 @@ def _restore_rows(model, rows: list[dict], user, reason: str, result: UndoResult
             result.skipped.append(
                 f"{label} {row['name']}: slug {row['slug']} is taken now; restored as {values['slug']}"
             )
-        instance = model(**values) if row["id"] in taken_ids else model(pk=row["id"], **values)
+        instance = model(**values)
+        if row["id"] not in taken_ids:
+            instance.pk = row["id"]  # its own id back
         _save(instance, user, reason, force_insert=True)
         # Both timestamps are set by the database on insert; put the originals back.
-        model.objects.filter(pk=instance.pk).update(
+        model._default_manager.filter(pk=instance.pk).update(
             created_at=datetime.fromisoformat(row["created_at"]), updated_at=datetime.fromisoformat(row["updated_at"])
         )
         ids[row["id"]] = instance.pk
@@ -507,16 +529,16 @@ def _restore_rows(model, rows: list[dict], user, reason: str, result: UndoResult
     return ids
 
 
-def _free_slug(model, slug: str) -> str:
+def _free_slug(model: type[NamedEntity], slug: str) -> str:
     for n in range(2, 1000):
         candidate = f"{slug[:250]}-{n}"
-        if not model.objects.filter(slug=candidate).exists():
+        if not model._default_manager.filter(slug=candidate).exists():
             return candidate
     raise MergeError(f"no free slug left for {slug}")
 
 
 def _restore_bylines(
-    snapshot: dict, survivor: Author, ids: dict[int, int], user, reason: str, result
+    snapshot: Json, survivor: Author, ids: dict[int, int], user: User | None, reason: str, result: UndoResult
 ) -> dict[int, str]:
     """Put every byline back as it was, on the articles whose byline nobody changed since.
 
@@ -570,7 +592,9 @@ def _restore_bylines(
     return edited
 
 
-def _reattribute_bylines(merge: Merge, survivor: Author, restored_ids: set[int], user, reason: str, result) -> set[int]:
+def _reattribute_bylines(
+    merge: Merge, survivor: Author, restored_ids: set[int], user: User | None, reason: str, result: UndoResult
+) -> set[int]:
     """Credit the restored authors again on the articles imported since the merge whose source names them.
 
     Such an import resolved a merged name through the merge's alias and credited the
@@ -584,14 +608,18 @@ def _reattribute_bylines(merge: Merge, survivor: Author, restored_ids: set[int],
     article_ids = set(bylines.values_list("article_id", flat=True))
     if not article_ids:
         return set()
-    articles = Article.objects.select_for_update().filter(pk__in=article_ids).order_by("pk")
-    articles = list(articles.only("id", "title", "parsed"))
+    locked = Article.objects.select_for_update().filter(pk__in=article_ids).order_by("pk")
+    articles = list(locked.only("id", "title", "parsed"))
     credited = {article.pk: _parsed_slugs(article) for article in articles}
     named = resolve_slugs(model=Author, slugs=chain.from_iterable(credited.values()))
     resolved = {slug: author.pk for slug, author in named.items()}
     # The byline each source gives now; only one naming a restored author can have gone through the merge's alias.
-    wanted = {pk: list(dict.fromkeys(resolved.get(slug) for slug in slugs)) for pk, slugs in credited.items()}
-    wanted = {pk: ids for pk, ids in wanted.items() if restored_ids & set(ids) and None not in ids}
+    wanted: dict[int, list[int]] = {}
+    for pk, slugs in credited.items():
+        found = list(dict.fromkeys(resolved.get(slug) for slug in slugs))
+        ids = [author_id for author_id in found if author_id is not None]
+        if len(ids) == len(found) and restored_ids & set(ids):  # every name resolved, one to a restored author
+            wanted[pk] = ids
     current: dict[int, list[ArticleAuthor]] = defaultdict(list)
     for row in ArticleAuthor.objects.select_for_update().filter(article_id__in=wanted).order_by("position", "id"):
         current[row.article_id].append(row)
@@ -644,7 +672,7 @@ def _parsed_slugs(article: Article) -> list[str]:
 
 
 def _reattribute_publishers(
-    merge: Merge, survivor: Publisher, restored_ids: set[int], user, reason: str, result
+    merge: Merge, survivor: Publisher, restored_ids: set[int], user: User | None, reason: str, result: UndoResult
 ) -> None:
     """Give the restored publishers back the articles imported since the merge whose source names them.
 
@@ -685,7 +713,7 @@ def _reattribute_publishers(
     result.reattributed.extend(changed)
 
 
-def _restore_filled(survivor: NamedEntity, snapshot: dict, result: UndoResult) -> None:
+def _restore_filled(survivor: NamedEntity, snapshot: Json, result: UndoResult) -> None:
     """Blank again the survivor's fields the merge filled, unless an editor changed them since."""
     for name, value in snapshot.get("filled", {}).items():
         if getattr(survivor, name) == value:
@@ -694,7 +722,9 @@ def _restore_filled(survivor: NamedEntity, snapshot: dict, result: UndoResult) -
             result.skipped.append(f"{survivor._meta.verbose_name} {survivor.name}: {name} edited since the merge; kept")
 
 
-def _restore_publishers(snapshot: dict, survivor: Publisher, ids: dict[int, int], user, reason: str, result) -> None:
+def _restore_publishers(
+    snapshot: Json, survivor: Publisher, ids: dict[int, int], user: User | None, reason: str, result: UndoResult
+) -> None:
     """Give every article its publisher back, unless it was deleted or given another publisher since."""
     entries = snapshot.get("articles", [])
     articles = Article.objects.select_for_update().filter(pk__in=[e["article"] for e in entries])
@@ -717,13 +747,13 @@ def _restore_publishers(snapshot: dict, survivor: Publisher, ids: dict[int, int]
 # --- Small helpers ----------------------------------------------------------------------
 
 
-def _row_fields(row: NamedEntity) -> dict:
+def _row_fields(row: NamedEntity) -> Json:
     """Return every column of ``row``, timestamps as ISO 8601: what an undo recreates it from."""
     fields = {field.attname: field.value_from_object(row) for field in row._meta.concrete_fields}
     return fields | {"created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat()}
 
 
-def _names(rows: Sequence) -> str:
+def _names(rows: Sequence[models.Model]) -> str:
     return ", ".join(f"{row} #{row.pk}" for row in rows)
 
 
@@ -732,17 +762,17 @@ def _reason(text: str) -> str:
     return text if len(text) <= REASON_MAX_LENGTH else text[: REASON_MAX_LENGTH - 1] + "…"
 
 
-def _real_user(user):
+def _real_user(user: Requester) -> User | None:
     """Return ``user`` if it is a saved, signed-in user, else None (history and merges record no anonymous)."""
-    return user if getattr(user, "is_authenticated", False) and getattr(user, "pk", None) else None
+    return user if isinstance(user, User) and user.is_authenticated and user.pk else None
 
 
-def _save(instance, user, reason: str, **kwargs) -> None:
+def _save(instance: models.Model, user: User | None, reason: str, **kwargs: Any) -> None:
     attribute_change(instance, user=user, reason=reason)
     instance.save(**kwargs)
 
 
-def _delete(instances: Iterable, user, reason: str) -> None:
+def _delete(instances: Iterable[models.Model], user: User | None, reason: str) -> None:
     """Delete each instance, so that django-simple-history records who and why."""
     for instance in instances:
         attribute_change(instance, user=user, reason=reason)
@@ -759,7 +789,7 @@ class _Credits:
     # (survivor, others, merged ids) -> {merged id: [ArticleChange]}
     preview: Callable[..., dict[int, list[ArticleChange]]]
     # (survivor, merged rows, user, reason) -> the snapshot's part that undoes the move
-    move: Callable[..., dict[str, list[dict]]]
+    move: Callable[..., dict[str, list[Json]]]
     # (merge, survivor, {old id: id}, user, reason, UndoResult) -> None
     restore: Callable[..., None]
 
