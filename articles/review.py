@@ -7,7 +7,8 @@ editorial change is anonymous or irreversible.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -20,6 +21,9 @@ from articles.history import attribute_change
 from articles.imported_history import record_imported_states
 from articles.models import Article, Author, Publisher
 from articles.naming import name_slug
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 # Columns simple-history does not record; history rows are built from the rest,
 # so the rows an action updates are loaded without these and with everything else.
@@ -60,7 +64,7 @@ def next_for_review(*, after: Article | None = None, priority: int | None = None
     return queue.filter(later).first() or queue.exclude(pk=after.pk).first()
 
 
-def publish_articles(articles: QuerySet[Article], *, user=None) -> int:
+def publish_articles(articles: QuerySet[Article], *, user: AbstractBaseUser | None = None) -> int:
     """Publish ``articles``; those never published get today as their publication date."""
     now = timezone.now()
 
@@ -73,7 +77,7 @@ def publish_articles(articles: QuerySet[Article], *, user=None) -> int:
     )
 
 
-def withdraw_articles(articles: QuerySet[Article], *, user=None) -> int:
+def withdraw_articles(articles: QuerySet[Article], *, user: AbstractBaseUser | None = None) -> int:
     """Withdraw ``articles`` from the public archive; their publication date is kept."""
 
     def change(article: Article) -> None:
@@ -82,7 +86,7 @@ def withdraw_articles(articles: QuerySet[Article], *, user=None) -> int:
     return _update(articles.exclude(status=Article.Status.WITHDRAWN), change, ["status"], user, "withdrawn")
 
 
-def mark_reviewed(articles: QuerySet[Article], *, user=None) -> int:
+def mark_reviewed(articles: QuerySet[Article], *, user: AbstractBaseUser | None = None) -> int:
     """Take ``articles`` out of the review queue; any import conflict keeps the editor's value."""
 
     def change(article: Article) -> None:
@@ -96,12 +100,20 @@ def mark_reviewed(articles: QuerySet[Article], *, user=None) -> int:
 
 
 @transaction.atomic
-def _update(articles: QuerySet[Article], change, fields: list[str], user, reason: str, *, untracked=True) -> int:
+def _update(
+    articles: QuerySet[Article],
+    change: Callable[[Article], None],
+    fields: list[str],
+    user: AbstractBaseUser | None,
+    reason: str,
+    *,
+    untracked: bool = True,
+) -> int:
     """Apply ``change`` to each of ``articles`` and save ``fields`` with a history row each."""
     # Re-select by id: the caller's queryset may defer the body or carry a
     # prefetch; history rows need every tracked column of each article.
-    rows = Article.objects.filter(pk__in=articles.values("pk")).order_by("pk").select_for_update()
-    rows = list(rows.defer(*UNTRACKED_FIELDS) if untracked else rows.defer("raw_text", "parsed"))
+    locked = Article.objects.filter(pk__in=articles.values("pk")).order_by("pk").select_for_update()
+    rows = list(locked.defer(*UNTRACKED_FIELDS) if untracked else locked.defer("raw_text", "parsed"))
     now = timezone.now()
     for article in rows:
         change(article)
@@ -120,7 +132,9 @@ def conflict_reason(field: str) -> str:
 
 
 @transaction.atomic
-def resolve_conflict(*, article: Article, field: str, accept_parsed: bool, user=None) -> Article:
+def resolve_conflict(
+    *, article: Article, field: str, accept_parsed: bool, user: AbstractBaseUser | None = None
+) -> Article:
     """Settle one import conflict: take the newly parsed value, or keep the editor's.
 
     Either way the conflict and its review reason go; the article leaves the
@@ -136,13 +150,13 @@ def resolve_conflict(*, article: Article, field: str, accept_parsed: bool, user=
     article.review_reasons = [reason for reason in article.review_reasons if reason != conflict_reason(field)]
     article.needs_review = bool(article.review_reasons or article.import_conflicts)
     verb = "accepted the parsed" if accept_parsed else "kept the editor's"
-    article._change_reason = f"import conflict: {verb} {field}"
-    attribute_change(article, user=user)
+    attribute_change(article, user=user, reason=f"import conflict: {verb} {field}")
     article.save()
     return article
 
 
-def _accept_parsed(article: Article, field: str, parsed, user) -> None:
+def _accept_parsed(article: Article, field: str, parsed: Any, user: AbstractBaseUser | None) -> None:
+    """Set ``field`` to the value the import parsed (JSON: a name, a list of names or a field's value)."""
     if field == "publisher":
         article.publisher = publisher_named(parsed) if parsed else None
     elif field == "authors":
