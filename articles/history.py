@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import AnonymousUser, User
+
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
     from django.db.models import Model
@@ -21,3 +23,8 @@ def attribute_change(instance: Model, *, user: AbstractBaseUser | None = None, r
         instance._history_user = user  # type: ignore[attr-defined]
     if reason is not None:
         instance._change_reason = reason  # type: ignore[attr-defined]
+
+
+def signed_in(user: User | AnonymousUser | None) -> User | None:
+    """Return ``user`` if it is a saved, signed-in user, else None: a request's user as history and merges record it."""
+    return user if isinstance(user, User) and user.is_authenticated and user.pk else None

@@ -34,7 +34,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from articles import search_index
-from articles.history import attribute_change
+from articles.history import attribute_change, signed_in
 from articles.imported_history import record_imported_states
 from articles.models import Article, ArticleAuthor, Author, Merge, NamedEntity, Publisher
 from articles.naming import name_slug
@@ -206,24 +206,24 @@ def merge_entities(*, survivor: Entity, others: Iterable[Entity], user: Requeste
     """Merge ``others`` into ``survivor``: their articles move to it in order, names become aliases, rows go."""
     model = type(survivor)
     survivor, merged = _lock(model, survivor, _validated(survivor, others))
-    merge, signed_in = _start(survivor, user)
+    merge, recorded = _start(survivor, user)
     reason = _reason(f"merged into {survivor.name} #{survivor.pk} (merge #{merge.pk})")
     snapshot: dict[str, Any] = {"survivor": _row_fields(survivor), "rows": [_row_fields(row) for row in merged]}
-    snapshot.update(_CREDITS[model].move(survivor, merged, signed_in, reason))
+    snapshot.update(_CREDITS[model].move(survivor, merged, recorded, reason))
     snapshot.update(_move_aliases(model, survivor, merged))
     snapshot["filled"] = _filled_fields(survivor, merged)
     for name, value in snapshot["filled"].items():
         setattr(survivor, name, value)
-    return _finish(merge, survivor, merged, snapshot, signed_in, reason)
+    return _finish(merge, survivor, merged, snapshot, recorded, reason)
 
 
 def _start(survivor: NamedEntity, user: Requester) -> tuple[Merge, User | None]:
     """Create the merge's record first, so every history reason can name it; return it and the user it names."""
-    signed_in = _real_user(user)
+    recorded = signed_in(user)
     merge = Merge.objects.create(
-        kind=_kind(type(survivor)), survivor_id=survivor.pk, survivor_name=survivor.name, user=signed_in
+        kind=_kind(type(survivor)), survivor_id=survivor.pk, survivor_name=survivor.name, user=recorded
     )
-    return merge, signed_in
+    return merge, recorded
 
 
 def _kind(model: type[NamedEntity]) -> str:
@@ -435,10 +435,10 @@ def undo_merge(*, merge: Merge, user: Requester = None) -> UndoResult:
         raise UndoRefused("this merge no longer exists")
     if locked.undone_at is not None:
         raise UndoRefused(f"merge #{locked.pk} was already undone on {locked.undone_at:%Y-%m-%d %H:%M}")
-    signed_in = _real_user(user)
+    recorded = signed_in(user)
     reason = _reason(f"merge #{locked.pk} undone")
-    result = _undo(locked, entity_model(locked.kind), signed_in, reason)
-    locked.undone_at, locked.undone_by = timezone.now(), signed_in
+    result = _undo(locked, entity_model(locked.kind), recorded, reason)
+    locked.undone_at, locked.undone_by = timezone.now(), recorded
     locked.save(update_fields=["undone_at", "undone_by"])
     return result
 
@@ -760,11 +760,6 @@ def _names(rows: Sequence[models.Model]) -> str:
 def _reason(text: str) -> str:
     """Fit a history change reason into its column."""
     return text if len(text) <= REASON_MAX_LENGTH else text[: REASON_MAX_LENGTH - 1] + "…"
-
-
-def _real_user(user: Requester) -> User | None:
-    """Return ``user`` if it is a saved, signed-in user, else None (history and merges record no anonymous)."""
-    return user if isinstance(user, User) and user.is_authenticated and user.pk else None
 
 
 def _save(instance: models.Model, user: User | None, reason: str, **kwargs: Any) -> None:

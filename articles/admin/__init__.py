@@ -44,6 +44,7 @@ from articles.admin.forms import (
     describe_unsaved,
 )
 from articles.api.querysets import newest_first
+from articles.history import signed_in
 from articles.importing import reparse_article
 from articles.models import (
     Article,
@@ -327,7 +328,9 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
         reviewed = "_review_next" in request.POST
         reason = "marked reviewed" if reviewed else editing.DEFAULT_REASON
         priority = form.instance.review_priority  # where it stands in the queue, for "& next"
-        editing.update_article(article=form.instance, data=data, user=request.user, reason=reason, reviewed=reviewed)
+        editing.update_article(
+            article=form.instance, data=data, user=signed_in(request.user), reason=reason, reviewed=reviewed
+        )
         form.instance.refresh_from_db()
         setattr(form.instance, admin_views.QUEUE_PRIORITY_ATTR, priority)
 
@@ -368,17 +371,17 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Publish selected articles"), permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        count = review.publish_articles(queryset, user=request.user)
+        count = review.publish_articles(queryset, user=signed_in(request.user))
         self.message_user(request, ngettext("Published %d article.", "Published %d articles.", count) % count)
 
     @admin.action(description=_("Withdraw selected articles"), permissions=["change"])
     def withdraw(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        count = review.withdraw_articles(queryset, user=request.user)
+        count = review.withdraw_articles(queryset, user=signed_in(request.user))
         self.message_user(request, ngettext("Withdrew %d article.", "Withdrew %d articles.", count) % count)
 
     @admin.action(description=_("Mark selected articles reviewed"), permissions=["change"])
     def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        count = review.mark_reviewed(queryset, user=request.user)
+        count = review.mark_reviewed(queryset, user=signed_in(request.user))
         self.message_user(
             request, ngettext("Marked %d article reviewed.", "Marked %d articles reviewed.", count) % count
         )
@@ -532,12 +535,12 @@ class PublisherBoilerplateAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Keep selected lines in articles (disable; not learned again)"), permissions=["change"])
     def disable(self, request: HttpRequest, queryset: QuerySet[PublisherBoilerplate]) -> None:
-        count = boilerplate.set_enabled(lines=queryset, enabled=False, user=request.user)
+        count = boilerplate.set_enabled(lines=queryset, enabled=False, user=signed_in(request.user))
         self.message_user(request, ngettext("Disabled %d line.", "Disabled %d lines.", count) % count)
 
     @admin.action(description=_("Remove selected lines from articles (enable)"), permissions=["change"])
     def enable(self, request: HttpRequest, queryset: QuerySet[PublisherBoilerplate]) -> None:
-        count = boilerplate.set_enabled(lines=queryset, enabled=True, user=request.user)
+        count = boilerplate.set_enabled(lines=queryset, enabled=True, user=signed_in(request.user))
         self.message_user(request, ngettext("Enabled %d line.", "Enabled %d lines.", count) % count)
 
 

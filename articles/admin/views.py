@@ -39,6 +39,7 @@ from articles.admin.forms import (
 from articles.api import querysets
 from articles.api.export import export_response
 from articles.api.serializers import ArticleExportSerializer
+from articles.history import signed_in
 from articles.models import Article, ArticleAuthor, Author, ImportOutcome, ImportRun, ImportUpload, Merge
 from articles.reverting import RevertError, plan_revert, revert_article
 
@@ -162,7 +163,7 @@ def resolve_conflict_view(request: HttpRequest, model_admin, object_id: str, fie
         return HttpResponseRedirect(article_change_url(article.pk))
     accept = form.cleaned_data["choice"] == "parsed"
     try:
-        review.resolve_conflict(article=article, field=field, accept_parsed=accept, user=request.user)
+        review.resolve_conflict(article=article, field=field, accept_parsed=accept, user=signed_in(request.user))
     except review.ConflictError as exc:
         messages.error(request, str(exc))
     else:
@@ -219,7 +220,7 @@ def revert_view(request: HttpRequest, model_admin, object_id: str, version_id: s
         if form.is_valid():
             try:
                 plan = revert_article(
-                    article=article, version=version, user=request.user, reason=form.cleaned_data["reason"]
+                    article=article, version=version, user=signed_in(request.user), reason=form.cleaned_data["reason"]
                 )
             except RevertError as exc:
                 messages.error(request, str(exc))
@@ -308,7 +309,7 @@ def _upload(request: HttpRequest, model_admin, handler: uploads.SpoolUploadHandl
     upload = uploads.enqueue_upload(
         files=[f.spooled for f in form.cleaned_data["files"]],
         token=handler.token,
-        user=request.user,
+        user=signed_in(request.user),
         dry_run=form.cleaned_data["dry_run"],
         replace_existing=form.cleaned_data["replace_existing"],
         defaults=form.defaults(),

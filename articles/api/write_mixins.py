@@ -24,6 +24,7 @@ from articles.api import querysets
 from articles.api.conditional import IF_MATCH_PARAMETER, IF_UNMODIFIED_SINCE_PARAMETER, validator_headers
 from articles.api.serializers import ArticleDetailSerializer
 from articles.api.write_serializers import ArticleWriteSerializer
+from articles.history import signed_in
 from articles.models import Article, NamedEntity
 
 WRITE_ACTIONS = frozenset({"create", "partial_update", "destroy"})
@@ -115,7 +116,7 @@ class ArticleWriteMixin(WriteMixin):
             article = editing.update_article(
                 article=serializer.instance,
                 data=serializer.validated_data,
-                user=request.user,
+                user=signed_in(request.user),
                 reason=API_REASON,
                 precondition=self.check_write_preconditions,
             )
@@ -145,7 +146,9 @@ class NamedWriteMixin(WriteMixin):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with service_errors():
-            obj = editing.create_named(model=self.editable_model, data=serializer.validated_data, user=request.user)
+            obj = editing.create_named(
+                model=self.editable_model, data=serializer.validated_data, user=signed_in(request.user)
+            )
         # From the object, not the answer, which ?fields= may leave without its url.
         location = request.build_absolute_uri(obj.get_absolute_url())
         return Response(self._shown(obj), status=status.HTTP_201_CREATED, headers={"Location": location})
@@ -156,14 +159,14 @@ class NamedWriteMixin(WriteMixin):
             obj = editing.update_named(
                 obj=serializer.instance,
                 data=serializer.validated_data,
-                user=request.user,
+                user=signed_in(request.user),
                 precondition=self.check_write_preconditions,
             )
         return Response(self._shown(obj), headers=validator_headers(*self.current_validators()))
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         with service_errors():
-            editing.delete_named(obj=self.get_object(), user=request.user)
+            editing.delete_named(obj=self.get_object(), user=signed_in(request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _shown(self, obj: NamedEntity) -> dict:
