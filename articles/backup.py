@@ -130,7 +130,7 @@ def _references(model: type[models.Model], wanted: list[type[models.Model]]) -> 
     }
 
 
-def _stored_fields(model: type[models.Model]) -> list[models.Field]:
+def _stored_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     """Return the columns a backup holds: the concrete ones the database does not compute itself."""
     return [f for f in model._meta.concrete_fields if not f.generated]
 

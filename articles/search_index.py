@@ -56,11 +56,11 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tantivy
 from django.core import checks
@@ -69,6 +69,9 @@ from django.db.models import Q
 
 from articles import conf, languages
 from articles.models import Article, ArticleAuthor, SearchOutbox
+
+if TYPE_CHECKING:
+    from django.apps import AppConfig
 
 logger = logging.getLogger(__name__)
 
@@ -250,7 +253,7 @@ def schema_version(path: Path) -> int | None:
         return None
 
 
-def check_schema(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def check_schema(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """System check: warn when the live index was built for another schema version (it needs a rebuild)."""
     link = index_root() / CURRENT
     if not link.exists() or (found := schema_version(link.resolve())) == SCHEMA_VERSION:
