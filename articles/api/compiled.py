@@ -54,7 +54,8 @@ def compile_representation(serializer: AnySerializer, *, represented: Collection
     publishers and bylines once each, not once per article).
     """
     steps = [
-        (name, operator.attrgetter(field.source) if name in represented else compile_field(field))
+        # A bound field's source is set (its name unless given); "or name" says so to the type checker.
+        (name, operator.attrgetter(field.source or name) if name in represented else compile_field(field))
         for name, field in serializer.fields.items()
         if not field.write_only
     ]
@@ -126,7 +127,7 @@ def datetime_writer(field: serializers.DateTimeField, zone: dt.tzinfo) -> Repres
     import sets all three), so the last value's text is reused.
     """
     zone = dt.UTC if getattr(zone, "key", None) in UTC_KEYS else zone
-    last = [(None, None)]  # One tuple, replaced whole: threads may share this function.
+    last: list[tuple[dt.datetime | None, str]] = [(None, "")]  # One tuple, replaced whole: threads may share it.
 
     def write(value: dt.datetime) -> str:
         seen, text = last[0]

@@ -71,7 +71,7 @@ def _counts(buckets: dict[str, Any], name: str) -> dict[int, int]:
     return {int(bucket["key"]): bucket["doc_count"] for bucket in buckets.get(name, {}).get("buckets", [])}
 
 
-def _language_counts(buckets: dict) -> dict[str, int]:
+def _language_counts(buckets: dict[str, Any]) -> dict[str, int]:
     # Keys as the ``language`` filter takes them: the index files an unknown language under UNKNOWN_LANGUAGE.
     return {bucket["key"]: bucket["doc_count"] for bucket in buckets.get("languages", {}).get("buckets", [])}
 
