@@ -10,6 +10,11 @@ costs ~0.8 ms per article and ~40 MB per process (built once, ~0.5 s), against
 mode (reliable from about 120 characters), and the cost grows with the sample (1,000
 characters: 2.7 ms, which made detection 80% of an import's parsing time).
 
+Text plainly in English (most of an English-language archive) is told without Lingua:
+when enough of the sample's words are English function words that no other detected
+language writes alike (``ENGLISH_ONLY_WORDS``), the answer is English (~0.02 ms
+against Lingua's ~0.5 ms, which was half of an import's parsing time).
+
 The answer is ``""`` (unknown) when the text is too short to tell
 (fewer than ``MIN_LETTERS`` letters) or when the likeliest language's
 confidence is below ``MIN_CONFIDENCE``; an editor can set it by hand.
@@ -18,6 +23,7 @@ confidence is below ``MIN_CONFIDENCE``; an editor can set it by hand.
 from __future__ import annotations
 
 import functools
+import re
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
@@ -28,6 +34,18 @@ SAMPLE_CHARS = 300
 MIN_LETTERS = 20
 # The likeliest language's share of the confidence; below it the text is mixed or unknown.
 MIN_CONFIDENCE = 0.5
+
+# English function words with no homograph in a detected language ("of" is Dutch, "was" German and
+# Dutch, "for" and "at" Danish, "by" Czech, "are" Romanian, "be" Hungarian, "to" Czech and Polish:
+# all left out). They make up 12-20% of the words of English news, next to none of another language's.
+ENGLISH_ONLY_WORDS = frozenset(
+    "the and that with were said which would their they this from have has been who what when there "
+    "but not his she its could should about after than these those".split()
+)
+# Share of the sample's words, and least number of them, that tell English without Lingua.
+ENGLISH_SHARE = 0.1
+ENGLISH_MIN_WORDS = 3
+_WORD = re.compile(r"[^\W\d_]+")
 
 # The languages recognised: every language search can stem (see ``STEMMERS``) and the other
 # languages most common in news; each one more costs memory and time on every article.
@@ -109,7 +127,16 @@ def detect(text: str) -> str:
     sample = text[:SAMPLE_CHARS]
     if sum(char.isalpha() for char in sample) < MIN_LETTERS:
         return ""
+    if is_plainly_english(sample):
+        return "en"
     best = detector().compute_language_confidence_values(sample)[0]
     if best.value < MIN_CONFIDENCE:
         return ""
     return best.language.iso_code_639_1.name.lower()
+
+
+def is_plainly_english(sample: str) -> bool:
+    """Tell whether ``sample`` has enough of ``ENGLISH_ONLY_WORDS`` to be English without asking Lingua."""
+    words = _WORD.findall(sample.casefold())
+    hits = sum(word in ENGLISH_ONLY_WORDS for word in words)
+    return hits >= ENGLISH_MIN_WORDS and hits >= ENGLISH_SHARE * len(words)

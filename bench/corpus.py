@@ -16,10 +16,14 @@ Generation streams: article ``i`` depends only on the seed and ``i`` (its own
 ``random.Random``), files go straight to disk, and only fixed-size counters
 (document frequencies of the 50,000 words, of 200 tracked names, of the twelve
 phrases) are kept. So the files are the same whatever the number of workers.
-Generated words are syllables of a consonant and a vowel ending in "a" or "o"
-and names end in "ix", "ax", "ek" or "ov": no stemmer (Porter, PostgreSQL's
-english) changes them, so the counted document frequency is the one the search
-engines see.
+The top ranks are English's most frequent function words (``FUNCTION_WORDS``:
+"the", "of", "and", ...), as in real English news, where they are a third of
+the words; so the text reads as English to the language detector and is stemmed
+as English, as a real English archive is. The rest are generated words:
+syllables of a consonant and a vowel ending in "a" or "o", and names end in "ix",
+"ax", "ek" or "ov": no stemmer (Porter, PostgreSQL's english) changes them, so
+the counted document frequency is the one the search engines see. Query terms
+are drawn from the generated words only.
 """
 
 from __future__ import annotations
@@ -76,6 +80,14 @@ PLACES = (
     "Granite Iron Silver Golden Redwood Bayview Highland Prairie Coastal Central Metro Capital Union Liberty "
     "Frontier Pioneer Heritage Evergreen"
 ).split()
+# English's most frequent words, most frequent first (the British National Corpus's order): the top ranks.
+FUNCTION_WORDS = tuple(
+    "the of and to a in that is was it for on with he be as by at his this had not are but from or have an "
+    "they which you were her she there would their we him been has when who will more no if out so said "
+    "what up its about into than them can only other new some could these two may then do first any now "
+    "such like our over even most made after also did many before must through back where much your way "
+    "well down should because each just those people".split()
+)
 OUTLETS = "Courier Ledger Gazette Herald Tribune Chronicle Sentinel Observer Dispatch Journal".split()
 BOILERPLATE = (
     "Want to leave a tip?\n\n"
@@ -90,17 +102,18 @@ BOILERPLATE = (
 
 
 def vocabulary(seed: int) -> list[str]:
-    """Return the 50,000 words, most frequent first: shorter words take the higher ranks."""
+    """Return the 50,000 words, most frequent first: the function words, then generated ones, shorter first."""
     rng = random.Random(f"vocabulary:{seed}")
     syllables = [c + v for c in CONSONANTS for v in VOWELS]
     finals = [c + v for c in CONSONANTS for v in FINAL_VOWELS]
-    words: list[str] = []
+    words: list[str] = list(FUNCTION_WORDS)
+    taken = set(FUNCTION_WORDS)
     for length in (2, 3, 4):
         if len(words) >= VOCABULARY_SIZE:
             break
         forms = ["".join(parts) for parts in itertools.product(*[syllables] * (length - 1), finals)]
         rng.shuffle(forms)
-        words += forms[: VOCABULARY_SIZE - len(words)]
+        words += [form for form in forms if form not in taken][: VOCABULARY_SIZE - len(words)]
     return words
 
 
@@ -356,7 +369,8 @@ def query_terms(counts: Counts, seed: int, *, per_class: int = 5) -> QueryTerms:
     """Pick ``per_class`` terms per class: the ones whose share of articles is closest to the class's."""
     n = max(counts.articles, 1)
     words = vocabulary(seed)
-    word_df = dict(zip(words, counts.words, strict=True))
+    # Function words are in nearly every article and stemmed by the engines: never a query class's term.
+    word_df = {w: df for w, df in zip(words, counts.words, strict=True) if w not in FUNCTION_WORDS}
     names = {proper_name(i): df for i, df in enumerate(counts.names) if df}
     rare = _closest(names, n, ARTICLES_PER_NAME / n, per_class)
     medium = _closest(word_df, n, 0.01, per_class)

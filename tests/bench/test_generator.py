@@ -66,9 +66,17 @@ def test_word_frequencies_follow_zipf(generated):
 def test_vocabulary_is_distinct_and_unstemmable():
     words = corpus.vocabulary(7)
     assert len(words) == len(set(words)) == corpus.VOCABULARY_SIZE
-    assert all(word[-1] in corpus.FINAL_VOWELS for word in words)
+    assert tuple(words[: len(corpus.FUNCTION_WORDS)]) == corpus.FUNCTION_WORDS
+    generated = words[len(corpus.FUNCTION_WORDS) :]
+    assert all(word[-1] in corpus.FINAL_VOWELS for word in generated)
     names = {corpus.proper_name(i) for i in range(5_000)}
     assert len(names) == 5_000 and not names & {w.capitalize() for w in words}
+
+
+def test_generated_text_reads_as_english(generated):
+    out, _ = generated
+    record = parsing.parse(next(iter(sorted(out.rglob("*.txt")))).read_bytes())
+    assert record.language == "en" and not record.warnings
 
 
 def test_query_terms_come_from_the_measured_frequencies(generated):
