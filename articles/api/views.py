@@ -7,17 +7,16 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db.models import QuerySet
-from django.http import HttpResponseBase, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer, Serializer
-from rest_framework.settings import api_settings
 
 from articles.api import querysets
 from articles.api.conditional import ConditionalRetrieveMixin, latest
@@ -89,8 +88,8 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
     # The standard exports have fixed fields (``selected_fields``), so no ``?fields=`` is documented for them.
     shaped_actions = frozenset({"list", "retrieve", "partial_update", *(EXPORT_ACTIONS - STANDARD_EXPORTS)})
     serializer_class = ArticleDetailSerializer
-    # After the defaults: a client asking for any type (*/*) or for JSON gets the API's own JSON.
-    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, JsonLdRenderer, NinjsRenderer]
+    # DRF's defaults first: a client asking for any type (*/*) or for JSON gets the API's own JSON.
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, JsonLdRenderer, NinjsRenderer]
     serializer_classes: dict[str, type[BaseSerializer[Article]]] = {
         "list": ArticleListSerializer,
         "export_ndjson": ArticleExportSerializer,
@@ -155,7 +154,7 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
             return JSONRenderer(), JSONRenderer.media_type
         return super().perform_content_negotiation(request, force)
 
-    def finalize_response(self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any) -> Any:
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         in_format = isinstance(getattr(request, "accepted_renderer", None), StandardFormatRenderer)
         if in_format and getattr(response, "exception", False):
             # An error is no article: the API's JSON error body, as JSON.

@@ -189,10 +189,11 @@ def test_detail_in_ninjs_validates_against_the_published_schema(api_client, deta
     assert response.json() == as_ninjs(detail)
 
 
-def test_detail_suffix_gives_the_format_too(api_client, detail):
-    response = api_client.get(f"{ARTICLES_URL}{detail['id']}.jsonld")
+@pytest.mark.parametrize(("suffix", "build"), [("jsonld", as_jsonld), ("ninjs", as_ninjs)])
+def test_detail_suffix_gives_the_format_too(api_client, detail, suffix, build):
+    response = api_client.get(f"{ARTICLES_URL}{detail['id']}.{suffix}")
 
-    assert response.json() == as_jsonld(detail)
+    assert response.json() == build(detail)
 
 
 @pytest.mark.parametrize("way", JSONLD_WAYS)
@@ -306,3 +307,15 @@ def test_list_queries_are_the_plain_lists(api_client, django_assert_num_queries,
         response = api_client.get(ARTICLES_URL, params)
 
     assert len(response.json()["results"]) == 3
+
+
+def test_the_schema_documents_the_formats_on_list_and_detail(api_client):
+    schema = api_client.get("/api/v1/schema/", {"format": "json"}).json()
+
+    for path in (ARTICLES_URL, f"{ARTICLES_URL}{{id}}/"):
+        responses = schema["paths"][path]["get"]["responses"]
+        content = responses["200"]["content"]
+        assert "#/components/schemas/NewsArticle" in json.dumps(content["application/ld+json"])
+        assert "#/components/schemas/NinjsItem" in json.dumps(content["application/json"])
+        assert list(responses["400"]["content"]) == ["application/json"]
+    assert "application/ld+json" not in json.dumps(schema["paths"][f"{ARTICLES_URL}facets/"])
