@@ -104,9 +104,10 @@ class AutoSchema(openapi.AutoSchema):
             ways.append(documented.how)
         formats = f"Also as {'; '.join(ways)}. These formats have fixed fields: `fields` is refused with them (400)."
         operation["description"] = f"{operation.get('description', '')}\n\n{formats} Errors stay JSON.".strip()
-        for parameter in operation.get("parameters", []):
-            if parameter["name"] == api_settings.URL_FORMAT_OVERRIDE and parameter["in"] == "query":
-                parameter["description"] = f"The answer's format: `json` (the default, also by `Accept`). {formats}"
+        # Said in the description rather than as a parameter: OpenAPI cannot say that `format` and `fields`
+        # exclude each other, so a client (or schemathesis) would take the pair for a valid request.
+        format_name = api_settings.URL_FORMAT_OVERRIDE
+        operation["parameters"] = [p for p in operation.get("parameters", []) if p["name"] != format_name]
 
     def format_schema(self, documented: Any) -> Schema:
         """Return the schema of a format's answer: an item, or on a list a page of them."""
