@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from rest_framework import permissions, serializers
 from rest_framework.settings import api_settings
 
-from articles.api.format_schemas import FORMAT_SCHEMAS
+from articles.api.format_schemas import FORMAT_SCHEMAS, FormatSchema
 from articles.api.renderers import StandardFormatRenderer
 from articles.api.shaping import FIELDS_DESCRIPTION, FIELDS_PARAM, FieldSelectionMixin, FieldSelectionViewMixin
 
@@ -109,7 +109,7 @@ class AutoSchema(openapi.AutoSchema):
         format_name = api_settings.URL_FORMAT_OVERRIDE
         operation["parameters"] = [p for p in operation.get("parameters", []) if p["name"] != format_name]
 
-    def format_schema(self, documented: Any) -> Schema:
+    def format_schema(self, documented: FormatSchema) -> Schema:
         """Return the schema of a format's answer: an item, or on a list a page of them."""
         item = self._component(documented.name, documented.item)
         if not self._is_list_view():
