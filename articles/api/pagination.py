@@ -266,7 +266,8 @@ class ArchivePagination(pagination.BasePagination):
                     "the same at any depth, and never repeat or skip a row when rows are added meanwhile. The "
                     "walk keeps the request's `ordering` (newest first by default, also with `q`: relevance "
                     "order is for numbered pages). An empty `cursor=` is no cursor; with a cursor, `page` and "
-                    "`page_mode` are ignored. An invalid cursor, or one made for another ordering, is a 404."
+                    "`page_mode` are ignored (a `page` the schema refuses is a 400 all the same). An invalid cursor, "
+                    "or one made for another ordering, is a 404."
                 ),
                 "schema": {"type": "string"},
             },
