@@ -75,6 +75,12 @@ def representation_etag(data: Any, media_type: str) -> str:
     return f'W/"{digest}"' if weak else f'"{digest}"'
 
 
+def representation_type(request: Request) -> str:
+    """Return the accepted media type and the format's name: formats may share a type (ninjs is JSON too)."""
+    format_name = getattr(getattr(request, "accepted_renderer", None), "format", "")
+    return f"{request.accepted_media_type or ''}; format={format_name}"
+
+
 def latest(*moments: dt.datetime | None) -> dt.datetime | None:
     """Return the latest of ``moments``, ignoring the missing ones."""
     present = [moment for moment in moments if moment is not None]
@@ -138,7 +144,7 @@ class ConditionalRetrieveMixin(Generic[_M], ReadOnlyViewSetBase):
     def validators(self, instance: _M, data: Any) -> tuple[str, int | None]:
         """Return the ETag and the Last-Modified timestamp (None when unknown) of ``instance`` shown as ``data``."""
         modified = self.get_last_modified(instance)
-        etag = representation_etag(data, self.request.accepted_media_type or "")
+        etag = representation_etag(data, representation_type(self.request))
         return etag, int(modified.timestamp()) if modified else None
 
     # DRF's stubs say retrieve() returns a Response; a 304 is a plain HttpResponse, which DRF finalizes as well.

@@ -134,12 +134,22 @@ class PageNumberPagination(PageSizeMixin, pagination.PageNumberPagination):  # t
         raw = request.query_params.get(self.page_query_param, "").strip()
         if not raw or raw in self.last_page_strings:
             return super().get_page_number(request, paginator)
+        deepest = paginator.max_page if isinstance(paginator, ServedPagesPaginator) else conf.api_max_page()
+        return self.checked_number(raw, deepest)
+
+    def checked_number(self, raw: str, deepest: int) -> int:
+        """Return the page number ``raw`` names, or raise a 400 unless it is a whole number from 1 to ``deepest``."""
         if not _PAGE_NUMBER.fullmatch(raw) or int(raw) < 1:
             raise exceptions.ValidationError({self.page_query_param: ["Enter a page number: 1 or more, or 'last'."]})
-        deepest = paginator.max_page if isinstance(paginator, ServedPagesPaginator) else conf.api_max_page()
         if int(raw) > deepest:
             raise exceptions.ValidationError({self.page_query_param: [too_deep_message(deepest)]})
         return int(raw)
+
+    def check_ignored_page(self, request: Request) -> None:
+        """Raise a 400 for a ``page`` the schema refuses, also where cursor paging ignores the page."""
+        raw = request.query_params.get(self.page_query_param, "").strip()
+        if raw and raw not in self.last_page_strings:
+            self.checked_number(raw, conf.api_max_page())
 
     def get_paginated_response(self, data: Any) -> Response:
         assert self.page is not None, "get_paginated_response follows paginate_queryset"
@@ -228,6 +238,9 @@ class ArchivePagination(pagination.BasePagination):
         self, queryset: QuerySet[Model, _Row] | Sequence[_Row], request: Request, view: APIView | None = None
     ) -> list[_Row] | None:
         self.active = self.keyset if paging_mode(request) == "cursor" else self.numbered
+        if self.active is self.keyset:
+            # Ignored, but as the schema says it: a page no numbered paging takes is a 400 here too.
+            self.numbered.check_ignored_page(request)
         return self.active.paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data: Any) -> Response:
@@ -253,7 +266,8 @@ class ArchivePagination(pagination.BasePagination):
                     "the same at any depth, and never repeat or skip a row when rows are added meanwhile. The "
                     "walk keeps the request's `ordering` (newest first by default, also with `q`: relevance "
                     "order is for numbered pages). An empty `cursor=` is no cursor; with a cursor, `page` and "
-                    "`page_mode` are ignored. An invalid cursor, or one made for another ordering, is a 404."
+                    "`page_mode` are ignored (a `page` the schema refuses is a 400 all the same). An invalid cursor, "
+                    "or one made for another ordering, is a 404."
                 ),
                 "schema": {"type": "string"},
             },

@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from drf_spectacular import openapi
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
-from drf_spectacular.plumbing import ResolvedComponent, build_basic_type
+from drf_spectacular.plumbing import ResolvedComponent, build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import permissions, serializers
 from rest_framework.settings import api_settings
 
+from articles.api.format_schemas import FORMAT_SCHEMAS, FormatSchema
+from articles.api.renderers import StandardFormatRenderer
 from articles.api.shaping import FIELDS_DESCRIPTION, FIELDS_PARAM, FieldSelectionMixin, FieldSelectionViewMixin
 
 if TYPE_CHECKING:
@@ -79,7 +81,44 @@ class AutoSchema(openapi.AutoSchema):
             del operation["parameters"]
         for code in self.error_codes(operation):
             operation["responses"].setdefault(code, self.error_response(code))
+        if self.standard_renderers() and "200" in operation["responses"]:
+            self.document_formats(operation)
         return operation
+
+    def standard_renderers(self) -> list[StandardFormatRenderer]:
+        """Return the standard formats this operation also answers in."""
+        return [renderer for renderer in self.view.get_renderers() if isinstance(renderer, StandardFormatRenderer)]
+
+    def document_formats(self, operation: Schema) -> None:
+        """Document the standard formats of a read: each one's shape under its media type, and how to ask."""
+        content = operation["responses"]["200"]["content"]
+        renderers = self.standard_renderers()
+        own = {r.media_type for r in self.view.get_renderers() if not isinstance(r, StandardFormatRenderer)}
+        ways = []
+        for renderer in renderers:
+            documented = FORMAT_SCHEMAS[renderer.format]
+            schema = self.format_schema(documented)
+            # ninjs is JSON too: that media type is then either shape.
+            shared = content[renderer.media_type]["schema"] if renderer.media_type in own else None
+            content[renderer.media_type] = {"schema": {"anyOf": [shared, schema]} if shared else schema}
+            ways.append(documented.how)
+        formats = f"Also as {'; '.join(ways)}. These formats have fixed fields: `fields` is refused with them (400)."
+        operation["description"] = f"{operation.get('description', '')}\n\n{formats} Errors stay JSON.".strip()
+        # Said in the description rather than as a parameter: OpenAPI cannot say that `format` and `fields`
+        # exclude each other, so a client (or schemathesis) would take the pair for a valid request.
+        format_name = api_settings.URL_FORMAT_OVERRIDE
+        operation["parameters"] = [p for p in operation.get("parameters", []) if p["name"] != format_name]
+
+    def format_schema(self, documented: FormatSchema) -> Schema:
+        """Return the schema of a format's answer: an item, or on a list a page of them."""
+        item = self._component(documented.name, documented.item)
+        if not self._is_list_view():
+            return item
+        paginator = self._get_paginator()  # type: ignore[no-untyped-call]
+        page: Schema = paginator.get_paginated_response_schema(build_array_type(item))
+        page["properties"] = {**documented.page_properties, **page["properties"]}
+        page["required"] = [*documented.page_properties, *page.get("required", [])]
+        return page
 
     def fields_parameter(self, view: FieldSelectionViewMixin) -> Schema:
         """Return ``?fields=``: comma-separated names, each one of the fields this requester may name."""
@@ -118,7 +157,9 @@ class AutoSchema(openapi.AutoSchema):
 
     def error_response(self, code: str) -> Schema:
         """Return the response object of an error, in each media type the view renders."""
-        media_types = self.map_renderers("media_type")
+        # Errors are JSON in the standard formats too (views.ArticleViewSet.finalize_response).
+        formats = {renderer.media_type for renderer in self.standard_renderers()}
+        media_types = [media_type for media_type in self.map_renderers("media_type") if media_type not in formats]
         if "application/json" not in media_types:
             # Errors raised before the view is reached (an id the URL cannot route) are JSON.
             media_types.append("application/json")

@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer, Serializer
@@ -24,10 +24,11 @@ from articles.api.export import CSV_TYPE, JSONLD_TYPE, NDJSON_TYPE, export_respo
 from articles.api.facets import DEFAULT_FACET_SIZE, MAX_FACET_SIZE, facet_counts
 from articles.api.filters import ArticleFilter, AuthorFilter, PublisherFilter
 from articles.api.formats import FORMAT_FIELDS
+from articles.api.links import CANONICAL_LINKS
 from articles.api.ordering import StrictOrderingFilter
 from articles.api.pagination import ArchivePagination
 from articles.api.params import QueryStringGuardMixin, parse_bounded_int, parse_name_list
-from articles.api.renderers import PlainTextRenderer
+from articles.api.renderers import JsonLdRenderer, NinjsRenderer, PlainTextRenderer, StandardFormatRenderer
 from articles.api.search_filters import ArticleFilterBackend, FullTextSearchFilter, search_query
 from articles.api.serializers import (
     ArticleDetailSerializer,
@@ -60,6 +61,8 @@ EXPORT_DESCRIPTION = (
 # The exports in a standard format show the fields that format is built from, whatever ``fields`` says.
 STANDARD_EXPORTS = frozenset({"export_jsonld", "export_ninjs"})
 EXPORT_ACTIONS = frozenset({"export_ndjson", "export_csv", *STANDARD_EXPORTS})
+# The reads also answered in a standard format (``?format=jsonld`` / ``ninjs``, or ``Accept: application/ld+json``).
+FORMAT_ACTIONS = frozenset({"list", "retrieve"})
 
 
 class ReadMixin(QueryStringGuardMixin, ConditionalRetrieveMixin[_M], FieldSelectionViewMixin):
@@ -85,6 +88,8 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
     # The standard exports have fixed fields (``selected_fields``), so no ``?fields=`` is documented for them.
     shaped_actions = frozenset({"list", "retrieve", "partial_update", *(EXPORT_ACTIONS - STANDARD_EXPORTS)})
     serializer_class = ArticleDetailSerializer
+    # DRF's defaults first: a client asking for any type (*/*) or for JSON gets the API's own JSON.
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, JsonLdRenderer, NinjsRenderer]
     serializer_classes: dict[str, type[BaseSerializer[Article]]] = {
         "list": ArticleListSerializer,
         "export_ndjson": ArticleExportSerializer,
@@ -108,8 +113,21 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
     def get_serializer_class(self) -> type[BaseSerializer[Article]]:
         return self.serializer_classes.get(self.action, self.serializer_class)
 
+    def get_renderers(self) -> list[BaseRenderer]:
+        renderers = super().get_renderers()
+        if self.action in FORMAT_ACTIONS:
+            return renderers
+        # Writes, facets: their answers have no standard format (asking for one is a 404, or a 406 by Accept).
+        return [renderer for renderer in renderers if not isinstance(renderer, StandardFormatRenderer)]
+
+    def in_standard_format(self) -> bool:
+        """Return whether the answer is in a standard format: a standard export, or a read rendered in one."""
+        renderer = getattr(self.request, "accepted_renderer", None)
+        read_in_format = self.action in FORMAT_ACTIONS and isinstance(renderer, StandardFormatRenderer)
+        return read_in_format or self.action in STANDARD_EXPORTS
+
     def selected_fields(self) -> list[str] | None:
-        if self.action in STANDARD_EXPORTS:
+        if self.in_standard_format():
             if parse_name_list(self.request.query_params, FIELDS_PARAM):
                 raise ValidationError({FIELDS_PARAM: ["A standard format has its own fields: leave out fields."]})
             return list(FORMAT_FIELDS)
@@ -117,7 +135,7 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
 
     def get_serializer_context(self) -> dict[str, Any]:
         searching = self.action in {"list", *EXPORT_ACTIONS} and search_query(self.request) is not None
-        return {**super().get_serializer_context(), "searching": searching}
+        return {**super().get_serializer_context(), "searching": searching, CANONICAL_LINKS: self.in_standard_format()}
 
     def get_last_modified(self, instance: Article) -> dt.datetime | None:
         # The representation also shows the publisher's and the authors' names.
@@ -135,6 +153,13 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
             # The format is in the URL; errors (the only rendered responses) are JSON whatever Accept says.
             return JSONRenderer(), JSONRenderer.media_type
         return super().perform_content_negotiation(request, force)
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        in_format = isinstance(getattr(request, "accepted_renderer", None), StandardFormatRenderer)
+        if in_format and getattr(response, "exception", False):
+            # An error is no article: the API's JSON error body, as JSON.
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
     @extend_schema(
         summary="Facet counts",

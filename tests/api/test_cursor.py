@@ -283,3 +283,11 @@ def test_deep_cursor_page_costs_two_queries_and_no_offset(request, client_fixtur
     sql = " ".join(q["sql"].upper() for q in ctx.captured_queries)
     assert "OFFSET" not in sql
     assert "COUNT(" not in sql
+
+
+@pytest.mark.parametrize("page", ["null", "0", "101"])
+def test_a_page_the_schema_refuses_is_a_400_beside_a_cursor_too(api_client, page):
+    response = api_client.get(ARTICLES_URL, {"page_mode": "cursor", "page": page})
+
+    assert response.status_code == 400
+    assert "page" in response.json()
