@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NotRequired, TypedDict, get_args
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypeAlias, TypedDict, get_args
 
 from django.db.models import Case, Count, DateField, DateTimeField, F, Func, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Cast, Trunc
@@ -21,6 +21,13 @@ from articles.api.facets import SEGMENT_SIZE, TIE_MARGIN
 from articles.models import Article, Publisher
 from articles.search import ArticleSearch
 from articles.search_index import micros
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
+
+# A compiled expression: SQL and its parameters.
+_SQL: TypeAlias = "tuple[str, tuple[str | int, ...]]"
 
 Interval = Literal["day", "week", "month", "year"]
 INTERVALS: tuple[Interval, ...] = get_args(Interval)
@@ -184,12 +191,12 @@ class BucketStart(Func):
         super().__init__(F(expression))
         self.interval = interval
 
-    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+    def as_postgresql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any) -> _SQL:
         trunc = Trunc(self.source_expressions[0], self.interval, output_field=DateTimeField(), tzinfo=dt.UTC)
         return compiler.compile(Cast(trunc, DateField()))
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return super().as_sql(compiler, connection, template=self.SQLITE[self.interval], **extra_context)
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any) -> _SQL:
+        return self.as_sql(compiler, connection, template=self.SQLITE[self.interval], **extra_context)
 
 
 def _truncated(interval: Interval) -> BucketStart:
