@@ -1,10 +1,11 @@
 """Attention over time: how many of the articles matching a query fall in each day, week, month or year.
 
-Every count is an aggregate: one GROUP BY on the database (``Trunc`` of ``Article.date``), or
-one aggregation of the search index's ``date`` fast field when the matches come from a search
-(``q``), never a walk over rows. Buckets are cut in UTC on both databases and in the index (the
-archive's dates are stored in UTC, ``TIME_ZONE`` is UTC, and the truncation names UTC itself so
-a change of ``TIME_ZONE`` cannot shift them). Weeks start on Monday (ISO 8601).
+Every count is an aggregate, never a walk over rows: one GROUP BY on the database (``BucketStart``
+of ``Article.date``: ``date_trunc`` in UTC on PostgreSQL, string functions on SQLite's UTC text),
+or, when the matches come from a search (``q``), one aggregation of the index's ``date`` fast field
+(µs since the epoch, UTC). The totals are always the database's. Buckets are cut in UTC everywhere
+(the dates are stored in UTC and ``TIME_ZONE`` is UTC; the truncation names UTC itself, so a change
+of ``TIME_ZONE`` cannot shift them). Weeks start on Monday (ISO 8601).
 """
 
 from __future__ import annotations
