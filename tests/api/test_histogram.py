@@ -84,8 +84,12 @@ def test_days_run_from_the_first_to_the_last_dated_article_empty_days_included(a
     assert counted == {"2024-01-01": 1, "2024-01-07": 1, "2024-01-31": 1, "2024-03-04": 1, "2024-04-02": 1}
 
 
-def test_month_is_the_default_interval(api_client, archive):
-    assert api_client.get(HISTOGRAM_URL).json()["interval"] == "month"
+@pytest.mark.parametrize("params", [{}, {"interval": ""}, {"interval": " ", "by": ""}])
+def test_month_is_the_default_interval(api_client, archive, params):
+    data = api_client.get(HISTOGRAM_URL, params).json()
+
+    assert data["interval"] == "month"
+    assert "publishers" not in data
 
 
 def test_staff_see_drafts_and_undated_ones(staff_client, archive):
@@ -242,7 +246,12 @@ def test_too_many_buckets_is_a_400_asking_for_a_coarser_interval(api_client, q):
 
     assert response.status_code == 400
     assert "coarser interval" in response.json()["interval"][0]
-    assert api_client.get(HISTOGRAM_URL, {"interval": "week"}).status_code == 200
+    assert api_client.get(HISTOGRAM_URL, {"interval": "week", **({"q": q} if q else {})}).status_code == 200
+    # A date range short enough is days again.
+    narrowed = api_client.get(
+        HISTOGRAM_URL, {"interval": "day", "published_after": "2023-12-01", **({"q": q} if q else {})}
+    )
+    assert [(b["start"], b["count"]) for b in narrowed.json()["buckets"] if b["count"]] == [("2024-01-01", 1)]
 
 
 @pytest.mark.parametrize(
