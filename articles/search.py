@@ -432,6 +432,13 @@ class ArticleSearch:
     def none(self) -> ArticleSearch:
         return replace(self, q=Query())
 
+    def narrowed(self, **filters: Any) -> ArticleSearch:
+        """Return the results under ``filters`` changed (``SearchFilters`` fields), from the same index snapshot."""
+        narrowed = replace(self, filters=replace(self.filters, **filters))
+        # One snapshot: counts of the narrowed results add up with this one's under concurrent writes.
+        narrowed._snapshot = _searcher(self)
+        return narrowed
+
     def count(self) -> int:
         """Return the exact number of matches."""
         if self._count is None:

@@ -175,9 +175,13 @@ class SlugListField(forms.Field):
     default_error_messages = {
         "invalid": "'%(value)s' is not a valid slug.",
         "too_many": "Give at most %(limit)d slugs.",
+        "too_many_values": "Give the parameter at most %(limit)d times (each value may hold several slugs, "
+        "comma-separated).",
     }
     # 100 values of 100 slugs each (as the schema says); one query looks them all up.
     max_slugs = 10_000
+    # How many times the parameter may be repeated (the schema's maxItems).
+    max_values = 100
 
     def __init__(
         self,
@@ -194,6 +198,10 @@ class SlugListField(forms.Field):
 
     def to_python(self, value: Any) -> list[str]:
         raw = value if isinstance(value, list | tuple) else [value] if value else []
+        if len(raw) > self.max_values:
+            raise ValidationError(
+                self.error_messages["too_many_values"], code="too_many_values", params={"limit": self.max_values}
+            )
         slugs: list[str] = []
         # A blank value is no value; any other is slugs separated by commas, nothing else (as the schema says).
         for part in (part for item in raw if str(item).strip() for part in str(item).split(",")):

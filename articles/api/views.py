@@ -24,6 +24,9 @@ from articles.api.export import CSV_TYPE, JSONLD_TYPE, NDJSON_TYPE, export_respo
 from articles.api.facets import DEFAULT_FACET_SIZE, MAX_FACET_SIZE, facet_counts
 from articles.api.filters import ArticleFilter, AuthorFilter, PublisherFilter
 from articles.api.formats import FORMAT_FIELDS
+from articles.api.histogram import DESCRIPTION as HISTOGRAM_DESCRIPTION
+from articles.api.histogram import PARAMETERS as HISTOGRAM_PARAMETERS
+from articles.api.histogram import HistogramSerializer, histogram_response
 from articles.api.links import CANONICAL_LINKS
 from articles.api.ordering import StrictOrderingFilter
 from articles.api.pagination import ArchivePagination
@@ -102,6 +105,7 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
         "list": querysets.article_list_queryset,
         "source": querysets.article_source_queryset,
         "facets": querysets.visible_articles,
+        "histogram": querysets.visible_articles,
     }
 
     def get_queryset(self) -> QuerySet[Article]:
@@ -186,6 +190,24 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
         articles: object = self.filter_queryset(self.get_queryset())
         assert isinstance(articles, ArticleSearch), "search_without_q: the index answers the facets"
         return Response(facet_counts(articles, size))
+
+    @extend_schema(
+        summary="Histogram over time",
+        description=HISTOGRAM_DESCRIPTION,
+        filters=True,
+        parameters=HISTOGRAM_PARAMETERS,
+        responses=HistogramSerializer,
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        filter_backends=[ArticleFilterBackend, FullTextSearchFilter],
+        pagination_class=None,
+        search_ranks=False,
+    )
+    def histogram(self, request: Request) -> Response:
+        """Count the matching articles per day, week, month or year, beside all the requester may see."""
+        return histogram_response(self, request)
 
     @extend_schema(
         summary="Export as NDJSON",

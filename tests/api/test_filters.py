@@ -113,6 +113,17 @@ def test_malformed_slug_is_a_400_naming_the_parameter(api_client, bylines, param
     assert value.split(",")[-1][:20] in response.json()[param][0]
 
 
+@pytest.mark.parametrize("param", ["author", "publisher"])
+@pytest.mark.parametrize(("times", "status"), [(100, 200), (101, 400)])
+def test_a_slug_filter_is_repeated_at_most_100_times(api_client, bylines, param, times, status):
+    """As the schema's maxItems says; each value may still hold several slugs."""
+    response = api_client.get(ARTICLES_URL, {param: [f"a{i},b{i}" for i in range(times)]})
+
+    assert response.status_code == status
+    if status == 400:
+        assert "at most 100 times" in response.json()[param][0]
+
+
 @pytest.mark.parametrize("q", [None, "story"])
 @pytest.mark.parametrize("param", ["author", "publisher"])
 def test_a_slug_nobody_has_matches_nothing(api_client, bylines, param, q):
