@@ -289,6 +289,13 @@ def _dated_aggregation(interval: Interval, starts: Sequence[dt.date]) -> dict[st
     return {"range": {"field": "date", "ranges": ranges}}
 
 
+def index_span(articles: ArticleSearch) -> list[dt.date]:
+    """Return the first and last day any match is dated (none when none is): one index pass."""
+    result = articles.aggregate({"first": {"min": {"field": "date"}}, "last": {"max": {"field": "date"}}})
+    values = [result.get(name, {}).get("value") for name in ("first", "last")]
+    return [_index_day(value) for value in values if value is not None]
+
+
 def index_counts(articles: ArticleSearch, interval: Interval, starts: Sequence[dt.date]) -> Counts:
     """Count the matches of a search per bucket starting at ``starts`` and without a date: one index pass."""
     if not starts:
@@ -358,21 +365,26 @@ def histogram(
     """Count ``matches`` per bucket of ``interval`` beside every article of ``visible`` in the same bucket.
 
     ``visible`` is what the requester may see, unfiltered (the buckets' ``total``);
-    ``matches`` is it filtered, a queryset or a search. The buckets run from the
+    ``matches`` is it filtered, a queryset or a search; a search counts both in the index
+    (its ``visible()``: the API's way, bounded whatever the archive's size), a queryset both in the database. The buckets run from the
     first to the last with any visible article, within ``after``/``before`` (the
     date filters), empty ones included. Raise ``TooManyBuckets`` past ``MAX_BUCKETS``.
     """
-    totals = database_counts(visible, interval, undated=False)
     top: list[RankedPublisher] = []
     if isinstance(matches, ArticleSearch):
-        # The matches are some of the visible articles: their buckets lie within the totals'.
-        starts = _starts(totals.dated, interval, after=after, before=before)
+        # All from the index, whatever the archive's size: the totals are the requester's visible
+        # articles in the same snapshot, and the matches (some of them) lie within their span.
+        everything = matches.visible()
+        edges = [bucket_start(day, interval) for day in index_span(everything)]
+        starts = _starts(edges, interval, after=after, before=before)
+        totals = index_counts(_within(everything, starts, interval), interval, starts)
         if by_publisher:
             top = index_top_publishers(matches)
             counts = index_counts_by_publisher(matches, interval, starts, [pk for pk, _ in top])
         else:
             counts = index_counts(matches, interval, starts)
     else:
+        totals = database_counts(visible, interval, undated=False)
         if by_publisher:
             top = database_top_publishers(matches)
             counts = database_counts_by_publisher(matches, interval, [pk for pk, _ in top])
@@ -387,6 +399,15 @@ def histogram(
     if by_publisher:
         _split(result, starts, counts, top)
     return result
+
+
+def _within(articles: ArticleSearch, starts: Sequence[dt.date], interval: Interval) -> ArticleSearch:
+    """Return ``articles`` dated within the buckets of ``starts`` (the first and last range are open-ended)."""
+    if not starts:
+        return articles
+    end = next_start(starts[-1], interval)
+    last = dt.datetime.combine(end, dt.time.min, tzinfo=dt.UTC) - dt.timedelta(microseconds=1) if end else None
+    return articles.narrowed(published=(dt.datetime.combine(starts[0], dt.time.min, tzinfo=dt.UTC), last))
 
 
 def _starts(

@@ -439,6 +439,12 @@ class ArticleSearch:
         narrowed._snapshot = _searcher(self)
         return narrowed
 
+    def visible(self) -> ArticleSearch:
+        """Return every article the requester may see (no ``q``, no filter but the statuses), same snapshot."""
+        everything = replace(self, q=None, filters=SearchFilters(statuses=self.filters.statuses), condition=None)
+        everything._snapshot = _searcher(self)
+        return everything
+
     def count(self) -> int:
         """Return the exact number of matches."""
         if self._count is None:
