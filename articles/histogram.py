@@ -366,9 +366,9 @@ def histogram(
 
     ``visible`` is what the requester may see, unfiltered (the buckets' ``total``);
     ``matches`` is it filtered, a queryset or a search; a search counts both in the index
-    (its ``visible()``: the API's way, bounded whatever the archive's size), a queryset both in the database. The buckets run from the
-    first to the last with any visible article, within ``after``/``before`` (the
-    date filters), empty ones included. Raise ``TooManyBuckets`` past ``MAX_BUCKETS``.
+    (its ``visible()``: the API's way, bounded whatever the archive's size), a queryset both in
+    the database. The buckets run from the first to the last with any visible article, within
+    ``after``/``before`` (the date filters), empty ones included. Raise ``TooManyBuckets`` past ``MAX_BUCKETS``.
     """
     top: list[RankedPublisher] = []
     if isinstance(matches, ArticleSearch):
