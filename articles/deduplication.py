@@ -12,25 +12,28 @@ through ``mark_copy``.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Window
+from django.db.models import Count, Exists, F, OuterRef, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from articles import duplicates, triage
 from articles.duplicates import Fingerprint
 from articles.history import attribute_change
-from articles.importing.writing import Row
+from articles.importing.writing import Row, bulk_writer
 from articles.models import Article, ArticleFingerprint
 
 # The candidates checked exactly per new body, those sharing the most keys: a copy shares about 3 of 10,
 # an unrelated body almost never one, but templated stories (results, listings) share some by the thousand.
 MAX_CANDIDATES = 4
-# The articles looked up per band key at most, the oldest first.
+# The articles looked up per band key at most, the oldest first (at import; when scanning the archive).
 KEY_LIMIT = 20
+SCAN_KEY_LIMIT = 50
+# Articles, or shared keys, read per query when scanning the archive.
+SCAN_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -85,15 +88,15 @@ def closest(keys: Iterable[int], ids_by_key: dict[int, list[int]] | dict[int, se
     return sorted(shared, key=lambda pk: (-shared[pk], pk))[:MAX_CANDIDATES]
 
 
-def candidate_ids(keys: Iterable[int]) -> dict[int, set[int]]:
-    """Return, in one query, the ids of the articles indexed under each of ``keys``."""
+def candidate_ids(keys: Iterable[int], *, limit: int = KEY_LIMIT) -> dict[int, set[int]]:
+    """Return, in one query, the ids of the (``limit`` oldest) articles indexed under each of ``keys``."""
     keys = list(keys)
     found: dict[int, set[int]] = defaultdict(set)
     if keys:
         # The oldest KEY_LIMIT articles of each key: a template's keys would otherwise bring the
         # thousands of stories that share them, and the original of a copy is the oldest.
         oldest = Window(RowNumber(), partition_by=[F("key")], order_by=[F("article_id").asc()])
-        rows = ArticleFingerprint.objects.filter(key__in=keys).annotate(rank=oldest).filter(rank__lte=KEY_LIMIT)
+        rows = ArticleFingerprint.objects.filter(key__in=keys).annotate(rank=oldest).filter(rank__lte=limit)
         for key, article_id in rows.values_list("key", "article_id"):
             found[key].add(article_id)
     return found
@@ -170,3 +173,97 @@ def resolve_duplicate(*, article: Article, keep_both: bool, user=None) -> Articl
     attribute_change(article, user=user, reason=reason)
     article.save()
     return article
+
+
+@dataclass
+class Cluster:
+    """Near-duplicate articles: ``members`` oldest first; ``links`` maps each copy to the oldest it matched."""
+
+    members: list[int]
+    links: dict[int, int]
+
+
+def index_missing(*, batch_size: int = SCAN_BATCH) -> int:
+    """Fingerprint the articles that have no index rows, ``batch_size`` at a time by id; return how many got some."""
+    indexed, last = 0, 0
+    unindexed = Article.objects.filter(~Exists(ArticleFingerprint.objects.filter(article=OuterRef("pk"))))
+    while rows := list(unindexed.filter(pk__gt=last).order_by("pk").values_list("id", "body")[:batch_size]):
+        last = rows[-1][0]
+        new = [row for pk, body in rows for row in fingerprint_rows(pk, duplicates.fingerprint(body))]
+        with transaction.atomic():
+            bulk_writer().insert_all(ArticleFingerprint, new)
+        indexed += len({row.article_id for row in new})
+    return indexed
+
+
+def shared_keys(*, batch_size: int = SCAN_BATCH) -> Iterator[list[int]]:
+    """Yield, ``batch_size`` at a time in order, the band keys that more than one article has."""
+    last: int | None = None
+    while True:
+        rows = ArticleFingerprint.objects.all() if last is None else ArticleFingerprint.objects.filter(key__gt=last)
+        grouped = rows.values("key").annotate(count=Count("id")).filter(count__gt=1).order_by("key")
+        keys = list(grouped.values_list("key", flat=True)[:batch_size])
+        if not keys:
+            return
+        yield keys
+        last = keys[-1]
+
+
+def find_clusters(*, threshold: float = duplicates.THRESHOLD, batch_size: int = SCAN_BATCH) -> list[Cluster]:
+    """Return the archive's clusters of near-duplicates, oldest first: articles sharing a key, verified exactly.
+
+    Each article under a key is checked against the ``MAX_CANDIDATES`` oldest others
+    under it (originals come first); memory holds one batch of keys' bodies and the
+    matches found, never the archive.
+    """
+    best: dict[int, int] = {}  # copy -> the oldest article it matched
+    for keys in shared_keys(batch_size=batch_size):
+        ids_by_key = candidate_ids(keys, limit=SCAN_KEY_LIMIT)
+        prints = fingerprints_of({pk for group in ids_by_key.values() for pk in group})
+        for group in ids_by_key.values():
+            ordered = sorted(group)
+            for position, copy in enumerate(ordered[1:], start=1):
+                for original in ordered[: min(MAX_CANDIDATES, position)]:
+                    if original >= best.get(copy, copy):
+                        break
+                    if duplicates.is_copy(prints[original], prints[copy], threshold=threshold):
+                        best[copy] = original
+                        break
+    return _clusters(best)
+
+
+def _clusters(best: dict[int, int]) -> list[Cluster]:
+    """Group the matches into connected clusters, each oldest first, the clusters by their oldest article."""
+    root: dict[int, int] = {}
+
+    def find(pk: int) -> int:
+        while root.get(pk, pk) != pk:
+            pk = root[pk]
+        return pk
+
+    for copy, original in best.items():
+        a, b = find(copy), find(original)
+        if a != b:
+            root[max(a, b)] = min(a, b)
+    members: dict[int, list[int]] = defaultdict(list)
+    for pk in {*best, *best.values()}:
+        members[find(pk)].append(pk)
+    return [
+        Cluster(sorted(group), {pk: best[pk] for pk in sorted(group) if pk in best})
+        for _, group in sorted(members.items())
+    ]
+
+
+def titles_of(ids: Iterable[int]) -> dict[int, str]:
+    """Return the titles of the articles ``ids``, in one query."""
+    return dict(Article.objects.filter(pk__in=list(ids)).values_list("id", "title"))
+
+
+def flag_cluster(cluster: Cluster, *, user=None) -> int:
+    """Flag each copy of ``cluster`` not flagged yet as a duplicate of the article it matched; return how many."""
+    copies = Article.objects.filter(pk__in=list(cluster.links), duplicate_of__isnull=True).order_by("pk")
+    flagged = 0
+    for article in copies.only("pk"):
+        flag_duplicate(article=article, original=Article(pk=cluster.links[article.pk]), user=user)
+        flagged += 1
+    return flagged
