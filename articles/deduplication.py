@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Window
@@ -25,6 +26,9 @@ from articles.duplicates import Fingerprint
 from articles.history import attribute_change
 from articles.importing.writing import Row, bulk_writer
 from articles.models import Article, ArticleFingerprint
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 # The candidates checked exactly per new body, those sharing the most keys: a copy shares about 3 of 10,
 # an unrelated body almost never one, but templated stories (results, listings) share some by the thousand.
@@ -138,7 +142,7 @@ def refresh_fingerprints(*, article: Article) -> None:
 
 
 @transaction.atomic
-def flag_duplicate(*, article: Article, original: Article, user=None) -> Article:
+def flag_duplicate(*, article: Article, original: Article, user: AbstractBaseUser | None = None) -> Article:
     """Flag ``article`` as a possible duplicate of ``original``: a draft in the review queue, linked to it."""
     if article.pk == original.pk:
         raise ValueError("An article cannot be a duplicate of itself.")
@@ -150,7 +154,7 @@ def flag_duplicate(*, article: Article, original: Article, user=None) -> Article
 
 
 @transaction.atomic
-def resolve_duplicate(*, article: Article, keep_both: bool, user=None) -> Article:
+def resolve_duplicate(*, article: Article, keep_both: bool, user: AbstractBaseUser | None = None) -> Article:
     """Settle a possible duplicate: keep both (unlink; published again if nothing else is to review), or withdraw it.
 
     Either way the duplicate reason goes and the article leaves the review queue
@@ -259,7 +263,7 @@ def titles_of(ids: Iterable[int]) -> dict[int, str]:
     return dict(Article.objects.filter(pk__in=list(ids)).values_list("id", "title"))
 
 
-def flag_cluster(cluster: Cluster, *, user=None) -> int:
+def flag_cluster(cluster: Cluster, *, user: AbstractBaseUser | None = None) -> int:
     """Flag each copy of ``cluster`` not flagged yet as a duplicate of the article it matched; return how many."""
     copies = Article.objects.filter(pk__in=list(cluster.links), duplicate_of__isnull=True).order_by("pk")
     flagged = 0

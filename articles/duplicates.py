@@ -85,7 +85,8 @@ def shingle_hashes(text: str) -> np.ndarray:
 
 def signature(hashes: np.ndarray) -> np.ndarray:
     """Return the MinHash signature (``NUM_PERM`` uint64 values below 2**32) of non-empty shingle hashes."""
-    return ((hashes[:, None] * _A[None, :] + _B[None, :]) >> _SHIFT).min(axis=0)
+    values: np.ndarray = ((hashes[:, None] * _A[None, :] + _B[None, :]) >> _SHIFT).min(axis=0)
+    return values
 
 
 def band_keys(values: np.ndarray) -> tuple[int, ...]:

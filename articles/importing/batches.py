@@ -185,7 +185,9 @@ class BatchImporter:
         return ids
 
     @staticmethod
-    def _mark_copies_of_batch(articles: list[Article], originals: list, ids: dict[str, int]) -> None:
+    def _mark_copies_of_batch(
+        articles: list[Article], originals: list[deduplication.Original | None], ids: dict[str, int]
+    ) -> None:
         """Mark, in one update, the new articles that copy one created earlier in the same batch."""
         copies = []
         for article, original in zip(articles, originals, strict=True):
