@@ -22,7 +22,6 @@ SLUG_LIST_PATTERN = r"^[-a-zA-Z0-9_]{1,255}(,[-a-zA-Z0-9_]{1,255}){0,99}$"
 SLUG_VALUES = 100
 MAX_SMALLINT = 32767
 MAX_INT = 2**31 - 1
-MAX_BIGINT = 2**63 - 1
 
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
@@ -187,12 +186,6 @@ class ArticleFilter(django_filters.FilterSet):
         method="filter_language",
         help_text="Articles in this language: an ISO 639-1 code (`en`, `es`, ...), or "
         f"`{UNKNOWN_LANGUAGE}` for those whose language could not be detected.",
-    )
-    duplicate_of = IntegerFilter(
-        field_name="duplicate_of_id",
-        min_value=1,
-        max_value=MAX_BIGINT,
-        help_text="The possible duplicates of the article with this id (those whose `duplicate_of` it is).",
     )
     has_duplicate_of = StrictBooleanFilter(
         field_name="duplicate_of",

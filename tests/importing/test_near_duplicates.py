@@ -182,7 +182,7 @@ class TestApi:
 
     @pytest.mark.parametrize(
         ("query", "expected"),
-        [("has_duplicate_of=true", "copy"), ("has_duplicate_of=false", "story"), ("duplicate_of={story}", "copy")],
+        [("has_duplicate_of=true", "copy"), ("has_duplicate_of=false", "story")],
     )
     def test_the_list_filters_by_it(self, copy, staff_client, query, expected):
         story = copy.duplicate_of_id
@@ -190,7 +190,7 @@ class TestApi:
 
         assert [row["id"] for row in response.json()["results"]] == [copy.pk if expected == "copy" else story]
 
-    @pytest.mark.parametrize("query", ["has_duplicate_of=maybe", "duplicate_of=abc", "duplicate_of=0"])
+    @pytest.mark.parametrize("query", ["has_duplicate_of=maybe", "has_duplicate_of=2"])
     def test_a_bad_filter_value_is_a_400(self, staff_client, query):
         response = staff_client.get(f"/api/v1/articles/?{query}")
 
