@@ -287,6 +287,18 @@ class Article(models.Model):
         blank=True,
         help_text=_("When a re-import last replaced the source with a different text; empty if it never changed."),
     )
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("possible duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+        help_text=_(
+            "The article this one shares most of its text with (a syndicated or lightly edited copy), "
+            "found at import (articles.duplicates); empty if none, or once an editor kept both."
+        ),
+    )
 
     # An import creates no history row (its run and the provenance above record it); the first
     # later change records the imported state first (``articles.imported_history``).
@@ -370,6 +382,28 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("api:article-detail", kwargs={"pk": self.pk})
+
+
+class ArticleFingerprint(models.Model):
+    """One LSH band key of an article's body: articles sharing a key are candidate near-duplicates."""
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="fingerprints"
+    )
+    key = models.BigIntegerField(
+        _("band key"),
+        help_text=_("The hash of one band of the body's MinHash signature (articles.duplicates)."),
+    )
+
+    class Meta:
+        verbose_name = _("article fingerprint")
+        verbose_name_plural = _("article fingerprints")
+        ordering = ["article", "id"]
+        # The lookup by key answers from the index alone (key, article).
+        indexes = [models.Index(fields=["key", "article"], name="article_fingerprint_key_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {self.key}"
 
 
 class ArticleAuthor(models.Model):

@@ -1,12 +1,13 @@
 """Review priority: which flagged article an editor should see first.
 
-Pure: no database. Each review reason (a parser warning, or an import conflict)
+Pure: no database. Each review reason (a parser warning, an import conflict, or a possible duplicate)
 has a weight for how likely it is that the article is wrong as imported; an
 article's priority is the sum of its reasons' weights, and the review queue
 lists the highest first (then the oldest first). The weights, highest first:
 
 ====  =======================================================================
  90   an import conflict: an editor's correction and a new import disagree
+ 75   ``DUPLICATE_REASON``: a near-duplicate of another article (a syndicated or edited copy)
  80   ``WARN_UNRECOGNISED``: the parser did not know the layout, so any field may be wrong
  70   ``WARN_AUTHOR_BLOCK``: an author block not fully separated (a bio or a name in the body)
  60   ``WARN_NO_BODY``: the text went somewhere else (a title or a subtitle that is the story)
@@ -34,6 +35,9 @@ from articles import parsing
 # The review reason of an import conflict on a field (see ``articles.review.conflict_reason``).
 CONFLICT_REASON = "editor's {field} kept; the new import differs"
 CONFLICT_WEIGHT = 90
+# The review reason of a possible near-duplicate (see ``articles.deduplication``).
+DUPLICATE_REASON = "possible duplicate of #{id}"
+DUPLICATE_WEIGHT = 75
 DEFAULT_WEIGHT = 50
 # By the name of the parser's constant, so a reworded warning keeps its weight.
 WEIGHTS: dict[str, int] = {
@@ -63,12 +67,20 @@ def _known_warnings() -> list[tuple[str, int]]:
 
 KNOWN_WARNINGS = _known_warnings()
 _CONFLICT_HEAD, _CONFLICT_TAIL = CONFLICT_REASON.split("{field}")
+_DUPLICATE_HEAD = DUPLICATE_REASON.split("{id}")[0]
+
+
+def is_duplicate_reason(reason: str) -> bool:
+    """Tell whether ``reason`` is a "possible duplicate of #N" review reason."""
+    return reason.startswith(_DUPLICATE_HEAD) and reason[len(_DUPLICATE_HEAD) :].isdigit()
 
 
 def reason_weight(reason: str) -> int:
     """Return the weight of one review reason (see the table above)."""
     if reason.startswith(_CONFLICT_HEAD) and reason.endswith(_CONFLICT_TAIL):
         return CONFLICT_WEIGHT
+    if is_duplicate_reason(reason):
+        return DUPLICATE_WEIGHT
     for text, weight in KNOWN_WARNINGS:
         if matches(reason, text):
             return weight

@@ -187,6 +187,12 @@ class ArticleFilter(django_filters.FilterSet):
         help_text="Articles in this language: an ISO 639-1 code (`en`, `es`, ...), or "
         f"`{UNKNOWN_LANGUAGE}` for those whose language could not be detected.",
     )
+    has_duplicate_of = StrictBooleanFilter(
+        field_name="duplicate_of",
+        lookup_expr="isnull",
+        exclude=True,
+        help_text="Articles flagged as a possible duplicate of another (true), or not (false).",
+    )
     source = django_filters.CharFilter(
         field_name="source_key",
         max_length=1000,

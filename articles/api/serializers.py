@@ -158,6 +158,14 @@ class ArticleBaseSerializer(
     date_is_original = serializers.SerializerMethodField(
         help_text="Whether `date` is the story's original publication date (true) or, unknown, the archive's (false)."
     )
+    # The key column itself: no join, and the export's plain rows carry it.
+    duplicate_of = serializers.IntegerField(
+        source="duplicate_of_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The id of the article this one is a possible duplicate of (a syndicated or lightly edited copy "
+        "found at import: at least 80% of its word shingles in common), or null.",
+    )
     # Text rather than the model's choices: "" (unknown) is a value too, which an enum of the choices would refuse.
     language = serializers.CharField(
         read_only=True,
@@ -190,6 +198,7 @@ class ArticleBaseSerializer(
             "source",
             "needs_review",
             "review_reasons",
+            "duplicate_of",
             "excerpt",
             "body",
             "rank",

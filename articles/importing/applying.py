@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from articles import boilerplate, merging, parsing, triage
+from articles import boilerplate, deduplication, merging, parsing, triage
 from articles.imported_history import record_imported_states
 from articles.importing.defaults import fill_record
 from articles.importing.names import Names, create_missing_names, resolve_names
@@ -100,6 +100,7 @@ def update_article(
     conflicts = merge_fields(article, record)
     _merge_relations(article, record, names, conflicts, reason)
     reasons = list(record.warnings) + [conflict_reason(name) for name in conflicts]
+    reasons += deduplication.duplicate_reasons(article)  # a new text does not settle a possible duplicate
     if article.status == Article.Status.DRAFT and article.needs_review and not reasons:
         article.status, article.published_at = Article.Status.PUBLISHED, article.published_at or now
     article.needs_review = bool(reasons)
@@ -109,6 +110,7 @@ def update_article(
     article.source_changed_at = now  # what ``changed_since`` finds
     article._change_reason = reason
     article.save()
+    deduplication.refresh_fingerprints(article=article)
 
 
 def merge_fields(article: Article, record: parsing.ParsedArticle) -> dict[str, dict]:
@@ -190,13 +192,14 @@ def reparse_article(*, article: Article) -> Article:
     for name in CURATED_FIELDS:
         setattr(article, name, record_value(record, name))
     article.publisher = names.publisher_for(record)
-    article.review_reasons = list(record.warnings)
-    article.needs_review = bool(record.warnings)
+    article.review_reasons = list(record.warnings) + deduplication.duplicate_reasons(article)
+    article.needs_review = bool(article.review_reasons)
     article.import_conflicts = {}
     snapshot = {**parsed_snapshot(record), "supplied": supplied} if supplied else None
     set_provenance(article, record, article.import_run, snapshot=snapshot)
     article._change_reason = reason
     article.save()
+    deduplication.refresh_fingerprints(article=article)
     authors = names.authors_for(record)
     if list(article.bylines.order_by("position").values_list("author_id", flat=True)) != [a.pk for a in authors]:
         replace_byline(article, authors, reason=reason)

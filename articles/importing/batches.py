@@ -1,7 +1,8 @@
 """Importing one batch of parsed sources: classify against the archive, create in bulk, the rest file by file.
 
 A batch costs a constant number of queries whatever its size or the archive's:
-one lookup of the keys and hashes it carries, one of the names it credits, and
+one lookup of the keys and hashes it carries, one of the names it credits, two
+for the near-duplicates of its new files (``articles.deduplication``), and
 bulk writes. The plainly new files are created together in one savepoint; if that
 fails for any reason it leaves nothing behind and the batch is retried file by
 file, each in its own savepoint, so a bad file fails alone.
@@ -16,13 +17,13 @@ from datetime import datetime
 
 from django.db import DatabaseError, IntegrityError, transaction
 
-from articles import boilerplate
+from articles import boilerplate, deduplication, duplicates
 from articles.importing.applying import new_article, update_article
 from articles.importing.concurrency import is_transient
 from articles.importing.names import Names, create_missing_names, resolve_names
 from articles.importing.records import Parsed
 from articles.importing.writing import Row, bulk_writer
-from articles.models import Article, ArticleAuthor, ImportOutcome, ImportRun
+from articles.models import Article, ArticleAuthor, ArticleFingerprint, ImportOutcome, ImportRun
 
 logger = logging.getLogger(__name__)
 Result = ImportOutcome.Result
@@ -163,14 +164,40 @@ class BatchImporter:
         items, records = stripped, [item.record for item in stripped]
         create_missing_names(names, records, reason=self.reason)
         articles = [new_article(item=item, names=names, run=self.run, now=self.now) for item in items]
+        originals = deduplication.find_originals([item.fingerprint or duplicates.EMPTY for item in items])
+        for article, original in zip(articles, originals, strict=True):
+            if original is not None and original.article_id is not None:
+                deduplication.mark_copy(article, original.article_id)
         writer = bulk_writer()
         ids = writer.insert_new(Article, articles, key="source_key")
         if len(ids) != len(articles):
             raise BulkConflict(f"{len(articles) - len(ids)} of {len(articles)} articles exist already")
+        self._mark_copies_of_batch(articles, originals, ids)
         bylines = [row for i in items for row in byline_rows(ids[i.source.key], names.authors_for(i.record))]
         writer.insert_all(ArticleAuthor, bylines)
+        fingerprints = [
+            row
+            for item in items
+            for row in deduplication.fingerprint_rows(ids[item.source.key], item.fingerprint or duplicates.EMPTY)
+        ]
+        writer.insert_all(ArticleFingerprint, fingerprints)
         self.site.save(learned, {slug: publisher.pk for slug, publisher in names.publishers.items()})
         return ids
+
+    @staticmethod
+    def _mark_copies_of_batch(
+        articles: list[Article], originals: list[deduplication.Original | None], ids: dict[str, int]
+    ) -> None:
+        """Mark, in one update, the new articles that copy one created earlier in the same batch."""
+        copies = []
+        for article, original in zip(articles, originals, strict=True):
+            if original is not None and original.earlier is not None:
+                article.pk = ids[article.source_key]
+                deduplication.mark_copy(article, ids[articles[original.earlier].source_key])
+                copies.append(article)
+        fields = ["status", "published_at", "needs_review", "review_reasons", "review_priority", "duplicate_of"]
+        if copies:
+            Article.objects.bulk_update(copies, fields)
 
     def _stripped(self, item: Parsed, learned: boilerplate.Learned | None = None) -> Parsed:
         """Return ``item`` parsed without its publisher's boilerplate lines as they are now (``item`` if it is)."""

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from articles import boilerplate, parsing
+from articles import boilerplate, duplicates, parsing
 from articles.importing.sources import Source, SourceRejected
 from articles.models import Article
 from articles.naming import article_slug, digest
@@ -39,7 +39,8 @@ class Parsed:
     ``snapshot``, ``slug`` and ``word_count`` are derived from the record when it is parsed, off the
     writing thread (see ``runs.parsed_batches``); ``site_keys`` are the publisher's boilerplate
     lines the record was parsed without and ``candidates`` its lines the importer counts to learn
-    more (see ``articles.boilerplate``), both found by the parse worker too.
+    more (see ``articles.boilerplate``), both found by the parse worker too, as is ``fingerprint``,
+    the body's near-duplicate fingerprint (``articles.duplicates``).
     """
 
     source: Source
@@ -50,12 +51,15 @@ class Parsed:
     word_count: int = 0
     site_keys: frozenset[str] = frozenset()
     candidates: dict[str, str] | None = None
+    fingerprint: duplicates.Fingerprint | None = None
 
     def __post_init__(self) -> None:
         if self.record is not None and self.snapshot is None:
             self.snapshot = parsed_snapshot(self.record)
             self.slug = article_slug(self.record.title, self.record.sha256)
             self.word_count = len(self.record.body.split())
+        if self.record is not None and self.fingerprint is None:
+            self.fingerprint = duplicates.fingerprint(self.record.body)
 
 
 def parse_source(source: Source, *, max_bytes: int) -> Parsed:
@@ -100,6 +104,7 @@ def parse_data(
         len(record.body.split()),
         keys,
         boilerplate.candidate_lines(record),
+        duplicates.fingerprint(record.body),
     )
 
 
@@ -114,7 +119,7 @@ def parsed_from(source: Source, result: tuple) -> Parsed:
     """Return the ``Parsed`` for ``source`` from ``parse_data``'s result."""
     if result[0] is None:
         return Parsed(source, error=result[1])
-    record, _, snapshot, slug, word_count, keys, candidates = result
+    record, _, snapshot, slug, word_count, keys, candidates, fingerprint = result
     return Parsed(
         source,
         record=record,
@@ -123,6 +128,7 @@ def parsed_from(source: Source, result: tuple) -> Parsed:
         word_count=word_count,
         site_keys=keys,
         candidates=candidates,
+        fingerprint=fingerprint,
     )
 
 

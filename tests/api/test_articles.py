@@ -37,6 +37,8 @@ PUBLIC_FIELDS = {
     "publisher",
     "authors",
     "source",
+    # Issue 12: the article this one may be a copy of (``articles.deduplication``).
+    "duplicate_of",
 }
 STAFF_FIELDS = {"needs_review", "review_reasons"}
 LIST_FIELDS = PUBLIC_FIELDS | {"excerpt"}
