@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from django import template
 from django.contrib.admin.views.main import ChangeList
@@ -126,3 +126,9 @@ def archive_desk(context: Context) -> Desk:
     if user.has_perm("articles.view_merge") or can_merge(request, Author) or can_merge(request, Publisher):
         desk["merges_url"] = reverse("admin:articles_merge_changelist")
     return desk
+
+
+@register.filter
+def differs(rows: list[dict[str, Any]]) -> bool:
+    """Tell whether any row of a side-by-side view (``articles.revisions.side_by_side``) shows a change."""
+    return any(row["op"] != "equal" for row in rows)

@@ -37,6 +37,15 @@ def test_two_revisions_side_by_side_with_the_changed_words_marked(admin_client, 
     assert "<del>spring. </del>" in page
     assert "<ins>&lt;b&gt;starts&lt;/b&gt; </ins>in <ins>May. </ins>" in page
     assert "<b>starts</b>" not in page
+    assert '<th scope="col">Revision 1</th><th scope="col">Revision 2</th>' in page
+
+
+def test_a_revision_compared_with_itself_says_so(admin_client, corrected):
+    url = reverse("admin:articles_article_revisions", args=[corrected.pk])
+
+    page = admin_client.get(url, {"old": 2, "new": 2}).content.decode()
+
+    assert "The two revisions are the same." in page and "<del>" not in page
 
 
 def test_a_user_without_permission_is_refused(bare_staff_client, corrected):
