@@ -271,6 +271,7 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
                 view(self.resolve_conflict_view),
                 name="articles_article_conflict",
             ),
+            path("<path:object_id>/duplicate/", view(self.resolve_duplicate_view), name="articles_article_duplicate"),
             path("review/", view(self.review_queue_view), name="articles_article_review"),
             path(
                 "<path:object_id>/revisions/",
@@ -282,6 +283,9 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
 
     def resolve_conflict_view(self, request: HttpRequest, object_id: str, field: str) -> HttpResponse:
         return admin_views.resolve_conflict_view(request, self, object_id, field)
+
+    def resolve_duplicate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return admin_views.resolve_duplicate_view(request, self, object_id)
 
     def source_revisions_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return admin_views.source_revisions_view(request, self, object_id)

@@ -151,6 +151,14 @@ class ConflictForm(forms.Form):
     choice = forms.ChoiceField(choices=CHOICES)
 
 
+class DuplicateForm(forms.Form):
+    """An editor's decision on a possible duplicate: keep both articles, or withdraw the copy."""
+
+    CHOICES = [("keep", _("Keep both")), ("withdraw", _("Withdraw this copy"))]
+
+    choice = forms.ChoiceField(choices=CHOICES)
+
+
 class MergeForm(forms.Form):
     """The survivor of a merge, chosen among the selected rows."""
 

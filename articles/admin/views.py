@@ -27,9 +27,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from articles import conf, merging, review, revisions, uploads
+from articles import conf, deduplication, merging, review, revisions, uploads
 from articles.admin.forms import (
     ConflictForm,
+    DuplicateForm,
     MergeForm,
     RevertForm,
     SeedUploadForm,
@@ -74,6 +75,7 @@ def change_form_context(request: HttpRequest, article: Article, *, can_change: b
             "conflicts": conflicts(article) if can_change else [],
             "queue_url": review_queue_url(),
         },
+        "duplicate": duplicate_panel(article, can_change=can_change),
         "show_review_next": can_change and article.needs_review,
     }
 
@@ -137,6 +139,42 @@ def conflicts(article: Article) -> list[dict]:
             }
         )
     return rows
+
+
+def duplicate_panel(article: Article, *, can_change: bool) -> dict[str, Any] | None:
+    """Return the copy and its original side by side, and the decisions an editor can take; None if not a copy."""
+    original = article.duplicate_of
+    if original is None:
+        return None
+    return {
+        "original": original,
+        "original_url": article_change_url(original.pk),
+        "rows": revisions.side_by_side(old_text=original.body, new_text=article.body),
+        "flagged": bool(deduplication.duplicate_reasons(article)),
+        "resolve_url": reverse("admin:articles_article_duplicate", args=[article.pk]) if can_change else "",
+    }
+
+
+@require_POST
+def resolve_duplicate_view(request: HttpRequest, model_admin, object_id: str) -> HttpResponse:
+    """Keep both articles or withdraw the copy (``deduplication.resolve_duplicate``), then return to its form."""
+    article = _get_article(model_admin, request, object_id)
+    if not model_admin.has_change_permission(request, article):
+        raise PermissionDenied
+    form = DuplicateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether to keep both articles or withdraw this copy."))
+        return HttpResponseRedirect(article_change_url(article.pk))
+    original_id = article.duplicate_of_id
+    keep = form.cleaned_data["choice"] == "keep"
+    try:
+        deduplication.resolve_duplicate(article=article, keep_both=keep, user=request.user)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        done = _("Kept both articles.") if keep else _("Withdrew this copy of #%(id)s.") % {"id": original_id}
+        messages.success(request, done)
+    return HttpResponseRedirect(article_change_url(article.pk))
 
 
 def _display(value) -> str:
