@@ -156,7 +156,7 @@ def duplicate_panel(article: Article, *, can_change: bool) -> dict[str, Any] | N
 
 
 @require_POST
-def resolve_duplicate_view(request: HttpRequest, model_admin, object_id: str) -> HttpResponse:
+def resolve_duplicate_view(request: HttpRequest, model_admin: Any, object_id: str) -> HttpResponse:
     """Keep both articles or withdraw the copy (``deduplication.resolve_duplicate``), then return to its form."""
     article = _get_article(model_admin, request, object_id)
     if not model_admin.has_change_permission(request, article):
@@ -168,7 +168,7 @@ def resolve_duplicate_view(request: HttpRequest, model_admin, object_id: str) ->
     original_id = article.duplicate_of_id
     keep = form.cleaned_data["choice"] == "keep"
     try:
-        deduplication.resolve_duplicate(article=article, keep_both=keep, user=request.user)
+        deduplication.resolve_duplicate(article=article, keep_both=keep, user=signed_in(request.user))
     except ValueError as exc:
         messages.error(request, str(exc))
     else:
