@@ -102,7 +102,17 @@ def update_article(
             attribute_change(article, user=user, reason=reason)
             # updated_at moves for a byline change too: caches keyed on it must see it.
             article.save(update_fields={*changed, "updated_at"})
+        if "body" in changed:
+            _refresh_fingerprints(article)
     return article
+
+
+def _refresh_fingerprints(article: Article) -> None:
+    """Index the body an editor wrote for near-duplicates, as an import indexes a parsed one."""
+    # Imported here: deduplication writes through the importer's writers, whose package imports this module.
+    from articles import deduplication
+
+    deduplication.refresh_fingerprints(article=article)
 
 
 def _mark_reviewed(article: Article) -> list[str]:

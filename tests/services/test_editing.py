@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from articles import editing
+from articles import deduplication, editing
 from articles.models import Article, ArticleAuthor, Author, Publisher
+from tests.duplicate_texts import COPY, SAME_TOPIC, STORY
 from tests.factories import ArticleFactory, AuthorFactory, PublisherFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +66,24 @@ def test_reviewed_takes_the_article_out_of_the_queue_in_the_same_history_row():
     assert (article.needs_review, article.review_reasons, article.import_conflicts) == (False, [], {})
     assert article.history.count() == before + 1
     assert article.history.first().history_change_reason == "marked reviewed"
+
+
+def test_an_edited_body_is_indexed_for_near_duplicates_as_written():
+    """GIVEN an article whose body an editor replaces with a copy of another article's
+    WHEN the edit is saved through the editing service
+    THEN its near-duplicate index holds the new body's keys, which the other article shares
+    """
+    original = ArticleFactory(body="\n\n".join(STORY))
+    deduplication.refresh_fingerprints(article=original)
+    article = ArticleFactory(body="\n\n".join(SAME_TOPIC))
+    deduplication.refresh_fingerprints(article=article)
+    before = set(article.fingerprints.values_list("key", flat=True))
+
+    editing.update_article(article=article, data={"body": "\n\n".join(COPY)})
+
+    after = set(article.fingerprints.values_list("key", flat=True))
+    assert after and after != before
+    assert after & set(original.fingerprints.values_list("key", flat=True))
 
 
 def test_the_byline_is_set_in_order_and_renumbered():
