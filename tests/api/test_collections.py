@@ -124,6 +124,20 @@ def test_fields_pick_the_collection_fields(api_client, archive):
     assert data["results"][0] == {"slug": "empty", "publishers": []}
 
 
+def test_cursor_paging_walks_the_collections_by_name(api_client, archive):
+    """GIVEN three collections WHEN walked by cursor two at a time THEN each comes once, by name."""
+    first = api_client.get(COLLECTIONS_URL, {"page_mode": "cursor", "page_size": 2}).json()
+    second = api_client.get(first["next"]).json()
+
+    assert [item["slug"] for item in first["results"] + second["results"]] == ["empty", "national", "regional"]
+    assert second["next"] is None
+
+
+@pytest.mark.parametrize("params", [{"page_size": "0"}, {"fields": "nope"}, {"page": "x"}])
+def test_bad_list_parameters_are_a_400(api_client, archive, params):
+    assert api_client.get(COLLECTIONS_URL, params).status_code == 400
+
+
 def test_api_root_links_collections(api_client):
     assert api_client.get("/api/v1/").json()["collections"].endswith(COLLECTIONS_URL)
 
