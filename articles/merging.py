@@ -1,13 +1,14 @@
 """Merging duplicate authors and publishers into a survivor, and undoing a merge.
 
 A merge re-points every byline (or article publisher) of the merged rows to the
-survivor, keeps each article's author order, turns the merged names into aliases
+survivor, keeps each article's author order, puts the survivor in the merged publishers'
+collections in their place, turns the merged names into aliases
 of the survivor so later imports attach to it, deletes the merged rows and
 stores in a ``Merge`` row everything needed to undo it exactly. Every change is
 also recorded by django-simple-history with a reason naming the merge.
 
 Undo restores the merged rows with their ids and slugs, the bylines at their
-positions and the publishers of articles. It refuses (``UndoRefused``) when the
+positions, the publishers of articles and the members of collections. It refuses (``UndoRefused``) when the
 merge was already undone or its survivor is gone (deleted, or merged itself: undo
 that later merge first). Articles deleted since the merge, or whose byline or
 publisher an editor changed since, are skipped and listed in ``UndoResult.skipped``
@@ -36,7 +37,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from articles import search_index
 from articles.history import attribute_change, signed_in
 from articles.imported_history import record_imported_states
-from articles.models import Article, ArticleAuthor, Author, Merge, NamedEntity, Publisher
+from articles.models import Article, ArticleAuthor, Author, Collection, Merge, NamedEntity, Publisher
 from articles.naming import name_slug
 
 # django-simple-history's history_change_reason column is 100 characters wide.
@@ -258,7 +259,27 @@ def _move_articles(
     if articles:
         record_imported_states(article.pk for article in articles)
         bulk_update_with_history(articles, Article, ["publisher"], default_user=user, default_change_reason=reason)
-    return {"articles": moved}
+    return {"articles": moved, **_move_collections(survivor, merged, user, reason)}
+
+
+def _move_collections(
+    survivor: Publisher, merged: list[Publisher], user: Any, reason: str
+) -> dict[str, list[dict[str, int]]]:
+    """Put the survivor in each collection a merged publisher was in, and take the merged ones out (in the history)."""
+    members = Collection.publishers.through.objects.filter(publisher_id__in=[publisher.pk for publisher in merged])
+    memberships = list(members.values_list("collection_id", "publisher_id"))
+    joined = []
+    for collection in Collection.objects.filter(pk__in={pk for pk, _ in memberships}).order_by("pk"):
+        # Explicitly rather than by the deletion's cascade, so the collection's history shows it.
+        attribute_change(collection, user=user, reason=reason)
+        collection.publishers.remove(*merged)
+        if not collection.publishers.filter(pk=survivor.pk).exists():
+            collection.publishers.add(survivor)
+            joined.append({"collection": collection.pk})
+    return {
+        "collections": [{"collection": pk, "publisher": publisher} for pk, publisher in memberships],
+        "collections_joined": joined,
+    }
 
 
 # Article fields django-simple-history does not track: no need to load them to record a change.
@@ -484,6 +505,24 @@ def _undo_publishers(
     """Give the merged publishers their articles back, and those a later import's source names them on."""
     _restore_publishers(merge.merged, survivor, ids, user, reason, result)
     _reattribute_publishers(merge, survivor, set(ids.values()), user, reason, result)
+    _restore_collections(merge.merged, survivor, ids, user, reason)
+
+
+def _restore_collections(
+    snapshot: dict[str, Any], survivor: Publisher, ids: dict[int, int], user: Any, reason: str
+) -> None:
+    """Put the restored publishers back in their collections; take the survivor out of those the merge put it in."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for entry in snapshot.get("collections", []):
+        members[entry["collection"]].append(ids[entry["publisher"]])
+    joined = {entry["collection"] for entry in snapshot.get("collections_joined", [])}
+    # A collection deleted since is left deleted.
+    for collection in Collection.objects.filter(pk__in={*members, *joined}).order_by("pk"):
+        attribute_change(collection, user=user, reason=reason)
+        if collection.pk in members:
+            collection.publishers.add(*members[collection.pk])
+        if collection.pk in joined:
+            collection.publishers.remove(survivor)
 
 
 def _survivor_gone(merge: Merge, model: type[NamedEntity]) -> str:

@@ -86,6 +86,39 @@ class Author(NamedEntity):
         verbose_name_plural = _("authors")
 
 
+class Collection(models.Model):
+    """A named set of publishers an editor curates (e.g. "National papers"), to filter articles by at once."""
+
+    name = models.CharField(_("name"), max_length=255, help_text=_("Display name, e.g. 'National papers'."))
+    slug = models.SlugField(
+        _("slug"), max_length=255, help_text=_("Stable identifier used in URLs and the `collection` filter.")
+    )
+    description = models.TextField(_("description"), blank=True, help_text=_("What the collection gathers, and why."))
+    publishers = models.ManyToManyField(
+        Publisher,
+        verbose_name=_("publishers"),
+        related_name="collections",
+        blank=True,
+        help_text=_("The publishers whose articles the collection holds."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, help_text=_("When it was created."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, help_text=_("When it was last changed."))
+    # Editors' changes are audited; the publishers too (one historical row per member per version).
+    history = HistoricalRecords(m2m_fields=[publishers])
+
+    class Meta:
+        verbose_name = _("collection")
+        verbose_name_plural = _("collections")
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["slug"], name="articles_collection_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("api:collection-detail", kwargs={"pk": self.pk})
+
+
 class ImportRun(models.Model):
     """One run of the importer, from the command line, the admin or the API.
 

@@ -1,4 +1,4 @@
-"""The archive's admin: the editors' desk for articles, authors, publishers, imports and merges.
+"""The archive's admin: the editors' desk for articles, authors, publishers, collections, imports and merges.
 
 Declarations only; the views are in ``articles.admin.views``, the forms in ``articles.admin.forms``,
 the change list's performance parts in ``articles.admin.changelist`` and the business
@@ -51,6 +51,7 @@ from articles.models import (
     ArticleAuthor,
     Author,
     AuthorAlias,
+    Collection,
     ImportOutcome,
     ImportRun,
     ImportUpload,
@@ -515,6 +516,26 @@ class PublisherAdmin(NamedEntityAdmin):
     fields = ["name", "slug", "created_at", "updated_at"]
     inlines = [PublisherBoilerplateInline, PublisherAliasInline]
     credits = (Article, "publisher")
+
+
+@admin.register(Collection)
+class CollectionAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-history ships no types
+    """Named sets of publishers (the API's ``collection`` filter); publishers found by autocomplete (there are many)."""
+
+    list_display = ["name", "slug", "publisher_count", "updated_at"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["publishers"]
+    fields = ["name", "slug", "description", "publishers", "created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Collection]:
+        collections: QuerySet[Collection] = super().get_queryset(request)
+        return collections.annotate(publisher_count=Count("publishers"))
+
+    @admin.display(description=_("publishers"), ordering="publisher_count")
+    def publisher_count(self, obj: Collection) -> int:
+        return int(obj.publisher_count)  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 @admin.register(PublisherBoilerplate)

@@ -6,15 +6,17 @@ parameter, never a filter silently dropped. Unknown parameters are ignored.
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django import forms
 from django.db.models import QuerySet
 
 from articles.api import querysets
-from articles.api.params import IsoDateTimeBoundField, SlugListField, StrictBooleanField
+from articles.api.params import CollectionSlugListField, IsoDateTimeBoundField, SlugListField, StrictBooleanField
 from articles.api.querysets import can_see_unpublished
 from articles.languages import UNKNOWN_LANGUAGE
-from articles.models import Article, ArticleAuthor, Author, AuthorAlias, Publisher, PublisherAlias
+from articles.models import Article, ArticleAuthor, Author, AuthorAlias, Collection, Publisher, PublisherAlias
 
 # One value of a slug filter: up to 100 slugs separated by commas (of at most 255 characters each); the
 # parameter may be repeated up to 100 times (SlugListField.max_slugs is their product).
@@ -58,7 +60,28 @@ class DateTimeBoundFilter(django_filters.Filter):
         return {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
 
 
-class SlugListFilter(django_filters.Filter):
+class SlugsFilter(django_filters.Filter):
+    """A filter taking one or more slugs, repeated or comma-separated."""
+
+    def openapi_schema(self) -> dict:
+        """Return the parameter's schema: repeated slugs (each may also hold several, comma-separated)."""
+        item = {"type": "string", "pattern": SLUG_LIST_PATTERN}
+        return {"type": "array", "items": item, "maxItems": SLUG_VALUES}
+
+
+class CollectionFilter(SlugsFilter):
+    """One or more collection slugs: the articles of any publisher in any of them (see ``CollectionSlugListField``).
+
+    Collections are public (every requester sees them all); the articles stay those the requester may see.
+    """
+
+    field_class = CollectionSlugListField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, queryset=Collection.objects.all(), **kwargs)
+
+
+class SlugListFilter(SlugsFilter):
     """One or more slugs (repeated or comma-separated), any of which matches; an unknown slug matches nothing.
 
     ``people`` returns the rows the requester may name (given the user), so a
@@ -72,11 +95,6 @@ class SlugListFilter(django_filters.Filter):
         self.people = people
         self.alias_model = alias_model
         super().__init__(*args, **kwargs)
-
-    def openapi_schema(self) -> dict:
-        """Return the parameter's schema: repeated slugs (each may also hold several, comma-separated)."""
-        item = {"type": "string", "pattern": SLUG_LIST_PATTERN}
-        return {"type": "array", "items": item, "maxItems": SLUG_VALUES}
 
     @property
     def field(self) -> SlugListField:
@@ -106,6 +124,12 @@ class ArticleFilter(django_filters.FilterSet):
         method="filter_author",
         help_text="Author slug; repeat (or separate with commas) for articles by any of several. The slug "
         "of an author merged into another stands for the one they were merged into.",
+    )
+    collection = CollectionFilter(
+        method="filter_publisher",
+        help_text="Collection slug (a set of publishers editors curate, see `/collections/`): articles of any of its "
+        "publishers. Repeat (or separate with commas) for any of several; with `publisher`, only the publishers "
+        "named by both. An unknown or empty collection matches no article.",
     )
     status = django_filters.ChoiceFilter(
         choices=Article.Status.choices,

@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, F, OrderBy, OuterRef, Prefetch, Quer
 from django.db.models.functions import Coalesce, Substr
 
 from articles.models import Article, ArticleAuthor, Author, NamedEntity, Publisher
+from articles.models import Collection as CollectionModel  # not collections.abc's, which this module uses too
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -170,3 +171,10 @@ def authors_with_counts(user: Requester) -> QuerySet[Author]:
 def publishers_with_counts(user: Requester) -> QuerySet[Publisher]:
     """Return the publishers ``user`` may see, with their article counts (see ``people_with_counts``)."""
     return people_with_counts(user, Publisher)
+
+
+def collections_with_publishers(user: Requester) -> QuerySet[CollectionModel]:
+    """Return every collection, each with the publishers in it ``user`` may see prefetched (by name)."""
+    # One query for a whole page's publishers; a publisher unpublished for ``user`` is left out as everywhere.
+    publishers = visible_publishers(user).order_by("name", "id").only("id", "name", "slug")
+    return CollectionModel.objects.order_by("name", "id").prefetch_related(Prefetch("publishers", queryset=publishers))

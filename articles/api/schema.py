@@ -280,6 +280,11 @@ def document_api(result: Schema, generator: SchemaGenerator, request: HttpReques
         {"name": "articles", "description": "News articles: read by everybody, edited by editors."},
         {"name": "authors", "description": "People credited with articles."},
         {"name": "publishers", "description": "Organisations holding the copyright of articles."},
+        {
+            "name": "collections",
+            "description": "Named sets of publishers (e.g. national papers), curated by editors in the admin: "
+            "read-only here. `collection=<slug>` filters articles wherever `publisher` does.",
+        },
         {"name": "auth", "description": "API tokens."},
     ]
     return result

@@ -74,7 +74,8 @@ def search_filters(request: Request) -> SearchFilters:
         statuses=tuple(statuses),
         # The review flag is staff-only: ArticleFilter ignores it for others, and so does the index.
         needs_review=data.get("needs_review") if staff else None,
-        publisher_ids=_ids(data.get("publisher")),
+        # ArticleFilter applies both, so an article's publisher must be in both.
+        publisher_ids=_ids(_both(data.get("publisher"), data.get("collection"))),
         author_ids=_ids(data.get("author")),
         published=(data.get("published_after"), data.get("published_before")),
         created=(data.get("created_after"), data.get("created_before")),
@@ -88,6 +89,10 @@ def search_filters(request: Request) -> SearchFilters:
 
 def _ids(ids: frozenset[int] | None) -> tuple[int, ...] | None:
     return None if ids is None else tuple(sorted(ids))
+
+
+def _both(ids: frozenset[int] | None, more: frozenset[int] | None) -> frozenset[int] | None:
+    return ids if more is None else more if ids is None else ids & more
 
 
 def _bounds(data: dict[str, Any], exact: str, low: str, high: str) -> tuple[int | None, int | None]:

@@ -14,7 +14,7 @@ from articles.api.excerpts import make_excerpt
 from articles.api.links import IdentityLinkField, RelatedLinkField
 from articles.api.querysets import BYLINES_ATTR, EXCERPT_SOURCE_CHARS, can_see_unpublished
 from articles.api.shaping import FieldSelectionMixin, every_field
-from articles.models import Article, ArticleAuthor, Author, Publisher
+from articles.models import Article, ArticleAuthor, Author, Collection, Publisher
 
 
 class StaffOnlyFieldsMixin:
@@ -270,6 +270,27 @@ class PublisherSerializer(NamedEntitySerializer):
     class Meta(NamedEntitySerializer.Meta):
         model = Publisher
         fields = ["id", "url", "name", "slug", "article_count", "articles_url"]
+
+
+class CollectionSerializer(FieldSelectionMixin, serializers.ModelSerializer[Collection]):
+    """A collection: a named set of publishers editors curate, with a link to their articles."""
+
+    url = IdentityLinkField(view_name="api:collection-detail")
+    publishers = PublisherSummarySerializer(
+        many=True,
+        read_only=True,
+        help_text="Its publishers, by name (those you may see: as in `/publishers/`, a publisher with no published "
+        "article is left out for anonymous users and readers).",
+    )
+    articles_url = ArticlesLinkField(
+        filter_param="collection", help_text="The article list filtered to this collection (`?collection=<slug>`)."
+    )
+
+    class Meta:
+        model = Collection
+        fields = ["id", "url", "name", "slug", "description", "publishers", "articles_url", "created_at", "updated_at"]
+        read_only_fields = fields
+        list_serializer_class = CompiledListSerializer
 
 
 class NamedCountSerializer(serializers.Serializer):

@@ -50,6 +50,7 @@ router = ArchiveRouter()
 router.register("articles", views.ArticleViewSet, basename="article")
 router.register("authors", views.AuthorViewSet, basename="author")
 router.register("publishers", views.PublisherViewSet, basename="publisher")
+router.register("collections", views.CollectionViewSet, basename="collection")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),

@@ -1,4 +1,4 @@
-"""API views: articles, authors and publishers (reads here, editors' writes mixed in from ``write_mixins.py``)."""
+"""API views: articles, authors, publishers, collections (reads here; editors' writes from ``write_mixins.py``)."""
 
 from __future__ import annotations
 
@@ -39,16 +39,17 @@ from articles.api.serializers import (
     ArticleListSerializer,
     AuthorDetailSerializer,
     AuthorListSerializer,
+    CollectionSerializer,
     FacetsSerializer,
     PublisherSerializer,
 )
 from articles.api.shaping import FIELDS_PARAM, FieldSelectionViewMixin
 from articles.api.write_mixins import ArticleWriteMixin, NamedWriteMixin, named_write_schema
 from articles.api.write_serializers import AuthorWriteSerializer, PublisherWriteSerializer
-from articles.models import Article, Author, Publisher
+from articles.models import Article, Author, Collection, Publisher
 from articles.search import ArticleSearch
 
-_M = TypeVar("_M", Article, Author, Publisher)
+_M = TypeVar("_M", Article, Author, Collection, Publisher)
 _Named = TypeVar("_Named", Author, Publisher)
 
 FACET_SIZE_PARAMETER = OpenApiParameter(
@@ -310,3 +311,17 @@ class PublisherViewSet(NamedWriteMixin, NamedReadMixin[Publisher], viewsets.Read
 
     def get_queryset(self) -> QuerySet[Publisher]:
         return querysets.publishers_with_counts(self.request.user)
+
+
+class CollectionViewSet(ReadMixin[Collection], viewsets.ReadOnlyModelViewSet[Collection]):
+    """Collections: named sets of publishers that editors curate in the admin (read-only in the API)."""
+
+    serializer_class = CollectionSerializer
+
+    def get_queryset(self) -> QuerySet[Collection]:
+        return querysets.collections_with_publishers(self.request.user)
+
+    def get_last_modified(self, instance: Collection) -> dt.datetime | None:
+        # It shows its publishers' names, and which of them the requester may see, which change
+        # without touching the collection: only the ETag (a hash of the representation) is always right.
+        return None

@@ -48,7 +48,7 @@ def test_history_page_loads(admin_client, article, import_run, model_name):
 
 @pytest.mark.parametrize(
     ("model_name", "status_code"),
-    [("article", 403), ("author", 200), ("publisher", 200), ("importrun", 403), ("merge", 403)],
+    [("article", 403), ("author", 200), ("publisher", 200), ("collection", 200), ("importrun", 403), ("merge", 403)],
 )
 def test_add_page(admin_client, model_name, status_code):
     response = admin_client.get(reverse(f"admin:articles_{model_name}_add"))
@@ -66,6 +66,7 @@ def test_admin_index_lists_the_archive(admin_client):
         "Author",
         "Publisher",
         "PublisherBoilerplate",
+        "Collection",
         "ImportRun",
         "Merge",
     }

@@ -55,7 +55,15 @@ def test_editor_logs_in_and_sees_the_desk_but_not_users_or_groups(client, editor
 
     assert response.status_code == 200
     assert response.context["user"] == editor
-    assert app_models(response) == {"Article", "Author", "Publisher", "PublisherBoilerplate", "ImportRun", "Merge"}
+    assert app_models(response) == {
+        "Article",
+        "Author",
+        "Publisher",
+        "PublisherBoilerplate",
+        "Collection",
+        "ImportRun",
+        "Merge",
+    }
     content = response.content.decode()
     for link in ["review-queue-link", "import-upload-link", "merges-link"]:
         assert f'id="{link}"' in content

@@ -17,8 +17,8 @@ EDITOR_CODENAMES = {
     "change_article",
     *(
         f"{action}_{model}"
-        # publisherboilerplate: a site's boilerplate lines, 0017.
-        for model in ("author", "publisher", "articleauthor", "publisherboilerplate")
+        # publisherboilerplate: a site's boilerplate lines, 0017; collection: curated publisher sets, 0021.
+        for model in ("author", "publisher", "articleauthor", "publisherboilerplate", "collection")
         for action in ("view", "add", "change", "delete")
     ),
     "view_importrun",
