@@ -36,6 +36,7 @@ field, so the body's is the one the sample's can be set against exactly.
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -101,11 +102,34 @@ Key = tuple[str, str]
 
 @dataclass(frozen=True)
 class SampleCounts:
-    """How many sample articles hold each term, and each term's surface forms with their counts."""
+    """How many sample articles hold each term; each article's distinct words, and the term of each word."""
 
     size: int
     counts: Counter[Key]
-    surfaces: dict[Key, Counter[str]]
+    # Stemmer -> surface form -> its term's stem ("" for what is no term).
+    stems: dict[str, dict[str, str]]
+    # Each sampled article's stemmer and distinct surface forms.
+    words: list[tuple[str, frozenset[str]]]
+
+    def surfaces(self, keys: Iterable[Key]) -> dict[Key, Counter[str]]:
+        """Return the surface forms of each term of ``keys``, each with the sample articles holding it."""
+        wanted: dict[str, set[str]] = {}
+        for stemmer, stemmed in keys:
+            wanted.setdefault(stemmer, set()).add(stemmed)
+        # Stemmer -> every form of a wanted term: then each article's words are intersected, in C.
+        forms = {
+            stemmer: frozenset(form for form, stemmed in self.stems.get(stemmer, {}).items() if stemmed in stems)
+            for stemmer, stems in wanted.items()
+        }
+        counted: dict[str, Counter[str]] = {stemmer: Counter() for stemmer in forms}
+        for stemmer, words in self.words:
+            if stemmer in forms:
+                counted[stemmer].update(words & forms[stemmer])
+        found: dict[Key, Counter[str]] = {}
+        for stemmer, by_form in counted.items():
+            for form, n in by_form.items():
+                found.setdefault((stemmer, self.stems[stemmer][form]), Counter())[form] = n
+        return found
 
 
 # --- The sample -----------------------------------------------------------------------------
@@ -196,23 +220,25 @@ def is_word(surface: str) -> bool:
 
 
 def count_terms(bodies: Iterable[tuple[str, str]], *, excluded: frozenset[Key] = frozenset()) -> SampleCounts:
-    """Count, per term, the ``(body, stemmer)`` pairs holding it, and its surface forms; ``excluded`` left out."""
-    counts: Counter[Key] = Counter()
-    surfaces: dict[Key, Counter[str]] = {}
-    size = 0
+    """Count, per term, the ``(body, stemmer)`` pairs holding it; ``excluded`` left out."""
+    per_stemmer: dict[str, Counter[str]] = {}
+    stems: dict[str, dict[str, str]] = {}
+    known: dict[str, set[str]] = {}
+    words: list[tuple[str, frozenset[str]]] = []
     for body, stemmer in bodies:
-        size += 1
-        seen: dict[Key, set[str]] = {}
-        for surface in set(surface_analyzer(stemmer).analyze(body)):
-            if not is_word(surface):
-                continue
-            key = (stemmer, stem(surface, stemmer))
-            if key[1] and key not in excluded:
-                seen.setdefault(key, set()).add(surface)
-        counts.update(seen.keys())
-        for key, forms in seen.items():
-            surfaces.setdefault(key, Counter()).update(forms)
-    return SampleCounts(size, counts, surfaces)
+        # Each distinct word is stemmed once per sample (set operations and lookups in C per article).
+        resolved, seen = stems.setdefault(stemmer, {}), known.setdefault(stemmer, set())
+        surfaces = frozenset(surface_analyzer(stemmer).analyze(body))
+        for surface in surfaces - seen:
+            stemmed = stem(surface, stemmer) if is_word(surface) else ""
+            resolved[surface] = "" if (stemmer, stemmed) in excluded else stemmed
+        seen |= surfaces
+        held = set(map(resolved.__getitem__, surfaces))
+        held.discard("")
+        per_stemmer.setdefault(stemmer, Counter()).update(held)
+        words.append((stemmer, surfaces))
+    counts = Counter({(stemmer, stemmed): n for stemmer, c in per_stemmer.items() for stemmed, n in c.items()})
+    return SampleCounts(len(words), counts, stems, words)
 
 
 def display(forms: Mapping[str, int]) -> str:
@@ -238,12 +264,13 @@ def score_terms(
 ) -> list[ScoredTerm]:
     """Return the ``limit`` terms of ``sample`` (those in ``archive_count``) with the best positive score."""
     scored: list[tuple[float, str, Key, ScoredTerm]] = []
+    forms = sample.surfaces(archive_count)
     for key, n in archive_count.items():
         sample_count = sample.counts[key]
         score = jlh(sample_count, sample.size, n, archive_size)
         if score <= 0:
             continue
-        term = display(sample.surfaces[key])
+        term = display(forms[key])
         entry: ScoredTerm = {
             "term": term,
             "score": round(score, SCORE_DIGITS),
@@ -257,7 +284,12 @@ def score_terms(
 
 def candidates(sample: SampleCounts, size: int = CANDIDATES) -> list[Key]:
     """Return the ``size`` terms held by the most sample articles (ties by stem)."""
-    return sorted(sample.counts, key=lambda key: (-sample.counts[key], key[1], key[0]))[:size]
+    if not sample.counts:
+        return []
+    # Only the terms at least as frequent as the ``size``-th are sorted (ties at the edge by stem).
+    floor = heapq.nlargest(size, sample.counts.values())[-1]
+    frequent = [key for key, n in sample.counts.items() if n >= floor]
+    return sorted(frequent, key=lambda key: (-sample.counts[key], key[1], key[0]))[:size]
 
 
 def archive_counts(search: tantivy.Searcher, keys: Sequence[Key]) -> dict[Key, int]:
