@@ -72,7 +72,8 @@ def main() -> None:
             f"{name:34s} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
             f"{data['matches']:6d} matches  sample {data['sample_size']:5d}  top: {top}"
         )
-    print(f"(sample cap {service.SAMPLE_SIZE}, ids read whole up to {service.READ_ALL_IDS}, {service.CANDIDATES} lookups)")
+    limits = f"sample cap {service.SAMPLE_SIZE}, ids read whole up to {service.READ_ALL_IDS}"
+    print(f"({limits}, {service.CANDIDATES} lookups)")
 
 
 if __name__ == "__main__":
