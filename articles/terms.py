@@ -15,8 +15,9 @@ Method
 2. **Count.** The sample's bodies are read in one query, through the requester's
    queryset (the database has the last word on visibility). Each body is split
    as the index splits it (words, lowercased, at most 40 characters), its
-   language's stop words (Tantivy's built-in lists, from Lucene/Snowball; none
-   for Arabic, Greek, Romanian, Tamil and Turkish) dropped, as are words without
+   language's stop words (Tantivy's built-in lists, from Lucene/Snowball, and for
+   English ``ENGLISH_EXTRA_STOPWORDS`` too; none for Arabic, Greek, Romanian, Tamil
+   and Turkish) dropped, as are words without
    a letter and one-letter words. A term is a stem in the article's stemming language
    (``articles.search_index``): ``harbour`` and ``harbours`` are one term,
    shown as its most frequent surface form in the sample. ``sample_count`` is the
@@ -79,6 +80,14 @@ STOPWORD_LANGUAGES = frozenset(
         "spanish",
         "swedish",
     }
+)
+# Tantivy's English list is Lucene's 33 words; these English function words are left out too.
+ENGLISH_EXTRA_STOPWORDS = tuple(
+    """about above after again against all also am any because been before being below between both can
+    could did do does doing down during each few from further had has have having he her here hers herself
+    him himself his how its itself just me more most my myself nor now off once only other our ours
+    ourselves out over own same she should so some than too under until up very we were what when where
+    which while who whom why would you your yours yourself yourselves""".split()
 )
 _MASK = 2**64 - 1
 
@@ -204,6 +213,8 @@ def surface_analyzer(stemmer: str) -> tantivy.TextAnalyzer:
     )
     if stemmer in STOPWORD_LANGUAGES:
         builder = builder.filter(tantivy.Filter.stopword(stemmer))
+    if stemmer == search_index.DEFAULT_STEMMER:
+        builder = builder.filter(tantivy.Filter.custom_stopword(list(ENGLISH_EXTRA_STOPWORDS)))
     return builder.build()
 
 

@@ -37,6 +37,11 @@ def test_windows_lie_one_per_stratum_and_cover_about_the_fraction(low, high, fra
     [
         # Stop words, one-letter words and numbers are out; forms of one stem are one term.
         ([("The harbours and a harbour in 2024.", "english")], {("english", "harbour"): 1}),
+        # English: Lucene's list and the module's own.
+        (
+            [("Which of these would you have said about ferries?", "english")],
+            {("english", "said"): 1, ("english", "ferri"): 1},
+        ),
         ([("El puerto de la ciudad.", "spanish")], {("spanish", "puert"): 1, ("spanish", "ciud"): 1}),
         # Counted once per article, whatever the repeats.
         ([("ferry ferry ferry", "english"), ("ferry", "english")], {("english", "ferri"): 2}),
