@@ -44,6 +44,9 @@ from articles.api.serializers import (
     PublisherSerializer,
 )
 from articles.api.shaping import FIELDS_PARAM, FieldSelectionViewMixin
+from articles.api.terms import DESCRIPTION as TOP_TERMS_DESCRIPTION
+from articles.api.terms import PARAMETERS as TOP_TERMS_PARAMETERS
+from articles.api.terms import TopTermsSerializer, top_terms_response
 from articles.api.write_mixins import ArticleWriteMixin, NamedWriteMixin, named_write_schema
 from articles.api.write_serializers import AuthorWriteSerializer, PublisherWriteSerializer
 from articles.models import Article, Author, Collection, Publisher
@@ -107,6 +110,7 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
         "source": querysets.article_source_queryset,
         "facets": querysets.visible_articles,
         "histogram": querysets.visible_articles,
+        "top_terms": querysets.visible_articles,
     }
 
     def get_queryset(self) -> QuerySet[Article]:
@@ -211,6 +215,27 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
     def histogram(self, request: Request) -> Response:
         """Count the matching articles per day, week, month or year, beside all the requester may see."""
         return histogram_response(self, request)
+
+    @extend_schema(
+        summary="Significant terms",
+        description=TOP_TERMS_DESCRIPTION,
+        filters=True,
+        parameters=TOP_TERMS_PARAMETERS,
+        responses=TopTermsSerializer,
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="top-terms",
+        filter_backends=[ArticleFilterBackend, FullTextSearchFilter],
+        pagination_class=None,
+        search_ranks=False,
+        # Sampled and counted from the index with or without q.
+        search_without_q=True,
+    )
+    def top_terms(self, request: Request) -> Response:
+        """List the words that set the matching articles apart from the archive."""
+        return top_terms_response(self, request)
 
     @extend_schema(
         summary="Export as NDJSON",
