@@ -12,16 +12,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.archive_bench import app_env  # noqa: E402
+from bench.measure import time_calls  # noqa: E402
+
+URL = "/api/v1/articles/histogram/"
 
 SPREAD_DAYS = 9000
 
@@ -81,17 +82,11 @@ def main() -> None:
         f"month q={common} by=publisher": (anonymous, {"q": common, "by": "publisher"}),
     }
     for name, (client, params) in cases.items():
-        response = client.get("/api/v1/articles/histogram/", params)
+        response = client.get(URL, params)
         assert response.status_code == 200, (name, response.status_code, response.content[:300])
-        times = []
-        for _ in range(args.requests):
-            start = time.perf_counter()
-            client.get("/api/v1/articles/histogram/", params)
-            times.append((time.perf_counter() - start) * 1000)
-        times.sort()
-        p95 = times[round(0.95 * (len(times) - 1))]
+        timing = time_calls(lambda _, c=client, p=params: c.get(URL, p).status_code, args.requests)
         buckets = len(response.json()["buckets"])
-        print(f"{name:40s} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  {buckets:5d} buckets")
+        print(f"{name:40s} p50 {timing.p50:7.1f} ms  p95 {timing.p95:7.1f} ms  {buckets:5d} buckets")
 
 
 if __name__ == "__main__":

@@ -12,15 +12,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.archive_bench import app_env  # noqa: E402
+from bench.measure import time_calls  # noqa: E402
+
+URL = "/api/v1/articles/top-terms/"
 
 
 def main() -> None:
@@ -57,19 +58,13 @@ def main() -> None:
         f"q={common}, staff, limit=100": (staff, {"q": common, "limit": "100"}),
     }
     for name, (client, params) in cases.items():
-        response = client.get("/api/v1/articles/top-terms/", params)
+        response = client.get(URL, params)
         assert response.status_code == 200, (name, response.status_code, response.content[:300])
-        times = []
-        for _ in range(args.requests):
-            start = time.perf_counter()
-            client.get("/api/v1/articles/top-terms/", params)
-            times.append((time.perf_counter() - start) * 1000)
-        times.sort()
-        p95 = times[round(0.95 * (len(times) - 1))]
+        timing = time_calls(lambda _, c=client, p=params: c.get(URL, p).status_code, args.requests)
         data = response.json()
         top = ", ".join(t["term"] for t in data["terms"][:3])
         print(
-            f"{name:34s} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
+            f"{name:34s} p50 {timing.p50:7.1f} ms  p95 {timing.p95:7.1f} ms  "
             f"{data['matches']:6d} matches  sample {data['sample_size']:5d}  top: {top}"
         )
     limits = f"sample cap {service.SAMPLE_SIZE}, ids read whole up to {service.READ_ALL_IDS}"
