@@ -439,6 +439,10 @@ class ArticleSearch:
         narrowed._snapshot = _searcher(self)
         return narrowed
 
+    def searcher(self) -> tantivy.Searcher:
+        """Return the index snapshot these results are read from (taken on first use, then kept)."""
+        return _searcher(self)
+
     def visible(self) -> ArticleSearch:
         """Return every article the requester may see (no ``q``, no filter but the statuses), same snapshot."""
         everything = replace(self, q=None, filters=SearchFilters(statuses=self.filters.statuses), condition=None)

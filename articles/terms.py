@@ -47,9 +47,7 @@ from typing import TypedDict
 import tantivy
 
 from articles import search_index
-
-# ``_searcher``: the result set's own index snapshot, so the sample, the counts and the frequencies agree.
-from articles.search import ArticleSearch, PkIn, _searcher, analyse
+from articles.search import ArticleSearch, PkIn, analyse
 
 SAMPLE_SIZE = 2000
 # Matches up to which every id is read from the index; above, id windows narrow them first.
@@ -183,7 +181,8 @@ def sample_ids(matches: ArticleSearch, size: int) -> tuple[int, list[int]]:
     total = matches.count()
     if index_query is None or not total:
         return total, []
-    search = _searcher(matches)
+    # The result set's own index snapshot, so the sample, the counts and the frequencies agree.
+    search = matches.searcher()
     if total <= max(READ_ALL_IDS, size):
         # Few enough to read every id from the fast field and pick by hash alone.
         return total, hash_sample(_ids(search, index_query, total), size)
@@ -336,7 +335,8 @@ def top_terms(*, matches: ArticleSearch, limit: int = DEFAULT_LIMIT, sample_size
         ((body, search_index.stemmer_for(language)) for body, language in rows),
         excluded=query_terms(matches),
     )
-    search = _searcher(matches)
+    # The result set's own index snapshot, so the sample, the counts and the frequencies agree.
+    search = matches.searcher()
     found = archive_counts(search, candidates(sample))
     terms = score_terms(sample, found, search.num_docs, limit=limit)
     return {"sample_size": sample.size, "matches": total, "terms": terms}
