@@ -7,18 +7,22 @@ so it keeps a history row that says what the source changed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from articles import boilerplate, deduplication, merging, parsing, triage
+from articles.history import attribute_change
 from articles.imported_history import record_imported_states
 from articles.importing.defaults import fill_record
 from articles.importing.names import Names, create_missing_names, resolve_names
 from articles.importing.records import (
     CURATED_FIELDS,
     Parsed,
+    Snapshot,
     edited,
     parsed_snapshot,
     record_value,
@@ -33,6 +37,7 @@ from articles.review import conflict_reason
 def new_article(*, item: Parsed, names: Names, run: ImportRun | None, now: datetime) -> Article:
     """Build, unsaved, the article a new source becomes: published if it parsed cleanly, else a draft for review."""
     record = item.record
+    assert record is not None, "only a parsed source becomes an article"
     clean = not record.warnings
     publisher = names.publisher_for(record)
     article = Article(
@@ -57,7 +62,7 @@ def set_provenance(
     record: parsing.ParsedArticle,
     run: ImportRun | None,
     *,
-    snapshot: dict | None = None,
+    snapshot: Snapshot | None = None,
     word_count: int | None = None,
 ) -> None:
     """Record on ``article`` where it came from: the source, its hash, what the parser found, the run."""
@@ -69,7 +74,7 @@ def set_provenance(
     article.import_run_id = run.pk if run else None
 
 
-def new_bylines(article_id: int, authors) -> list[ArticleAuthor]:
+def new_bylines(article_id: int, authors: Sequence[Author]) -> list[ArticleAuthor]:
     return [ArticleAuthor(article_id=article_id, author_id=author.pk, position=i) for i, author in enumerate(authors)]
 
 
@@ -80,7 +85,7 @@ def update_article(
     names: Names,
     run: ImportRun | None,
     now: datetime,
-    snapshot: dict | None = None,
+    snapshot: Snapshot | None = None,
 ) -> None:
     """Apply a changed source to an article, keeping the previous text and any editor's corrections.
 
@@ -108,19 +113,22 @@ def update_article(
     article.import_conflicts = conflicts
     set_provenance(article, record, run, snapshot=snapshot)
     article.source_changed_at = now  # what ``changed_since`` finds
-    article._change_reason = reason
+    attribute_change(article, reason=reason)
     article.save()
     deduplication.refresh_fingerprints(article=article)
 
 
-def merge_fields(article: Article, record: parsing.ParsedArticle) -> dict[str, dict]:
+Conflicts = dict[str, dict[str, Any]]
+
+
+def merge_fields(article: Article, record: parsing.ParsedArticle) -> Conflicts:
     """Take each newly parsed value unless an editor changed that field since the last import.
 
     An editor's correction of a field the source did not change stands quietly;
     only when both changed is it a conflict, kept for review with both values.
     """
     previous = article.parsed or {}
-    conflicts: dict[str, dict] = {}
+    conflicts: Conflicts = {}
     for name in CURATED_FIELDS:
         current, new = getattr(article, name), record_value(record, name)
         if current == new or not edited(previous, name, current):
@@ -130,18 +138,20 @@ def merge_fields(article: Article, record: parsing.ParsedArticle) -> dict[str, d
     return conflicts
 
 
-def _merge_relations(article: Article, record, names: Names, conflicts: dict, reason: str) -> None:
+def _merge_relations(
+    article: Article, record: parsing.ParsedArticle, names: Names, conflicts: Conflicts, reason: str
+) -> None:
     """Replace publisher and byline from the new parse unless an editor changed them."""
     previous = article.parsed or {}
     publisher = names.publisher_for(record)
     parsed_before = name_slug(previous["copyright_holder"]) if previous.get("copyright_holder") else ""
     parsed_now = name_slug(record.copyright_holder) if record.copyright_holder else ""
-    current = article.publisher.slug if article.publisher_id else ""
+    current = article.publisher.slug if article.publisher else ""
     if current != (publisher.slug if publisher else ""):
         if current == parsed_before or (parsed_before and [current] == _canonical([parsed_before], Publisher)):
             article.publisher = publisher
         elif parsed_before != parsed_now:
-            editor = article.publisher.name if article.publisher_id else ""
+            editor = article.publisher.name if article.publisher else ""
             conflicts["publisher"] = {"editor": editor, "parsed": record.copyright_holder}
     byline = list(article.bylines.order_by("position").values_list("author__slug", "author__name"))
     current_slugs = [slug for slug, _ in byline]
@@ -155,7 +165,7 @@ def _merge_relations(article: Article, record, names: Names, conflicts: dict, re
         conflicts["authors"] = {"editor": [name for _, name in byline], "parsed": list(record.author_names)}
 
 
-def replace_byline(article: Article, authors, *, reason: str) -> None:
+def replace_byline(article: Article, authors: Sequence[Author], *, reason: str) -> None:
     """Replace the article's byline with ``authors`` in order, recorded in the bylines' history."""
     article.bylines.all().delete()
     if authors:
@@ -197,7 +207,7 @@ def reparse_article(*, article: Article) -> Article:
     article.import_conflicts = {}
     snapshot = {**parsed_snapshot(record), "supplied": supplied} if supplied else None
     set_provenance(article, record, article.import_run, snapshot=snapshot)
-    article._change_reason = reason
+    attribute_change(article, reason=reason)
     article.save()
     deduplication.refresh_fingerprints(article=article)
     authors = names.authors_for(record)

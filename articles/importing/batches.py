@@ -10,10 +10,12 @@ file, each in its own savepoint, so a bad file fails alone.
 
 from __future__ import annotations
 
+import enum
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Literal
 
 from django.db import DatabaseError, IntegrityError, transaction
 
@@ -23,7 +25,7 @@ from articles.importing.concurrency import is_transient
 from articles.importing.names import Names, create_missing_names, resolve_names
 from articles.importing.records import Parsed
 from articles.importing.writing import Row, bulk_writer
-from articles.models import Article, ArticleAuthor, ArticleFingerprint, ImportOutcome, ImportRun
+from articles.models import Article, ArticleAuthor, ArticleFingerprint, Author, ImportOutcome, ImportRun
 
 logger = logging.getLogger(__name__)
 Result = ImportOutcome.Result
@@ -86,22 +88,24 @@ class BatchImporter:
     def import_batch(self, batch: list[Parsed]) -> list[FileOutcome]:
         """Import ``batch`` inside the caller's transaction and return its outcomes in order."""
         parsed = [item for item in batch if item.record is not None]
-        self.site = boilerplate.BatchLines.load(item.record for item in parsed)
+        self.site = boilerplate.BatchLines.load(item.parsed_record for item in parsed)
         outcomes = self._import_batch(batch, parsed)
-        self.worker_lines.update(self.site, (item.record for item in parsed))
+        self.worker_lines.update(self.site, (item.parsed_record for item in parsed))
         return outcomes
 
     def _import_batch(self, batch: list[Parsed], parsed: list[Parsed]) -> list[FileOutcome]:
-        archive = find_articles(keys=[i.source.key for i in parsed], shas=[i.record.sha256 for i in parsed])
+        archive = find_articles(keys=[i.source.key for i in parsed], shas=[i.parsed_record.sha256 for i in parsed])
         outcomes, fresh, pending = self._classify(batch, archive)
         ids = self._create_in_bulk([batch[i] for i in fresh]) if fresh else {}
         if ids is None:
             return [self.import_one(item) for item in batch]
-        for i, key in pending.items():  # created just now, or the same file again in this batch
-            outcomes[i].article_id = ids[key]
+        for outcome, key in pending:  # created just now, or the same file again in this batch
+            outcome.article_id = ids[key]
         return [self._import_one(batch[i]) if o is None else o for i, o in enumerate(outcomes)]
 
-    def _classify(self, batch: list[Parsed], archive: Archive):
+    def _classify(
+        self, batch: list[Parsed], archive: Archive
+    ) -> tuple[list[FileOutcome | None], list[int], list[tuple[FileOutcome, str]]]:
         """Settle what the lookup can: the outcomes (None: file by file), the new files, and outcomes awaiting an id.
 
         An article created earlier in the batch is referred to by its key until the bulk insert gives it an id.
@@ -110,12 +114,12 @@ class BatchImporter:
         shas: dict[str, int | str] = dict(archive.by_sha)
         outcomes: list[FileOutcome | None] = []
         fresh: list[int] = []
-        pending: dict[int, str] = {}
+        pending: list[tuple[FileOutcome, str]] = []
         for i, item in enumerate(batch):
             if item.record is None:
                 outcomes.append(self.failed(item))
                 continue
-            key, sha = item.source.key, item.record.sha256
+            key, sha = item.source.key, item.parsed_record.sha256
             decision = self._known(item, keys.get(key), shas)
             if decision is _NEW:
                 keys[key], shas[sha] = (key, sha), key
@@ -125,14 +129,15 @@ class BatchImporter:
                 outcomes.append(None)
                 continue
             result, ref = decision
+            outcome = _outcome(item, result, article_id=ref if isinstance(ref, int) else None)
             if isinstance(ref, str):
-                pending[i] = ref
-            outcomes.append(_outcome(item, result, article_id=ref if isinstance(ref, int) else None))
+                pending.append((outcome, ref))
+            outcomes.append(outcome)
         return outcomes, fresh, pending
 
-    def _known(self, item: Parsed, existing, shas: dict):
+    def _known(self, item: Parsed, existing: tuple[int | str, str] | None, shas: Mapping[str, int | str]) -> Decision:
         """Return (result, article) when the lookup settles the file, ``_NEW`` for a new one, None for an update."""
-        record = item.record
+        record = item.parsed_record
         if existing is not None and existing[1] == record.sha256:
             return Result.UNCHANGED, existing[0]
         if record.sha256 in shas:
@@ -145,7 +150,7 @@ class BatchImporter:
         """Create the articles of ``items`` in one savepoint, in a constant number of queries; None if that failed."""
         try:
             with transaction.atomic():
-                return self.create(items, resolve_names(item.record for item in items))
+                return self.create(items, resolve_names(item.parsed_record for item in items))
         except Exception as exc:  # any failure but a lock conflict: fall back to one savepoint per file
             if is_transient(exc):
                 raise  # the whole batch is retried (see ``concurrency``)
@@ -157,11 +162,16 @@ class BatchImporter:
 
         Their lines are counted first, so what they teach is removed from them already.
         """
-        learned = self.site.learn([item.record for item in items], [item.candidates for item in items])
+        learned = self.site.learn([item.parsed_record for item in items], [item.candidates for item in items])
         stripped = [self._stripped(item, learned) for item in items]
-        if any(new.record.author_names != old.record.author_names for new, old in zip(stripped, items, strict=True)):
-            names = resolve_names(new.record for new in stripped)  # a line removed let the parser find the byline
-        items, records = stripped, [item.record for item in stripped]
+        if any(
+            new.parsed_record.author_names != old.parsed_record.author_names
+            for new, old in zip(stripped, items, strict=True)
+        ):
+            names = resolve_names(
+                new.parsed_record for new in stripped
+            )  # a line removed let the parser find the byline
+        items, records = stripped, [item.parsed_record for item in stripped]
         create_missing_names(names, records, reason=self.reason)
         articles = [new_article(item=item, names=names, run=self.run, now=self.now) for item in items]
         originals = deduplication.find_originals([item.fingerprint or duplicates.EMPTY for item in items])
@@ -173,7 +183,7 @@ class BatchImporter:
         if len(ids) != len(articles):
             raise BulkConflict(f"{len(articles) - len(ids)} of {len(articles)} articles exist already")
         self._mark_copies_of_batch(articles, originals, ids)
-        bylines = [row for i in items for row in byline_rows(ids[i.source.key], names.authors_for(i.record))]
+        bylines = [row for i in items for row in byline_rows(ids[i.source.key], names.authors_for(i.parsed_record))]
         writer.insert_all(ArticleAuthor, bylines)
         fingerprints = [
             row
@@ -201,16 +211,16 @@ class BatchImporter:
 
     def _stripped(self, item: Parsed, learned: boilerplate.Learned | None = None) -> Parsed:
         """Return ``item`` parsed without its publisher's boilerplate lines as they are now (``item`` if it is)."""
-        keys = self.site.lines_for(item.record, learned)
-        if keys == item.site_keys or not boilerplate.occurs_in(item.record, keys ^ item.site_keys):
+        keys = self.site.lines_for(item.parsed_record, learned)
+        if keys == item.site_keys or not boilerplate.occurs_in(item.parsed_record, keys ^ item.site_keys):
             return item
-        return Parsed(item.source, record=boilerplate.reparsed(item.record, keys), site_keys=keys)
+        return Parsed(item.source, record=boilerplate.reparsed(item.parsed_record, keys), site_keys=keys)
 
     def import_one(self, item: Parsed) -> FileOutcome:
         """Import one file in its own savepoint, looking everything up afresh."""
         if item.record is None:
             return self.failed(item)
-        self.site = boilerplate.BatchLines.load([item.record])
+        self.site = boilerplate.BatchLines.load([item.parsed_record])
         return self._import_one(item)
 
     def _import_one(self, item: Parsed) -> FileOutcome:
@@ -229,7 +239,7 @@ class BatchImporter:
             return _outcome(item, Result.FAILED, error=f"internal error: {exc!r}")
 
     def _apply(self, item: Parsed) -> FileOutcome:
-        record, key = item.record, item.source.key
+        record, key = item.parsed_record, item.source.key
         archive = find_articles(keys=[key], shas=[record.sha256])
         existing = archive.by_key.get(key)
         decision = self._known(item, existing, archive.by_sha)
@@ -238,11 +248,12 @@ class BatchImporter:
             return _outcome(item, Result.CREATED, article_id=ids[key])
         if decision is not None:
             return _outcome(item, decision[0], article_id=decision[1])
+        assert existing is not None, "no decision is an update: the key exists"
         if not self.replace_existing:
             error = f"article #{existing[0]} already comes from a different file named {key!r}; not replaced"
             return _outcome(item, Result.FAILED, error=error, article_id=existing[0])
         item = self._stripped(item)
-        record = item.record
+        record = item.parsed_record
         update_article(
             article_id=existing[0],
             record=record,
@@ -255,7 +266,7 @@ class BatchImporter:
 
     def _after_race(self, item: Parsed) -> FileOutcome | None:
         """Return what a concurrent import already did with this file's key or text, if anything."""
-        archive = find_articles(keys=[item.source.key], shas=[item.record.sha256])
+        archive = find_articles(keys=[item.source.key], shas=[item.parsed_record.sha256])
         decision = self._known(item, archive.by_key.get(item.source.key), archive.by_sha)
         return _outcome(item, decision[0], article_id=decision[1]) if isinstance(decision, tuple) else None
 
@@ -264,14 +275,21 @@ class BatchImporter:
         return _outcome(item, Result.FAILED, error=item.error)
 
 
-_NEW = object()
+class _Sentinel(enum.Enum):
+    NEW = "new"
 
 
-def byline_rows(article_id: int, authors) -> list[Row]:
+_NEW = _Sentinel.NEW
+# What the lookup settles of a file: (result, the article's id, or the key of one created earlier in
+# the batch), ``_NEW`` for a file to create, or None for an update (file by file).
+Decision = tuple[str, int | str] | Literal[_Sentinel.NEW] | None
+
+
+def byline_rows(article_id: int, authors: Iterable[Author]) -> list[Row]:
     """Return the byline rows of a new article, in order."""
     return [Row(article_id=article_id, author_id=author.pk, position=i) for i, author in enumerate(authors)]
 
 
-def _outcome(item: Parsed, result: str, **kwargs) -> FileOutcome:
+def _outcome(item: Parsed, result: str, **kwargs: Any) -> FileOutcome:
     warnings = tuple(item.record.warnings) if item.record else ()
     return FileOutcome(path=item.source.path, source_key=item.source.key, result=result, warnings=warnings, **kwargs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from articles import boilerplate, duplicates, parsing
 from articles.importing.sources import Source, SourceRejected
@@ -16,7 +17,8 @@ from articles.models import Article
 from articles.naming import article_slug, digest
 
 # The longest source key an article stores (its column's length, the same on every database).
-SOURCE_KEY_MAX = Article._meta.get_field("source_key").max_length
+# The column is a CharField: its max_length is set.
+SOURCE_KEY_MAX: int = Article._meta.get_field("source_key").max_length or 0
 # Fields an editor may correct; a re-import never silently overwrites a correction.
 CURATED_FIELDS = (
     "title",
@@ -30,6 +32,14 @@ CURATED_FIELDS = (
 )
 # Curated fields the record holds as ISO 8601 text (JSON-ready) and the article as aware datetimes.
 DATE_FIELDS = frozenset({"original_published_at", "original_updated_at"})
+# What the parser found, as stored on the article (``parsed_snapshot``).
+Snapshot = dict[str, Any]
+# A parse worker's answer (picklable): ``(None, reason)`` for a source that is no article, else
+# (record, "", snapshot, slug, word count, boilerplate keys applied, candidate lines, fingerprint).
+WorkerResult = (
+    tuple[None, str]
+    | tuple[parsing.ParsedArticle, str, Snapshot, str, int, frozenset[str], dict[str, str], duplicates.Fingerprint]
+)
 
 
 @dataclass
@@ -46,12 +56,19 @@ class Parsed:
     source: Source
     record: parsing.ParsedArticle | None = None
     error: str = ""
-    snapshot: dict | None = None
+    snapshot: Snapshot | None = None
     slug: str = ""
     word_count: int = 0
     site_keys: frozenset[str] = frozenset()
     candidates: dict[str, str] | None = None
     fingerprint: duplicates.Fingerprint | None = None
+
+    @property
+    def parsed_record(self) -> parsing.ParsedArticle:
+        """Return the record of a source that parsed (asked only of those: a failed one has none)."""
+        if self.record is None:
+            raise ValueError(f"{self.source.path} did not parse: {self.error}")
+        return self.record
 
     def __post_init__(self) -> None:
         if self.record is not None and self.snapshot is None:
@@ -84,7 +101,7 @@ def read_source(source: Source, *, max_bytes: int) -> bytes | str:
 
 def parse_data(
     data: bytes | str, *, max_bytes: int, site_boilerplate: Mapping[str, frozenset[str]] | None = None
-) -> tuple:
+) -> WorkerResult:
     """Parse a source's bytes (a str is a read error, passed on) into what ``parsed_from`` takes; picklable.
 
     ``site_boilerplate``: publisher slug -> boilerplate lines to parse its sources without.
@@ -110,14 +127,14 @@ def parse_data(
 
 def parse_many(
     datas: list[bytes | str], max_bytes: int, site_boilerplate: Mapping[str, frozenset[str]] | None = None
-) -> list[tuple]:
+) -> list[WorkerResult]:
     """Parse a batch's bytes (run in a worker process: pure, no database)."""
     return [parse_data(data, max_bytes=max_bytes, site_boilerplate=site_boilerplate) for data in datas]
 
 
-def parsed_from(source: Source, result: tuple) -> Parsed:
+def parsed_from(source: Source, result: WorkerResult) -> Parsed:
     """Return the ``Parsed`` for ``source`` from ``parse_data``'s result."""
-    if result[0] is None:
+    if len(result) == 2:
         return Parsed(source, error=result[1])
     record, _, snapshot, slug, word_count, keys, candidates, fingerprint = result
     return Parsed(
@@ -132,7 +149,7 @@ def parsed_from(source: Source, result: tuple) -> Parsed:
     )
 
 
-def parsed_snapshot(record: parsing.ParsedArticle) -> dict:
+def parsed_snapshot(record: parsing.ParsedArticle) -> Snapshot:
     """Return what the parser found, as stored to tell later which fields an editor changed."""
     snapshot = {name: getattr(record, name) for name in CURATED_FIELDS if name != "body"}
     snapshot["body_sha256"] = digest(record.body)
@@ -144,25 +161,25 @@ def parsed_snapshot(record: parsing.ParsedArticle) -> dict:
     return snapshot
 
 
-def record_value(record: parsing.ParsedArticle, name: str):
+def record_value(record: parsing.ParsedArticle, name: str) -> Any:
     """Return the record's value of curated field ``name`` as the article stores it (a date as a datetime)."""
     value = getattr(record, name)
     return dt.datetime.fromisoformat(value) if name in DATE_FIELDS and value else value
 
 
-def snapshot_value(name: str, value):
+def snapshot_value(name: str, value: Any) -> Any:
     """Return an article's value of curated field ``name`` as the snapshot stores it (a date as ISO 8601 UTC)."""
     return value.astimezone(dt.UTC).isoformat() if name in DATE_FIELDS and value else value
 
 
-def edited(previous: dict, name: str, current) -> bool:
+def edited(previous: Snapshot, name: str, current: Any) -> bool:
     """Tell whether an editor changed field ``name`` to ``current`` since the import that parsed ``previous``."""
     if name == "body":
         return previous.get("body_sha256") not in (None, digest(current))
     return name in previous and previous[name] != snapshot_value(name, current)
 
 
-def source_changed(previous: dict, name: str, new) -> bool:
+def source_changed(previous: Snapshot, name: str, new: Any) -> bool:
     """Tell whether the source now parses ``name`` as ``new``, differently from the import that parsed ``previous``."""
     if name == "body":
         return previous.get("body_sha256") != digest(new)
