@@ -10,6 +10,7 @@ import hashlib
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -158,23 +159,32 @@ def duplicate_panel(article: Article, *, can_change: bool) -> dict[str, Any] | N
 @require_POST
 def resolve_duplicate_view(request: HttpRequest, model_admin: Any, object_id: str) -> HttpResponse:
     """Keep both articles or withdraw the copy (``deduplication.resolve_duplicate``), then return to its form."""
+    missing = _("Choose whether to keep both articles or withdraw this copy.")
+    article, choice = _posted_choice(request, model_admin, object_id, DuplicateForm, missing)
+    if choice is not None:
+        original_id, keep = article.duplicate_of_id, choice == "keep"
+        try:
+            deduplication.resolve_duplicate(article=article, keep_both=keep, user=signed_in(request.user))
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            done = _("Kept both articles.") if keep else _("Withdrew this copy of #%(id)s.") % {"id": original_id}
+            messages.success(request, done)
+    return HttpResponseRedirect(article_change_url(article.pk))
+
+
+def _posted_choice(
+    request: HttpRequest, model_admin: Any, object_id: str, form_class: type[forms.Form], missing: str
+) -> tuple[Article, str | None]:
+    """Return the article an editor may change and the choice they posted (None, said as ``missing``, if none)."""
     article = _get_article(model_admin, request, object_id)
     if not model_admin.has_change_permission(request, article):
         raise PermissionDenied
-    form = DuplicateForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose whether to keep both articles or withdraw this copy."))
-        return HttpResponseRedirect(article_change_url(article.pk))
-    original_id = article.duplicate_of_id
-    keep = form.cleaned_data["choice"] == "keep"
-    try:
-        deduplication.resolve_duplicate(article=article, keep_both=keep, user=signed_in(request.user))
-    except ValueError as exc:
-        messages.error(request, str(exc))
-    else:
-        done = _("Kept both articles.") if keep else _("Withdrew this copy of #%(id)s.") % {"id": original_id}
-        messages.success(request, done)
-    return HttpResponseRedirect(article_change_url(article.pk))
+        messages.error(request, missing)
+        return article, None
+    return article, form.cleaned_data["choice"]
 
 
 def _display(value) -> str:
@@ -190,23 +200,19 @@ def _sha256(text: str) -> str:
 
 
 @require_POST
-def resolve_conflict_view(request: HttpRequest, model_admin, object_id: str, field: str) -> HttpResponse:
+def resolve_conflict_view(request: HttpRequest, model_admin: Any, object_id: str, field: str) -> HttpResponse:
     """Settle one import conflict of an article, then return to its change form."""
-    article = _get_article(model_admin, request, object_id)
-    if not model_admin.has_change_permission(request, article):
-        raise PermissionDenied
-    form = ConflictForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose whether to accept the parsed value or keep the editor's."))
-        return HttpResponseRedirect(article_change_url(article.pk))
-    accept = form.cleaned_data["choice"] == "parsed"
-    try:
-        review.resolve_conflict(article=article, field=field, accept_parsed=accept, user=signed_in(request.user))
-    except review.ConflictError as exc:
-        messages.error(request, str(exc))
-    else:
-        verb = _("Accepted the parsed %(field)s.") if accept else _("Kept the editor's %(field)s.")
-        messages.success(request, verb % {"field": field})
+    missing = _("Choose whether to accept the parsed value or keep the editor's.")
+    article, choice = _posted_choice(request, model_admin, object_id, ConflictForm, missing)
+    if choice is not None:
+        accept = choice == "parsed"
+        try:
+            review.resolve_conflict(article=article, field=field, accept_parsed=accept, user=signed_in(request.user))
+        except review.ConflictError as exc:
+            messages.error(request, str(exc))
+        else:
+            verb = _("Accepted the parsed %(field)s.") if accept else _("Kept the editor's %(field)s.")
+            messages.success(request, verb % {"field": field})
     return HttpResponseRedirect(article_change_url(article.pk))
 
 
