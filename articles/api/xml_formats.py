@@ -78,8 +78,8 @@ def g2_version(article: dict[str, Any]) -> int:
     return max(1, int(dt.datetime.fromisoformat(updated).timestamp())) if updated else 1
 
 
-def as_newsml_item(article: dict[str, Any]) -> etree._Element:
-    """Return the article as a NewsML-G2 ``newsItem`` (item class ``ninat:text``, the body in XHTML)."""
+def as_newsml_item(article: dict[str, Any], *, nitf: bool = False) -> etree._Element:
+    """Return the article as a NewsML-G2 ``newsItem`` (``ninat:text``), its content XHTML (or with ``nitf``, NITF)."""
     language = article.get("language")
     item = root(G2_NS, "newsItem")
     item.set("guid", xml_text(article["url"]))
@@ -98,8 +98,10 @@ def as_newsml_item(article: dict[str, Any]) -> etree._Element:
     optional(meta, "firstCreated", article.get("created_at"))
     sub(meta, "pubStatus", qcode=f"stat:{PUB_STATUS.get(article.get('status', 'published'), 'usable')}")
     content_meta(item, article)
-    inline = sub(sub(item, "contentSet"), "inlineXML", contenttype="application/xhtml+xml")
-    inline.append(xhtml(article))
+    content_type = NITF_TYPE if nitf else "application/xhtml+xml"
+    sub(sub(item, "contentSet"), "inlineXML", contenttype=content_type).append(
+        as_nitf(article) if nitf else xhtml(article)
+    )
     return item
 
 
@@ -230,9 +232,4 @@ def empty_package(sent: dt.datetime) -> etree._Element:
 
 def as_nitf_item(article: dict[str, Any]) -> etree._Element:
     """Return the article as a NewsML-G2 ``newsItem`` carrying its NITF document, as IPTC's G2 guidelines convey it."""
-    item = as_newsml_item(article)
-    inline = item.find(f"{{{G2_NS}}}contentSet/{{{G2_NS}}}inlineXML")
-    assert inline is not None
-    inline.set("contenttype", NITF_TYPE)
-    inline[0] = as_nitf(article)
-    return item
+    return as_newsml_item(article, nitf=True)
