@@ -33,6 +33,7 @@ from rest_framework.utils.encoders import JSONEncoder
 from articles.api.compiled import compile_representation
 from articles.api.formats import as_jsonld, as_ninjs
 from articles.api.querysets import BYLINES_ATTR
+from articles.api.xml_formats import NEWSMESSAGE_TYPE, as_newsml_item, as_nitf_item, news_message
 from articles.models import Article, ArticleAuthor
 from articles.search import ArticleSearch, PkIn
 
@@ -385,6 +386,10 @@ def buffered(chunks: Iterable[bytes], size: int | None = None) -> Iterator[bytes
         yield b"".join(pending)
 
 
+# The XML exports: one NewsML-G2 newsMessage, its items plain NewsML-G2 or carrying NITF.
+XML_EXPORTS = {"newsmlg2.xml": as_newsml_item, "nitf.xml": as_nitf_item}
+
+
 def export_response(
     articles: QuerySet[Article], serializer: serializers.Serializer, export_format: str
 ) -> StreamingHttpResponse:
@@ -394,6 +399,9 @@ def export_response(
         body, content_type = csv_lines(rows, csv_columns(serializer)), f"{CSV_TYPE}; charset=utf-8"
     elif export_format == "jsonld":
         body, content_type = jsonld_graph(rows), JSONLD_TYPE
+    elif export_format in XML_EXPORTS:
+        items = map(XML_EXPORTS[export_format], rows)
+        body, content_type = news_message(items, sent=timezone.now()), NEWSMESSAGE_TYPE
     elif export_format == "ninjs.ndjson":
         body, content_type = ndjson_lines(map(as_ninjs, rows)), NDJSON_TYPE
     else:

@@ -122,4 +122,26 @@ FORMAT_SCHEMAS = {
         "schema.org JSON-LD `NewsArticle`s with `?format=jsonld` or `Accept: application/ld+json`",
     ),
     "ninjs": FormatSchema("NinjsItem", NINJS_ITEM, {}, "IPTC ninjs 3.1 news items (JSON) with `?format=ninjs`"),
+    # XML documents: OpenAPI describes them as text; their XML Schemas are IPTC's.
+    "newsmlg2": FormatSchema(
+        "NewsMLG2NewsItem",
+        {
+            "type": "string",
+            "description": "An IPTC NewsML-G2 2.35 `newsItem` (XML, https://iptc.org/std/NewsML-G2/): "
+            "`itemMeta`, `contentMeta` and the body as XHTML in `contentSet/inlineXML`.",
+        },
+        {},
+        "an IPTC NewsML-G2 2.35 `newsItem` (XML) with `?format=newsmlg2` or "
+        "`Accept: application/vnd.iptc.g2.newsitem+xml` (detail only)",
+    ),
+    "nitf": FormatSchema(
+        "NitfDocument",
+        {
+            "type": "string",
+            "description": "An IPTC NITF 3.6 document (XML, https://iptc.org/std/NITF/): `head`, "
+            "`body.head` and the body's paragraphs in `body.content`.",
+        },
+        {},
+        "an IPTC NITF 3.6 document (XML) with `?format=nitf` or `Accept: application/nitf+xml` (detail only)",
+    ),
 }

@@ -10,6 +10,7 @@ from rest_framework import renderers
 
 from articles.api.export import JSONLD_TYPE
 from articles.api.formats import SCHEMA_ORG, as_jsonld, as_ninjs
+from articles.api.xml_formats import NEWSITEM_TYPE, NITF_TYPE, as_newsml_item, as_nitf, to_bytes
 
 # The JSON-LD context of a list page: schema.org, with the page's own keys left out of the data (null terms)
 # and ``results`` read as ``@graph``, so to a JSON-LD processor a page is what the export is, a graph of articles.
@@ -41,6 +42,9 @@ class PlainTextRenderer(renderers.BaseRenderer):
 
 class StandardFormatRenderer(renderers.JSONRenderer):
     """Render an article's representation, or a page of them, in a standard news format (errors as they are)."""
+
+    # Whether only an article's detail answers in the format (not a list page).
+    detail_only = False
 
     def render(
         self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
@@ -87,3 +91,42 @@ class NinjsRenderer(StandardFormatRenderer):
 
     def item(self, article: dict[str, Any]) -> dict[str, Any]:
         return as_ninjs(article)
+
+
+class XmlFormatRenderer(StandardFormatRenderer):
+    """An article's detail as an XML document of a newsroom exchange format (errors stay JSON: the view's)."""
+
+    detail_only = True
+    charset = None
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None
+    ) -> bytes:
+        response = (renderer_context or {}).get("response")
+        if not isinstance(data, dict) or getattr(response, "exception", False) or is_page(data):
+            return super().render(data, accepted_media_type, renderer_context)
+        return to_bytes(self.element(data))
+
+    def element(self, article: dict[str, Any]) -> Any:
+        """Return the article as the format's root element."""
+        raise NotImplementedError
+
+
+class NewsMLG2Renderer(XmlFormatRenderer):
+    """An article as an IPTC NewsML-G2 2.35 ``newsItem`` (``?format=newsmlg2`` or its IANA-registered type)."""
+
+    media_type = NEWSITEM_TYPE
+    format = "newsmlg2"
+
+    def element(self, article: dict[str, Any]) -> Any:
+        return as_newsml_item(article)
+
+
+class NitfRenderer(XmlFormatRenderer):
+    """An article as an IPTC NITF 3.6 document (``?format=nitf``)."""
+
+    media_type = NITF_TYPE
+    format = "nitf"
+
+    def element(self, article: dict[str, Any]) -> Any:
+        return as_nitf(article)

@@ -84,5 +84,11 @@ urlpatterns = [
         views.ArticleViewSet.as_view({"get": "export_ninjs"}),
         name="article-export-ninjs",
     ),
+    path(
+        "articles/export.newsmlg2.xml",
+        views.ArticleViewSet.as_view({"get": "export_newsmlg2"}),
+        name="article-export-newsmlg2",
+    ),
+    path("articles/export.nitf.xml", views.ArticleViewSet.as_view({"get": "export_nitf"}), name="article-export-nitf"),
     path("", include(router.urls)),
 ]

@@ -31,7 +31,14 @@ from articles.api.links import CANONICAL_LINKS
 from articles.api.ordering import StrictOrderingFilter
 from articles.api.pagination import ArchivePagination
 from articles.api.params import QueryStringGuardMixin, parse_bounded_int, parse_name_list
-from articles.api.renderers import JsonLdRenderer, NinjsRenderer, PlainTextRenderer, StandardFormatRenderer
+from articles.api.renderers import (
+    JsonLdRenderer,
+    NewsMLG2Renderer,
+    NinjsRenderer,
+    NitfRenderer,
+    PlainTextRenderer,
+    StandardFormatRenderer,
+)
 from articles.api.search_filters import ArticleFilterBackend, FullTextSearchFilter, search_query
 from articles.api.serializers import (
     ArticleDetailSerializer,
@@ -49,6 +56,7 @@ from articles.api.terms import PARAMETERS as TOP_TERMS_PARAMETERS
 from articles.api.terms import TopTermsSerializer, top_terms_response
 from articles.api.write_mixins import ArticleWriteMixin, NamedWriteMixin, named_write_schema
 from articles.api.write_serializers import AuthorWriteSerializer, PublisherWriteSerializer
+from articles.api.xml_formats import NEWSMESSAGE_TYPE
 from articles.models import Article, Author, Collection, Publisher
 from articles.search import ArticleSearch
 
@@ -66,7 +74,7 @@ EXPORT_DESCRIPTION = (
     "`fields` picks the fields. "
 )
 # The exports in a standard format show the fields that format is built from, whatever ``fields`` says.
-STANDARD_EXPORTS = frozenset({"export_jsonld", "export_ninjs"})
+STANDARD_EXPORTS = frozenset({"export_jsonld", "export_ninjs", "export_newsmlg2", "export_nitf"})
 EXPORT_ACTIONS = frozenset({"export_ndjson", "export_csv", *STANDARD_EXPORTS})
 # The reads also answered in a standard format (``?format=jsonld`` / ``ninjs``, or ``Accept: application/ld+json``).
 FORMAT_ACTIONS = frozenset({"list", "retrieve"})
@@ -96,13 +104,22 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
     shaped_actions = frozenset({"list", "retrieve", "partial_update", *(EXPORT_ACTIONS - STANDARD_EXPORTS)})
     serializer_class = ArticleDetailSerializer
     # DRF's defaults first: a client asking for any type (*/*) or for JSON gets the API's own JSON.
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, JsonLdRenderer, NinjsRenderer]
+    renderer_classes = [
+        JSONRenderer,
+        BrowsableAPIRenderer,
+        JsonLdRenderer,
+        NinjsRenderer,
+        NewsMLG2Renderer,
+        NitfRenderer,
+    ]
     serializer_classes: dict[str, type[BaseSerializer[Article]]] = {
         "list": ArticleListSerializer,
         "export_ndjson": ArticleExportSerializer,
         "export_csv": ArticleExportSerializer,
         "export_jsonld": ArticleExportSerializer,
         "export_ninjs": ArticleExportSerializer,
+        "export_newsmlg2": ArticleExportSerializer,
+        "export_nitf": ArticleExportSerializer,
     }
     # The builders of the shaped actions also take ``fields``.
     queryset_for_action: dict[str, Callable[..., QuerySet[Article]]] = {
@@ -124,6 +141,9 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
 
     def get_renderers(self) -> list[BaseRenderer]:
         renderers = super().get_renderers()
+        if self.action == "list":
+            # The XML formats are documents of one article: a list page is none.
+            return [r for r in renderers if not (isinstance(r, StandardFormatRenderer) and r.detail_only)]
         if self.action in FORMAT_ACTIONS:
             return renderers
         # Writes, facets: their answers have no standard format (asking for one is a 404, or a 406 by Accept).
@@ -282,6 +302,35 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
     def export_ninjs(self, request: Request) -> StreamingHttpResponse:
         """Stream every matching article as newline-delimited IPTC ninjs."""
         return self.export("ninjs.ndjson")
+
+    @extend_schema(
+        summary="Export as NewsML-G2",
+        description=EXPORT_DESCRIPTION.replace("`fields` picks the fields. ", "")
+        + "One IPTC NewsML-G2 2.35 `newsMessage` whose `itemSet` holds a `newsItem` per article (streamed, one "
+        "per line), each as the detail's `?format=newsmlg2`. `fields` is refused (400).",
+        filters=True,
+        responses={(200, NEWSMESSAGE_TYPE): OpenApiResponse(OpenApiTypes.STR, description="A NewsML-G2 newsMessage.")},
+    )
+    def export_newsmlg2(self, request: Request) -> StreamingHttpResponse:
+        """Stream every matching article as one NewsML-G2 news message."""
+        return self.export("newsmlg2.xml")
+
+    @extend_schema(
+        summary="Export as NITF",
+        description=EXPORT_DESCRIPTION.replace("`fields` picks the fields. ", "")
+        + "NITF has no container of several documents: one IPTC NewsML-G2 `newsMessage` whose `newsItem`s each "
+        "carry the article's NITF 3.6 document (the detail's `?format=nitf`) in their `inlineXML` "
+        '(`contenttype="application/nitf+xml"`), as IPTC\'s G2 guidelines convey NITF. `fields` is refused (400).',
+        filters=True,
+        responses={
+            (200, NEWSMESSAGE_TYPE): OpenApiResponse(
+                OpenApiTypes.STR, description="A NewsML-G2 newsMessage of NITF documents."
+            )
+        },
+    )
+    def export_nitf(self, request: Request) -> StreamingHttpResponse:
+        """Stream every matching article's NITF document, in one NewsML-G2 news message."""
+        return self.export("nitf.xml")
 
     def export(self, export_format: str) -> StreamingHttpResponse:
         # Filters, q and fields are all checked here, before the first byte goes out.

@@ -24,6 +24,8 @@ EXPECTED_PATHS = {
     "/api/v1/articles/export.csv",
     "/api/v1/articles/export.jsonld",
     "/api/v1/articles/export.ninjs.ndjson",
+    "/api/v1/articles/export.newsmlg2.xml",
+    "/api/v1/articles/export.nitf.xml",
     "/api/v1/authors/",
     "/api/v1/authors/{id}/",
     "/api/v1/publishers/",
