@@ -8,7 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import editing
 from articles.models import Article
+from tests.admin.conftest import import_seed
 from tests.admin.helpers import change_form_data
 from tests.factories import ArticleFactory
 
@@ -93,3 +95,18 @@ def test_the_change_form_shows_the_field(admin_client, articles):
     response = admin_client.get(change_url(articles["running"]))
 
     assert "embargo_until" in response.context["adminform"].form.fields
+
+
+def test_an_import_sets_no_embargo_and_a_reimport_keeps_an_editors():
+    """GIVEN an imported article (no embargo), which an editor then embargoes
+    WHEN its changed source is imported again
+    THEN the source's changes are applied and the embargo stays
+    """
+    article = import_seed("embargo.txt")
+    assert article.embargo_until is None
+    until = timezone.now() + AHEAD
+    editing.update_article(article=article, data={"embargo_until": until})
+
+    updated = import_seed("embargo.txt", subtitle="A changed subtitle")
+
+    assert (updated.subtitle, updated.embargo_until) == ("A changed subtitle", until)
