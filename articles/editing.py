@@ -38,6 +38,7 @@ ARTICLE_FIELDS = (
     "published_at",
     "original_published_at",
     "original_updated_at",
+    "embargo_until",
     "publisher",
     "needs_review",
 )

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Now
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -190,9 +191,26 @@ class ImportRun(models.Model):
         return self.created + self.updated + self.unchanged + self.duplicates + self.failed
 
 
+def publicly_visible() -> Q:
+    """Return the condition of the articles anybody may read now: published, and under no embargo still running.
+
+    The one definition of "public" (the index's is ``articles.api.search_filters.public_filters()``).
+    It compares with the clock when the query is built, so an embargo lifts by itself, with no write
+    and no job. Embargoes are assumed rare: the list indexes (status, -date, -id)... are walked as
+    before and this extra condition filters the rows they yield, which costs nothing when almost
+    every published article has no embargo.
+    """
+    no_embargo = Q(embargo_until__isnull=True) | Q(embargo_until__lte=timezone.now())
+    return Q(status=Article.Status.PUBLISHED) & no_embargo
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self) -> ArticleQuerySet:
         return self.filter(status=Article.Status.PUBLISHED)
+
+    def public(self) -> ArticleQuerySet:
+        """Return the articles anybody may read now (``publicly_visible()``)."""
+        return self.filter(publicly_visible())
 
     def needing_review(self) -> ArticleQuerySet:
         return self.filter(needs_review=True)
@@ -283,6 +301,15 @@ class Article(models.Model):
         db_persist=True,
         verbose_name=_("date"),
         help_text=_("The original publication date if known, else the date of publication in the archive."),
+    )
+    embargo_until = models.DateTimeField(
+        _("embargoed until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Hidden from the public (API, search, feeds, exports) until then, even when published; staff see it "
+            "marked. It appears by itself when the time comes. Empty: no embargo."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

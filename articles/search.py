@@ -68,7 +68,7 @@ from articles import search_index
 from articles.api.excerpts import make_excerpt
 from articles.languages import UNKNOWN_LANGUAGE
 from articles.models import Article
-from articles.search_index import DEFAULT_STEMMER, FIELD_KINDS, FIELD_STEMMERS, I64_MIN, SCHEMA, micros
+from articles.search_index import DEFAULT_STEMMER, FIELD_KINDS, FIELD_STEMMERS, I64_MIN, NO_EMBARGO, SCHEMA, micros
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -252,6 +252,8 @@ class SearchFilters:
     source_key: str | None = None
     # ISO 639-1 codes, UNKNOWN_LANGUAGE for articles of unknown language; empty: any.
     languages: tuple[str, ...] = ()
+    # Only articles under no embargo at this moment (None: embargoed ones too, as staff see them).
+    embargo_ended_by: dt.datetime | None = None
 
     def queries(self) -> list[tantivy.Query]:
         """Return one index query per condition set."""
@@ -275,6 +277,9 @@ class SearchFilters:
         if self.languages:
             codes = [code or UNKNOWN_LANGUAGE for code in self.languages]
             queries.append(tantivy.Query.term_set_query(SCHEMA, "language", codes))
+        if self.embargo_ended_by is not None:
+            # NO_EMBARGO is below every moment: articles without an embargo are in the range too.
+            queries += _range("embargo_until", tantivy.FieldType.Integer, NO_EMBARGO, micros(self.embargo_ended_by))
         return queries
 
 
@@ -444,8 +449,9 @@ class ArticleSearch:
         return _searcher(self)
 
     def visible(self) -> ArticleSearch:
-        """Return every article the requester may see (no ``q``, no filter but the statuses), same snapshot."""
-        everything = replace(self, q=None, filters=SearchFilters(statuses=self.filters.statuses), condition=None)
+        """Return every article the requester may see (no ``q``, no filter but visibility's), same snapshot."""
+        seen = SearchFilters(statuses=self.filters.statuses, embargo_ended_by=self.filters.embargo_ended_by)
+        everything = replace(self, q=None, filters=seen, condition=None)
         everything._snapshot = _searcher(self)
         return everything
 

@@ -76,8 +76,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Bumped with every change of ``build_schema()`` (see "Schema changes" above). 2: text fields per
-# language and the ``language`` field; 3: the ``date`` fast fields (the original date, else the archive's).
-SCHEMA_VERSION = 3
+# language and the ``language`` field; 3: the ``date`` fast fields (the original date, else the archive's);
+# 4: the ``embargo_until`` fast field (anonymous searches leave out embargoed articles).
+SCHEMA_VERSION = 4
 VERSION_FILE = "schema-version"
 CURRENT = "current"
 LOCK_FILE = "write.lock"
@@ -93,6 +94,7 @@ WRITER_HEAP_BYTES = 32 * 1024 * 1024
 REBUILD_HEAP_BYTES = 128 * 1024 * 1024
 # Stands for a missing publication date in the two sort keys, so drafts sort last either way.
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
+NO_EMBARGO = I64_MIN
 TEXT_FIELDS = ("title", "subtitle", "body")
 # The stemmer of English, of languages without one, and of articles whose language is unknown.
 DEFAULT_STEMMER = "english"
@@ -172,6 +174,9 @@ def build_schema() -> tantivy.Schema:
     builder.add_integer_field("date_desc", stored=True, fast=True)
     builder.add_integer_field("date_asc", stored=True, fast=True)
     builder.add_integer_field("created_at", stored=True, indexed=True, fast=True)
+    # The end of the article's embargo; NO_EMBARGO (before any moment) when it has none, so "public
+    # now" is one range, embargo_until <= now, matching every article without an embargo.
+    builder.add_integer_field("embargo_until", indexed=True, fast=True)
     builder.add_integer_field("version", stored=True)
     return builder.build()
 
@@ -369,6 +374,7 @@ class IndexedArticle:
             doc.add_integer(f"{prefix}_desc", I64_MIN if moment is None else moment)
             doc.add_integer(f"{prefix}_asc", I64_MAX if moment is None else moment)
         doc.add_integer("created_at", micros(a.created_at))
+        doc.add_integer("embargo_until", micros(a.embargo_until) if a.embargo_until else NO_EMBARGO)
         doc.add_integer("version", self.fingerprint())
         return doc
 
@@ -395,6 +401,8 @@ INDEXED_COLUMNS = (
     "original_published_at",
     "date",
     "created_at",
+    # Read, and in the fingerprint, so check_index finds a document whose embargo is stale.
+    "embargo_until",
 )
 
 

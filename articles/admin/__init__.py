@@ -20,6 +20,8 @@ from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -31,6 +33,7 @@ from articles.admin.changelist import (
     ArticleChangeList,
     CappedCountPaginator,
     CopyrightYearFilter,
+    EmbargoFilter,
     PublisherFilter,
     QuickActionCheckboxMixin,
     row_bylines,
@@ -137,9 +140,19 @@ class SourceRevisionInline(admin.TabularInline):
 class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
     # "Show counts" would COUNT the whole table once per filter.
     show_facets = admin.ShowFacets.NEVER
-    list_display = ["title", "publisher", "author_names", "status", "needs_review", "word_count", "created_at"]
+    list_display = [
+        "title",
+        "publisher",
+        "author_names",
+        "status",
+        "embargo",
+        "needs_review",
+        "word_count",
+        "created_at",
+    ]
     list_filter = [
         "status",
+        ("embargo_until", EmbargoFilter),
         "needs_review",
         ("publisher", PublisherFilter),
         ("copyright_year", CopyrightYearFilter),
@@ -180,7 +193,7 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
                 ]
             },
         ),
-        (_("Status"), {"fields": ["status", "published_at", "needs_review", "review_reasons"]}),
+        (_("Status"), {"fields": ["status", "published_at", "embargo_until", "needs_review", "review_reasons"]}),
         # The story's own dates, read from its source; empty when the source gives none.
         (_("Original dates"), {"fields": ["original_published_at", "original_updated_at"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
@@ -367,6 +380,15 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
     @admin.display(description=_("authors"))
     def author_names(self, obj: Article) -> str:
         return ", ".join(byline.author.name for byline in row_bylines(obj))
+
+    @admin.display(description=_("embargoed until"), ordering="embargo_until")
+    def embargo(self, obj: Article) -> str:
+        # A lifted embargo is history: only one still running is shown, as the public's view depends on it.
+        if obj.embargo_until is None or obj.embargo_until <= timezone.now():
+            return "—"
+        return format_html(
+            '<span class="embargoed">{}</span>', date_format(timezone.localtime(obj.embargo_until), "DATETIME_FORMAT")
+        )
 
     @admin.display(description=_("review reasons"))
     def reasons(self, obj: Article) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib import admin
@@ -32,7 +32,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Exists, Field, Max, Min, Model, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, Field, Max, Min, Model, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.fields.related import RelatedField
 from django.http import HttpRequest
 from django.utils import timezone
@@ -45,6 +45,7 @@ from articles.models import Article, ArticleAuthor, Author, Publisher
 from articles.search import Query, matching_ids
 
 if TYPE_CHECKING:
+    from django.contrib.admin.filters import _ListFilterChoices
     from django.core.paginator import _SupportsPagination
 
     class _ArticleAdmin(admin.ModelAdmin[Article]):
@@ -203,6 +204,52 @@ class CopyrightYearFilter(admin.AllValuesFieldListFilter):
         years = self.lookup_choices  # lazy: not run unless the cache is cold
         # django-stubs say a queryset; the template only iterates the years.
         self.lookup_choices = cache.get_or_set(YEARS_CACHE_KEY, lambda: list(years), YEARS_CACHE_SECONDS)  # type: ignore[assignment]
+
+
+class EmbargoFilter(admin.FieldListFilter):
+    """Articles whose embargo still runs (hidden from the public now), or those under none running."""
+
+    CHOICES = (("running", _("Embargoed now")), ("none", _("Not embargoed")))
+
+    def __init__(
+        self,
+        field: Field[Any, Any],
+        request: HttpRequest,
+        params: dict[str, list[str]],
+        model: type[Model],
+        model_admin: admin.ModelAdmin[Any],
+        field_path: str,
+    ) -> None:
+        self.parameter_name = f"{field_path}__state"
+        values = params.get(self.parameter_name)
+        self.value: str | None = values[-1] if values else None
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = _("embargo")
+
+    def expected_parameters(self) -> list[str | None]:
+        return [self.parameter_name]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # Compared with the clock now, as the public's visibility is (models.publicly_visible).
+        running = Q(**{f"{self.field_path}__gt": timezone.now()})
+        if self.value == "running":
+            return queryset.filter(running)
+        if self.value == "none":
+            return queryset.exclude(running)
+        return queryset
+
+    def choices(self, changelist: ChangeList) -> Iterator[_ListFilterChoices]:
+        yield {
+            "selected": self.value is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("All"),
+        }
+        for value, label in self.CHOICES:
+            yield {
+                "selected": self.value == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
 
 
 # --- The date hierarchy -----------------------------------------------------------

@@ -211,7 +211,7 @@ class ArticleAdminForm(forms.ModelForm):
         for name in self.TEXT_FIELDS:
             if isinstance(cleaned.get(name), str):
                 cleaned[name] = cleaned[name].replace("\r\n", "\n").replace("\r", "\n")
-        for name in ("published_at", "original_published_at", "original_updated_at"):
+        for name in ("published_at", "original_published_at", "original_updated_at", "embargo_until"):
             # The form shows whole seconds: an untouched date keeps its stored microseconds.
             value, current = cleaned.get(name), getattr(self.instance, name)
             if value and current and value == current.replace(microsecond=0):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypeAlias, TypeVar
 from django.db.models import Count, Exists, F, OrderBy, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Substr
 
-from articles.models import Article, ArticleAuthor, Author, NamedEntity, Publisher
+from articles.models import Article, ArticleAuthor, Author, NamedEntity, Publisher, publicly_visible
 from articles.models import Collection as CollectionModel  # not collections.abc's, which this module uses too
 
 if TYPE_CHECKING:
@@ -54,8 +54,8 @@ def newest_first(user: Requester) -> list[str | OrderBy]:
 
 
 def visible_articles(user: Requester) -> QuerySet[Article]:
-    """Return the articles ``user`` may read, newest first."""
-    articles = Article.objects.all() if can_see_unpublished(user) else Article.objects.published()
+    """Return the articles ``user`` may read, newest first: every one for staff, else the public ones now."""
+    articles = Article.objects.all() if can_see_unpublished(user) else Article.objects.public()
     return articles.order_by(*newest_first(user))
 
 
@@ -105,7 +105,7 @@ def visible_related_articles(user: Requester, relation: str) -> QuerySet[Article
     """Return the articles ``user`` may read whose ``relation`` (a model's ``article_relation``) is the outer row."""
     articles = Article.objects.filter(**{relation: OuterRef("pk")})
     if not can_see_unpublished(user):
-        articles = articles.filter(status=Article.Status.PUBLISHED)
+        articles = articles.filter(publicly_visible())
     return articles
 
 

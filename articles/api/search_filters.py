@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
@@ -63,15 +64,20 @@ class ArticleFilterBackend(DjangoFilterBackend):
         return filtered
 
 
+def public_filters(statuses: list[str]) -> dict[str, Any]:
+    """Return ``models.publicly_visible()`` as ``SearchFilters`` fields, within the ``statuses`` asked (if any)."""
+    public = [s for s in statuses or [Article.Status.PUBLISHED] if s == Article.Status.PUBLISHED] or ["-"]
+    return {"statuses": tuple(public), "embargo_ended_by": timezone.now()}
+
+
 def search_filters(request: Request) -> SearchFilters:
     """Return the request's article filters (and what the requester may see) as index conditions."""
     data = getattr(request, FILTERS_ATTRIBUTE, {})
     statuses = [data["status"]] if data.get("status") else []
     staff = can_see_unpublished(request.user)
-    if not staff:
-        statuses = [s for s in statuses or [Article.Status.PUBLISHED] if s == Article.Status.PUBLISHED] or ["-"]
+    visibility: dict[str, Any] = {"statuses": tuple(statuses)} if staff else public_filters(statuses)
     return SearchFilters(
-        statuses=tuple(statuses),
+        **visibility,
         # The review flag is staff-only: ArticleFilter ignores it for others, and so does the index.
         needs_review=data.get("needs_review") if staff else None,
         # ArticleFilter applies both, so an article's publisher must be in both.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -166,6 +167,14 @@ class ArticleBaseSerializer(
         help_text="The id of the article this one is a possible duplicate of (a syndicated or lightly edited copy "
         "found at import: at least 80% of its word shingles in common), or null.",
     )
+    embargo_until = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="Staff only: until when the article is hidden from the public, even when published; null: none.",
+    )
+    embargoed = serializers.SerializerMethodField(
+        help_text="Staff only: whether the embargo still runs (the public does not see the article now)."
+    )
     # Text rather than the model's choices: "" (unknown) is a value too, which an enum of the choices would refuse.
     language = serializers.CharField(
         read_only=True,
@@ -198,13 +207,15 @@ class ArticleBaseSerializer(
             "source",
             "needs_review",
             "review_reasons",
+            "embargo_until",
+            "embargoed",
             "duplicate_of",
             "excerpt",
             "body",
             "rank",
             "snippet",
         ]
-        staff_only_fields = ["needs_review", "review_reasons"]
+        staff_only_fields = ["needs_review", "review_reasons", "embargo_until", "embargoed"]
         # Present only in search results (with ``q``), even when ``?fields=`` names them.
         search_only_fields = ["rank", "snippet"]
         read_only_fields = fields
@@ -213,6 +224,10 @@ class ArticleBaseSerializer(
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_date_is_original(self, article: Article) -> bool:
         return article.original_published_at is not None
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_embargoed(self, article: Article) -> bool:
+        return article.embargo_until is not None and article.embargo_until > timezone.now()
 
     def get_excerpt(self, article: Article) -> str:
         # The list queryset annotates only the body's head; fall back to the body elsewhere.

@@ -102,7 +102,8 @@ class ArticleWriteMixin(WriteMixin):
         summary="Edit an article",
         description=(
             "Change any of an article's title, subtitle, body, status, published_at, original_published_at, "
-            "original_updated_at, authors (ids, in byline order) and publisher (id or null). Needs the "
+            "original_updated_at, embargo_until (null lifts the embargo), authors (ids, in byline order) and "
+            "publisher (id or null). Needs the "
             "`articles.change_article` permission (the Editors group has it). Articles come from the importer: "
             "they cannot be created or deleted through the API. " + CONDITIONAL_DESCRIPTION
         ),

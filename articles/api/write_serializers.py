@@ -115,6 +115,10 @@ class ArticleWriteSerializer(serializers.Serializer):
     original_updated_at = serializers.DateTimeField(
         allow_null=True, help_text="ISO 8601: when the story was last updated, as its source says; null when unknown."
     )
+    embargo_until = serializers.DateTimeField(
+        allow_null=True,
+        help_text="ISO 8601: hide the article from the public until then, even when published; null lifts the embargo.",
+    )
     authors = BylineIdsField(
         help_text="Author ids in byline order (first is the lead author); replaces the byline. [] removes it.",
     )

@@ -35,7 +35,7 @@ def change_form_data(article: Article, **overrides) -> dict:
         "published_at_1": f"{article.published_at:%H:%M:%S}" if article.published_at else "",
         **{
             f"{name}_{part}": f"{value:{form}}" if value else ""
-            for name in ("original_published_at", "original_updated_at")
+            for name in ("original_published_at", "original_updated_at", "embargo_until")
             for value in [getattr(article, name)]
             for part, form in ((0, "%Y-%m-%d"), (1, "%H:%M:%S"))
         },

@@ -40,7 +40,7 @@ PUBLIC_FIELDS = {
     # Issue 12: the article this one may be a copy of (``articles.deduplication``).
     "duplicate_of",
 }
-STAFF_FIELDS = {"needs_review", "review_reasons"}
+STAFF_FIELDS = {"needs_review", "review_reasons", "embargo_until", "embargoed"}
 LIST_FIELDS = PUBLIC_FIELDS | {"excerpt"}
 DETAIL_FIELDS = PUBLIC_FIELDS | {"body"}
 UNPUBLISHED = [Article.Status.DRAFT, Article.Status.WITHDRAWN]

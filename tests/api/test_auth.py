@@ -210,6 +210,7 @@ def test_browsable_api_shows_editors_the_fields_they_may_send(editor, api_client
         "published_at",
         "original_published_at",
         "original_updated_at",
+        "embargo_until",
         "authors",
         "publisher",
     ]

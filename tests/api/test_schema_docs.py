@@ -87,6 +87,7 @@ def test_article_patch_documents_the_editable_fields(schema):
         "published_at",
         "original_published_at",
         "original_updated_at",
+        "embargo_until",
         "authors",
         "publisher",
     }
