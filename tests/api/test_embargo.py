@@ -23,7 +23,14 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 LIFTED = dt.datetime(2026, 6, 2, 12, 0, tzinfo=dt.UTC)
 SECRET = "zeppelin"
-EXPORTS = ["export.ndjson", "export.csv", "export.jsonld", "export.ninjs.ndjson"]
+EXPORTS = [
+    "export.ndjson",
+    "export.csv",
+    "export.jsonld",
+    "export.ninjs.ndjson",
+    "export.newsmlg2.xml",
+    "export.nitf.xml",
+]
 
 
 @pytest.fixture
@@ -136,6 +143,16 @@ def test_standard_formats_leave_it_out(api_client, embargoed, fmt):
     assert b"Open harbour story" in listing.content
     assert b"Embargoed harbour story" not in listing.content
     assert api_client.get(f"{ARTICLES_URL}{embargoed['secret'].pk}/", {"format": fmt}).status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["newsmlg2", "nitf"])
+def test_newsroom_formats_of_its_detail_are_a_404_until_it_lifts(api_client, embargoed, clock, fmt):
+    url = f"{ARTICLES_URL}{embargoed['secret'].pk}/"
+    assert api_client.get(url, {"format": fmt}).status_code == 404
+
+    clock(LIFTED)
+
+    assert api_client.get(url, {"format": fmt}).status_code == 200
 
 
 @pytest.mark.parametrize(("url", "slug"), [(AUTHORS_URL, "embargo-writer"), (PUBLISHERS_URL, "embargo-press")])
