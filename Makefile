@@ -30,6 +30,7 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 migrate: install
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py createcachetable
+	$(RUN_ENV) $(BIN)/python manage.py rebuild_search_index --if-outdated
 
 # A seed that fails to import is reported but does not stop the server from starting.
 import: install

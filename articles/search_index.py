@@ -258,11 +258,17 @@ def schema_version(path: Path) -> int | None:
         return None
 
 
+def is_outdated() -> bool:
+    """Tell whether a live index exists that was built for another schema version (it needs a rebuild)."""
+    link = index_root() / CURRENT
+    return link.exists() and schema_version(link.resolve()) != SCHEMA_VERSION
+
+
 def check_schema(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """System check: warn when the live index was built for another schema version (it needs a rebuild)."""
-    link = index_root() / CURRENT
-    if not link.exists() or (found := schema_version(link.resolve())) == SCHEMA_VERSION:
+    if not is_outdated():
         return []
+    found = schema_version((index_root() / CURRENT).resolve())
     return [
         checks.Warning(
             f"The search index has schema version {found or 1}; this version of the archive needs {SCHEMA_VERSION}.",

@@ -32,6 +32,31 @@ def test_rebuild_restores_a_lost_index():
     assert "Rebuilt the search index: 1 articles." in out.getvalue()
 
 
+def test_if_outdated_leaves_a_current_index_alone_and_rebuilds_an_older_schemas():
+    """
+    GIVEN an up-to-date index, then one whose directory records an older schema version
+    WHEN rebuild_search_index --if-outdated runs on each (as `make run` does after migrating)
+    THEN the first is left as it is, the second rebuilt, its articles found again
+    """
+    article = ArticleFactory(body="The heronry by the river was counted again.")
+    search_index.sync_pending()
+    out = StringIO()
+
+    call_command("rebuild_search_index", "--if-outdated", verbosity=2, stdout=out)
+
+    assert "up to date: nothing to rebuild" in out.getvalue()
+    live = (search_index.index_root() / search_index.CURRENT).resolve()
+    (live / search_index.VERSION_FILE).write_text(f"{search_index.SCHEMA_VERSION - 1}\n")
+    assert search_index.is_outdated()
+    out = StringIO()
+
+    call_command("rebuild_search_index", "--if-outdated", stdout=out)
+
+    assert "Rebuilt the search index: 1 articles." in out.getvalue()
+    assert not search_index.is_outdated()
+    assert found("heronry") == {article.pk}
+
+
 def test_check_passes_on_a_consistent_index():
     ArticleFactory.create_batch(3)
     out = StringIO()

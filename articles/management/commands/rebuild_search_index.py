@@ -24,9 +24,19 @@ class Command(BaseCommand):
             default=5000,
             help="Articles read per SELECT (default: %(default)s).",
         )
+        parser.add_argument(
+            "--if-outdated",
+            action="store_true",
+            help="Rebuild only an index built for another schema version (an upgrade's); else do nothing. "
+            "A missing index is built by the first import or search, so it is left alone too.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         verbosity = options["verbosity"]
+        if options["if_outdated"] and not search_index.is_outdated():
+            if verbosity >= 2:
+                self.stdout.write("The search index is up to date: nothing to rebuild.")
+            return
 
         def progress(done: int) -> None:
             if verbosity >= 2:
