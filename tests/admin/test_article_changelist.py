@@ -91,12 +91,11 @@ def test_columns(editor_client, article):
     response = editor_client.get(CHANGELIST_URL)
 
     headers = [str(h["text"]).capitalize() for h in response.context["result_headers"] if h["text"]]
-    assert headers[-8:] == [
+    assert headers[-7:] == [
         "Title",
         "Publisher",
         "Authors",
         "Status",
-        "Embargoed until",
         "Needs review",
         "Word count",
         "Created at",
