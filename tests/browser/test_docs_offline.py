@@ -66,16 +66,19 @@ def test_swagger_ui_works_offline_under_the_csp(page, offline, screenshot):
 
 def test_redoc_works_offline_under_the_csp(page, offline, screenshot):
     """GIVEN no network beyond this server
-    WHEN a user opens Redoc and clicks "articles", then the "Facet counts" operation, in its menu
+    WHEN a user opens Redoc, types "Facet counts" in its menu's search box and clicks the operation found
     THEN the documentation shows it, with no font or script fetched from elsewhere and no CSP violation.
+
+    (Searching, as a user of a long menu does: the articles group outgrew the 900 px window, and
+    Redoc's "API docs by Redocly" footer covers the last items of the unscrolled menu.)
     """
     page.goto("/api/v1/redoc/")
     expect(page.get_by_role("heading", name="News Article Archive API")).to_be_visible()
     screenshot("1-loaded")
 
     menu = page.locator(".menu-content")
-    menu.get_by_text("articles", exact=True).click()
-    menu.get_by_text("Facet counts", exact=True).click()
+    menu.get_by_placeholder("Search...").fill("Facet counts")
+    menu.locator("[data-role='search:results']").get_by_text("Facet counts", exact=True).click()
     expect(page.locator("h2", has_text="Facet counts")).to_be_in_viewport()
     screenshot("2-operation")
 
