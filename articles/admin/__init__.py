@@ -7,7 +7,7 @@ logic in services (``review``, ``reverting``, ``importing``, ``merging``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
@@ -25,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_exempt
 from simple_history.admin import SimpleHistoryAdmin
 
 from articles import boilerplate, conf, editing, importing, review
@@ -55,6 +56,7 @@ from articles.models import (
     Author,
     AuthorAlias,
     Collection,
+    EntityAlias,
     ImportOutcome,
     ImportRun,
     ImportUpload,
@@ -67,6 +69,9 @@ from articles.models import (
 )
 from articles.parsing import ParseError
 from articles.search import PkIn, SearchQueryError, parse_query
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # The admin index shows the desk's entry points (review queue, upload, merges).
 admin.site.index_template = "admin/archive_index.html"
@@ -98,7 +103,7 @@ def in_review_queue(request: HttpRequest) -> bool:
 # --- Articles ---------------------------------------------------------------------------
 
 
-class ArticleAuthorInline(admin.TabularInline):
+class ArticleAuthorInline(admin.TabularInline[ArticleAuthor, Article]):
     """The byline, in order: the position decides it, autocomplete finds the author."""
 
     model = ArticleAuthor
@@ -110,12 +115,12 @@ class ArticleAuthorInline(admin.TabularInline):
     verbose_name_plural = _("byline")
 
 
-class SourceRevisionInline(admin.TabularInline):
+class SourceRevisionInline(admin.TabularInline[SourceRevision, Article]):
     """Earlier sources of the article, kept by re-imports; never edited by hand."""
 
     model = SourceRevision
-    fields = ["replaced_at", "content_sha256", "import_run", "raw_source"]
-    readonly_fields = fields
+    # A tuple, as django-stubs types these two as lists of different items: one list cannot be both.
+    fields = readonly_fields = ("replaced_at", "content_sha256", "import_run", "raw_source")
     classes = ["collapse"]
     extra = 0
     can_delete = False
@@ -137,7 +142,7 @@ class SourceRevisionInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
+class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-history ships no types
     # "Show counts" would COUNT the whole table once per filter.
     show_facets = admin.ShowFacets.NEVER
     list_display = [
@@ -241,7 +246,8 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
                 "word_count",
                 "created_at",
             ]
-        return super().get_list_display(request)
+        columns: list[str] = super().get_list_display(request)  # typed here: SimpleHistoryAdmin is untyped
+        return columns
 
     def get_ordering(self, request: HttpRequest) -> list[str | OrderBy]:
         # The queue is worked likeliest errors first, then oldest first: the order "Mark reviewed & next" follows.
@@ -321,7 +327,8 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
             context.update(
                 admin_views.change_form_context(request, obj, can_change=self.has_change_permission(request, obj))
             )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        response: HttpResponse = super().render_change_form(request, context, add, change, form_url, obj)
+        return response
 
     def save_model(self, request: HttpRequest, obj: Article, form: ArticleAdminForm, change: bool) -> None:
         # Nothing yet: save_related() hands the form and the byline to the editing service
@@ -354,7 +361,8 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
     def response_change(self, request: HttpRequest, obj: Article) -> HttpResponse:
         if "_review_next" in request.POST:
             return admin_views.review_next_response(request, obj)
-        return super().response_change(request, obj)
+        response: HttpResponse = super().response_change(request, obj)
+        return response
 
     def history_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
@@ -365,7 +373,8 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
             if article
             else {}
         )
-        return super().history_view(request, object_id, {**extra, **(extra_context or {})})
+        response: HttpResponse = super().history_view(request, object_id, {**extra, **(extra_context or {})})
+        return response
 
     def history_form_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict[str, Any] | None = None
@@ -442,11 +451,11 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):
 # --- Authors and publishers ------------------------------------------------------------
 
 
-class AliasInline(admin.TabularInline):
+class AliasInline(admin.TabularInline[EntityAlias, NamedEntity]):
     """Names merged into this row; later imports of them credit it. Read-only: undo the merge to change them."""
 
-    fields = ["name", "slug", "created_at"]
-    readonly_fields = fields
+    # A tuple, as django-stubs types these two as lists of different items: one list cannot be both.
+    fields = readonly_fields = ("name", "slug", "created_at")
     extra = 0
     can_delete = False
 
@@ -474,7 +483,7 @@ class PublisherAliasInline(AliasInline):
     verbose_name_plural = _("aliases (names merged into this publisher)")
 
 
-class PublisherBoilerplateInline(admin.TabularInline):
+class PublisherBoilerplateInline(admin.TabularInline[PublisherBoilerplate, Publisher]):
     """The publisher's site boilerplate: learned lines to check or disable, lines to add by hand."""
 
     model = PublisherBoilerplate
@@ -490,7 +499,13 @@ class PublisherBoilerplateInline(admin.TabularInline):
     )
 
 
-class NamedEntityAdmin(SimpleHistoryAdmin):
+class ArticleCount(TypedDict):
+    """The annotation NamedEntityAdmin.get_queryset() adds."""
+
+    article_count: int
+
+
+class NamedEntityAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-history ships no types
     """Authors or publishers: found by name or slug, counted by article, merged into one by an action."""
 
     actions = ["merge_selected"]
@@ -506,14 +521,13 @@ class NamedEntityAdmin(SimpleHistoryAdmin):
         # A new author or publisher has no aliases: no inline to post.
         return super().get_inlines(request, obj) if obj is not None else []
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[NamedEntity]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[WithAnnotations[NamedEntity, ArticleCount]]:
         crediting, field = self.credits
-        return (
-            super().get_queryset(request).annotate(article_count=related_count(crediting._default_manager.all(), field))
-        )
+        entities: QuerySet[NamedEntity] = super().get_queryset(request)  # typed here: SimpleHistoryAdmin is untyped
+        return entities.annotate(article_count=related_count(crediting._default_manager.all(), field))
 
     @admin.display(description=_("articles"), ordering="article_count")
-    def article_count(self, obj: NamedEntity) -> int:
+    def article_count(self, obj: WithAnnotations[NamedEntity, ArticleCount]) -> int:
         return obj.article_count
 
     def has_merge_permission(self, request: HttpRequest) -> bool:
@@ -561,7 +575,7 @@ class CollectionAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simpl
 
 
 @admin.register(PublisherBoilerplate)
-class PublisherBoilerplateAdmin(SimpleHistoryAdmin):
+class PublisherBoilerplateAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simple-history ships no types
     """Every publisher's boilerplate lines: the learned ones to check, editors' own, and which are removed."""
 
     form = BoilerplateLineForm
@@ -592,17 +606,26 @@ class PublisherBoilerplateAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Merge)
-class MergeAdmin(admin.ModelAdmin):
+class MergeAdmin(admin.ModelAdmin[Merge]):
     """Merges are records: listed, viewed and undone, never edited."""
 
     list_display = ["__str__", "kind", "survivor_link", "created_at", "user", "undone_at", "undone_by"]
     list_filter = ["kind", ("undone_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user", "undone_by"]
     date_hierarchy = "created_at"
-    fields = ["kind", "survivor_link", "merged_names", "created_at", "user", "undone_at", "undone_by", "snapshot"]
-    readonly_fields = fields
+    # A tuple, as django-stubs types these two as lists of different items: one list cannot be both.
+    fields = readonly_fields = (
+        "kind",
+        "survivor_link",
+        "merged_names",
+        "created_at",
+        "user",
+        "undone_at",
+        "undone_by",
+        "snapshot",
+    )
 
-    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Merge | None = None) -> bool:
         # Editors merge authors and publishers: they see the merges, without a
         # permission of their own on this model.
         return (
@@ -653,10 +676,10 @@ class MergeAdmin(admin.ModelAdmin):
 # --- Imports ----------------------------------------------------------------------------
 
 
-class ImportOutcomeInline(admin.TabularInline):
+class ImportOutcomeInline(admin.TabularInline[ImportOutcome, ImportRun]):
     model = ImportOutcome
-    fields = ["path", "result", "error", "article"]
-    readonly_fields = fields
+    # A tuple, as django-stubs types these two as lists of different items: one list cannot be both.
+    fields = readonly_fields = ("path", "result", "error", "article")
     extra = 0
     can_delete = False
 
@@ -673,7 +696,7 @@ class ImportOutcomeInline(admin.TabularInline):
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(admin.ModelAdmin[ImportRun]):
     """Import runs are records of what happened: viewable and deletable, never edited; new ones come by upload."""
 
     list_display = [
@@ -746,10 +769,9 @@ class ImportRunAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @csrf_exempt  # see admin_views.import_upload_view
     def upload_view(self, request: HttpRequest) -> HttpResponse:
         return admin_views.import_upload_view(request, self)
-
-    upload_view.csrf_exempt = True  # see admin_views.import_upload_view
 
     def progress_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return admin_views.upload_progress_view(request, self, object_id)

@@ -5,16 +5,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.forms.formsets import DELETION_FIELD_NAME
+from django.forms.models import BaseInlineFormSet
+from django.http import QueryDict
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from articles import boilerplate, conf, editing
 from articles.importing.defaults import ImportDefaults, InvalidDefaults, checked_name
-from articles.models import Article, Author, PublisherBoilerplate
+from articles.models import Article, Author, NamedEntity, Publisher, PublisherBoilerplate
 from articles.parsing import MAX_NAME_LENGTH, boilerplate_key
 
 # The hidden field of the article form holding what the article was when the form was opened.
@@ -40,7 +45,7 @@ class MultipleFileField(forms.FileField):
 
     widget = MultipleFileInput
 
-    def clean(self, data, initial=None) -> list:
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
         clean_one = super().clean
         if not isinstance(data, list | tuple):
             return [clean_one(data, initial)]
@@ -52,7 +57,9 @@ class MultipleFileField(forms.FileField):
 class SeedUploadForm(forms.Form):
     """Seed files (or zip archives of them) to run through the import service."""
 
-    files = MultipleFileField(
+    # The form's metaclass moves declared fields into base_fields, so this does not shadow BaseForm.files
+    # (the uploaded files) at runtime; django-stubs cannot express that and sees the two collide.
+    files = MultipleFileField(  # type: ignore[assignment]
         label=_("Seed files"),
         # An empty seed is the importer's to report ("empty file"), like on the command line.
         allow_empty_file=True,
@@ -86,7 +93,7 @@ class SeedUploadForm(forms.Form):
         help_text=_("A file's own byline wins."),
     )
 
-    def __init__(self, *args, upload_error: str = "", **kwargs) -> None:
+    def __init__(self, *args: Any, upload_error: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Set when the upload was refused before the form saw it (too large, too many files).
         self.upload_error = upload_error
@@ -97,7 +104,7 @@ class SeedUploadForm(forms.Form):
             "the upload up to %(total)s in all."
         ) % {"seed": megabytes(conf.max_seed_bytes()), "total": megabytes(conf.max_upload_bytes())}
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any] | None:
         if self.upload_error:
             raise forms.ValidationError(self.upload_error, code="upload")
         return super().clean()
@@ -164,19 +171,28 @@ class MergeForm(forms.Form):
 
     survivor = forms.TypedChoiceField(label=_("Keep"), coerce=int, widget=forms.RadioSelect)
 
-    def __init__(self, *args, candidates, **kwargs) -> None:
+    def __init__(self, *args: Any, candidates: Iterable[NamedEntity], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["survivor"].choices = [(obj.pk, f"{obj.name} ({obj.slug})") for obj in candidates]
+        survivor = self.fields["survivor"]
+        assert isinstance(survivor, forms.TypedChoiceField), "declared above"
+        survivor.choices = [(obj.pk, f"{obj.name} ({obj.slug})") for obj in candidates]
 
 
 def fingerprints(article: Article, fields: Iterable[str]) -> dict[str, str]:
     """Return a short hash of the stored value of each of ``fields`` and of the byline (author ids in order)."""
-    values = {name: Article._meta.get_field(name).value_to_string(article) for name in fields}
+    values: dict[str, object] = {name: _stored_value(article, name) for name in fields}
     values[BYLINE] = list(article.bylines.order_by("position", "id").values_list("author_id", flat=True))
     return {name: hashlib.sha256(repr(value).encode()).hexdigest()[:16] for name, value in values.items()}
 
 
-class ArticleAdminForm(forms.ModelForm):
+def _stored_value(article: Article, name: str) -> str:
+    """Return the stored value of the article's field ``name`` as a string."""
+    field = Article._meta.get_field(name)
+    assert isinstance(field, models.Field), "a form edits the model's own fields, never a reverse relation"
+    return field.value_to_string(article)
+
+
+class ArticleAdminForm(forms.ModelForm[Article]):
     """The article change form, which saves exactly what the editor changed, and only over what they saw.
 
     Browsers send a textarea's line breaks as CRLF and the admin's date-time
@@ -194,7 +210,7 @@ class ArticleAdminForm(forms.ModelForm):
 
     edit_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.content_fields():
             # A view-only form edits nothing: nothing to protect.
@@ -206,8 +222,9 @@ class ArticleAdminForm(forms.ModelForm):
         """Return the article fields this form edits."""
         return [name for name in self.fields if name != EDIT_VERSION_FIELD]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data  # what BaseModelForm.clean() returns; its stub allows an override's None
         for name in self.TEXT_FIELDS:
             if isinstance(cleaned.get(name), str):
                 cleaned[name] = cleaned[name].replace("\r\n", "\n").replace("\r", "\n")
@@ -227,7 +244,7 @@ class ArticleAdminForm(forms.ModelForm):
                 self.add_error(None, exc)
         return cleaned
 
-    def edited_data(self) -> dict:
+    def edited_data(self) -> dict[str, Any]:
         """Return the changes this form makes, in ``editing.update_article``'s terms."""
         editable = [name for name in self.changed_data if name in editing.ARTICLE_FIELDS]
         return {name: self.cleaned_data[name] for name in editable if name in self.cleaned_data}
@@ -242,7 +259,8 @@ class ArticleAdminForm(forms.ModelForm):
         if not changed:
             return
         # The form shown again carries the version seen now: saving it again keeps this editor's values.
-        self.data = self.data.copy()
+        # cast: the admin binds this form to request.POST, a QueryDict; the stubs type form data as any Mapping.
+        self.data = cast(QueryDict, self.data).copy()
         self.data[self.add_prefix(EDIT_VERSION_FIELD)] = json.dumps(now)
         raise forms.ValidationError(self.conflict_message(stored, changed), code="edit_conflict")
 
@@ -280,7 +298,7 @@ class ArticleAdminForm(forms.ModelForm):
         return _("%(field)s (now “%(value)s”)") % {"field": label, "value": shown or "—"}
 
 
-def byline_authors(formset) -> list[Author]:
+def byline_authors(formset: BaseInlineFormSet[Any, Any, Any]) -> list[Author]:
     """Return the authors of a byline inline's valid forms in position order, left out the deleted ones."""
     rows = [
         (form.cleaned_data["position"], i, form.cleaned_data["author"])
@@ -290,7 +308,7 @@ def byline_authors(formset) -> list[Author]:
     return [author for _position, _i, author in sorted(rows, key=lambda row: row[:2])]
 
 
-def describe_unsaved(formset) -> None:
+def describe_unsaved(formset: BaseInlineFormSet[Any, Any, Any]) -> None:
     """Give an inline formset written by a service the lists ``save()`` leaves, for the admin's change message."""
     deleted = set(formset.deleted_forms) if formset.can_delete else set()
     initial = formset.initial_forms
@@ -301,15 +319,16 @@ def describe_unsaved(formset) -> None:
     formset.new_objects = [form.instance for form in formset.extra_forms if form.has_changed() and form not in deleted]
 
 
-class BoilerplateLineForm(forms.ModelForm):
+class BoilerplateLineForm(forms.ModelForm[PublisherBoilerplate]):
     """A publisher's boilerplate line: refuses a line the publisher has already (compared as the importer does)."""
 
     class Meta:
         model = PublisherBoilerplate
         fields = ["publisher", "text", "enabled"]
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what BaseModelForm.clean() returns; its stub allows an override's None
         publisher = data.get("publisher") or getattr(self.instance, "publisher", None)
         text = data.get("text")
         if publisher is None or not text:
@@ -321,14 +340,17 @@ class BoilerplateLineForm(forms.ModelForm):
         return data
 
 
-class BoilerplateLineFormSet(forms.BaseInlineFormSet):
+class BoilerplateLineFormSet(BaseInlineFormSet[PublisherBoilerplate, Publisher, forms.ModelForm[PublisherBoilerplate]]):
     """The lines of one publisher: the same line twice in one save is refused too."""
 
     def clean(self) -> None:
         super().clean()
         seen: set[str] = set()
         for form in self.forms:
-            text = form.cleaned_data.get("text") if form.is_valid() and not self._should_delete_form(form) else None
+            # Marked for deletion: what Django's private BaseFormSet._should_delete_form() reads.
+            if not form.is_valid() or form.cleaned_data.get(DELETION_FIELD_NAME):
+                continue
+            text = form.cleaned_data.get("text")
             if not text:
                 continue
             if (key := boilerplate_key(text)) in seen:
