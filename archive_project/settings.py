@@ -9,8 +9,13 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+
+# Lets classes subscript Django's generics at runtime (`admin.ModelAdmin[Article]`, `QuerySet[Article]`),
+# as django-stubs types them; done here rather than by django-tasks' import as a side effect.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
