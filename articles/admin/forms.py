@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -334,3 +335,14 @@ class BoilerplateLineFormSet(forms.BaseInlineFormSet):
             if (key := boilerplate_key(text)) in seen:
                 form.add_error("text", _("This line is listed twice."))
             seen.add(key)
+
+
+class WithdrawActionForm(helpers.ActionForm):
+    """The change list's action bar, with the reason the withdraw action records (consumers' staff see it)."""
+
+    reason = forms.CharField(
+        label=_("Reason (withdraw)"),
+        required=False,
+        max_length=1000,
+        widget=forms.TextInput(attrs={"placeholder": _("reason for withdrawing"), "size": 30}),
+    )
