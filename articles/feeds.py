@@ -89,7 +89,7 @@ class ArticleRssFeed(ArticleAtomFeed):
     feed_type = Rss201rev2Feed
 
 
-class WithdrawnAtomFeed(Feed[None, None]):
+class WithdrawnAtomFeed(Feed[Takedown, None]):
     """The articles withdrawn, deleted or reinstated, newest first: what the public saw go (ids, no content)."""
 
     feed_type: type[SyndicationFeed] = Atom1Feed

@@ -115,7 +115,7 @@ def _record(
     reason = reason.strip()[:REASON_MAX_LENGTH]
     ids = sorted(articles)
     rows = [
-        Takedown(article_id=pk, kind=kind, at=at, reason=reason, user=user, public=articles[pk], current=True)
+        Takedown(article_id=pk, kind=kind, at=at, reason=reason, user_id=user.pk if user else None, public=articles[pk])
         for pk in ids
     ]
     with transaction.atomic():

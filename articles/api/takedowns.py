@@ -50,7 +50,7 @@ class StaffTakedownSerializer(TakedownSerializer):
     ],
     responses={200: StaffTakedownSerializer(many=True)},
 )
-class WithdrawnListView(QueryStringGuardMixin, generics.ListAPIView):  # type: ignore[misc]
+class WithdrawnListView(QueryStringGuardMixin, generics.ListAPIView[Takedown]):
     """The articles withdrawn, deleted or reinstated after ``since``, oldest first, by cursor."""
 
     permission_classes = [permissions.AllowAny]
