@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, generics, permissions, serializers
 from rest_framework.request import Request
 
@@ -48,7 +48,16 @@ class StaffTakedownSerializer(TakedownSerializer):
         ),
         OpenApiParameter("cursor", str, description="The `next` link's cursor."),
     ],
-    responses={200: StaffTakedownSerializer(many=True)},
+    responses={
+        200: inline_serializer(
+            "WithdrawnPage",
+            {
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": StaffTakedownSerializer(many=True),
+            },
+        )
+    },
 )
 class WithdrawnListView(QueryStringGuardMixin, generics.ListAPIView[Takedown]):
     """The articles withdrawn, deleted or reinstated after ``since``, oldest first, by cursor."""
