@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from articles.api import errors
-from articles.feeds import ArticleAtomFeed, ArticleRssFeed
+from articles.feeds import ArticleAtomFeed, ArticleRssFeed, WithdrawnAtomFeed
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/v1/", permanent=False)),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("articles.api.urls")),
     path("feeds/articles.atom", ArticleAtomFeed(), name="feed-articles-atom"),
     path("feeds/articles.rss", ArticleRssFeed(), name="feed-articles-rss"),
+    path("feeds/withdrawn.atom", WithdrawnAtomFeed(), name="feed-withdrawn-atom"),
     # Last: any other /api/ URL ending in a slash is a JSON 404 (with DEBUG on too, where Django would show
     # its HTML page). Only those ending in a slash, so APPEND_SLASH still redirects /api/v1/articles.
     re_path(r"^api/(?:.*/)?$", errors.unmatched),

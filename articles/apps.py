@@ -10,7 +10,7 @@ class ArticlesConfig(AppConfig):
 
     def ready(self) -> None:
         from articles import imported_history as history
-        from articles import search_index
+        from articles import search_index, takedowns
         from articles.models import Article, ArticleAuthor
 
         # An imported article has no history row until its first change records what was imported.
@@ -24,3 +24,5 @@ class ArticlesConfig(AppConfig):
             for event, signal in (("save", post_save), ("delete", post_delete)):
                 uid = f"articles_search_{model.__name__}_{event}"
                 signal.connect(search_index.sync_on_commit, sender=model, dispatch_uid=uid)
+        # Whatever deletes an article (the admin, a cascade, the shell), its consumers are told (articles.takedowns).
+        post_delete.connect(takedowns.record_deletion, sender=Article, dispatch_uid="articles_takedown_on_delete")

@@ -21,7 +21,7 @@ from django.db.models import Count, Exists, F, OuterRef, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from articles import duplicates, triage
+from articles import duplicates, takedowns, triage
 from articles.duplicates import Fingerprint
 from articles.history import attribute_change
 from articles.importing.writing import Row, bulk_writer
@@ -163,6 +163,7 @@ def resolve_duplicate(*, article: Article, keep_both: bool, user: AbstractBaseUs
     article = Article.objects.select_for_update().get(pk=article.pk)
     if article.duplicate_of_id is None and not duplicate_reasons(article):
         raise ValueError("The article is not flagged as a possible duplicate.")
+    status_before = article.status
     article.review_reasons = [r for r in article.review_reasons or [] if not triage.is_duplicate_reason(r)]
     article.needs_review = bool(article.review_reasons or article.import_conflicts)
     if keep_both:
@@ -176,6 +177,7 @@ def resolve_duplicate(*, article: Article, keep_both: bool, user: AbstractBaseUs
         reason = f"possible duplicate of #{article.duplicate_of_id}: withdrawn"
     attribute_change(article, user=user, reason=reason)
     article.save()
+    takedowns.status_changed(article, before=status_before, user=user, reason=reason)
     return article
 
 

@@ -18,6 +18,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles import takedowns
 from articles.history import attribute_change
 from articles.models import Article, ArticleAuthor, Author, NamedEntity
 
@@ -91,6 +92,7 @@ def update_article(
         article = Article.objects.select_for_update().get(pk=article.pk)
         if precondition is not None:
             precondition()
+        status_before = article.status
         changed = [name for name in ARTICLE_FIELDS if name in data and getattr(article, name) != data[name]]
         for name in changed:
             setattr(article, name, data[name])
@@ -103,6 +105,7 @@ def update_article(
             attribute_change(article, user=user, reason=reason)
             # updated_at moves for a byline change too: caches keyed on it must see it.
             article.save(update_fields={*changed, "updated_at"})
+        takedowns.status_changed(article, before=status_before, user=user)
         if "body" in changed:
             _refresh_fingerprints(article)
     return article

@@ -16,13 +16,15 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
+from articles import takedowns
 from articles.api import querysets
 from articles.api.views import ArticleViewSet
-from articles.models import Article
+from articles.models import Article, Takedown
 
 # Entries per feed: the newest (or best-ranked, with ``q``) ones; a reader polls, it does not page.
 FEED_SIZE = 50
@@ -85,3 +87,33 @@ class ArticleRssFeed(ArticleAtomFeed):
     """The same feed as RSS 2.0."""
 
     feed_type = Rss201rev2Feed
+
+
+class WithdrawnAtomFeed(Feed[Takedown, None]):
+    """The articles withdrawn, deleted or reinstated, newest first: what the public saw go (ids, no content)."""
+
+    feed_type: type[SyndicationFeed] = Atom1Feed
+    title = "News archive: withdrawn articles"
+    link = "/api/v1/articles/withdrawn/"
+    subtitle = description = "Articles withdrawn or deleted (delete your copies), or reinstated, newest first."
+
+    def items(self) -> QuerySet[Takedown]:
+        return takedowns.current(public_only=True).order_by("-at", "-id")[:FEED_SIZE]
+
+    def item_title(self, item: Takedown) -> str:
+        return f"Article #{item.article_id} {item.kind}"
+
+    def item_description(self, item: Takedown) -> str:
+        return f"Article #{item.article_id} was {item.kind} at {item.at.isoformat()}."
+
+    def item_link(self, item: Takedown) -> str:
+        return reverse("api:article-detail", kwargs={"pk": item.article_id})
+
+    def item_guid(self, item: Takedown) -> str:
+        return f"urn:archive:takedown:{item.pk}"
+
+    def item_pubdate(self, item: Takedown) -> Any:
+        return item.at
+
+    def item_updateddate(self, item: Takedown) -> Any:
+        return item.at

@@ -781,3 +781,63 @@ class ImportUpload(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class Takedown(models.Model):
+    """An article taken out of the archive (withdrawn or deleted), or put back: what consumers act on.
+
+    Append-only: each withdrawal, deletion and reinstatement adds a row, kept when the
+    article row is gone (the id is a plain integer, not a foreign key). ``current``
+    marks the latest row of each article; the earlier ones are history. Written by
+    ``articles.takedowns`` in the transaction that changes the article.
+    """
+
+    class Kind(models.TextChoices):
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        DELETED = "deleted", _("deleted")
+        REINSTATED = "reinstated", _("reinstated")
+
+    # Not a foreign key: the record must outlive a deleted article.
+    article_id = models.BigIntegerField(_("article id"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(
+        _("at"), default=timezone.now, help_text=_("When it was withdrawn, deleted or reinstated.")
+    )
+    reason = models.TextField(_("reason"), blank=True, help_text=_("Why, as the editor gave it; shown to staff only."))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    public = models.BooleanField(
+        _("public"),
+        default=False,
+        help_text=_(
+            "Whether the article had been published (it had a publication date) when this happened: "
+            "anonymous clients are told only of those, as they never saw the others."
+        ),
+    )
+    current = models.BooleanField(
+        _("current"), default=True, help_text=_("Whether this is the article's latest takedown or reinstatement.")
+    )
+
+    class Meta:
+        verbose_name = _("takedown")
+        verbose_name_plural = _("takedowns")
+        ordering = ["-at", "-id"]
+        constraints = [
+            # One latest row per article; also the index that finds it when a later row supersedes it.
+            models.UniqueConstraint(fields=["article_id"], condition=Q(current=True), name="takedown_one_current"),
+        ]
+        indexes = [
+            # The keyset walks (/api/v1/articles/withdrawn/, the feed): staff over every current row,
+            # anonymous clients over the public ones; either way a range scan, never a sort.
+            models.Index(fields=["at", "id"], condition=Q(current=True), name="takedown_current_at_idx"),
+            models.Index(fields=["public", "at", "id"], condition=Q(current=True), name="takedown_public_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"article #{self.article_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"

@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from articles import merging, search_index, triage
+from articles import merging, search_index, takedowns, triage
 from articles.editing import set_byline
 from articles.history import attribute_change
 from articles.imported_history import record_imported_states
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 UNTRACKED_FIELDS = ("raw_text", "parsed", "import_conflicts")
 # The fields whose import conflicts an editor can settle, beside the curated text fields.
 RELATION_CONFLICTS = ("publisher", "authors")
+# django-simple-history's change reason column.
+HISTORY_REASON_MAX_LENGTH = 100
 
 
 class ConflictError(ValueError):
@@ -72,18 +74,28 @@ def publish_articles(articles: QuerySet[Article], *, user: AbstractBaseUser | No
         article.status = Article.Status.PUBLISHED
         article.published_at = article.published_at or now
 
-    return _update(
-        articles.exclude(status=Article.Status.PUBLISHED), change, ["status", "published_at"], user, "published"
-    )
+    def reinstate(rows: list[Article]) -> None:
+        takedowns.published([row.pk for row in rows], user=user, at=now)
+
+    unpublished = articles.exclude(status=Article.Status.PUBLISHED)
+    return _update(unpublished, change, ["status", "published_at"], user, "published", then=reinstate)
 
 
-def withdraw_articles(articles: QuerySet[Article], *, user: AbstractBaseUser | None = None) -> int:
-    """Withdraw ``articles`` from the public archive; their publication date is kept."""
+def withdraw_articles(articles: QuerySet[Article], *, user: AbstractBaseUser | None = None, reason: str = "") -> int:
+    """Withdraw ``articles`` from the public archive, recording the takedown (and ``reason``); dates are kept."""
 
     def change(article: Article) -> None:
         article.status = Article.Status.WITHDRAWN
 
-    return _update(articles.exclude(status=Article.Status.WITHDRAWN), change, ["status"], user, "withdrawn")
+    def record(rows: list[Article]) -> None:
+        takedowns.withdrawn(rows, user=user, reason=reason)
+
+    history_reason = f"withdrawn: {reason.strip()}" if reason.strip() else "withdrawn"
+    if len(history_reason) > HISTORY_REASON_MAX_LENGTH:
+        history_reason = history_reason[: HISTORY_REASON_MAX_LENGTH - 1] + "…"
+    return _update(
+        articles.exclude(status=Article.Status.WITHDRAWN), change, ["status"], user, history_reason, then=record
+    )
 
 
 def mark_reviewed(articles: QuerySet[Article], *, user: AbstractBaseUser | None = None) -> int:
@@ -108,8 +120,9 @@ def _update(
     reason: str,
     *,
     untracked: bool = True,
+    then: Callable[[list[Article]], None] | None = None,
 ) -> int:
-    """Apply ``change`` to each of ``articles`` and save ``fields`` with a history row each."""
+    """Apply ``change`` to each of ``articles`` and save ``fields`` with a history row each, then call ``then``."""
     # Re-select by id: the caller's queryset may defer the body or carry a
     # prefetch; history rows need every tracked column of each article.
     locked = Article.objects.filter(pk__in=articles.values("pk")).order_by("pk").select_for_update()
@@ -123,6 +136,8 @@ def _update(
         rows, Article, [*fields, "updated_at"], batch_size=500, default_user=user, default_change_reason=reason
     )
     search_index.schedule_sync()  # bulk_update() sends no signals
+    if then is not None:
+        then(rows)
     return len(rows)
 
 

@@ -44,6 +44,7 @@ from articles.admin.forms import (
     ArticleAdminForm,
     BoilerplateLineForm,
     BoilerplateLineFormSet,
+    WithdrawActionForm,
     byline_authors,
     describe_unsaved,
 )
@@ -181,6 +182,8 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):  # type: ignor
     autocomplete_fields = ["publisher"]
     inlines = [ArticleAuthorInline, SourceRevisionInline]
     actions = ["publish", "withdraw", "mark_reviewed", "reparse", "export_csv"]
+    # A reason box beside the action menu: the withdraw action records it with the takedown.
+    action_form = WithdrawActionForm
     fieldsets = [
         (
             _("Content"),
@@ -412,7 +415,8 @@ class ArticleAdmin(QuickActionCheckboxMixin, SimpleHistoryAdmin):  # type: ignor
 
     @admin.action(description=_("Withdraw selected articles"), permissions=["change"])
     def withdraw(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        count = review.withdraw_articles(queryset, user=signed_in(request.user))
+        reason = request.POST.get("reason", "")
+        count = review.withdraw_articles(queryset, user=signed_in(request.user), reason=reason)
         self.message_user(request, ngettext("Withdrew %d article.", "Withdrew %d articles.", count) % count)
 
     @admin.action(description=_("Mark selected articles reviewed"), permissions=["change"])

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.formsets import DELETION_FIELD_NAME
@@ -356,3 +357,14 @@ class BoilerplateLineFormSet(BaseInlineFormSet[PublisherBoilerplate, Publisher, 
             if (key := boilerplate_key(text)) in seen:
                 form.add_error("text", _("This line is listed twice."))
             seen.add(key)
+
+
+class WithdrawActionForm(helpers.ActionForm):
+    """The change list's action bar, with the reason the withdraw action records (consumers' staff see it)."""
+
+    reason = forms.CharField(
+        label=_("Reason (withdraw)"),
+        required=False,
+        max_length=1000,
+        widget=forms.TextInput(attrs={"placeholder": _("reason for withdrawing"), "size": 30}),
+    )

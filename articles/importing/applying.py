@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from articles import boilerplate, deduplication, merging, parsing, triage
+from articles import boilerplate, deduplication, merging, parsing, takedowns, triage
 from articles.history import attribute_change
 from articles.imported_history import record_imported_states
 from articles.importing.defaults import fill_record
@@ -108,6 +108,7 @@ def update_article(
     reasons += deduplication.duplicate_reasons(article)  # a new text does not settle a possible duplicate
     if article.status == Article.Status.DRAFT and article.needs_review and not reasons:
         article.status, article.published_at = Article.Status.PUBLISHED, article.published_at or now
+        takedowns.published([article.pk])  # a draft once withdrawn is back: its consumers are told
     article.needs_review = bool(reasons)
     article.review_reasons = reasons
     article.import_conflicts = conflicts

@@ -18,6 +18,7 @@ EXPECTED_PATHS = {
     "/api/v1/articles/{id}/revisions/",
     "/api/v1/articles/{id}/revisions/{n}/diff/",
     "/api/v1/articles/facets/",
+    "/api/v1/articles/withdrawn/",
     "/api/v1/articles/histogram/",
     "/api/v1/articles/top-terms/",
     "/api/v1/articles/export.ndjson",

@@ -1,0 +1,136 @@
+"""Takedowns: the durable record of articles withdrawn, deleted or reinstated, which consumers follow.
+
+Each withdrawal (``review.withdraw_articles``, an editor's status change through
+``editing.update_article``, ``deduplication.resolve_duplicate``), each deletion (any
+``Article`` delete: the admin's, a cascade, the shell; the ``post_delete`` receiver
+below) and each return to the public archive of a withdrawn article (publishing it
+again) adds a ``Takedown`` row in the same transaction, which supersedes the article's
+earlier row (``current``): a consumer asking "what changed since?" gets each article
+once, with its latest state.
+
+The public hook, for whoever acts on takedowns (the saved searches' webhooks):
+
+- ``recorded``, a signal sent once the transaction commits, with ``takedowns``: the new
+  rows (``article_id``, ``kind``, ``at``, ``reason``, ``user_id``, ``public``);
+- ``changes(after=...)``, the current rows oldest first from a point (``at``, ``id``),
+  walked by ``takedown_current_at_idx``: what a delivery worker reads after a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.dispatch import Signal
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from articles.history import signed_in
+from articles.models import Article, Takedown
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+# The rows an ``IN (...)`` lists at most: well inside SQLite's and PostgreSQL's parameter limits.
+CHUNK = 500
+REASON_MAX_LENGTH = 1000
+
+# Sent on commit, ``takedowns=[Takedown, ...]``: the rows a transaction recorded (never for a rolled-back one).
+recorded = Signal()
+
+
+def withdrawn(
+    articles: Iterable[Article],
+    *,
+    user: AbstractBaseUser | None = None,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> list[Takedown]:
+    """Record that ``articles`` were withdrawn (call it in the transaction that withdraws them)."""
+    return _record({a.pk: a.published_at is not None for a in articles}, Takedown.Kind.WITHDRAWN, user, reason, at)
+
+
+def deleted(
+    articles: Iterable[Article],
+    *,
+    user: AbstractBaseUser | None = None,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> list[Takedown]:
+    """Record that ``articles`` were deleted (before the rows go, or just after: their ids are kept)."""
+    return _record({a.pk: a.published_at is not None for a in articles}, Takedown.Kind.DELETED, user, reason, at)
+
+
+def published(
+    article_ids: Iterable[int], *, user: AbstractBaseUser | None = None, at: dt.datetime | None = None
+) -> list[Takedown]:
+    """Record that the withdrawn ones among ``article_ids`` are published again (reinstated); the others need none."""
+    ids = list(article_ids)
+    withdrawn_ids: dict[int, bool] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = Takedown.objects.filter(
+            article_id__in=ids[start : start + CHUNK], current=True, kind=Takedown.Kind.WITHDRAWN
+        )
+        withdrawn_ids.update(dict.fromkeys(rows.values_list("article_id", flat=True), True))
+    return _record(withdrawn_ids, Takedown.Kind.REINSTATED, user, "", at)
+
+
+def status_changed(article: Article, *, before: str, user: AbstractBaseUser | None = None, reason: str = "") -> None:
+    """Record what an editor's change of ``article``'s status from ``before`` means for its consumers."""
+    if article.status == before:
+        return
+    if article.status == Article.Status.WITHDRAWN:
+        withdrawn([article], user=user, reason=reason)
+    elif article.status == Article.Status.PUBLISHED:
+        published([article.pk], user=user)
+
+
+def current(*, public_only: bool = False) -> QuerySet[Takedown]:
+    """Return each article's latest takedown or reinstatement, oldest first (``public_only``: those the public saw)."""
+    rows = Takedown.objects.filter(current=True)
+    if public_only:
+        rows = rows.filter(public=True)
+    return rows.order_by("at", "id")
+
+
+def changes(*, after: tuple[dt.datetime, int] | None = None, public_only: bool = False) -> QuerySet[Takedown]:
+    """Return the current rows after the position (``at``, ``id``) of the last one handled, oldest first."""
+    rows = current(public_only=public_only)
+    if after is None:
+        return rows
+    at, pk = after
+    return rows.filter(Q(at__gt=at) | Q(at=at, id__gt=pk))
+
+
+def _record(
+    articles: Mapping[int, bool], kind: str, user: AbstractBaseUser | None, reason: str, at: dt.datetime | None
+) -> list[Takedown]:
+    """Add a ``kind`` row for each article id (-> whether it was public), superseding its earlier one."""
+    if not articles:
+        return []
+    at = at or timezone.now()
+    reason = reason.strip()[:REASON_MAX_LENGTH]
+    ids = sorted(articles)
+    rows = [
+        Takedown(article_id=pk, kind=kind, at=at, reason=reason, user_id=user.pk if user else None, public=articles[pk])
+        for pk in ids
+    ]
+    with transaction.atomic():
+        for start in range(0, len(ids), CHUNK):
+            Takedown.objects.filter(article_id__in=ids[start : start + CHUNK], current=True).update(current=False)
+        Takedown.objects.bulk_create(rows, batch_size=CHUNK)
+        transaction.on_commit(lambda: recorded.send(sender=Takedown, takedowns=rows))
+    return rows
+
+
+def record_deletion(sender: type[Article], instance: Article, **kwargs: Any) -> None:
+    """``post_delete`` receiver: record a deleted article, naming the user its history row names."""
+    user = getattr(instance, "_history_user", None)
+    if user is None:
+        # The request's user, as django-simple-history's middleware leaves it for the history row.
+        request = getattr(HistoricalRecords.context, "request", None)
+        user = signed_in(getattr(request, "user", None))
+    deleted([instance], user=user, reason=getattr(instance, "_change_reason", "") or "")
