@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model
@@ -23,9 +24,18 @@ from articles import editing
 from articles.api import querysets
 from articles.api.conditional import IF_MATCH_PARAMETER, IF_UNMODIFIED_SINCE_PARAMETER, validator_headers
 from articles.api.serializers import ArticleDetailSerializer
-from articles.api.write_serializers import ArticleWriteSerializer
+from articles.api.write_serializers import ArticleWriteSerializer, NamedWriteSerializer
 from articles.history import signed_in
 from articles.models import Article, NamedEntity
+
+if TYPE_CHECKING:
+    from articles.api.conditional import ConditionalRetrieveMixin
+
+    # As in articles.api.bases: to mypy the write mixins derive from the read viewset they are mixed into
+    # (its conditional GET included), at run time from ``object``.
+    WriteViewSetBase = ConditionalRetrieveMixin[Any]
+else:
+    WriteViewSetBase = object
 
 WRITE_ACTIONS = frozenset({"create", "partial_update", "destroy"})
 API_REASON = "edited through the API"
@@ -57,7 +67,7 @@ def service_errors() -> Iterator[None]:
         raise Conflict(str(exc)) from exc
 
 
-class WriteMixin:
+class WriteMixin(WriteViewSetBase):
     """What the write actions share: their own serializer, and every object within reach.
 
     The read viewsets choose serializers and querysets by action in their own
@@ -65,10 +75,10 @@ class WriteMixin:
     up (``get_serializer()``, ``get_object()``), so neither has to know of the other.
     """
 
-    write_serializer_class: type[serializers.Serializer]
+    write_serializer_class: type[serializers.Serializer[Any]]
     editable_model: type[Model]
 
-    def get_serializer(self, *args, **kwargs) -> serializers.BaseSerializer:
+    def get_serializer(self, *args: Any, **kwargs: Any) -> serializers.BaseSerializer[Any]:
         # Also what the browsable API builds its forms from, so they show what may be sent.
         if self.action in {"create", "partial_update"}:
             kwargs.setdefault("context", self.get_serializer_context())
@@ -77,7 +87,8 @@ class WriteMixin:
 
     def get_object(self) -> Model:
         if self.action not in WRITE_ACTIONS:
-            return super().get_object()
+            read: Model = super().get_object()
+            return read
         # Editors reach drafts and withdrawn articles too, staff or not, and the
         # list's query-string filters have no say in which object a write changes.
         lookup = self.lookup_url_kwarg or self.lookup_field
@@ -85,7 +96,7 @@ class WriteMixin:
         self.check_object_permissions(self.request, obj)
         return obj
 
-    def validated_change(self, request: Request) -> serializers.BaseSerializer:
+    def validated_change(self, request: Request) -> serializers.BaseSerializer[Any]:
         """Return the write serializer of the object's PATCH, its input validated (a 400 otherwise)."""
         serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -111,8 +122,9 @@ class ArticleWriteMixin(WriteMixin):
         request=ArticleWriteSerializer,
         responses={200: ArticleDetailSerializer},
     )
-    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.validated_change(request)
+        assert isinstance(serializer.instance, Article)  # validated_change() built it on get_object()
         with service_errors():
             article = editing.update_article(
                 article=serializer.instance,
@@ -139,11 +151,15 @@ class NamedWriteMixin(WriteMixin):
     article count. ``named_write_schema`` documents the actions.
     """
 
+    write_serializer_class: type[NamedWriteSerializer]
+    # What the answers are serialized with (a read of the object): every such viewset names one.
+    serializer_class: type[serializers.Serializer[Any]]
+
     @property
     def editable_model(self) -> type[NamedEntity]:  # type: ignore[override]
         return self.write_serializer_class.Meta.model
 
-    def create(self, request: Request, *args, **kwargs) -> Response:
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with service_errors():
@@ -154,8 +170,9 @@ class NamedWriteMixin(WriteMixin):
         location = request.build_absolute_uri(obj.get_absolute_url())
         return Response(self._shown(obj), status=status.HTTP_201_CREATED, headers={"Location": location})
 
-    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.validated_change(request)
+        assert isinstance(serializer.instance, NamedEntity)  # validated_change() built it on get_object()
         with service_errors():
             obj = editing.update_named(
                 obj=serializer.instance,
@@ -165,21 +182,26 @@ class NamedWriteMixin(WriteMixin):
             )
         return Response(self._shown(obj), headers=validator_headers(*self.current_validators()))
 
-    def destroy(self, request: Request, *args, **kwargs) -> Response:
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with service_errors():
-            editing.delete_named(obj=self.get_object(), user=signed_in(request.user))
+            obj = self.get_object()
+            assert isinstance(obj, NamedEntity)  # get_object() looks it up among the editable_model's rows
+            editing.delete_named(obj=obj, user=signed_in(request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _shown(self, obj: NamedEntity) -> dict:
+    def _shown(self, obj: NamedEntity) -> dict[str, Any]:
         """Serialize ``obj`` as a read of it shows it, with its article count."""
         shown = self.get_queryset().get(pk=obj.pk)
         return self.serializer_class(shown, context=self.get_serializer_context()).data
 
 
-def named_write_schema(*, noun: str, credits: str) -> Callable[[type], type]:
+_Viewset = TypeVar("_Viewset", bound=NamedWriteMixin)
+
+
+def named_write_schema(*, noun: str, credits: str) -> Callable[[type[_Viewset]], type[_Viewset]]:
     """Document a viewset's author or publisher writes: ``noun`` is e.g. "an author", ``credits`` how articles refer."""
 
-    def decorate(viewset: type) -> type:
+    def decorate(viewset: type[_Viewset]) -> type[_Viewset]:
         model = viewset.write_serializer_class.Meta.model
         name, permission = model._meta.verbose_name, f"`articles.{{}}_{model._meta.model_name}`"
         request, shown = viewset.write_serializer_class, viewset.serializer_class

@@ -6,12 +6,15 @@ read serializers, so a write answers with the same shape a read gives.
 
 from __future__ import annotations
 
+from typing import ClassVar, TypeVar
+
 from django.db import models
 from rest_framework import exceptions, serializers, status
 
-from articles.models import Article, Author, Publisher
+from articles.models import Article, Author, NamedEntity, Publisher
 
 MAX_ID = 2**63 - 1
+_M = TypeVar("_M", bound=models.Model)
 
 
 class TextOnlyMixin:
@@ -31,7 +34,7 @@ class TextSlugField(TextOnlyMixin, serializers.SlugField):
     """A slug that takes text only."""
 
 
-class TextModelSerializer(serializers.ModelSerializer):
+class TextModelSerializer(serializers.ModelSerializer[_M]):
     """A model serializer whose text columns take text only."""
 
     serializer_field_mapping = {
@@ -137,8 +140,12 @@ class ArticleWriteSerializer(serializers.Serializer):
         return [found[pk] for pk in ids]
 
 
-class NamedWriteSerializer(TextModelSerializer):
+class NamedWriteSerializer(TextModelSerializer[NamedEntity]):
     """An author or publisher as an editor creates or changes one: the ``editable_fields`` of ``Meta.model``."""
+
+    class Meta:
+        # Each subclass's Meta names the model: DRF's stubs cannot type Meta.model through the generic.
+        model: ClassVar[type[NamedEntity]]
 
     slug = TextSlugField(
         max_length=255,
