@@ -181,6 +181,15 @@ class KeysetCursorPagination(PageSizeMixin, pagination.BasePagination):
     removed meanwhile never make a row appear twice or be skipped.
     """
 
+    def get_paginated_response_schema(self, schema: Schema) -> Schema:
+        """Describe the page as served: ``next`` and ``previous`` links around ``results``."""
+        link = {"type": "string", "format": "uri", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
     cursor_query_param = CURSOR_PARAM
     template = "rest_framework/pagination/previous_and_next.html"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, permissions, serializers
 from rest_framework.request import Request
 
@@ -48,16 +48,7 @@ class StaffTakedownSerializer(TakedownSerializer):
         ),
         OpenApiParameter("cursor", str, description="The `next` link's cursor."),
     ],
-    responses={
-        200: inline_serializer(
-            "WithdrawnPage",
-            {
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
-                "results": StaffTakedownSerializer(many=True),
-            },
-        )
-    },
+    responses={200: StaffTakedownSerializer(many=True)},
 )
 class WithdrawnListView(QueryStringGuardMixin, generics.ListAPIView[Takedown]):
     """The articles withdrawn, deleted or reinstated after ``since``, oldest first, by cursor."""
@@ -79,6 +70,8 @@ class WithdrawnListView(QueryStringGuardMixin, generics.ListAPIView[Takedown]):
     @staticmethod
     def _since(request: Request) -> Any:
         try:
-            return IsoDateTimeBoundField(required=False).clean(request.query_params.get(SINCE_PARAM, ""))
+            # Present but empty is a mistake, not "from the beginning": that is leaving it out.
+            value = request.query_params.get(SINCE_PARAM)
+            return None if value is None else IsoDateTimeBoundField(required=True).clean(value)
         except DjangoValidationError as exc:
             raise exceptions.ValidationError({SINCE_PARAM: exc.messages}) from None
