@@ -36,11 +36,13 @@ def record_imported_states(article_ids: Iterable[int]) -> None:
         return
     articles = {a.pk: a for a in Article.objects.filter(pk__in=missing).defer(*HISTORY_UNTRACKED)}
     bylines = list(ArticleAuthor.objects.filter(article_id__in=articles))
-    for row in [*articles.values(), *bylines]:
+    rows: list[Article | ArticleAuthor] = [*articles.values(), *bylines]
+    for row in rows:
         article = articles[getattr(row, "article_id", row.pk)]
-        row._history_date = article.created_at  # when it was imported
-        row._history_user = None  # the importer, not whoever's request causes the first change
-        row._change_reason = imported_reason(article.import_run_id)
+        # django-simple-history reads these private attributes; no model declares them.
+        row._history_date = article.created_at  # type: ignore[union-attr]  # when it was imported
+        row._history_user = None  # type: ignore[union-attr]  # the importer, not whoever's request causes the first change
+        row._change_reason = imported_reason(article.import_run_id)  # type: ignore[union-attr]
     Article.history.bulk_history_create(list(articles.values()))
     ArticleAuthor.history.bulk_history_create(bylines)
 

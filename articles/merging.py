@@ -184,9 +184,9 @@ def _preview_publishers(
     changes: dict[int, list[ArticleChange]] = defaultdict(list)
     articles = Article.objects.filter(publisher_id__in=merged_ids).only("id", "title", "publisher_id")
     for article in articles.order_by("id"):
-        changes[article.publisher_id].append(
-            ArticleChange(article.pk, article.title, (names[article.publisher_id],), (survivor.name,))
-        )
+        publisher_id = article.publisher_id
+        assert publisher_id is not None  # filtered on it
+        changes[publisher_id].append(ArticleChange(article.pk, article.title, (names[publisher_id],), (survivor.name,)))
     return changes
 
 
@@ -737,7 +737,9 @@ def _reattribute_publishers(
     holders = {
         article.pk: name_slug(article.parsed["copyright_holder"])
         for article in articles
-        if article.publisher_at_merge != survivor.pk and (article.parsed or {}).get("copyright_holder")
+        # Annotated above; to mypy an ArticleQuerySet's rows are plain Articles.
+        if article.publisher_at_merge != survivor.pk  # type: ignore[attr-defined]
+        and (article.parsed or {}).get("copyright_holder")
     }
     resolved = resolve_slugs(model=Publisher, slugs=holders.values())
     changed = []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.base import ModelBase
 from django.db.models.functions import Coalesce, Now
 from django.urls import reverse
 from django.utils import timezone
@@ -52,7 +54,11 @@ class NamedEntity(models.Model):
     @classmethod
     def alias_model(cls) -> type[EntityAlias]:
         """Return the model of this entity's aliases (the one whose ``owner`` points here as ``aliases``)."""
-        return cls.aliases.rel.related_model  # type: ignore[attr-defined]
+        # ``aliases`` is the reverse accessor each subclass's alias model adds, unknown to this abstract class.
+        related = cls._meta.get_field("aliases").related_model
+        if not (isinstance(related, type) and issubclass(related, EntityAlias)):
+            raise TypeError(f"{cls.__name__}.aliases is not an EntityAlias relation")
+        return related
 
 
 class Publisher(NamedEntity):
@@ -204,7 +210,7 @@ def publicly_visible() -> Q:
     return Q(status=Article.Status.PUBLISHED) & no_embargo
 
 
-class ArticleQuerySet(models.QuerySet):
+class ArticleQuerySet(models.QuerySet["Article"]):
     def published(self) -> ArticleQuerySet:
         return self.filter(status=Article.Status.PUBLISHED)
 
@@ -424,18 +430,27 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs) -> None:
+    def save(
+        self,
+        *,
+        force_insert: bool | tuple[ModelBase, ...] = False,
+        force_update: bool = False,
+        using: str | None = None,
+        update_fields: Iterable[str] | None = None,
+    ) -> None:
         # The count follows the body whoever edits it: importer, admin or API.
         self.word_count = len(self.body.split())
         # ... and the review priority follows the review reasons.
         self.review_priority = triage.review_priority(self.review_reasons or []) if self.needs_review else 0
-        if update_fields := kwargs.get("update_fields"):
-            update_fields = {*update_fields, "word_count"} if "body" in update_fields else set(update_fields)
-            if update_fields & {"needs_review", "review_reasons"}:
-                update_fields.add("review_priority")
-            kwargs["update_fields"] = update_fields
+        if update_fields:
+            fields = set(update_fields)
+            if "body" in fields:
+                fields.add("word_count")
+            if fields & {"needs_review", "review_reasons"}:
+                fields.add("review_priority")
+            update_fields = fields
         adding = self._state.adding
-        super().save(*args, **kwargs)
+        super().save(force_insert=force_insert, force_update=force_update, using=using, update_fields=update_fields)
         if not adding:
             # The database recomputed ``date`` (an insert returns it); read it again when next used.
             self.__dict__.pop("date", None)
@@ -653,12 +668,19 @@ class PublisherBoilerplate(models.Model):
     def __str__(self) -> str:
         return self.text
 
-    def save(self, *args, **kwargs) -> None:
+    def save(
+        self,
+        *,
+        force_insert: bool | tuple[ModelBase, ...] = False,
+        force_update: bool = False,
+        using: str | None = None,
+        update_fields: Iterable[str] | None = None,
+    ) -> None:
         # The key follows the line whoever writes it: the admin, a service or the importer.
         self.key = boilerplate_key(self.text)
-        if update_fields := kwargs.get("update_fields"):
-            kwargs["update_fields"] = {*update_fields, "key"} if "text" in update_fields else update_fields
-        super().save(*args, **kwargs)
+        if update_fields and "text" in update_fields:
+            update_fields = {*update_fields, "key"}
+        super().save(force_insert=force_insert, force_update=force_update, using=using, update_fields=update_fields)
 
 
 class BoilerplateSummary(models.Model):
