@@ -667,18 +667,24 @@ class ArticleSearch:
     def _hydrate(self, search: tantivy.Searcher, hits: list[_Hit]) -> list[Article]:
         ids = [hit.id for hit in hits]
         rows = self.queryset.filter(pk__in=ids).order_by()
+        by_id: dict[int, Article] = {}
+        texts: dict[int, tuple[str, str]] = {}
         if self.snippets:
-            rows = rows.annotate(search_body=F("body"), search_language=F("language"))
-        by_id = {article.pk: article for article in rows}
+            # Annotated, as the queryset may defer the body (a list shows only its excerpt).
+            for row in rows.annotate(search_body=F("body"), search_language=F("language")):
+                by_id[row.pk] = row
+                texts[row.pk] = (row.search_body, row.search_language)
+        else:
+            by_id = {article.pk: article for article in rows}
         snippets = Snippets(search, self.q) if self.snippets and self.q is not None else None
         results = []
         for hit in hits:
             article = by_id.get(hit.id)
             if article is None:
                 continue  # Gone, or not visible to the requester: the database has the last word.
-            article.rank = float(hit.score)
+            _annotate(article, rank=float(hit.score))
             if snippets is not None:
-                article.snippet = snippets.make(article.search_body, article.search_language)
+                _annotate(article, snippet=snippets.make(*texts[hit.id]))
             results.append(article)
         return results
 
@@ -690,6 +696,12 @@ class ArticleSearch:
         if index_query is None:
             return {}
         return _searcher(self).aggregate(index_query, aggregations)
+
+
+def _annotate(article: Article, **values: float | str) -> None:
+    """Give ``article`` values computed here as a queryset gives it annotations: attributes the serializers read."""
+    for name, value in values.items():
+        setattr(article, name, value)
 
 
 def _searcher(results: ArticleSearch | None = None) -> tantivy.Searcher:
