@@ -86,6 +86,8 @@ DETECTED = (
 # Every language Lingua knows, by ISO 639-1 code: what an editor may set (the choices of
 # ``Article.language``), detected or not. Norwegian is "nb" (Bokmål) or "nn" (Nynorsk), as Lingua tells them apart.
 NAMES: dict[str, str] = dict(sorted((lang.iso_code_639_1.name.lower(), lang.name.title()) for lang in Language.all()))
+# ... as (code, name) choices, in code order.
+CHOICES: list[tuple[str, str]] = sorted(NAMES.items())
 
 # Stands for an unknown language where a code must be given (the API's filter, the search index):
 # ISO 639-2's "undetermined".

@@ -243,7 +243,7 @@ class Article(models.Model):
         _("language"),
         max_length=8,
         blank=True,
-        choices=sorted(languages.NAMES.items()),
+        choices=languages.CHOICES,
         help_text=_(
             "ISO 639-1 code of the language the article is written in, detected at import; empty when the "
             "text was too short or too mixed to tell. Search stems the article's words in this language."

@@ -6,17 +6,34 @@ parameter, never a filter silently dropped. Unknown parameters are ignored.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import django_filters
 from django import forms
 from django.db.models import QuerySet
 
+from articles import languages
 from articles.api import querysets
 from articles.api.params import CollectionSlugListField, IsoDateTimeBoundField, SlugListField, StrictBooleanField
-from articles.api.querysets import can_see_unpublished
+from articles.api.querysets import Requester, can_see_unpublished
 from articles.languages import UNKNOWN_LANGUAGE
-from articles.models import Article, ArticleAuthor, Author, AuthorAlias, Collection, Publisher, PublisherAlias
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    AuthorAlias,
+    Collection,
+    EntityAlias,
+    NamedEntity,
+    Publisher,
+    PublisherAlias,
+)
+
+if TYPE_CHECKING:
+    from articles.api.schema import Schema
+
+_Entity = TypeVar("_Entity", bound=NamedEntity)
 
 # One value of a slug filter: up to 100 slugs separated by commas (of at most 255 characters each); the
 # parameter may be repeated up to 100 times (SlugListField.max_slugs is their product).
@@ -26,26 +43,28 @@ MAX_SMALLINT = 32767
 MAX_INT = 2**31 - 1
 
 
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    """A boolean filter that answers a bad value with an error instead of ignoring it."""
+class StrictBooleanFilter(django_filters.Filter):
+    """A boolean filter that answers a bad value with an error instead of ignoring it.
+
+    A plain ``Filter``: ``BooleanFilter`` adds nothing but its ``NullBooleanField``, which this replaces.
+    """
 
     field_class = StrictBooleanField
 
-    def openapi_schema(self) -> dict:
+    def openapi_schema(self) -> Schema:
         """Return the parameter's schema (``schema.FilterExtension`` reads it)."""
         return {"type": "boolean"}
 
 
-class IntegerFilter(django_filters.NumberFilter):
-    """A whole-number filter (``NumberFilter`` would take decimals)."""
+class IntegerFilter(django_filters.Filter):
+    """A whole-number filter.
+
+    Not a ``NumberFilter``: that takes decimals, and adds a bound of 1e50 the field's own max_value makes moot.
+    """
 
     field_class = forms.IntegerField
 
-    def get_max_validator(self) -> None:
-        # The field's own max_value bounds it; NumberFilter's 1e50 would only repeat the error.
-        return None
-
-    def openapi_schema(self) -> dict:
+    def openapi_schema(self) -> Schema:
         """Return the parameter's schema, with its bounds."""
         return {"type": "integer", "minimum": self.extra["min_value"], "maximum": self.extra["max_value"]}
 
@@ -55,7 +74,7 @@ class DateTimeBoundFilter(django_filters.Filter):
 
     field_class = IsoDateTimeBoundField
 
-    def openapi_schema(self) -> dict:
+    def openapi_schema(self) -> Schema:
         """Return the parameter's schema: an ISO 8601 date or date-time."""
         return {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
 
@@ -63,7 +82,7 @@ class DateTimeBoundFilter(django_filters.Filter):
 class SlugsFilter(django_filters.Filter):
     """A filter taking one or more slugs, repeated or comma-separated."""
 
-    def openapi_schema(self) -> dict:
+    def openapi_schema(self) -> Schema:
         """Return the parameter's schema: repeated slugs (each may also hold several, comma-separated)."""
         item = {"type": "string", "pattern": SLUG_LIST_PATTERN}
         return {"type": "array", "items": item, "maxItems": SLUG_VALUES}
@@ -91,7 +110,13 @@ class SlugListFilter(SlugsFilter):
 
     field_class = SlugListField
 
-    def __init__(self, *args, people, alias_model, **kwargs) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        people: Callable[[Requester], QuerySet[NamedEntity]],
+        alias_model: type[EntityAlias],
+        **kwargs: Any,
+    ) -> None:
         self.people = people
         self.alias_model = alias_model
         super().__init__(*args, **kwargs)
@@ -101,9 +126,11 @@ class SlugListFilter(SlugsFilter):
         if not hasattr(self, "_field"):
             request = getattr(getattr(self, "parent", None), "request", None)
             visible = self.people(getattr(request, "user", None))
-            aliases = self.alias_model.objects.filter(**{f"{self.extra['alias_target']}__in": visible})
+            aliases = self.alias_model._default_manager.filter(**{f"{self.extra['alias_target']}__in": visible})
             self.extra.update(queryset=visible, aliases=aliases)
-        return super().field
+        field = super().field
+        assert isinstance(field, SlugListField)  # made from field_class
+        return field
 
 
 class ArticleFilter(django_filters.FilterSet):
@@ -206,7 +233,7 @@ class ArticleFilter(django_filters.FilterSet):
         method="filter_has_image_credit", help_text="Articles with (true) or without (false) an image credit."
     )
     language = django_filters.ChoiceFilter(
-        choices=[*Article._meta.get_field("language").choices, (UNKNOWN_LANGUAGE, "Unknown")],
+        choices=[*languages.CHOICES, (UNKNOWN_LANGUAGE, "Unknown")],
         method="filter_language",
         help_text="Articles in this language: an ISO 639-1 code (`en`, `es`, ...), or "
         f"`{UNKNOWN_LANGUAGE}` for those whose language could not be detected.",
@@ -261,10 +288,10 @@ class NamedEntityFilter(django_filters.FilterSet):
         method="filter_has_articles", help_text="Those with (true) or without (false) articles you may read."
     )
 
-    def filter_has_articles(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+    def filter_has_articles(self, queryset: QuerySet[_Entity], name: str, value: bool | None) -> QuerySet[_Entity]:
         if value is None:
             return queryset
-        relation = self._meta.model.article_relation
+        relation = queryset.model.article_relation  # Meta.model: the filterset filters its rows
         exists = querysets.has_visible_articles(getattr(self.request, "user", None), relation)
         return queryset.filter(exists if value else ~exists)
 
