@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -496,10 +496,25 @@ def stale_spool_files(*, older_than: timedelta) -> list[Path]:
 # --- Reading the progress -------------------------------------------------------------------------
 
 
-def upload_status(upload: ImportUpload) -> dict[str, object]:
+class UploadStatus(TypedDict):
+    """An upload's progress, as ``upload_status`` returns it (and the progress page's script reads it)."""
+
+    state: str
+    state_label: str
+    finished: bool
+    dry_run: bool
+    processed: int
+    expected: int
+    counts: dict[str, int]
+    error: str
+
+
+def upload_status(upload: ImportUpload) -> UploadStatus:
     """Return what the progress page shows: the state, files done of those expected, counts by outcome."""
     run = upload.run
-    counts = {name: getattr(run, name) for name in ("created", "updated", "unchanged", "duplicates", "failed")}
+    counts: dict[str, int] = {
+        name: getattr(run, name) for name in ("created", "updated", "unchanged", "duplicates", "failed")
+    }
     return {
         "state": upload.state,
         "state_label": upload.get_state_display(),

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin import helpers
+from django.contrib.admin import ModelAdmin, helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, TooManyFilesSent
-from django.db.models import Count
+from django.db.models import Count, ForeignObjectRel, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -42,8 +42,20 @@ from articles.api import querysets
 from articles.api.export import export_response
 from articles.api.serializers import ArticleExportSerializer
 from articles.history import signed_in
-from articles.models import Article, ArticleAuthor, Author, ImportOutcome, ImportRun, ImportUpload, Merge
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    ImportOutcome,
+    ImportRun,
+    ImportUpload,
+    Merge,
+    NamedEntity,
+)
 from articles.reverting import RevertError, plan_revert, revert_article
+
+if TYPE_CHECKING:
+    from articles.uploads import UploadStatus
 
 RUN_IMPORT_PERMISSION = "articles.run_import"
 # The per-file table of an upload shows at most this many rows; the import run keeps them all.
@@ -66,7 +78,7 @@ def article_change_url(pk: int) -> str:
 # --- The article change form: provenance, review and import conflicts -------------------
 
 
-def change_form_context(request: HttpRequest, article: Article, *, can_change: bool) -> dict:
+def change_form_context(request: HttpRequest, article: Article, *, can_change: bool) -> dict[str, Any]:
     """Return what the article's change form shows beside its fields."""
     return {
         "provenance": provenance(request, article),
@@ -81,13 +93,13 @@ def change_form_context(request: HttpRequest, article: Article, *, can_change: b
     }
 
 
-def provenance(request: HttpRequest, article: Article) -> dict:
+def provenance(request: HttpRequest, article: Article) -> dict[str, Any]:
     """Return the provenance panel: the raw source beside what the parser found and what the article says now."""
     parsed = article.parsed or {}
     byline = ", ".join(b.author.name for b in article.bylines.select_related("author").order_by("position", "id"))
     run = article.import_run
     can_view_runs = request.user.has_perm("articles.view_importrun")
-    rows = []
+    rows: list[dict[str, Any]] = []
     if parsed:
         for label, found, current in [
             (_("title"), parsed.get("title", ""), article.title),
@@ -122,24 +134,29 @@ def provenance(request: HttpRequest, article: Article) -> dict:
     }
 
 
-def conflicts(article: Article) -> list[dict]:
+def conflicts(article: Article) -> list[dict[str, Any]]:
     """Return the article's import conflicts, each with the URL that settles it."""
     rows = []
     for name, values in (article.import_conflicts or {}).items():
-        try:
-            label = str(Article._meta.get_field(name).verbose_name)
-        except FieldDoesNotExist:  # not a field of the article: shown by its name
-            label = name
         rows.append(
             {
                 "field": name,
-                "label": label,
+                "label": _field_label(name),
                 "editor": _display(values.get("editor")),
                 "parsed": _display(values.get("parsed")),
                 "url": reverse("admin:articles_article_conflict", args=[article.pk, name]),
             }
         )
     return rows
+
+
+def _field_label(name: str) -> str:
+    """Return the verbose name of the article's field ``name``, or ``name`` if it is none of its own fields."""
+    try:
+        field = Article._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    return name if isinstance(field, ForeignObjectRel) else str(field.verbose_name)
 
 
 def duplicate_panel(article: Article, *, can_change: bool) -> dict[str, Any] | None:
@@ -157,7 +174,7 @@ def duplicate_panel(article: Article, *, can_change: bool) -> dict[str, Any] | N
 
 
 @require_POST
-def resolve_duplicate_view(request: HttpRequest, model_admin: Any, object_id: str) -> HttpResponse:
+def resolve_duplicate_view(request: HttpRequest, model_admin: ModelAdmin[Article], object_id: str) -> HttpResponse:
     """Keep both articles or withdraw the copy (``deduplication.resolve_duplicate``), then return to its form."""
     missing = _("Choose whether to keep both articles or withdraw this copy.")
     article, choice = _posted_choice(request, model_admin, object_id, DuplicateForm, missing)
@@ -174,7 +191,7 @@ def resolve_duplicate_view(request: HttpRequest, model_admin: Any, object_id: st
 
 
 def _posted_choice(
-    request: HttpRequest, model_admin: Any, object_id: str, form_class: type[forms.Form], missing: str
+    request: HttpRequest, model_admin: ModelAdmin[Article], object_id: str, form_class: type[forms.Form], missing: str
 ) -> tuple[Article, str | None]:
     """Return the article an editor may change and the choice they posted (None, said as ``missing``, if none)."""
     article = _get_article(model_admin, request, object_id)
@@ -184,10 +201,11 @@ def _posted_choice(
     if not form.is_valid():
         messages.error(request, missing)
         return article, None
-    return article, form.cleaned_data["choice"]
+    choice: str = form.cleaned_data["choice"]
+    return article, choice
 
 
-def _display(value) -> str:
+def _display(value: object) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, list | tuple):
@@ -200,7 +218,9 @@ def _sha256(text: str) -> str:
 
 
 @require_POST
-def resolve_conflict_view(request: HttpRequest, model_admin: Any, object_id: str, field: str) -> HttpResponse:
+def resolve_conflict_view(
+    request: HttpRequest, model_admin: ModelAdmin[Article], object_id: str, field: str
+) -> HttpResponse:
     """Settle one import conflict of an article, then return to its change form."""
     missing = _("Choose whether to accept the parsed value or keep the editor's.")
     article, choice = _posted_choice(request, model_admin, object_id, ConflictForm, missing)
@@ -231,7 +251,7 @@ def review_next_response(request: HttpRequest, article: Article) -> HttpResponse
     return HttpResponseRedirect(article_change_url(following.pk))
 
 
-def _get_article(model_admin, request: HttpRequest, object_id: str) -> Article:
+def _get_article(model_admin: ModelAdmin[Article], request: HttpRequest, object_id: str) -> Article:
     article = model_admin.get_object(request, unquote(object_id))
     if article is None:
         raise Http404(_("No article with id %(id)s.") % {"id": object_id})
@@ -241,7 +261,7 @@ def _get_article(model_admin, request: HttpRequest, object_id: str) -> Article:
 # --- Actions ------------------------------------------------------------------------
 
 
-def export_csv_response(request: HttpRequest, queryset) -> StreamingHttpResponse:
+def export_csv_response(request: HttpRequest, queryset: QuerySet[Article]) -> StreamingHttpResponse:
     """Stream the CSV export of ``queryset``: the API's export (same columns and rules), as a download."""
     serializer = ArticleExportSerializer(context={"request": request, "searching": False, "selected_fields": None})
     return export_response(queryset.order_by(*querysets.newest_first(request.user)), serializer, "csv")
@@ -250,7 +270,9 @@ def export_csv_response(request: HttpRequest, queryset) -> StreamingHttpResponse
 # --- History: revert an article to an earlier version --------------------------------
 
 
-def revert_view(request: HttpRequest, model_admin, object_id: str, version_id: str) -> HttpResponse:
+def revert_view(
+    request: HttpRequest, model_admin: ModelAdmin[Article], object_id: str, version_id: str
+) -> HttpResponse:
     """Show what restoring an earlier version changes, and restore it on POST."""
     article = _get_article(model_admin, request, object_id)
     if not model_admin.has_view_or_change_permission(request, article):
@@ -294,8 +316,9 @@ def revert_view(request: HttpRequest, model_admin, object_id: str, version_id: s
     return TemplateResponse(request, "admin/articles/article/revert.html", context)
 
 
-def byline_history(article: Article) -> list:
+def byline_history(article: Article) -> list[Any]:
     """Return the byline's history rows of ``article``, newest first, with their authors and users."""
+    # Rows of the model django-simple-history makes at run time (no stubs): Any to mypy.
     rows = ArticleAuthor.history.filter(article_id=article.pk).select_related("history_user")
     rows = list(rows.order_by("-history_date", "-history_id")[:200])
     names = dict(Author.objects.filter(pk__in={row.author_id for row in rows}).values_list("pk", "name"))
@@ -304,7 +327,7 @@ def byline_history(article: Article) -> list:
     return rows
 
 
-def imported_entry(article: Article) -> dict | None:
+def imported_entry(article: Article) -> dict[str, Any] | None:
     """Describe, from its provenance, the import of an article that has no history row yet (unchanged since)."""
     if article.import_run_id is None or Article.history.filter(id=article.pk).exists():
         return None
@@ -318,7 +341,7 @@ def imported_entry(article: Article) -> dict | None:
 # --- Import from the admin ----------------------------------------------------------
 
 
-def import_upload_view(request: HttpRequest, model_admin) -> HttpResponse:
+def import_upload_view(request: HttpRequest, model_admin: ModelAdmin[ImportRun]) -> HttpResponse:
     """Upload seed files (or zips of them) and queue their import; then go to the run's progress page.
 
     Routed as CSRF-exempt (``ImportRunAdmin.upload_view``) because the upload
@@ -344,7 +367,9 @@ def import_upload_view(request: HttpRequest, model_admin) -> HttpResponse:
         handler.discard()  # whatever the queued upload did not take: refused, invalid or forbidden
 
 
-def _upload(request: HttpRequest, model_admin, handler: uploads.SpoolUploadHandler) -> HttpResponse:
+def _upload(
+    request: HttpRequest, model_admin: ModelAdmin[ImportRun], handler: uploads.SpoolUploadHandler
+) -> HttpResponse:
     if request.method != "POST":
         return _render_upload(request, model_admin, SeedUploadForm())
     form = SeedUploadForm(request.POST, request.FILES, upload_error=too_large_message() if handler.exceeded else "")
@@ -362,28 +387,37 @@ def _upload(request: HttpRequest, model_admin, handler: uploads.SpoolUploadHandl
     return HttpResponseRedirect(reverse("admin:articles_importrun_progress", args=[upload.run_id]))
 
 
-def _render_upload(request: HttpRequest, model_admin, form: SeedUploadForm, status: int = 200) -> HttpResponse:
+def _render_upload(
+    request: HttpRequest, model_admin: ModelAdmin[ImportRun], form: SeedUploadForm, status: int = 200
+) -> HttpResponse:
+    # AdminForm renders any form's fieldsets; its stubs ask for a ModelForm, which an upload is not.
+    adminform = helpers.AdminForm(cast("forms.ModelForm[Any]", form), [(None, {"fields": list(form.fields)})], {})
     context = {
         **model_admin.admin_site.each_context(request),
         "title": _("Import seed files"),
         "opts": ImportRun._meta,
         "form": form,
-        "adminform": helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
+        "adminform": adminform,
         "max_seed_bytes": conf.max_seed_bytes(),
     }
     return TemplateResponse(request, "admin/articles/importrun/upload.html", context, status=status)
 
 
-def _get_upload(request: HttpRequest, model_admin, object_id: str) -> ImportUpload:
-    upload = ImportUpload.objects.select_related("run").filter(run_id=unquote(object_id)).first()
+def _get_upload(request: HttpRequest, model_admin: ModelAdmin[ImportRun], object_id: str) -> ImportUpload:
+    missing = Http404(_("No upload for import run %(id)s.") % {"id": object_id})
+    try:
+        run_id = int(unquote(object_id))
+    except ValueError:
+        raise missing from None
+    upload = ImportUpload.objects.select_related("run").filter(run_id=run_id).first()
     if upload is None:
-        raise Http404(_("No upload for import run %(id)s.") % {"id": object_id})
+        raise missing
     if not model_admin.has_view_permission(request, upload.run):
         raise PermissionDenied
     return upload
 
 
-def upload_progress_view(request: HttpRequest, model_admin, object_id: str) -> HttpResponse:
+def upload_progress_view(request: HttpRequest, model_admin: ModelAdmin[ImportRun], object_id: str) -> HttpResponse:
     """Show an upload's run: its live progress while it runs, each file's outcome once it is done."""
     upload = _get_upload(request, model_admin, object_id)
     run = upload.run
@@ -407,19 +441,19 @@ def upload_progress_view(request: HttpRequest, model_admin, object_id: str) -> H
     return TemplateResponse(request, "admin/articles/importrun/progress.html", context)
 
 
-def upload_status_view(request: HttpRequest, model_admin, object_id: str) -> JsonResponse:
+def upload_status_view(request: HttpRequest, model_admin: ModelAdmin[ImportRun], object_id: str) -> JsonResponse:
     """Return an upload's progress as JSON, for the progress page's script (never cached: ``admin_view``)."""
     return JsonResponse(uploads.upload_status(_get_upload(request, model_admin, object_id)))
 
 
-def _summary(status: dict) -> str:
+def _summary(status: UploadStatus) -> str:
     counts = ", ".join(f"{count} {name}" for name, count in status["counts"].items())
     verb = _("Dry run of %(files)s") if status["dry_run"] else _("Imported %(files)s")
     files = ngettext("%(count)d file", "%(count)d files", status["processed"]) % {"count": status["processed"]}
     return f"{verb % {'files': files}}: {counts}."
 
 
-def _stored_outcomes(run: ImportRun) -> list[dict]:
+def _stored_outcomes(run: ImportRun) -> list[dict[str, Any]]:
     """Return the first ``MAX_OUTCOME_ROWS`` outcomes of ``run`` as the results table shows them."""
     rows = list(
         ImportOutcome.objects.filter(run=run)
@@ -433,7 +467,7 @@ def _stored_outcomes(run: ImportRun) -> list[dict]:
             "result": row.result,
             "error": row.error,
             "warnings": ", ".join(row.article.review_reasons) if row.article else "",
-            "article_url": article_change_url(row.article_id) if row.article else "",
+            "article_url": article_change_url(row.article.pk) if row.article else "",
             "article_id": row.article_id,
             "article_title": row.article.title if row.article else "",
         }
@@ -449,7 +483,9 @@ def _article_titles(ids: list[int]) -> dict[int, str]:
 # --- Merging authors and publishers -----------------------------------------------------
 
 
-def merge_action(model_admin, request: HttpRequest, queryset) -> HttpResponse | None:
+def merge_action(
+    model_admin: ModelAdmin[NamedEntity], request: HttpRequest, queryset: QuerySet[NamedEntity]
+) -> HttpResponse | None:
     """Confirm a merge of the selected rows into the one the editor keeps, showing what moves; merge on confirm."""
     model = model_admin.model
     candidates = list(queryset.order_by("name", "pk")[: MAX_MERGE + 1])
@@ -516,15 +552,17 @@ def merge_action(model_admin, request: HttpRequest, queryset) -> HttpResponse | 
     return TemplateResponse(request, "admin/articles/merge_confirmation.html", context)
 
 
-def _default_survivor(model, candidates: list):
+def _default_survivor(model: type[NamedEntity], candidates: list[NamedEntity]) -> NamedEntity:
     """Return the row most articles credit: the one an editor most likely keeps."""
     counts = dict(
-        model.objects.filter(pk__in=[obj.pk for obj in candidates]).annotate(n=Count("articles")).values_list("pk", "n")
+        model._default_manager.filter(pk__in=[obj.pk for obj in candidates])
+        .annotate(n=Count("articles"))
+        .values_list("pk", "n")
     )
     return max(candidates, key=lambda obj: (counts.get(obj.pk, 0), -obj.pk))
 
 
-def can_merge(request: HttpRequest, model) -> bool:
+def can_merge(request: HttpRequest, model: type[NamedEntity]) -> bool:
     """Tell whether the user may merge rows of ``model``: change the survivor, delete the others."""
     opts = model._meta
     return request.user.has_perm(f"articles.change_{opts.model_name}") and request.user.has_perm(
@@ -538,7 +576,7 @@ def can_undo(request: HttpRequest, merge: Merge) -> bool:
     return request.user.has_perm(f"articles.add_{name}") and request.user.has_perm(f"articles.change_{name}")
 
 
-def undo_merge_view(request: HttpRequest, model_admin, object_id: str) -> HttpResponse:
+def undo_merge_view(request: HttpRequest, model_admin: ModelAdmin[Merge], object_id: str) -> HttpResponse:
     """Confirm, then undo a merge."""
     merge = model_admin.get_object(request, unquote(object_id))
     if merge is None:
@@ -587,7 +625,7 @@ def merge_snapshot_json(merge: Merge) -> str:
 # --- Source revisions: how the story changed between imports ---------------------------
 
 
-def source_revisions_view(request: HttpRequest, model_admin: Any, object_id: str) -> HttpResponse:
+def source_revisions_view(request: HttpRequest, model_admin: ModelAdmin[Article], object_id: str) -> HttpResponse:
     """List the article's source revisions and show two of them side by side (``?old=&new=``)."""
     article = _get_article(model_admin, request, object_id)
     if not model_admin.has_view_or_change_permission(request, article):
