@@ -9,6 +9,7 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Archive"
 
     def ready(self) -> None:
+        import articles.lookups  # noqa: F401  (registers the field__any_of lookup)
         from articles import imported_history as history
         from articles import search_index, takedowns
         from articles.models import Article, ArticleAuthor

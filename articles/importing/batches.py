@@ -24,7 +24,7 @@ from articles.importing.applying import new_article, update_article
 from articles.importing.concurrency import is_transient
 from articles.importing.names import Names, create_missing_names, resolve_names
 from articles.importing.records import Parsed
-from articles.importing.writing import Row, bulk_writer
+from articles.importing.writing import bulk_writer
 from articles.models import Article, ArticleAuthor, ArticleFingerprint, Author, ImportOutcome, ImportRun
 
 logger = logging.getLogger(__name__)
@@ -58,10 +58,10 @@ class Archive:
 def find_articles(*, keys: Iterable[str], shas: Iterable[str]) -> Archive:
     """Look up, in two queries, the articles that have any of ``keys`` or ``shas``."""
     keys, shas = list(set(keys)), list(set(shas))
-    rows = Article.objects.filter(source_key__in=keys).values_list("source_key", "id", "content_sha256")
+    rows = Article.objects.filter(source_key__any_of=keys).values_list("source_key", "id", "content_sha256")
     archive = Archive(by_key={key: (pk, sha) for key, pk, sha in rows} if keys else {})
     if shas:
-        archive.by_sha = dict(Article.objects.filter(content_sha256__in=shas).values_list("content_sha256", "id"))
+        archive.by_sha = dict(Article.objects.filter(content_sha256__any_of=shas).values_list("content_sha256", "id"))
     return archive
 
 
@@ -184,13 +184,13 @@ class BatchImporter:
             raise BulkConflict(f"{len(articles) - len(ids)} of {len(articles)} articles exist already")
         self._mark_copies_of_batch(articles, originals, ids)
         bylines = [row for i in items for row in byline_rows(ids[i.source.key], names.authors_for(i.parsed_record))]
-        writer.insert_all(ArticleAuthor, bylines)
+        writer.insert_values(ArticleAuthor, BYLINE_COLUMNS, bylines)
         fingerprints = [
             row
             for item in items
             for row in deduplication.fingerprint_rows(ids[item.source.key], item.fingerprint or duplicates.EMPTY)
         ]
-        writer.insert_all(ArticleFingerprint, fingerprints)
+        writer.insert_values(ArticleFingerprint, deduplication.FINGERPRINT_COLUMNS, fingerprints)
         self.site.save(learned, {slug: publisher.pk for slug, publisher in names.publishers.items()})
         return ids
 
@@ -285,9 +285,13 @@ _NEW = _Sentinel.NEW
 Decision = tuple[str, int | str] | Literal[_Sentinel.NEW] | None
 
 
-def byline_rows(article_id: int, authors: Iterable[Author]) -> list[Row]:
-    """Return the byline rows of a new article, in order."""
-    return [Row(article_id=article_id, author_id=author.pk, position=i) for i, author in enumerate(authors)]
+# The columns of ``byline_rows``.
+BYLINE_COLUMNS = ("article_id", "author_id", "position")
+
+
+def byline_rows(article_id: int, authors: Iterable[Author]) -> list[tuple[int, int, int]]:
+    """Return the byline rows of a new article, in order, as ``BYLINE_COLUMNS``."""
+    return [(article_id, author.pk, i) for i, author in enumerate(authors)]
 
 
 def _outcome(item: Parsed, result: str, **kwargs: Any) -> FileOutcome:
