@@ -15,11 +15,12 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import operator
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from functools import partial
 from types import SimpleNamespace
-from typing import Any, NamedTuple, TypeAlias, cast
+from typing import Any, NamedTuple, Protocol, TypeAlias, TypeVar, cast
 
 import orjson
 from django.core.exceptions import EmptyResultSet
@@ -32,7 +33,14 @@ from rest_framework import serializers
 from rest_framework.relations import PKOnlyObject
 from rest_framework.utils.encoders import JSONEncoder
 
-from articles.api.compiled import AnyField, AnySerializer, compile_representation
+from articles.api.compiled import (
+    AnyField,
+    AnySerializer,
+    Represent,
+    attribute_getter,
+    compile_field,
+    compile_representation,
+)
 from articles.api.formats import as_jsonld, as_ninjs
 from articles.api.querysets import BYLINES_ATTR
 from articles.api.xml_formats import NEWSMESSAGE_TYPE, as_newsml_item, as_nitf_item, news_message
@@ -70,10 +78,25 @@ JSONLD_TYPE = "application/ld+json"
 Row: TypeAlias = Sequence[Any]
 # An article as the export serializer represents it (a publisher or byline: the same, of its serializer).
 Representation: TypeAlias = dict[str, Any]
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class RecordCompiler(Protocol[T_co]):
+    """Compiles what the export makes of each record (``represented``: the fields it carries already represented)."""
+
+    def __call__(self, serializer: AnySerializer, *, represented: Collection[str] = ()) -> Callable[[Any], T_co]: ...
 
 
 def export_rows(articles: QuerySet[Article] | ArticleSearch, serializer: AnySerializer) -> Iterator[Representation]:
-    """Yield each article's representation, reading plain rows in chunks through a server-side cursor.
+    """Yield each article's representation (what ``serializer`` makes of it)."""
+    return export_records(articles, serializer, compile_representation)
+
+
+def export_records(
+    articles: QuerySet[Article] | ArticleSearch, serializer: AnySerializer, compile: RecordCompiler[T]
+) -> Iterator[T]:
+    """Yield what ``compile`` makes of each article's record, reading plain rows in chunks through a server-side cursor.
 
     No model instance is built: each chunk is a list of ``values_list()`` tuples,
     its bylines come from one more query, and the serializer (compiled once) reads
@@ -82,24 +105,26 @@ def export_rows(articles: QuerySet[Article] | ArticleSearch, serializer: AnySeri
     """
     fields = set(field_names(serializer))
     if not isinstance(articles, QuerySet):  # a search: the index orders the matches, read a chunk at a time
-        yield from search_export_rows(articles, serializer, fields)
+        yield from search_export_records(articles, serializer, fields, compile)
         return
     columns = article_columns(articles, fields)
     records = ChunkRecords(serializer, columns)
-    represent = compile_representation(serializer, represented=records.represented)
+    make = compile(serializer, represented=records.represented)
     for chunk in row_chunks(articles, columns):
-        yield from map(represent, records.of(chunk))
+        yield from map(make, records.of(chunk))
 
 
-def search_export_rows(results: ArticleSearch, serializer: AnySerializer, fields: set[str]) -> Iterator[Representation]:
-    """Yield the representation of each match of a search, with ``rank`` and ``snippet``, a chunk of ids at a time.
+def search_export_records(
+    results: ArticleSearch, serializer: AnySerializer, fields: set[str], compile: RecordCompiler[T]
+) -> Iterator[T]:
+    """Yield what ``compile`` makes of each match of a search, with ``rank`` and ``snippet``, a chunk of ids at a time.
 
     The index hands over each chunk's ids and scores in one pass; the rows come by
     id through the search's queryset (what the requester may see), as plain rows.
     """
     columns = article_columns(results.queryset, fields | ({"body"} if "snippet" in fields else set()))
     records = ChunkRecords(serializer, [*columns, *SEARCH_COLUMNS])
-    represent = compile_representation(serializer, represented=records.represented)
+    make = compile(serializer, represented=records.represented)
     snippet = snippet_reader(results, columns) if "snippet" in fields else None
     with transaction.atomic(using=results.db):
         for hits in results.hit_chunks(EXPORT_CHUNK_SIZE):
@@ -110,7 +135,7 @@ def search_export_rows(results: ArticleSearch, serializer: AnySerializer, fields
                 for pk, score in hits
                 if (row := rows.get(pk)) is not None  # gone, or not visible to the requester
             ]
-            yield from map(represent, records.of(chunk))
+            yield from map(make, records.of(chunk))
 
 
 def snippet_reader(results: ArticleSearch, columns: list[str]) -> Callable[[Row], str] | None:
@@ -307,22 +332,6 @@ def defused(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def cell_reader(path: tuple[str, ...]) -> Callable[[Representation], str]:
-    """Return the function giving a column's cell of a row: a field, a nested object's sub-field, or each item's."""
-    name = path[0]
-    if len(path) == 1:
-        return lambda row: csv_cell(row.get(name))
-    sub = path[1]
-
-    def read(row: Representation) -> str:
-        value = row.get(name)
-        if isinstance(value, list):
-            return csv_cell([item.get(sub) for item in value])
-        return csv_cell(value.get(sub) if value else None)
-
-    return read
-
-
 def csv_row(cells: list[str]) -> str:
     """Return a row of two or more cells as the csv module's default dialect writes it."""
     # The csv writer walks every character of a ~3 KB body in Python's generic string
@@ -357,36 +366,85 @@ def csv_texts(values: Sequence[Any]) -> list[str]:
     ]
 
 
-def row_flattener(columns: Sequence[tuple[str, ...]]) -> Callable[[Representation], list[Any]]:
-    """Return the function giving a row's values in column order: nested objects' sub-fields, lists' cells."""
-    groups = [
-        (name, None if len(paths[0]) == 1 else tuple(path[1] for path in paths))
-        for name, paths in ((name, list(paths)) for name, paths in itertools.groupby(columns, key=lambda p: p[0]))
-    ]
-
-    def flatten(row: Representation) -> list[Any]:
-        values: list[Any] = []
-        for name, subs in groups:
-            value = row.get(name)
-            if subs is None:
-                values.append(value)
-            elif value.__class__ is list and len(value) < 2:
-                # One item (most bylines) or none: its cells are what joining them would give.
-                values += [value[0].get(sub) for sub in subs] if value else [None] * len(subs)
-            elif value.__class__ is list:
-                # Each item's sub-field, joined and defused once for the cell.
-                values += [defused(LIST_SEPARATOR.join(csv_texts([item.get(sub) for item in value]))) for sub in subs]
-            elif value:
-                values += [value.get(sub) for sub in subs]
-            else:
-                values += [None] * len(subs)
-        return values
-
-    return flatten
+def csv_values(articles: QuerySet[Article] | ArticleSearch, serializer: AnySerializer) -> Iterator[list[Any]]:
+    """Yield each article's values in ``csv_columns()`` order, read from its record without its representation."""
+    return export_records(articles, serializer, compile_csv_values)
 
 
-def csv_lines(rows: Iterable[Representation], columns: Sequence[tuple[str, ...]]) -> Iterator[bytes]:
-    """Yield a header row, then each row, as RFC 4180 CSV lines in UTF-8."""
+def compile_csv_values(serializer: AnySerializer, *, represented: Collection[str] = ()) -> Callable[[Any], list[Any]]:
+    """Return the function giving a record's values in ``csv_columns()`` order, one step a column.
+
+    A column's value is what the representation holds, without building it: a field
+    is compiled as the representation compiles it, and so is each sub-field of a
+    nested object; those the record carries represented (``represented``) are read
+    from that representation, a list's items joined into one cell.
+    """
+    steps = [step for name, field in serializer.fields.items() for step in column_steps(name, field, represented)]
+
+    def values(record: Any) -> list[Any]:
+        return [step(record) for step in steps]
+
+    return values
+
+
+def column_steps(name: str, field: AnyField, represented: Collection[str]) -> list[Represent]:
+    """Return the steps giving ``field``'s CSV values from a record: one, or one per sub-field of a nested object."""
+    item = field.child if isinstance(field, serializers.ListSerializer) else field
+    if not isinstance(item, serializers.Serializer):
+        return [nothing if field.write_only else compile_field(field)]
+    subs = item.fields
+    if field.write_only:
+        return [nothing] * len(subs)
+    if name in represented or item is not field:
+        # The object's representation (a represented publisher or bylines; a list, compiled whole).
+        get = operator.attrgetter(field.source or name) if name in represented else compile_field(field)
+        cell = list_cell if item is not field else object_cell
+        return [cell(get, sub) for sub in field_names(item)]
+    # A nested object: its sub-fields read from the object (for ``source="*"``, the record itself).
+    steps = [nothing if sub.write_only else compile_field(sub) for sub in subs.values()]
+    if field.source == "*":
+        return steps
+    get = attribute_getter(field)
+    return [partial(nested_step, get, step) for step in steps]
+
+
+def nothing(record: Any) -> None:
+    """Return the value of a column no representation shows (a write-only field's): none."""
+    return None
+
+
+def nested_step(get: Represent, step: Represent, record: Any) -> Any:
+    """Return a nested object's sub-field of ``record``, or None without the object."""
+    value = get(record)
+    return None if value is None else step(value)
+
+
+def object_cell(get: Represent, sub: str) -> Represent:
+    """Return the step reading a represented object's sub-field (None without the object)."""
+
+    def read(record: Any) -> Any:
+        value = get(record)
+        return value.get(sub) if value else None
+
+    return read
+
+
+def list_cell(get: Represent, sub: str) -> Represent:
+    """Return the step reading the represented items' sub-field: one item's value, or the items' cells joined."""
+
+    def read(record: Any) -> Any:
+        items = get(record)
+        if len(items) < 2:
+            # One item (most bylines) or none: its cell is what joining them would give.
+            return items[0].get(sub) if items else None
+        # Each item's sub-field, joined and defused once for the cell.
+        return defused(LIST_SEPARATOR.join(csv_texts([item.get(sub) for item in items])))
+
+    return read
+
+
+def csv_lines(rows: Iterable[Sequence[Any]], columns: Sequence[tuple[str, ...]]) -> Iterator[bytes]:
+    """Yield a header row, then each row of values (``csv_values()``), as RFC 4180 CSV lines in UTF-8."""
 
     class Line:
         def write(self, text: str) -> str:
@@ -396,13 +454,11 @@ def csv_lines(rows: Iterable[Representation], columns: Sequence[tuple[str, ...]]
     yield writerow(["_".join(path) for path in columns]).encode()
     if len(columns) < 2:
         # A row of one empty field is written '""', not an empty line: the csv module's rules.
-        readers = [cell_reader(path) for path in columns]
         for row in rows:
-            yield writerow([read(row) for read in readers]).encode()
+            yield writerow(csv_texts(row)).encode()
         return
-    flatten = row_flattener(columns)
     for row in rows:
-        yield csv_row(csv_texts(flatten(row))).encode()
+        yield csv_row(csv_texts(row)).encode()
 
 
 def buffered(chunks: Iterable[bytes], size: int | None = None) -> Iterator[bytes]:
@@ -428,10 +484,12 @@ def export_response(
     articles: QuerySet[Article] | ArticleSearch, serializer: AnySerializer, export_format: str
 ) -> StreamingHttpResponse:
     """Return a streaming download of ``articles`` as ``ndjson`` or ``csv``."""
-    rows = export_rows(articles, serializer)
     if export_format == "csv":
-        body, content_type = csv_lines(rows, csv_columns(serializer)), f"{CSV_TYPE}; charset=utf-8"
-    elif export_format == "jsonld":
+        values = csv_values(articles, serializer)
+        body, content_type = csv_lines(values, csv_columns(serializer)), f"{CSV_TYPE}; charset=utf-8"
+        return attachment(body, content_type, export_format)
+    rows = export_rows(articles, serializer)
+    if export_format == "jsonld":
         body, content_type = jsonld_graph(rows), JSONLD_TYPE
     elif export_format in XML_EXPORTS:
         items = map(XML_EXPORTS[export_format], rows)
@@ -440,6 +498,11 @@ def export_response(
         body, content_type = ndjson_lines(map(as_ninjs, rows)), NDJSON_TYPE
     else:
         body, content_type = ndjson_lines(rows), NDJSON_TYPE
+    return attachment(body, content_type, export_format)
+
+
+def attachment(body: Iterable[bytes], content_type: str, export_format: str) -> StreamingHttpResponse:
+    """Return ``body`` as a streamed, uncached download named after the export and the time."""
     response = StreamingHttpResponse(buffered(body), content_type=content_type)
     filename = f"articles-{timezone.now():%Y%m%dT%H%M%SZ}.{export_format}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
