@@ -42,26 +42,21 @@ REASON_MAX_LENGTH = 1000
 recorded = Signal()
 
 
-def withdrawn(
+def taken_down(
     articles: Iterable[Article],
     *,
+    kind: str,
     user: AbstractBaseUser | None = None,
     reason: str = "",
     at: dt.datetime | None = None,
 ) -> list[Takedown]:
-    """Record that ``articles`` were withdrawn (call it in the transaction that withdraws them)."""
-    return _record({a.pk: a.published_at is not None for a in articles}, Takedown.Kind.WITHDRAWN, user, reason, at)
+    """Record that ``articles`` were withdrawn or deleted (``kind``), in the transaction that does it.
 
-
-def deleted(
-    articles: Iterable[Article],
-    *,
-    user: AbstractBaseUser | None = None,
-    reason: str = "",
-    at: dt.datetime | None = None,
-) -> list[Takedown]:
-    """Record that ``articles`` were deleted (before the rows go, or just after: their ids are kept)."""
-    return _record({a.pk: a.published_at is not None for a in articles}, Takedown.Kind.DELETED, user, reason, at)
+    A deletion is recorded before the rows go or just after: only their ids and publication dates are read.
+    """
+    if kind not in (Takedown.Kind.WITHDRAWN, Takedown.Kind.DELETED):
+        raise ValueError(f"not a takedown: {kind!r} (a reinstatement is recorded by published())")
+    return _record({a.pk: a.published_at is not None for a in articles}, kind, user, reason, at)
 
 
 def published(
@@ -83,7 +78,7 @@ def status_changed(article: Article, *, before: str, user: AbstractBaseUser | No
     if article.status == before:
         return
     if article.status == Article.Status.WITHDRAWN:
-        withdrawn([article], user=user, reason=reason)
+        taken_down([article], kind=Takedown.Kind.WITHDRAWN, user=user, reason=reason)
     elif article.status == Article.Status.PUBLISHED:
         published([article.pk], user=user)
 
@@ -133,4 +128,4 @@ def record_deletion(sender: type[Article], instance: Article, **kwargs: Any) -> 
         # The request's user, as django-simple-history's middleware leaves it for the history row.
         request = getattr(HistoricalRecords.context, "request", None)
         user = signed_in(getattr(request, "user", None))
-    deleted([instance], user=user, reason=getattr(instance, "_change_reason", "") or "")
+    taken_down([instance], kind=Takedown.Kind.DELETED, user=user, reason=getattr(instance, "_change_reason", "") or "")

@@ -151,7 +151,7 @@ def test_staff_see_reason_and_who(staff_client, admin_user):
 def test_since_filters_and_deleted_articles_are_listed(api_client):
     old, new = ArticleFactory(), ArticleFactory()
     earlier = timezone.now() - dt.timedelta(days=2)
-    takedowns.withdrawn([old], at=earlier)
+    takedowns.taken_down([old], kind=Takedown.Kind.WITHDRAWN, at=earlier)
     new_pk = new.pk
     new.delete()
     since = (earlier + dt.timedelta(days=1)).isoformat()
@@ -170,8 +170,8 @@ def test_bad_since_is_a_400(api_client, since):
 def test_cursor_paging_walks_every_takedown_once(api_client):
     articles = ArticleFactory.create_batch(5)
     at = timezone.now()
-    takedowns.withdrawn(articles[:3], at=at)  # ties on at: the id breaks them
-    takedowns.withdrawn(articles[3:], at=at + dt.timedelta(seconds=1))
+    takedowns.taken_down(articles[:3], kind=Takedown.Kind.WITHDRAWN, at=at)  # ties on at: the id breaks them
+    takedowns.taken_down(articles[3:], kind=Takedown.Kind.WITHDRAWN, at=at + dt.timedelta(seconds=1))
     seen, url = [], f"{URL}?page_size=2"
     while url:
         body = api_client.get(url).json()
@@ -207,7 +207,9 @@ def test_openapi_documents_the_endpoint(api_client):
 def test_feed_lists_public_takedowns_newest_first(client):
     first, second = ArticleFactory(), ArticleFactory()
     draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
-    takedowns.withdrawn([first], at=timezone.now() - dt.timedelta(hours=1), reason="hidden reason")
+    takedowns.taken_down(
+        [first], kind=Takedown.Kind.WITHDRAWN, at=timezone.now() - dt.timedelta(hours=1), reason="hidden reason"
+    )
     withdraw(second, draft)
     response = client.get("/feeds/withdrawn.atom")
     text = response.content.decode()
