@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 from django.core import checks
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete
 
 
 class ArticlesConfig(AppConfig):
@@ -9,6 +9,7 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Archive"
 
     def ready(self) -> None:
+        import articles.lookups  # noqa: F401  (registers the field__any_of lookup)
         from articles import imported_history as history
         from articles import search_index, takedowns
         from articles.models import Article, ArticleAuthor
@@ -24,5 +25,8 @@ class ArticlesConfig(AppConfig):
             for event, signal in (("save", post_save), ("delete", post_delete)):
                 uid = f"articles_search_{model.__name__}_{event}"
                 signal.connect(search_index.sync_on_commit, sender=model, dispatch_uid=uid)
-        # Whatever deletes an article (the admin, a cascade, the shell), its consumers are told (articles.takedowns).
+        # Whatever deletes articles (the admin's page or action, a queryset, a cascade, the shell), their
+        # consumers are told, all the articles of one delete() at once: pre_delete gathers them, the first
+        # post_delete records them (articles.takedowns).
+        pre_delete.connect(takedowns.collect_deletion, sender=Article, dispatch_uid="articles_takedown_collect")
         post_delete.connect(takedowns.record_deletion, sender=Article, dispatch_uid="articles_takedown_on_delete")

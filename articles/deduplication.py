@@ -24,7 +24,7 @@ from django.utils import timezone
 from articles import duplicates, takedowns, triage
 from articles.duplicates import Fingerprint
 from articles.history import attribute_change
-from articles.importing.writing import Row, bulk_writer
+from articles.importing.writing import bulk_writer
 from articles.models import Article, ArticleFingerprint
 
 if TYPE_CHECKING:
@@ -54,9 +54,13 @@ def duplicate_reason(original_id: int) -> str:
     return triage.DUPLICATE_REASON.format(id=original_id)
 
 
-def fingerprint_rows(article_id: int, fingerprint: Fingerprint) -> list[Row]:
-    """Return the index rows of an article's fingerprint (none for a body too short to tell)."""
-    return [Row(article_id=article_id, key=key) for key in fingerprint.keys]
+# The columns of ``fingerprint_rows``: an import writes ten a file, so they are plain tuples.
+FINGERPRINT_COLUMNS = ("article_id", "key")
+
+
+def fingerprint_rows(article_id: int, fingerprint: Fingerprint) -> list[tuple[int, int]]:
+    """Return the index rows of an article's fingerprint, as ``FINGERPRINT_COLUMNS`` (none for a short body)."""
+    return [(article_id, key) for key in fingerprint.keys]
 
 
 def find_originals(prints: Sequence[Fingerprint], *, threshold: float = duplicates.THRESHOLD) -> list[Original | None]:
@@ -100,7 +104,7 @@ def candidate_ids(keys: Iterable[int], *, limit: int = KEY_LIMIT) -> dict[int, s
         # The oldest KEY_LIMIT articles of each key: a template's keys would otherwise bring the
         # thousands of stories that share them, and the original of a copy is the oldest.
         oldest = Window(RowNumber(), partition_by=[F("key")], order_by=[F("article_id").asc()])
-        rows = ArticleFingerprint.objects.filter(key__in=keys).annotate(rank=oldest).filter(rank__lte=limit)
+        rows = ArticleFingerprint.objects.filter(key__any_of=keys).annotate(rank=oldest).filter(rank__lte=limit)
         for key, article_id in rows.values_list("key", "article_id"):
             found[key].add(article_id)
     return found
@@ -108,7 +112,7 @@ def candidate_ids(keys: Iterable[int], *, limit: int = KEY_LIMIT) -> dict[int, s
 
 def fingerprints_of(ids: set[int]) -> dict[int, Fingerprint]:
     """Return, in one query, the fingerprints of the bodies of the articles ``ids``."""
-    rows = Article.objects.filter(pk__in=ids).values_list("id", "body") if ids else []
+    rows = Article.objects.filter(pk__any_of=ids).values_list("id", "body") if ids else []
     return {pk: duplicates.fingerprint(body) for pk, body in rows}
 
 
@@ -138,7 +142,7 @@ def refresh_fingerprints(*, article: Article) -> None:
     """Replace the article's index rows with those of its body as it is now."""
     ArticleFingerprint.objects.filter(article_id=article.pk).delete()
     rows = fingerprint_rows(article.pk, duplicates.fingerprint(article.body))
-    ArticleFingerprint.objects.bulk_create(ArticleFingerprint(article_id=row.article_id, key=row.key) for row in rows)
+    ArticleFingerprint.objects.bulk_create(ArticleFingerprint(article_id=pk, key=key) for pk, key in rows)
 
 
 @transaction.atomic
@@ -197,8 +201,8 @@ def index_missing(*, batch_size: int = SCAN_BATCH) -> int:
         last = rows[-1][0]
         new = [row for pk, body in rows for row in fingerprint_rows(pk, duplicates.fingerprint(body))]
         with transaction.atomic():
-            bulk_writer().insert_all(ArticleFingerprint, new)
-        indexed += len({row.article_id for row in new})
+            bulk_writer().insert_values(ArticleFingerprint, FINGERPRINT_COLUMNS, new)
+        indexed += len({pk for pk, _ in new})
     return indexed
 
 

@@ -356,6 +356,14 @@ _TRIM = " \t:;,.!…»«›‹|>-–—·•*()[]"
 LOOSE_MAX_WORDS = 6
 
 
+def words_up_to(line: str, limit: int) -> int:
+    """Return the number of words in ``line``, counted no further than ``limit + 1``.
+
+    Reads only as far as that: most tests ask whether a line is short, and most lines are paragraphs.
+    """
+    return len(line.split(maxsplit=limit))
+
+
 def key(line: str) -> str:
     """Return the form a line is compared in: casefolded, spacing collapsed, outer punctuation trimmed."""
     folded = " ".join(line.casefold().replace("\u2019", "'").split())
@@ -381,7 +389,7 @@ def is_furniture(line: str) -> bool:
 def looks_like_furniture(line: str) -> bool:
     """Tell whether ``line`` is short, reads like no sentence and mentions sharing, newsletters, cookies, ..."""
     return (
-        len(line.split()) <= LOOSE_MAX_WORDS
+        words_up_to(line, LOOSE_MAX_WORDS) <= LOOSE_MAX_WORDS
         and not line.rstrip("\"'”’»)").endswith(".")
         and bool(_FURNITURE_WORDS.search(line.casefold()))
     )

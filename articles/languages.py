@@ -127,7 +127,7 @@ def detector() -> LanguageDetector:
 def detect(text: str) -> str:
     """Return the ISO 639-1 code of the language ``text`` is written in, or ``""`` when unsure."""
     sample = text[:SAMPLE_CHARS]
-    if sum(char.isalpha() for char in sample) < MIN_LETTERS:
+    if sum(map(str.isalpha, sample)) < MIN_LETTERS:
         return ""
     if is_plainly_english(sample):
         return "en"
@@ -140,5 +140,5 @@ def detect(text: str) -> str:
 def is_plainly_english(sample: str) -> bool:
     """Tell whether ``sample`` has enough of ``ENGLISH_ONLY_WORDS`` to be English without asking Lingua."""
     words = _WORD.findall(sample.casefold())
-    hits = sum(word in ENGLISH_ONLY_WORDS for word in words)
+    hits = sum(map(ENGLISH_ONLY_WORDS.__contains__, words))
     return hits >= ENGLISH_MIN_WORDS and hits >= ENGLISH_SHARE * len(words)

@@ -127,10 +127,11 @@ newsletters, cookies ... left in the body), WARN_CREDIT and WARN_COPYRIGHT
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TypedDict
 
@@ -674,7 +675,7 @@ def _take_copyright(lines: list[str]) -> tuple[int | None, str, list[str]]:
 
 def _is_footer(line: str) -> bool:
     """Tell whether a line after the copyright notice reads like a site footer, not the story."""
-    return len(line.split()) <= 12 and not line.rstrip(_CLOSING_QUOTES).endswith((".", "?", "!"))
+    return furniture.words_up_to(line, 12) <= 12 and not line.rstrip(_CLOSING_QUOTES).endswith((".", "?", "!"))
 
 
 def _match_copyright(line: str) -> tuple[int, str] | None:
@@ -774,16 +775,20 @@ def _block_ending_at(lines: list[str], end: int, *, last: bool) -> tuple[int, _B
 
 def _follows_names(line: str) -> bool:
     """Tell whether the line after a doubled name line is its bio (nothing else comes there)."""
-    return len(line.split()) >= 3 and len(line) <= MAX_BIO_LENGTH and not _names_line(line)
+    return furniture.words_up_to(line, 3) >= 3 and len(line) <= MAX_BIO_LENGTH and not _names_line(line)
 
 
 def _is_bio_of(line: str, names: tuple[str, ...]) -> bool:
     """Tell whether ``line`` reads like a bio of one of ``names``: it names them early and says what they do."""
-    words = line.split()
-    if len(words) < 4 or len(line) > MAX_BIO_LENGTH or not _BIO_RE.search(line):
+    if len(line) > MAX_BIO_LENGTH:
         return False
-    opening = " ".join(words[:15])
-    return any(_mentions(opening, name) for name in names) or bool(_PRONOUN_START_RE.match(line))
+    words = line.split(maxsplit=15)[:15]
+    if len(words) < 4:
+        return False
+    opening = " ".join(words)
+    named = any(_mentions(opening, name) for name in names) or bool(_PRONOUN_START_RE.match(line))
+    # Last: the search of the whole line for what a bio says is the costly test, and most lines fail before it.
+    return named and bool(_BIO_RE.search(line))
 
 
 def _mentions(text: str, name: str) -> bool:
@@ -795,6 +800,7 @@ def _mentions(text: str, name: str) -> bool:
     return name.casefold() in folded or bool(re.search(rf"\b{re.escape(surname.casefold())}\b", folded))
 
 
+@functools.lru_cache(maxsize=4096)  # the author-block search asks about the same few lines several times
 def _names_line(line: str) -> tuple[str, ...]:
     """Return the names a byline or author name line lists (job titles and affiliations left out)."""
     match = _BYLINE_RE.fullmatch(line)
@@ -809,7 +815,7 @@ def _clean_names(text: str) -> tuple[tuple[str, ...], bool]:
     head, *suffix = _PARTS_SEPARATOR_RE.split(text, maxsplit=1)
     extra = bool(suffix)
     names = []
-    for part in _NAME_SEPARATOR_RE.split(head):
+    for part in _split_lazily(_NAME_SEPARATOR_RE, head):
         part = part.strip()
         if not part:
             continue
@@ -822,6 +828,18 @@ def _clean_names(text: str) -> tuple[tuple[str, ...], bool]:
     return tuple(dict.fromkeys(names)), extra
 
 
+def _split_lazily(separator: re.Pattern[str], text: str) -> Iterator[str]:
+    """Yield ``separator.split(text)`` part by part (the pattern has no groups and never matches empty).
+
+    A paragraph tested as a name line fails at its first part: splitting all of it first cost more than the rest.
+    """
+    start = 0
+    for match in separator.finditer(text):
+        yield text[start : match.start()]
+        start = match.end()
+    yield text[start:]
+
+
 def _is_name(name: str) -> bool:
     words = name.split()
     if not 0 < len(words) <= MAX_NAME_WORDS or len(name) > MAX_NAME_LENGTH or _NOT_IN_NAME_RE.search(name):
@@ -831,7 +849,7 @@ def _is_name(name: str) -> bool:
 
 def _is_job_line(line: str) -> bool:
     """Tell whether a line is only a job title or an affiliation ("Staff Writer", "Associated Press")."""
-    return len(line.split()) <= 6 and _is_affiliation(line) and not (line.endswith(_SENTENCE_END))
+    return furniture.words_up_to(line, 6) <= 6 and _is_affiliation(line) and not (line.endswith(_SENTENCE_END))
 
 
 def _is_affiliation(part: str) -> bool:
@@ -904,7 +922,7 @@ def _author_doubts(body: list[str], names: tuple[str, ...]) -> list[str]:
     if len(body) < 2:
         return []
     last = body[-1]
-    if len(last.split()) <= 5 and not last.endswith(_SENTENCE_END) and _names_line(last):
+    if furniture.words_up_to(last, 5) <= 5 and not last.endswith(_SENTENCE_END) and _names_line(last):
         return [f"the last paragraph {_quote(last)} looks like an author's name; move it to the authors if it is one"]
     if names and _is_bio_of(last, names) and any(_mentions(" ".join(last.split()[:15]), name) for name in names):
         return [f"the last paragraph {_quote(last)} looks like an author's bio; move it to the author if it is one"]
@@ -960,7 +978,7 @@ def _is_agency_credit(line: str) -> bool:
     folded = line.casefold()
     if "/" not in line and " via " not in folded and folded.rstrip(".") not in _AGENCIES:
         return False
-    if len(line.split()) > _MAX_CREDIT_WORDS or _BYLINE_RE.fullmatch(line):
+    if furniture.words_up_to(line, _MAX_CREDIT_WORDS) > _MAX_CREDIT_WORDS or _BYLINE_RE.fullmatch(line):
         return False
     parts = [part.strip() for part in _CREDIT_PART_SEPARATOR_RE.split(line) if part.strip()]
     folded_parts = [part.casefold().rstrip(".") for part in parts]
@@ -1044,7 +1062,7 @@ def _warnings(
         )
     leftovers = (
         (WARN_BOILERPLATE, furniture.looks_like_furniture, "delete them, or add them to the publisher's boilerplate"),
-        (WARN_CREDIT, lambda line: len(line.split()) <= _MAX_CREDIT_WORDS and _credit_of(line), "move or delete it"),
+        (WARN_CREDIT, _is_credit_line, "move or delete it"),
         (WARN_COPYRIGHT, _match_copyright, "delete it, or set the publisher from it"),
     )
     for warning, test, action in leftovers:
@@ -1052,6 +1070,11 @@ def _warnings(
         if found:
             warnings.append(f"{warning}: {', '.join(found[:3])}{' ...' if len(found) > 3 else ''}; {action}")
     return tuple(warnings)
+
+
+def _is_credit_line(line: str) -> bool:
+    """Tell whether a body line is a photo credit left in it."""
+    return furniture.words_up_to(line, _MAX_CREDIT_WORDS) <= _MAX_CREDIT_WORDS and bool(_credit_of(line))
 
 
 def _quote(line: str) -> str:

@@ -19,7 +19,7 @@ from articles import merging, search_index, takedowns, triage
 from articles.editing import set_byline
 from articles.history import attribute_change
 from articles.imported_history import record_imported_states
-from articles.models import Article, Author, Publisher
+from articles.models import Article, Author, Publisher, Takedown
 from articles.naming import name_slug
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def withdraw_articles(articles: QuerySet[Article], *, user: AbstractBaseUser | N
         article.status = Article.Status.WITHDRAWN
 
     def record(rows: list[Article]) -> None:
-        takedowns.withdrawn(rows, user=user, reason=reason)
+        takedowns.taken_down(rows, kind=Takedown.Kind.WITHDRAWN, user=user, reason=reason)
 
     history_reason = f"withdrawn: {reason.strip()}" if reason.strip() else "withdrawn"
     if len(history_reason) > HISTORY_REASON_MAX_LENGTH:

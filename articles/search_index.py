@@ -416,7 +416,7 @@ def load_articles(condition: Q) -> list[IndexedArticle]:
     """Read the articles matching ``condition`` and their bylines: two queries."""
     articles = list(Article.objects.filter(condition).order_by("id").only(*INDEXED_COLUMNS))
     authors: dict[int, list[int]] = {}
-    bylines = ArticleAuthor.objects.filter(article__in=[a.pk for a in articles]).order_by()
+    bylines = ArticleAuthor.objects.filter(article_id__any_of=[a.pk for a in articles]).order_by()
     for article_id, author_id in bylines.values_list("article_id", "author_id"):
         authors.setdefault(article_id, []).append(author_id)
     return [IndexedArticle(a, tuple(authors.get(a.pk, ()))) for a in articles]
@@ -478,7 +478,7 @@ def _drain_batch(size: int) -> int:
         _journal(ids)
         drained = [row_id for row_id, _ in rows]
         for offset in range(0, len(drained), SYNC_BATCH):
-            SearchOutbox.objects.filter(id__in=drained[offset : offset + SYNC_BATCH]).delete()
+            SearchOutbox.objects.filter(id__any_of=drained[offset : offset + SYNC_BATCH]).delete()
     return len(rows)
 
 
@@ -486,7 +486,7 @@ def _replace_in_chunks(writer: tantivy.IndexWriter, ids: list[int]) -> None:
     """Replace the documents of ``ids``, reading ``SYNC_BATCH`` articles at a time (bounded memory)."""
     for offset in range(0, len(ids), SYNC_BATCH):
         chunk = ids[offset : offset + SYNC_BATCH]
-        _replace(writer, chunk, load_articles(Q(pk__in=chunk)))
+        _replace(writer, chunk, load_articles(Q(pk__any_of=chunk)))
 
 
 def _journal(ids: list[int]) -> None:

@@ -2,9 +2,10 @@
 
 Each withdrawal (``review.withdraw_articles``, an editor's status change through
 ``editing.update_article``, ``deduplication.resolve_duplicate``), each deletion (any
-``Article`` delete: the admin's, a cascade, the shell; the ``post_delete`` receiver
-below) and each return to the public archive of a withdrawn article (publishing it
-again) adds a ``Takedown`` row in the same transaction, which supersedes the article's
+``Article`` delete: the admin's, a cascade, the shell; the ``pre_delete`` and
+``post_delete`` receivers below, one record per delete()) and each return to the
+public archive of a withdrawn article (publishing it again, a re-import's included)
+adds a ``Takedown`` row in the same transaction, which supersedes the article's
 earlier row (``current``): a consumer asking "what changed since?" gets each article
 once, with its latest state.
 
@@ -19,7 +20,9 @@ The public hook, for whoever acts on takedowns (the saved searches' webhooks):
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -42,26 +45,21 @@ REASON_MAX_LENGTH = 1000
 recorded = Signal()
 
 
-def withdrawn(
+def taken_down(
     articles: Iterable[Article],
     *,
+    kind: str,
     user: AbstractBaseUser | None = None,
     reason: str = "",
     at: dt.datetime | None = None,
 ) -> list[Takedown]:
-    """Record that ``articles`` were withdrawn (call it in the transaction that withdraws them)."""
-    return _record({a.pk: a.published_at is not None for a in articles}, Takedown.Kind.WITHDRAWN, user, reason, at)
+    """Record that ``articles`` were withdrawn or deleted (``kind``), in the transaction that does it.
 
-
-def deleted(
-    articles: Iterable[Article],
-    *,
-    user: AbstractBaseUser | None = None,
-    reason: str = "",
-    at: dt.datetime | None = None,
-) -> list[Takedown]:
-    """Record that ``articles`` were deleted (before the rows go, or just after: their ids are kept)."""
-    return _record({a.pk: a.published_at is not None for a in articles}, Takedown.Kind.DELETED, user, reason, at)
+    A deletion is recorded before the rows go or just after: only their ids and publication dates are read.
+    """
+    if kind not in (Takedown.Kind.WITHDRAWN, Takedown.Kind.DELETED):
+        raise ValueError(f"not a takedown: {kind!r} (a reinstatement is recorded by published())")
+    return _record({a.pk: a.published_at is not None for a in articles}, kind, user, reason, at)
 
 
 def published(
@@ -83,7 +81,7 @@ def status_changed(article: Article, *, before: str, user: AbstractBaseUser | No
     if article.status == before:
         return
     if article.status == Article.Status.WITHDRAWN:
-        withdrawn([article], user=user, reason=reason)
+        taken_down([article], kind=Takedown.Kind.WITHDRAWN, user=user, reason=reason)
     elif article.status == Article.Status.PUBLISHED:
         published([article.pk], user=user)
 
@@ -126,11 +124,71 @@ def _record(
     return rows
 
 
-def record_deletion(sender: type[Article], instance: Article, **kwargs: Any) -> None:
-    """``post_delete`` receiver: record a deleted article, naming the user its history row names."""
+@dataclass
+class _Deletion:
+    """The articles one delete() removes, with who and why; ``done`` once they are recorded."""
+
+    articles: dict[int, tuple[Article, AbstractBaseUser | None, str]] = field(default_factory=dict)
+    done: bool = False
+
+
+# A delete() (Django's ``Collector.delete``) sends ``pre_delete`` for every article it removes, deletes
+# them, then sends ``post_delete`` for each, all inside the one atomic block it opens, and no signal says
+# when it is done. So ``collect_deletion`` gathers the articles under that block and the first
+# ``post_delete`` records them all in one call, in the deletion's transaction: a constant number of
+# queries for 1 article or 10,000, whatever deletes them (the admin's page or bulk action,
+# ``queryset.delete()``, a cascade, the shell: each goes through a Collector). Keyed by the block, not
+# by the delete()'s origin: a delete() that failed leaves its articles under a block no later delete()
+# runs in, so they are never recorded by mistake (weak keys: the entry goes with the block). On commit
+# would be too late: the record must commit with the deletion.
+_deletions: weakref.WeakKeyDictionary[transaction.Atomic, _Deletion] = weakref.WeakKeyDictionary()
+
+
+def collect_deletion(sender: type[Article], instance: Article, using: str, **kwargs: Any) -> None:
+    """``pre_delete`` receiver: note an article the running delete() removes, for ``record_deletion``."""
+    block = _deleting(using)
+    if block is None:  # not from a delete() (sent by hand): ``record_deletion`` records the article alone
+        return
+    deletion = _deletions.setdefault(block, _Deletion())
+    deletion.articles[instance.pk] = (instance, _deleted_by(instance), _reason(instance))
+
+
+def record_deletion(sender: type[Article], instance: Article, using: str, **kwargs: Any) -> None:
+    """``post_delete`` receiver: record at once every article the running delete() removed (on its first one)."""
+    block = _deleting(using)
+    deletion = _deletions.get(block) if block is not None else None
+    if deletion is None or instance.pk not in deletion.articles:  # not announced by pre_delete: alone, then
+        deletion = _Deletion({instance.pk: (instance, _deleted_by(instance), _reason(instance))})
+    if deletion.done:
+        return
+    deletion.done = True
+    groups: dict[tuple[int | None, str], list[Article]] = {}
+    users: dict[int | None, AbstractBaseUser | None] = {}
+    for article, user, reason in deletion.articles.values():
+        key = user.pk if user is not None else None
+        users[key] = user
+        groups.setdefault((key, reason), []).append(article)
+    at = timezone.now()
+    for (key, reason), articles in groups.items():
+        taken_down(articles, kind=Takedown.Kind.DELETED, user=users[key], reason=reason, at=at)
+
+
+def _deleting(using: str) -> transaction.Atomic | None:
+    """Return the atomic block of the delete() sending the signal (the innermost: it sends them itself)."""
+    blocks = transaction.get_connection(using).atomic_blocks
+    return blocks[-1] if blocks else None
+
+
+def _deleted_by(instance: Article) -> AbstractBaseUser | None:
+    """Return the user that ``instance``'s history row names: the one set on it, else the request's."""
     user = getattr(instance, "_history_user", None)
     if user is None:
         # The request's user, as django-simple-history's middleware leaves it for the history row.
         request = getattr(HistoricalRecords.context, "request", None)
         user = signed_in(getattr(request, "user", None))
-    deleted([instance], user=user, reason=getattr(instance, "_change_reason", "") or "")
+    return user
+
+
+def _reason(instance: Article) -> str:
+    """Return the reason ``instance``'s history row gives, if any."""
+    return getattr(instance, "_change_reason", "") or ""

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     ViewSetBase = viewsets.GenericViewSet[Any]
     ReadOnlyViewSetBase = viewsets.ReadOnlyModelViewSet[Any]
     SerializerBase = serializers.Serializer[Any]
+    # A serializer mixin that reads ``Meta`` or overrides the model serializer's build hooks.
+    ModelSerializerBase = serializers.ModelSerializer[Any]
 else:
     ViewSetBase = ReadOnlyViewSetBase = object
-    SerializerBase = object
+    SerializerBase = ModelSerializerBase = object

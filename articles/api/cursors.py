@@ -144,8 +144,9 @@ def _typed(value: Any, key: OrderKey, model: type[models.Model]) -> Any:
     if not isinstance(field, models.Field):
         # A relation's reverse side is no ordering key a cursor could hold.
         raise InvalidCursor("Invalid cursor.")
-    if field.generated:
-        field = field.output_field  # ``date``: a generated column's values are of its output type
+    # ``date``: a generated column's values are of its output type (which Django requires; the stubs allow None).
+    if isinstance(field, models.GeneratedField) and field.output_field is not None:
+        field = field.output_field
     try:
         typed = field.to_python(value)
     except (ValidationError, ValueError, TypeError, OverflowError):

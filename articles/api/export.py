@@ -15,14 +15,17 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import operator
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from functools import partial
 from types import SimpleNamespace
+from typing import Any, NamedTuple, Protocol, TypeAlias, TypeVar, cast
 
 import orjson
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -30,7 +33,14 @@ from rest_framework import serializers
 from rest_framework.relations import PKOnlyObject
 from rest_framework.utils.encoders import JSONEncoder
 
-from articles.api.compiled import compile_representation
+from articles.api.compiled import (
+    AnyField,
+    AnySerializer,
+    Represent,
+    attribute_getter,
+    compile_field,
+    compile_representation,
+)
 from articles.api.formats import as_jsonld, as_ninjs
 from articles.api.querysets import BYLINES_ATTR
 from articles.api.xml_formats import NEWSMESSAGE_TYPE, as_newsml_item, as_nitf_item, news_message
@@ -64,50 +74,80 @@ NDJSON_TYPE = "application/x-ndjson"
 CSV_TYPE = "text/csv"
 JSONLD_TYPE = "application/ld+json"
 
+# A fetched row: the values of the export's columns, in order (what ``values_list()`` gives).
+Row: TypeAlias = Sequence[Any]
+# An article as the export serializer represents it (a publisher or byline: the same, of its serializer).
+Representation: TypeAlias = dict[str, Any]
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
-def export_rows(articles: QuerySet[Article], serializer: serializers.Serializer) -> Iterator[dict]:
-    """Yield each article's representation, reading plain rows in chunks through a server-side cursor.
+
+class RecordCompiler(Protocol[T_co]):
+    """Compiles what the export makes of each record (``represented``: the fields it carries already represented)."""
+
+    def __call__(self, serializer: AnySerializer, *, represented: Collection[str] = ()) -> Callable[[Any], T_co]: ...
+
+
+def export_rows(articles: QuerySet[Article] | ArticleSearch, serializer: AnySerializer) -> Iterator[Representation]:
+    """Yield each article's representation (what ``serializer`` makes of it)."""
+    return export_records(articles, serializer, compile_representation)
+
+
+def export_records(
+    articles: QuerySet[Article] | ArticleSearch, serializer: AnySerializer, compile: RecordCompiler[T]
+) -> Iterator[T]:
+    """Yield what ``compile`` makes of each article's record, reading plain rows in chunks through a server-side cursor.
 
     No model instance is built: each chunk is a list of ``values_list()`` tuples,
     its bylines come from one more query, and the serializer (compiled once) reads
     each row as a light record; the chunk's publishers and bylines are represented
     once each, however many of its articles share them.
     """
-    fields = set(serializer.fields)
+    fields = set(field_names(serializer))
     if not isinstance(articles, QuerySet):  # a search: the index orders the matches, read a chunk at a time
-        yield from search_export_rows(articles, serializer, fields)
+        yield from search_export_records(articles, serializer, fields, compile)
         return
     columns = article_columns(articles, fields)
     records = ChunkRecords(serializer, columns)
-    represent = compile_representation(serializer, represented=records.represented)
+    make = compile(serializer, represented=records.represented)
     for chunk in row_chunks(articles, columns):
-        yield from map(represent, records.of(chunk))
+        yield from map(make, records.of(chunk))
 
 
-def search_export_rows(results: ArticleSearch, serializer: serializers.Serializer, fields: set[str]) -> Iterator[dict]:
-    """Yield the representation of each match of a search, with ``rank`` and ``snippet``, a chunk of ids at a time.
+def search_export_records(
+    results: ArticleSearch, serializer: AnySerializer, fields: set[str], compile: RecordCompiler[T]
+) -> Iterator[T]:
+    """Yield what ``compile`` makes of each match of a search, with ``rank`` and ``snippet``, a chunk of ids at a time.
 
     The index hands over each chunk's ids and scores in one pass; the rows come by
     id through the search's queryset (what the requester may see), as plain rows.
     """
     columns = article_columns(results.queryset, fields | ({"body"} if "snippet" in fields else set()))
     records = ChunkRecords(serializer, [*columns, *SEARCH_COLUMNS])
-    represent = compile_representation(serializer, represented=records.represented)
-    snippet = results.snippet_maker() if "snippet" in fields else None
-    body_at = columns.index("body") if snippet is not None else None
+    make = compile(serializer, represented=records.represented)
+    snippet = snippet_reader(results, columns) if "snippet" in fields else None
     with transaction.atomic(using=results.db):
         for hits in results.hit_chunks(EXPORT_CHUNK_SIZE):
             matches = results.queryset.filter(PkIn([pk for pk, _ in hits])).order_by()
             rows = {row[records.id_at]: row for chunk in row_chunks(matches, columns) for row in chunk}
             chunk = [
-                [*row, score, snippet(row[body_at]) if snippet is not None else None]
+                [*row, score, snippet(row) if snippet is not None else None]
                 for pk, score in hits
                 if (row := rows.get(pk)) is not None  # gone, or not visible to the requester
             ]
-            yield from map(represent, records.of(chunk))
+            yield from map(make, records.of(chunk))
 
 
-def row_chunks(articles: QuerySet[Article], columns: list[str]) -> Iterator[list[list]]:
+def snippet_reader(results: ArticleSearch, columns: list[str]) -> Callable[[Row], str] | None:
+    """Return the function making a row's snippet from its ``body`` column (None without a query)."""
+    make = results.snippet_maker()
+    if make is None:
+        return None
+    body_at = columns.index("body")
+    return lambda row: make(row[body_at])
+
+
+def row_chunks(articles: QuerySet[Article], columns: list[str]) -> Iterator[list[Row]]:
     """Yield ``articles.values_list(*columns)`` a chunk of rows at a time, through a server-side cursor."""
     compiler = articles.prefetch_related(None).values_list(*columns).query.get_compiler(using=articles.db)
     try:
@@ -126,7 +166,7 @@ def row_chunks(articles: QuerySet[Article], columns: list[str]) -> Iterator[list
             yield chunk
 
 
-def compiled_loaders(cursor) -> None:
+def compiled_loaders(cursor: CursorWrapper) -> None:
     """Read timestamps with psycopg's C loader on this cursor (PostgreSQL only).
 
     Django's loader (a subclass of psycopg's pure-Python one, so that datetimes carry
@@ -148,19 +188,25 @@ class ChunkRecords:
     (``represented`` names those fields), each built once per chunk.
     """
 
-    def __init__(self, serializer: serializers.Serializer, columns: list[str]) -> None:
+    def __init__(self, serializer: AnySerializer, columns: list[str]) -> None:
         fields = serializer.fields
-        self.make = namedtuple("ExportRecord", [*columns, "pk", "import_run", "publisher", BYLINES_ATTR])._make
-        self.represented = {"publisher", "authors"} & set(fields)
+        # typeshed types a class made by namedtuple() as a plain tuple class, which has no ``_make``.
+        record = cast(
+            "type[NamedTuple]", namedtuple("ExportRecord", [*columns, "pk", "import_run", "publisher", BYLINES_ATTR])
+        )
+        self.make = record._make
+        self.represented = {"publisher", "authors"} & set(field_names(serializer))
         self.id_at, self.run_at = columns.index("id"), columns.index("import_run_id")
         self.publisher_at = columns.index("publisher_id")
         self.publisher_columns = (
             [(name, columns.index(f"publisher__{name}")) for name in PUBLISHER_COLUMNS] if "publisher" in fields else []
         )
-        self.represent_publisher = compile_representation(fields["publisher"]) if "publisher" in fields else None
-        self.represent_byline = compile_representation(fields["authors"].child) if "authors" in fields else None
+        self.represent_publisher = (
+            compile_representation(nested(fields["publisher"])) if "publisher" in fields else None
+        )
+        self.represent_byline = compile_representation(nested(fields["authors"])) if "authors" in fields else None
 
-    def of(self, chunk: list[list]) -> Iterator[tuple]:
+    def of(self, chunk: Sequence[Row]) -> Iterator[NamedTuple]:
         """Yield the records of ``chunk``, in order."""
         id_at, run_at, publisher_at, make = self.id_at, self.run_at, self.publisher_at, self.make
         publishers = self.publishers(chunk)
@@ -170,7 +216,7 @@ class ChunkRecords:
             pk = row[id_at]
             yield make((*row, pk, runs[row[run_at]], publishers.get(row[publisher_at]), bylines.get(pk, NO_BYLINES)))
 
-    def publishers(self, chunk: list[list]) -> dict[int, dict]:
+    def publishers(self, chunk: Sequence[Row]) -> dict[int, Representation]:
         """Return the representation of each publisher of ``chunk`` by id."""
         if self.represent_publisher is None:
             return {}
@@ -180,22 +226,35 @@ class ChunkRecords:
             for pk, row in distinct.items()
         }
 
-    def bylines(self, article_ids: list[int]) -> dict[int, list[dict]]:
+    def bylines(self, article_ids: list[int]) -> dict[int, list[Representation]]:
         """Return the represented bylines of the given articles, in byline order: one query for the chunk."""
         if self.represent_byline is None:
             return {}
-        by_article: dict[int, list[dict]] = {}
-        represented: dict[tuple, dict] = {}
-        for article_id, *author in chunk_byline_rows(article_ids):
-            key = tuple(author)
+        by_article: dict[int, list[Representation]] = {}
+        represented: dict[tuple[int, str, str], Representation] = {}
+        for article_id, author_id, name, slug in chunk_byline_rows(article_ids):
+            key = (author_id, name, slug)
             if (shown := represented.get(key)) is None:
-                shown = represented[key] = self.represent_byline(byline_record(*author))
+                shown = represented[key] = self.represent_byline(byline_record(*key))
             by_article.setdefault(article_id, []).append(shown)
         return by_article
 
 
 # Shared by every record without a byline; nothing writes to a representation.
-NO_BYLINES: list = []
+NO_BYLINES: list[Representation] = []
+
+
+def field_names(serializer: AnySerializer) -> list[str]:
+    """Return the names of ``serializer``'s fields, in order."""
+    # DRF's stubs say iterating the fields gives Field objects; it gives their names, as keys() says.
+    return list(serializer.fields.keys())
+
+
+def nested(field: AnyField) -> AnySerializer:
+    """Return the serializer of a nested object's field, or of each item's for a list of them."""
+    serializer = field.child if isinstance(field, serializers.ListSerializer) else field
+    assert isinstance(serializer, serializers.Serializer), f"{field.field_name} holds no nested object"
+    return serializer
 
 
 def article_columns(articles: QuerySet[Article], fields: set[str]) -> list[str]:
@@ -207,7 +266,7 @@ def article_columns(articles: QuerySet[Article], fields: set[str]) -> list[str]:
     return [*own, *publisher, *articles.query.annotation_select]
 
 
-def chunk_byline_rows(article_ids: list[int]) -> QuerySet:
+def chunk_byline_rows(article_ids: list[int]) -> QuerySet[ArticleAuthor, tuple[int, int, str, str]]:
     """Return ``(article_id, author_id, name, slug)`` of the given articles' bylines, in byline order."""
     return (
         # One array parameter: 2,000 placeholders cost more to parse and plan than the query runs.
@@ -224,14 +283,14 @@ def byline_record(author_id: int, name: str, slug: str) -> SimpleNamespace:
     return byline
 
 
-def ndjson_lines(rows: Iterable[dict]) -> Iterator[bytes]:
+def ndjson_lines(rows: Iterable[Representation]) -> Iterator[bytes]:
     """Yield each row as one line of compact JSON."""
     dumps, default = orjson.dumps, JSONEncoder(ensure_ascii=False).default
     for row in rows:
         yield dumps(row, default=default, option=ORJSON_OPTIONS)
 
 
-def jsonld_graph(rows: Iterable[dict[str, object]]) -> Iterator[bytes]:
+def jsonld_graph(rows: Iterable[Representation]) -> Iterator[bytes]:
     """Yield one JSON-LD document, ``{"@context", "@graph": [NewsArticle, ...]}``, an article at a time."""
     yield b'{"@context":"https://schema.org","@graph":[\n'
     separator = b""
@@ -241,19 +300,19 @@ def jsonld_graph(rows: Iterable[dict[str, object]]) -> Iterator[bytes]:
     yield b"\n]}\n"
 
 
-def csv_columns(serializer: serializers.Serializer) -> list[tuple[str, ...]]:
+def csv_columns(serializer: AnySerializer) -> list[tuple[str, ...]]:
     """Return the CSV columns of ``serializer``'s fields as paths: nested objects flattened, one column per field."""
     columns: list[tuple[str, ...]] = []
     for name, field in serializer.fields.items():
-        nested = field.child if isinstance(field, serializers.ListSerializer) else field
-        if isinstance(nested, serializers.Serializer):
-            columns += [(name, sub) for sub in nested.fields]
+        item = field.child if isinstance(field, serializers.ListSerializer) else field
+        if isinstance(item, serializers.Serializer):
+            columns += [(name, sub) for sub in field_names(item)]
         else:
             columns.append((name,))
     return columns
 
 
-def csv_cell(value) -> str:
+def csv_cell(value: object) -> str:
     """Return a representation value as one CSV cell: lists joined with "; ", nothing for null, formulas defused."""
     if type(value) is str:
         return "'" + value if value.startswith(FORMULA_PREFIXES) else value
@@ -271,22 +330,6 @@ def csv_cell(value) -> str:
 def defused(text: str) -> str:
     """Return ``text`` with a leading ``'`` if a spreadsheet would run it as a formula."""
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def cell_reader(path: tuple[str, ...]) -> Callable[[dict], str]:
-    """Return the function giving a column's cell of a row: a field, a nested object's sub-field, or each item's."""
-    name = path[0]
-    if len(path) == 1:
-        return lambda row: csv_cell(row.get(name))
-    sub = path[1]
-
-    def read(row: dict) -> str:
-        value = row.get(name)
-        if isinstance(value, list):
-            return csv_cell([item.get(sub) for item in value])
-        return csv_cell(value.get(sub) if value else None)
-
-    return read
 
 
 def csv_row(cells: list[str]) -> str:
@@ -309,7 +352,7 @@ def csv_row(cells: list[str]) -> str:
     )
 
 
-def csv_texts(values: list) -> list[str]:
+def csv_texts(values: Sequence[Any]) -> list[str]:
     """Return the cells of a row's values: ``csv_cell`` of each, with text, nulls and counts (most cells) inline."""
     return [
         ""
@@ -323,36 +366,85 @@ def csv_texts(values: list) -> list[str]:
     ]
 
 
-def row_flattener(columns: list[tuple[str, ...]]) -> Callable[[dict], list]:
-    """Return the function giving a row's values in column order: nested objects' sub-fields, lists' cells."""
-    groups = [
-        (name, None if len(paths[0]) == 1 else tuple(path[1] for path in paths))
-        for name, paths in ((name, list(paths)) for name, paths in itertools.groupby(columns, key=lambda p: p[0]))
-    ]
-
-    def flatten(row: dict) -> list:
-        values: list = []
-        for name, subs in groups:
-            value = row.get(name)
-            if subs is None:
-                values.append(value)
-            elif value.__class__ is list and len(value) < 2:
-                # One item (most bylines) or none: its cells are what joining them would give.
-                values += [value[0].get(sub) for sub in subs] if value else [None] * len(subs)
-            elif value.__class__ is list:
-                # Each item's sub-field, joined and defused once for the cell.
-                values += [defused(LIST_SEPARATOR.join(csv_texts([item.get(sub) for item in value]))) for sub in subs]
-            elif value:
-                values += [value.get(sub) for sub in subs]
-            else:
-                values += [None] * len(subs)
-        return values
-
-    return flatten
+def csv_values(articles: QuerySet[Article] | ArticleSearch, serializer: AnySerializer) -> Iterator[list[Any]]:
+    """Yield each article's values in ``csv_columns()`` order, read from its record without its representation."""
+    return export_records(articles, serializer, compile_csv_values)
 
 
-def csv_lines(rows: Iterable[dict], columns: list[tuple[str, ...]]) -> Iterator[bytes]:
-    """Yield a header row, then each row, as RFC 4180 CSV lines in UTF-8."""
+def compile_csv_values(serializer: AnySerializer, *, represented: Collection[str] = ()) -> Callable[[Any], list[Any]]:
+    """Return the function giving a record's values in ``csv_columns()`` order, one step a column.
+
+    A column's value is what the representation holds, without building it: a field
+    is compiled as the representation compiles it, and so is each sub-field of a
+    nested object; those the record carries represented (``represented``) are read
+    from that representation, a list's items joined into one cell.
+    """
+    steps = [step for name, field in serializer.fields.items() for step in column_steps(name, field, represented)]
+
+    def values(record: Any) -> list[Any]:
+        return [step(record) for step in steps]
+
+    return values
+
+
+def column_steps(name: str, field: AnyField, represented: Collection[str]) -> list[Represent]:
+    """Return the steps giving ``field``'s CSV values from a record: one, or one per sub-field of a nested object."""
+    item = field.child if isinstance(field, serializers.ListSerializer) else field
+    if not isinstance(item, serializers.Serializer):
+        return [nothing if field.write_only else compile_field(field)]
+    subs = item.fields
+    if field.write_only:
+        return [nothing] * len(subs)
+    if name in represented or item is not field:
+        # The object's representation (a represented publisher or bylines; a list, compiled whole).
+        get = operator.attrgetter(field.source or name) if name in represented else compile_field(field)
+        cell = list_cell if item is not field else object_cell
+        return [cell(get, sub) for sub in field_names(item)]
+    # A nested object: its sub-fields read from the object (for ``source="*"``, the record itself).
+    steps = [nothing if sub.write_only else compile_field(sub) for sub in subs.values()]
+    if field.source == "*":
+        return steps
+    get = attribute_getter(field)
+    return [partial(nested_step, get, step) for step in steps]
+
+
+def nothing(record: Any) -> None:
+    """Return the value of a column no representation shows (a write-only field's): none."""
+    return None
+
+
+def nested_step(get: Represent, step: Represent, record: Any) -> Any:
+    """Return a nested object's sub-field of ``record``, or None without the object."""
+    value = get(record)
+    return None if value is None else step(value)
+
+
+def object_cell(get: Represent, sub: str) -> Represent:
+    """Return the step reading a represented object's sub-field (None without the object)."""
+
+    def read(record: Any) -> Any:
+        value = get(record)
+        return value.get(sub) if value else None
+
+    return read
+
+
+def list_cell(get: Represent, sub: str) -> Represent:
+    """Return the step reading the represented items' sub-field: one item's value, or the items' cells joined."""
+
+    def read(record: Any) -> Any:
+        items = get(record)
+        if len(items) < 2:
+            # One item (most bylines) or none: its cell is what joining them would give.
+            return items[0].get(sub) if items else None
+        # Each item's sub-field, joined and defused once for the cell.
+        return defused(LIST_SEPARATOR.join(csv_texts([item.get(sub) for item in items])))
+
+    return read
+
+
+def csv_lines(rows: Iterable[Sequence[Any]], columns: Sequence[tuple[str, ...]]) -> Iterator[bytes]:
+    """Yield a header row, then each row of values (``csv_values()``), as RFC 4180 CSV lines in UTF-8."""
 
     class Line:
         def write(self, text: str) -> str:
@@ -362,13 +454,11 @@ def csv_lines(rows: Iterable[dict], columns: list[tuple[str, ...]]) -> Iterator[
     yield writerow(["_".join(path) for path in columns]).encode()
     if len(columns) < 2:
         # A row of one empty field is written '""', not an empty line: the csv module's rules.
-        readers = [cell_reader(path) for path in columns]
         for row in rows:
-            yield writerow([read(row) for read in readers]).encode()
+            yield writerow(csv_texts(row)).encode()
         return
-    flatten = row_flattener(columns)
     for row in rows:
-        yield csv_row(csv_texts(flatten(row))).encode()
+        yield csv_row(csv_texts(row)).encode()
 
 
 def buffered(chunks: Iterable[bytes], size: int | None = None) -> Iterator[bytes]:
@@ -391,13 +481,15 @@ XML_EXPORTS = {"newsmlg2.xml": as_newsml_item, "nitf.xml": as_nitf_item}
 
 
 def export_response(
-    articles: QuerySet[Article], serializer: serializers.Serializer, export_format: str
+    articles: QuerySet[Article] | ArticleSearch, serializer: AnySerializer, export_format: str
 ) -> StreamingHttpResponse:
     """Return a streaming download of ``articles`` as ``ndjson`` or ``csv``."""
-    rows = export_rows(articles, serializer)
     if export_format == "csv":
-        body, content_type = csv_lines(rows, csv_columns(serializer)), f"{CSV_TYPE}; charset=utf-8"
-    elif export_format == "jsonld":
+        values = csv_values(articles, serializer)
+        body, content_type = csv_lines(values, csv_columns(serializer)), f"{CSV_TYPE}; charset=utf-8"
+        return attachment(body, content_type, export_format)
+    rows = export_rows(articles, serializer)
+    if export_format == "jsonld":
         body, content_type = jsonld_graph(rows), JSONLD_TYPE
     elif export_format in XML_EXPORTS:
         items = map(XML_EXPORTS[export_format], rows)
@@ -406,6 +498,11 @@ def export_response(
         body, content_type = ndjson_lines(map(as_ninjs, rows)), NDJSON_TYPE
     else:
         body, content_type = ndjson_lines(rows), NDJSON_TYPE
+    return attachment(body, content_type, export_format)
+
+
+def attachment(body: Iterable[bytes], content_type: str, export_format: str) -> StreamingHttpResponse:
+    """Return ``body`` as a streamed, uncached download named after the export and the time."""
     response = StreamingHttpResponse(buffered(body), content_type=content_type)
     filename = f"articles-{timezone.now():%Y%m%dT%H%M%SZ}.{export_format}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

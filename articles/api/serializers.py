@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from articles.api.compiled import CompiledListSerializer
+from articles.api.bases import ModelSerializerBase
+from articles.api.compiled import AnyField, CompiledListSerializer
 from articles.api.excerpts import make_excerpt
+from articles.api.facets import Facets, LanguageCount, NamedCount, YearCount
 from articles.api.links import IdentityLinkField, RelatedLinkField
 from articles.api.querysets import BYLINES_ATTR, EXCERPT_SOURCE_CHARS, can_see_unpublished
 from articles.api.shaping import FieldSelectionMixin, every_field
-from articles.models import Article, ArticleAuthor, Author, Collection, Publisher
+from articles.models import Article, ArticleAuthor, Author, Collection, ImportRun, NamedEntity, Publisher
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.utils.model_meta import FieldInfo
 
 
-class StaffOnlyFieldsMixin:
+class StaffOnlyFieldsMixin(ModelSerializerBase):
     """Drop the ``Meta.staff_only_fields`` unless the request comes from a staff user.
 
     Schema generation runs with the requester's user, so the documented shape is
     the one that requester gets.
     """
 
-    def get_fields(self) -> dict[str, serializers.Field]:
+    def get_fields(self) -> dict[str, AnyField]:
         fields = super().get_fields()
         request = self.context.get("request")
         if not can_see_unpublished(getattr(request, "user", None)):
@@ -34,13 +42,13 @@ class StaffOnlyFieldsMixin:
         return fields
 
 
-class SearchOnlyFieldsMixin:
+class SearchOnlyFieldsMixin(ModelSerializerBase):
     """Drop the ``Meta.search_only_fields`` unless the response shows search results.
 
     They stay in the documented schema, where they say they come with ``q``.
     """
 
-    def get_fields(self) -> dict[str, serializers.Field]:
+    def get_fields(self) -> dict[str, AnyField]:
         fields = super().get_fields()
         if not self.context.get("searching") and not every_field(self.context):
             for name in getattr(self.Meta, "search_only_fields", ()):
@@ -49,37 +57,41 @@ class SearchOnlyFieldsMixin:
 
 
 @extend_schema_field(OpenApiTypes.URI)
-class ArticlesLinkField(serializers.Field):
+class ArticlesLinkField(serializers.Field[str, str, str, Model]):
     """The URL of the article list filtered to this author's or publisher's articles."""
 
-    def __init__(self, filter_param: str, **kwargs) -> None:
+    def __init__(self, filter_param: str, **kwargs: Any) -> None:
         self.filter_param = filter_param
         super().__init__(source="slug", read_only=True, **kwargs)
 
     def to_representation(self, slug: str) -> str:
         url = f"{reverse('api:article-list')}?{urlencode({self.filter_param: slug})}"
-        request = self.context.get("request")
+        request: Request | None = self.context.get("request")
         return request.build_absolute_uri(url) if request is not None else url
 
 
-class NamedLinksMixin:
+class NamedLinksMixin(ModelSerializerBase):
     """Build ``url`` and ``articles_url`` of an author or publisher for ``Meta.model``.
 
     ``url`` links the row itself, ``articles_url`` the article list filtered to it:
     naming them in ``Meta.fields`` is enough (DRF's ``build_url_field`` and
-    ``build_unknown_field`` hooks).
+    ``build_field`` hooks).
     """
 
-    def build_url_field(self, field_name: str, model_class: type) -> tuple[type, dict]:
+    def build_url_field(self, field_name: str, model_class: type[Model]) -> tuple[type[AnyField], dict[str, Any]]:
         return IdentityLinkField, {"view_name": f"api:{model_class._meta.model_name}-detail"}
 
-    def build_unknown_field(self, field_name: str, model_class: type) -> tuple[type, dict]:
+    def build_field(
+        self, field_name: str, info: FieldInfo, model_class: type[Model], nested_depth: int
+    ) -> tuple[type[AnyField], dict[str, Any]]:
+        # Here, not in build_unknown_field(), which DRF's stubs type as always raising: no model has an
+        # ``articles_url``, so this is where build_field() would otherwise end.
         if field_name == "articles_url":
             return ArticlesLinkField, {"filter_param": model_class._meta.model_name}
-        return super().build_unknown_field(field_name, model_class)  # type: ignore[misc]
+        return super().build_field(field_name, info, model_class, nested_depth)
 
 
-class PublisherSummarySerializer(NamedLinksMixin, serializers.ModelSerializer):
+class PublisherSummarySerializer(NamedLinksMixin, serializers.ModelSerializer[Publisher]):
     """A publisher as shown inside an article."""
 
     class Meta:
@@ -87,7 +99,7 @@ class PublisherSummarySerializer(NamedLinksMixin, serializers.ModelSerializer):
         fields = ["id", "name", "slug", "url"]
 
 
-class BylineAuthorSerializer(serializers.ModelSerializer):
+class BylineAuthorSerializer(serializers.ModelSerializer[ArticleAuthor]):
     """One author of an article's byline."""
 
     id = serializers.IntegerField(source="author_id", read_only=True)
@@ -100,13 +112,13 @@ class BylineAuthorSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "slug", "url"]
 
 
-class ArticleSourceSerializer(serializers.ModelSerializer):
+class ArticleSourceSerializer(serializers.ModelSerializer[Article]):
     """Where an article came from: its seed file, checksum and import run."""
 
     key = serializers.CharField(source="source_key", read_only=True)
     sha256 = serializers.CharField(source="content_sha256", read_only=True)
     encoding = serializers.CharField(source="source_encoding", read_only=True)
-    import_run = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    import_run = serializers.PrimaryKeyRelatedField[ImportRun](read_only=True, allow_null=True)
     raw_url = IdentityLinkField(view_name="api:article-source")
 
     class Meta:
@@ -114,7 +126,7 @@ class ArticleSourceSerializer(serializers.ModelSerializer):
         fields = ["key", "sha256", "encoding", "import_run", "raw_url"]
 
 
-class SearchResultFields(serializers.Serializer):
+class SearchResultFields(serializers.Serializer[Article]):
     """The fields an article gains as a search result."""
 
     rank = serializers.FloatField(read_only=True, help_text="Only with `q`: relevance, higher is better.")
@@ -125,7 +137,11 @@ class SearchResultFields(serializers.Serializer):
 
 
 class ArticleBaseSerializer(
-    FieldSelectionMixin, SearchOnlyFieldsMixin, StaffOnlyFieldsMixin, serializers.ModelSerializer, SearchResultFields
+    FieldSelectionMixin,
+    SearchOnlyFieldsMixin,
+    StaffOnlyFieldsMixin,
+    serializers.ModelSerializer[Article],
+    SearchResultFields,
 ):
     """An article: every representation (list, detail, export, a write's answer) has the same fields to pick from.
 
@@ -137,7 +153,9 @@ class ArticleBaseSerializer(
     publisher = PublisherSummarySerializer(read_only=True, allow_null=True)
     # Read from the querysets' prefetched list (querysets.bylines_prefetch()).
     authors = BylineAuthorSerializer(source=BYLINES_ATTR, many=True, read_only=True)
-    source = ArticleSourceSerializer(source="*", read_only=True)
+    # The serializer's metaclass moves declared fields into _declared_fields, so this does not shadow Field.source
+    # (the attribute a field reads) at runtime; DRF's stubs cannot express that and see the two collide.
+    source = ArticleSourceSerializer(source="*", read_only=True)  # type: ignore[assignment]
     excerpt = serializers.SerializerMethodField(help_text="The start of the body, as plain text.")
     original_published_at = serializers.DateTimeField(
         read_only=True,
@@ -255,7 +273,7 @@ class ArticleExportSerializer(ArticleDetailSerializer):
     """An article in a bulk export: the detail fields (and with ``q``, its rank and snippet)."""
 
 
-class NamedEntitySerializer(NamedLinksMixin, FieldSelectionMixin, serializers.ModelSerializer):
+class NamedEntitySerializer(NamedLinksMixin, FieldSelectionMixin, serializers.ModelSerializer[NamedEntity]):
     """An author or publisher, with the number of articles the requester may read and a link to them."""
 
     article_count = serializers.IntegerField(read_only=True)
@@ -308,7 +326,7 @@ class CollectionSerializer(FieldSelectionMixin, serializers.ModelSerializer[Coll
         list_serializer_class = CompiledListSerializer
 
 
-class NamedCountSerializer(serializers.Serializer):
+class NamedCountSerializer(serializers.Serializer[NamedCount]):
     """A facet value that is an author or a publisher."""
 
     slug = serializers.SlugField()
@@ -316,14 +334,14 @@ class NamedCountSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Matching articles credited to it.")
 
 
-class YearCountSerializer(serializers.Serializer):
+class YearCountSerializer(serializers.Serializer[YearCount]):
     """A facet value that is a copyright year."""
 
     year = serializers.IntegerField()
     count = serializers.IntegerField(help_text="Matching articles of that year.")
 
 
-class LanguageCountSerializer(serializers.Serializer):
+class LanguageCountSerializer(serializers.Serializer[LanguageCount]):
     """A facet value that is a language."""
 
     language = serializers.CharField(
@@ -332,7 +350,7 @@ class LanguageCountSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Matching articles in that language.")
 
 
-class FacetsSerializer(serializers.Serializer):
+class FacetsSerializer(serializers.Serializer[Facets]):
     """Facet counts of the articles matching a request (documentation only: the service builds the data)."""
 
     count = serializers.IntegerField(help_text="Every matching article.")

@@ -346,7 +346,9 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
     @action(detail=True, methods=["get"], renderer_classes=[PlainTextRenderer], filterset_class=None)
     def source(self, request: Request, pk: str | None = None) -> Response:
         """Return the article's source text exactly as it was imported."""
-        return Response(self.get_object().raw_text)
+        article = self.get_object()
+        assert isinstance(article, Article)  # the reads' get_object() looks it up in get_queryset()'s articles
+        return Response(article.raw_text)
 
 
 class NamedReadMixin(ReadMixin[_Named]):

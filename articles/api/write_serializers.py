@@ -6,24 +6,33 @@ read serializers, so a write answers with the same shape a read gives.
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from django.db import models
 from rest_framework import exceptions, serializers, status
 
 from articles.models import Article, Author, NamedEntity, Publisher
 
+if TYPE_CHECKING:
+    from rest_framework.utils.model_meta import FieldInfo
+
+    # To mypy the mixin derives from the field it is mixed into, so fail() and super() are checked.
+    _CharFieldBase = serializers.CharField
+else:
+    _CharFieldBase = object
+
 MAX_ID = 2**63 - 1
 _M = TypeVar("_M", bound=models.Model)
 
 
-class TextOnlyMixin:
+class TextOnlyMixin(_CharFieldBase):
     """Text, and only text: a number is refused (DRF's CharField would take 0 as "0"), as the schema says."""
 
-    def to_internal_value(self, data) -> str:
+    def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
-            self.fail("invalid")  # type: ignore[attr-defined]
-        return super().to_internal_value(data)  # type: ignore[misc]
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class TextField(TextOnlyMixin, serializers.CharField):
@@ -51,10 +60,10 @@ class MissingReference(exceptions.APIException):
     default_code = "conflict"
 
 
-class ExistingPublisherField(serializers.PrimaryKeyRelatedField):
+class ExistingPublisherField(serializers.PrimaryKeyRelatedField[Publisher]):
     """A publisher id; one no publisher has is a 409 (the input is well-formed), a malformed one a 400."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Publisher:
         if isinstance(data, int) and not isinstance(data, bool) and not 1 <= data <= MAX_ID:
             # No id is outside 1..2**63-1: a malformed value (the schema's bounds), not a missing row.
             raise serializers.ValidationError(f"Ids run from 1 to {MAX_ID}.")
@@ -72,7 +81,7 @@ class IdListField(serializers.ListField):
     # Ids are 64-bit; a larger number would overflow the database's integer, not just miss.
     child = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> list[int]:
         try:
             return super().to_internal_value(data)
         except serializers.ValidationError as exc:
@@ -92,14 +101,15 @@ class BylineIdsField(IdListField):
         return list(article.bylines.order_by("position", "id").values_list("author_id", flat=True))
 
 
-class ArticleWriteSerializer(serializers.Serializer):
+class ArticleWriteSerializer(serializers.Serializer[Article]):
     """The fields of an article an editor may change (send any of them)."""
 
     title = TextField(max_length=1000, help_text="Headline; cannot be blank.")
     subtitle = TextField(allow_blank=True, help_text="Standfirst under the headline.")
     body = TextField(allow_blank=True, trim_whitespace=False, help_text="Paragraphs separated by one blank line.")
     language = serializers.ChoiceField(
-        choices=Article._meta.get_field("language").choices,
+        # The model field's choices, ungrouped: ``choices`` itself is typed as possibly grouped, or None.
+        choices=Article._meta.get_field("language").flatchoices,
         allow_blank=True,
         help_text='ISO 639-1 code of the article\'s language (a correction of the detected one); "" for unknown. '
         "Search stems the article's words in this language.",
@@ -153,7 +163,9 @@ class NamedWriteSerializer(TextModelSerializer[NamedEntity]):
         help_text="Unique; made from the name when left out on creation.",
     )
 
-    def get_field_names(self, declared_fields, info) -> list[str]:
+    def get_field_names(
+        self, declared_fields: Mapping[str, serializers.Field[Any, Any, Any, Any]], info: FieldInfo
+    ) -> list[str]:
         return list(self.Meta.model.editable_fields)
 
 

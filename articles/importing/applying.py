@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from articles import boilerplate, deduplication, merging, parsing, takedowns, triage
+from articles import boilerplate, deduplication, merging, parsing, triage
 from articles.history import attribute_change
 from articles.imported_history import record_imported_states
 from articles.importing.defaults import fill_record
@@ -86,10 +86,12 @@ def update_article(
     run: ImportRun | None,
     now: datetime,
     snapshot: Snapshot | None = None,
-) -> None:
+) -> bool:
     """Apply a changed source to an article, keeping the previous text and any editor's corrections.
 
     ``snapshot``: what the import recorded of the record (with any supplied names), if already made.
+    Return whether it published a draft: its caller records that with the batch's others
+    (``takedowns.published``: a draft once withdrawn is back, its consumers are told).
     """
     reason = f"updated by import run #{run.pk}" if run else "updated by an import"
     create_missing_names(names, [record], reason=reason)
@@ -106,9 +108,9 @@ def update_article(
     _merge_relations(article, record, names, conflicts, reason)
     reasons = list(record.warnings) + [conflict_reason(name) for name in conflicts]
     reasons += deduplication.duplicate_reasons(article)  # a new text does not settle a possible duplicate
-    if article.status == Article.Status.DRAFT and article.needs_review and not reasons:
+    published = article.status == Article.Status.DRAFT and article.needs_review and not reasons
+    if published:
         article.status, article.published_at = Article.Status.PUBLISHED, article.published_at or now
-        takedowns.published([article.pk])  # a draft once withdrawn is back: its consumers are told
     article.needs_review = bool(reasons)
     article.review_reasons = reasons
     article.import_conflicts = conflicts
@@ -117,6 +119,7 @@ def update_article(
     attribute_change(article, reason=reason)
     article.save()
     deduplication.refresh_fingerprints(article=article)
+    return published
 
 
 Conflicts = dict[str, dict[str, Any]]

@@ -19,12 +19,12 @@ from typing import Any, Literal
 
 from django.db import DatabaseError, IntegrityError, transaction
 
-from articles import boilerplate, deduplication, duplicates
+from articles import boilerplate, deduplication, duplicates, takedowns
 from articles.importing.applying import new_article, update_article
 from articles.importing.concurrency import is_transient
 from articles.importing.names import Names, create_missing_names, resolve_names
 from articles.importing.records import Parsed
-from articles.importing.writing import Row, bulk_writer
+from articles.importing.writing import bulk_writer
 from articles.models import Article, ArticleAuthor, ArticleFingerprint, Author, ImportOutcome, ImportRun
 
 logger = logging.getLogger(__name__)
@@ -58,16 +58,19 @@ class Archive:
 def find_articles(*, keys: Iterable[str], shas: Iterable[str]) -> Archive:
     """Look up, in two queries, the articles that have any of ``keys`` or ``shas``."""
     keys, shas = list(set(keys)), list(set(shas))
-    rows = Article.objects.filter(source_key__in=keys).values_list("source_key", "id", "content_sha256")
+    rows = Article.objects.filter(source_key__any_of=keys).values_list("source_key", "id", "content_sha256")
     archive = Archive(by_key={key: (pk, sha) for key, pk, sha in rows} if keys else {})
     if shas:
-        archive.by_sha = dict(Article.objects.filter(content_sha256__in=shas).values_list("content_sha256", "id"))
+        archive.by_sha = dict(Article.objects.filter(content_sha256__any_of=shas).values_list("content_sha256", "id"))
     return archive
 
 
 @dataclass
 class BatchImporter:
     """Imports batches of one run; holds nothing from one batch to the next but ``worker_lines``.
+
+    The drafts a batch's updates publish are gathered (``_published``) and recorded at its end,
+    in one call and in the batch's transaction (``articles.takedowns``).
 
     ``site`` is the boilerplate of the batch's publishers, loaded with the batch; the
     new articles' lines are counted and learned before they are written, so a line is
@@ -80,6 +83,7 @@ class BatchImporter:
     replace_existing: bool = True
     site: boilerplate.BatchLines = field(default_factory=boilerplate.BatchLines, repr=False)
     worker_lines: boilerplate.WorkerLines = field(default_factory=boilerplate.WorkerLines, repr=False)
+    _published: list[int] = field(default_factory=list, init=False, repr=False)
 
     @property
     def reason(self) -> str:
@@ -89,7 +93,10 @@ class BatchImporter:
         """Import ``batch`` inside the caller's transaction and return its outcomes in order."""
         parsed = [item for item in batch if item.record is not None]
         self.site = boilerplate.BatchLines.load(item.parsed_record for item in parsed)
+        self._published = []
         outcomes = self._import_batch(batch, parsed)
+        takedowns.published(self._published)  # the withdrawn ones among them are reinstated
+        self._published = []
         self.worker_lines.update(self.site, (item.parsed_record for item in parsed))
         return outcomes
 
@@ -98,7 +105,7 @@ class BatchImporter:
         outcomes, fresh, pending = self._classify(batch, archive)
         ids = self._create_in_bulk([batch[i] for i in fresh]) if fresh else {}
         if ids is None:
-            return [self.import_one(item) for item in batch]
+            return [self._import_afresh(item) for item in batch]
         for outcome, key in pending:  # created just now, or the same file again in this batch
             outcome.article_id = ids[key]
         return [self._import_one(batch[i]) if o is None else o for i, o in enumerate(outcomes)]
@@ -184,13 +191,13 @@ class BatchImporter:
             raise BulkConflict(f"{len(articles) - len(ids)} of {len(articles)} articles exist already")
         self._mark_copies_of_batch(articles, originals, ids)
         bylines = [row for i in items for row in byline_rows(ids[i.source.key], names.authors_for(i.parsed_record))]
-        writer.insert_all(ArticleAuthor, bylines)
+        writer.insert_values(ArticleAuthor, BYLINE_COLUMNS, bylines)
         fingerprints = [
             row
             for item in items
             for row in deduplication.fingerprint_rows(ids[item.source.key], item.fingerprint or duplicates.EMPTY)
         ]
-        writer.insert_all(ArticleFingerprint, fingerprints)
+        writer.insert_values(ArticleFingerprint, deduplication.FINGERPRINT_COLUMNS, fingerprints)
         self.site.save(learned, {slug: publisher.pk for slug, publisher in names.publishers.items()})
         return ids
 
@@ -216,7 +223,7 @@ class BatchImporter:
             return item
         return Parsed(item.source, record=boilerplate.reparsed(item.parsed_record, keys), site_keys=keys)
 
-    def import_one(self, item: Parsed) -> FileOutcome:
+    def _import_afresh(self, item: Parsed) -> FileOutcome:
         """Import one file in its own savepoint, looking everything up afresh."""
         if item.record is None:
             return self.failed(item)
@@ -226,7 +233,7 @@ class BatchImporter:
     def _import_one(self, item: Parsed) -> FileOutcome:
         try:
             with transaction.atomic():
-                return self._apply(item)
+                outcome, published = self._apply(item)
         except (IntegrityError, BulkConflict) as exc:
             # Another import committed the same key or text since this file was looked up.
             return self._after_race(item) or _outcome(item, Result.FAILED, error=f"database error: {exc}")
@@ -237,24 +244,29 @@ class BatchImporter:
         except Exception as exc:  # one bad file must never stop the others
             logger.exception("Importing %s failed", item.source.path)
             return _outcome(item, Result.FAILED, error=f"internal error: {exc!r}")
+        # Only once its savepoint is released: a file that failed published nothing.
+        if published and outcome.article_id is not None:
+            self._published.append(outcome.article_id)
+        return outcome
 
-    def _apply(self, item: Parsed) -> FileOutcome:
+    def _apply(self, item: Parsed) -> tuple[FileOutcome, bool]:
+        """Import one file; return its outcome and whether an update published its draft."""
         record, key = item.parsed_record, item.source.key
         archive = find_articles(keys=[key], shas=[record.sha256])
         existing = archive.by_key.get(key)
         decision = self._known(item, existing, archive.by_sha)
         if decision is _NEW:
             ids = self.create([item], resolve_names([record]))
-            return _outcome(item, Result.CREATED, article_id=ids[key])
+            return _outcome(item, Result.CREATED, article_id=ids[key]), False
         if decision is not None:
-            return _outcome(item, decision[0], article_id=decision[1])
+            return _outcome(item, decision[0], article_id=decision[1]), False
         assert existing is not None, "no decision is an update: the key exists"
         if not self.replace_existing:
             error = f"article #{existing[0]} already comes from a different file named {key!r}; not replaced"
-            return _outcome(item, Result.FAILED, error=error, article_id=existing[0])
+            return _outcome(item, Result.FAILED, error=error, article_id=existing[0]), False
         item = self._stripped(item)
         record = item.parsed_record
-        update_article(
+        published = update_article(
             article_id=existing[0],
             record=record,
             names=resolve_names([record]),
@@ -262,7 +274,7 @@ class BatchImporter:
             now=self.now,
             snapshot=item.snapshot,
         )
-        return _outcome(item, Result.UPDATED, article_id=existing[0])
+        return _outcome(item, Result.UPDATED, article_id=existing[0]), published
 
     def _after_race(self, item: Parsed) -> FileOutcome | None:
         """Return what a concurrent import already did with this file's key or text, if anything."""
@@ -285,9 +297,13 @@ _NEW = _Sentinel.NEW
 Decision = tuple[str, int | str] | Literal[_Sentinel.NEW] | None
 
 
-def byline_rows(article_id: int, authors: Iterable[Author]) -> list[Row]:
-    """Return the byline rows of a new article, in order."""
-    return [Row(article_id=article_id, author_id=author.pk, position=i) for i, author in enumerate(authors)]
+# The columns of ``byline_rows``.
+BYLINE_COLUMNS = ("article_id", "author_id", "position")
+
+
+def byline_rows(article_id: int, authors: Iterable[Author]) -> list[tuple[int, int, int]]:
+    """Return the byline rows of a new article, in order, as ``BYLINE_COLUMNS``."""
+    return [(article_id, author.pk, i) for i, author in enumerate(authors)]
 
 
 def _outcome(item: Parsed, result: str, **kwargs: Any) -> FileOutcome:

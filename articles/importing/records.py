@@ -126,10 +126,17 @@ def parse_data(
 
 
 def parse_many(
-    datas: list[bytes | str], max_bytes: int, site_boilerplate: Mapping[str, frozenset[str]] | None = None
+    datas: list[bytes | str | Source], max_bytes: int, site_boilerplate: Mapping[str, frozenset[str]] | None = None
 ) -> list[WorkerResult]:
-    """Parse a batch's bytes (run in a worker process: pure, no database)."""
-    return [parse_data(data, max_bytes=max_bytes, site_boilerplate=site_boilerplate) for data in datas]
+    """Parse a batch's bytes, reading those given as a file ``Source`` first (in a worker process: no database)."""
+    return [
+        parse_data(
+            read_source(data, max_bytes=max_bytes) if isinstance(data, Source) else data,
+            max_bytes=max_bytes,
+            site_boilerplate=site_boilerplate,
+        )
+        for data in datas
+    ]
 
 
 def parsed_from(source: Source, result: WorkerResult) -> Parsed:

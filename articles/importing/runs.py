@@ -30,7 +30,7 @@ from articles import conf, search_index
 from articles.importing.batches import BatchImporter, FileOutcome
 from articles.importing.concurrency import lock_imports, retrying
 from articles.importing.defaults import ImportDefaults
-from articles.importing.records import Parsed, parse_data, parse_many, parsed_from, read_source
+from articles.importing.records import Parsed, parse_data, parse_many, parse_source, parsed_from, read_source
 from articles.importing.reports import COUNT_NAMES, ImportReport, SpooledOutcomes, StoredOutcomes, empty_counts
 from articles.importing.sources import Source, collect_sources, file_source
 from articles.importing.writing import Row, bulk_writer
@@ -55,6 +55,8 @@ ANALYZE_AFTER = 1000
 # index commit costs ~150 ms whatever it holds, and one per batch was a fifth of an import.
 INDEX_EVERY_BATCHES = 5
 OnOutcome = Callable[[FileOutcome], None]
+# Sources as read for parsing: each with its bytes (a str: why they cannot be read), or None to read where parsed.
+Batch = list[tuple[Source, bytes | str | None]]
 
 
 def start_run(
@@ -246,12 +248,17 @@ def parsed_batches(
     batch, following = next(batches, []), next(batches, [])
     if not following:  # one batch: not worth a process
         if batch:
-            yield [parsed_from(source, parse_data(data, max_bytes=max_bytes)) for source, data in batch]
+            yield [
+                parse_source(source, max_bytes=max_bytes)
+                if data is None
+                else parsed_from(source, parse_data(data, max_bytes=max_bytes))
+                for source, data in batch
+            ]
         return
     context = multiprocessing.get_context("fork")
     workers = parse_workers()
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)) as pool:
-        pending: deque[tuple[list[tuple[Source, bytes | str]], Future[list[Any]]]] = deque()
+        pending: deque[tuple[Batch, Future[list[Any]]]] = deque()
         for upcoming in itertools.chain([batch, following], batches):
             pending.append((upcoming, _submit(pool, upcoming, max_bytes, site_boilerplate)))
             if len(pending) > workers:
@@ -265,7 +272,7 @@ def parse_workers() -> int:
     return max(1, conf.import_parse_workers())
 
 
-def _collect(batch: list[tuple[Source, bytes | str]], future: Future[list[Any]]) -> list[Parsed]:
+def _collect(batch: Batch, future: Future[list[Any]]) -> list[Parsed]:
     return [parsed_from(source, result) for (source, _), result in zip(batch, future.result(), strict=True)]
 
 
@@ -294,14 +301,23 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def read_batches(sources: Iterable[Source], *, max_bytes: int, size: int) -> Iterator[list[tuple[Source, bytes | str]]]:
-    """Read ``sources`` as they come, in batches of ``size`` files or ``BATCH_BYTES`` of text, whichever is first."""
-    batch: list[tuple[Source, bytes | str]] = []
+def read_batches(sources: Iterable[Source], *, max_bytes: int, size: int) -> Iterator[Batch]:
+    """Read ``sources`` as they come, in batches of ``size`` files or ``BATCH_BYTES`` of text, whichever is first.
+
+    A file on disk is not read here but where it is parsed (its data is None): this process
+    then neither reads it nor sends its bytes to a worker. Its size as it is now counts.
+    """
+    batch: Batch = []
     held = 0
     for source in sources:
-        data = read_source(source, max_bytes=max_bytes)
+        data: bytes | str | None
+        if source.size is not None:
+            data, length = None, min(source.size(), max_bytes + 1)
+        else:
+            data = read_source(source, max_bytes=max_bytes)
+            length = len(data)
         batch.append((source, data))
-        held += len(data)
+        held += length
         if len(batch) >= size or held >= BATCH_BYTES:
             yield batch
             batch, held = [], 0
@@ -311,12 +327,12 @@ def read_batches(sources: Iterable[Source], *, max_bytes: int, size: int) -> Ite
 
 def _submit(
     pool: ProcessPoolExecutor,
-    batch: list[tuple[Source, bytes | str]],
+    batch: Batch,
     max_bytes: int,
     site_boilerplate: Callable[[], Mapping[str, frozenset[str]]] | None,
 ) -> Future[list[Any]]:
     lines = site_boilerplate() if site_boilerplate else None
-    return pool.submit(parse_many, [data for _, data in batch], max_bytes, lines)
+    return pool.submit(parse_many, [source if data is None else data for source, data in batch], max_bytes, lines)
 
 
 def _write_batch(

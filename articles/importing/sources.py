@@ -34,6 +34,9 @@ class Source:
     path: str
     key: str
     read: Callable[[int], bytes]  # given the size limit; reads at most one byte past it
+    # A file on disk may be read later, in a parse worker (``read`` pickles): its size as it is now.
+    # None: ``read`` must be called here and at once (an upload's bytes, a member of an open zip).
+    size: Callable[[], int] | None = None
 
 
 def normalize_key(key: str) -> str:
@@ -53,8 +56,17 @@ def file_source(path: Path, key: str, *, target: Path | None = None) -> Source:
     a walk is opened without following a link, so a file swapped for a link after the walk checked
     it fails rather than leading outside the imported directory.
     """
-    read = partial(_read_file, path, follow=True) if target is None else partial(_read_file, target, follow=False)
-    return Source(path=printable(str(path)), key=normalize_key(key), read=read)
+    opened, follow = (path, True) if target is None else (target, False)
+    read, size = partial(_read_file, opened, follow=follow), partial(_file_size, opened, follow=follow)
+    return Source(path=printable(str(path)), key=normalize_key(key), read=read, size=size)
+
+
+def _file_size(path: Path, *, follow: bool) -> int:
+    """Return the file's size, or 0 if it cannot be stat'ed (reading it then says why)."""
+    try:
+        return os.stat(path, follow_symlinks=follow).st_size
+    except OSError:
+        return 0
 
 
 def _read_file(path: Path, limit: int, *, follow: bool) -> bytes:

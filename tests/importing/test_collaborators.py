@@ -278,3 +278,28 @@ def test_parsed_batches_parse_in_a_worker_exactly_as_in_process(tmp_path, settin
     assert [(p.source.key, p.error, p.record, p.snapshot, p.slug, p.word_count) for p in got] == [
         (p.source.key, p.error, p.record, p.snapshot, p.slug, p.word_count) for p in expected
     ]
+
+
+def test_file_sources_are_read_where_they_are_parsed_with_the_same_outcomes(tmp_path, settings):
+    """GIVEN seed files on disk, one too large and one deleted after the walk
+    WHEN they are batched and parsed in worker processes
+    THEN the batches carry no bytes for them, and each parses (or fails) as reading it here does."""
+    from articles.importing.runs import parsed_batches, read_batches
+
+    settings.ARCHIVE_IMPORT_PARSE_WORKERS = 2
+    for i in range(7):
+        (tmp_path / f"{i}.txt").write_text(seed_text(title=f"T{i}"))
+    (tmp_path / "big.txt").write_text(seed_text(title="Big", paragraphs=("word " * 5000,)))
+    walked = list(sources.collect_sources([tmp_path]))
+    (tmp_path / "3.txt").unlink()
+    limit = 8000
+
+    assert all(data is None for batch in read_batches(walked, max_bytes=limit, size=3) for _, data in batch)
+    got = [p for batch in parsed_batches(iter(walked), max_bytes=limit, size=3) for p in batch]
+    expected = [records.parse_source(s, max_bytes=limit) for s in walked]
+    assert [(p.source.key, p.error, p.record, p.slug) for p in got] == [
+        (p.source.key, p.error, p.record, p.slug) for p in expected
+    ]
+    errors = {p.source.key: p.error for p in got if p.error}
+    assert set(errors) == {"3.txt", "big.txt"}
+    assert "too large" in errors["big.txt"] and "cannot read" in errors["3.txt"]

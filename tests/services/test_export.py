@@ -120,7 +120,8 @@ def test_csv_lines_read_back_as_the_rows_with_formulas_defused(articles):
     rows = list(export.export_rows(Article.objects.order_by("id"), serializer))
     columns = export.csv_columns(serializer)
 
-    text = b"".join(export.csv_lines(rows, columns)).decode("utf-8")
+    text = b"".join(export.csv_lines(export.csv_values(Article.objects.order_by("id"), serializer), columns))
+    text = text.decode("utf-8")
 
     read = list(csv.DictReader(io.StringIO(text, newline="")))
     assert len(read) == 2
@@ -132,6 +133,37 @@ def test_csv_lines_read_back_as_the_rows_with_formulas_defused(articles):
         "'-2 photos",
         "",
     )
+
+
+def representation_cells(row: dict, columns: list[tuple[str, ...]]) -> list[str]:
+    """The cells of a representation by the documented rules: a sub-field of the object, or of each item joined."""
+    cells = []
+    for name, *sub in columns:
+        value = row.get(name)
+        if sub and isinstance(value, list):
+            value = [item.get(sub[0]) for item in value]
+        elif sub:
+            value = value.get(sub[0]) if value else None
+        cells.append(export.csv_cell(value))
+    return cells
+
+
+@pytest.mark.parametrize("fields", [None, ["id", "authors", "source", "publisher"], ["title"]])
+@pytest.mark.parametrize("is_staff", [False, True])
+def test_csv_values_are_the_cells_of_the_representation(articles, django_user_model, is_staff, fields):
+    """GIVEN articles with and without bylines, publisher and import run
+    WHEN the CSV values are read from the plain records, without building the representation
+    THEN their cells are the representation's, column for column (staff's review fields and ``fields`` too)
+    """
+    user = django_user_model.objects.create_user("staff", is_staff=True) if is_staff else None
+    serializer = export_serializer(user, fields)
+    queryset = Article.objects.order_by("id")
+    columns = export.csv_columns(serializer)
+
+    cells = [export.csv_texts(values) for values in export.csv_values(queryset, serializer)]
+
+    assert cells == [representation_cells(row, columns) for row in export.export_rows(queryset, serializer)]
+    assert len(cells) == 2 and all(len(row) == len(columns) for row in cells)
 
 
 def test_buffered_joins_small_chunks_into_pieces_and_loses_nothing():

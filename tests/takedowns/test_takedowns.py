@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection, transaction
+from django.db.models.signals import pre_delete
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from articles import deduplication, editing, review, takedowns
+from articles.importing import batches, records, sources
 from articles.models import Article, Takedown
 from tests.factories import ArticleFactory, PublisherFactory
+from tests.seedtext import seed_text
 
 pytestmark = pytest.mark.django_db
 
@@ -91,9 +96,51 @@ def test_delete_records_a_deletion_kept_after_the_row_is_gone():
     assert Takedown.objects.filter(article_id=pk).count() == 2
 
 
-def test_a_rolled_back_withdrawal_leaves_no_record():
-    from django.db import transaction
+def takedown_queries(ctx: CaptureQueriesContext) -> int:
+    return sum(Takedown._meta.db_table in query["sql"] for query in ctx.captured_queries)
 
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_deleting_any_number_of_articles_records_them_in_the_same_queries(count):
+    """
+    GIVEN ``count`` articles, some withdrawn before
+    WHEN one queryset.delete() removes them all
+    THEN each gets a current deletion row, recorded in one update and one insert whatever the count
+    """
+    articles = ArticleFactory.create_batch(count)
+    withdraw(*articles[::2])
+    ids = [a.pk for a in articles]
+    with CaptureQueriesContext(connection) as ctx:
+        Article.objects.filter(pk__in=ids).delete()
+    assert takedown_queries(ctx) == 2  # was 2 per article: an update and an insert each
+    assert current_kinds() == dict.fromkeys(ids, "deleted")
+    assert len({row.at for row in Takedown.objects.filter(kind="deleted")}) == 1
+
+
+def test_a_failed_delete_records_nothing_and_leaves_nothing_for_the_next():
+    """
+    GIVEN a delete() that fails after its articles were announced (a later pre_delete receiver raises)
+    WHEN another article is deleted afterwards
+    THEN only that one is recorded: the failed delete's articles are still there, and not recorded
+    """
+    kept, gone = ArticleFactory(), ArticleFactory()
+
+    def refuse(sender, instance, **kwargs):
+        raise RuntimeError("refused")
+
+    pre_delete.connect(refuse, sender=Article, dispatch_uid="test_refuse")
+    try:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            kept.delete()
+    finally:
+        pre_delete.disconnect(sender=Article, dispatch_uid="test_refuse")
+    gone_pk = gone.pk
+    gone.delete()
+    assert current_kinds() == {gone_pk: "deleted"}
+    assert Article.objects.filter(pk=kept.pk).exists()
+
+
+def test_a_rolled_back_withdrawal_leaves_no_record():
     article = ArticleFactory()
     with pytest.raises(RuntimeError), transaction.atomic():
         withdraw(article)
@@ -151,7 +198,7 @@ def test_staff_see_reason_and_who(staff_client, admin_user):
 def test_since_filters_and_deleted_articles_are_listed(api_client):
     old, new = ArticleFactory(), ArticleFactory()
     earlier = timezone.now() - dt.timedelta(days=2)
-    takedowns.withdrawn([old], at=earlier)
+    takedowns.taken_down([old], kind=Takedown.Kind.WITHDRAWN, at=earlier)
     new_pk = new.pk
     new.delete()
     since = (earlier + dt.timedelta(days=1)).isoformat()
@@ -170,8 +217,8 @@ def test_bad_since_is_a_400(api_client, since):
 def test_cursor_paging_walks_every_takedown_once(api_client):
     articles = ArticleFactory.create_batch(5)
     at = timezone.now()
-    takedowns.withdrawn(articles[:3], at=at)  # ties on at: the id breaks them
-    takedowns.withdrawn(articles[3:], at=at + dt.timedelta(seconds=1))
+    takedowns.taken_down(articles[:3], kind=Takedown.Kind.WITHDRAWN, at=at)  # ties on at: the id breaks them
+    takedowns.taken_down(articles[3:], kind=Takedown.Kind.WITHDRAWN, at=at + dt.timedelta(seconds=1))
     seen, url = [], f"{URL}?page_size=2"
     while url:
         body = api_client.get(url).json()
@@ -207,7 +254,9 @@ def test_openapi_documents_the_endpoint(api_client):
 def test_feed_lists_public_takedowns_newest_first(client):
     first, second = ArticleFactory(), ArticleFactory()
     draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
-    takedowns.withdrawn([first], at=timezone.now() - dt.timedelta(hours=1), reason="hidden reason")
+    takedowns.taken_down(
+        [first], kind=Takedown.Kind.WITHDRAWN, at=timezone.now() - dt.timedelta(hours=1), reason="hidden reason"
+    )
     withdraw(second, draft)
     response = client.get("/feeds/withdrawn.atom")
     text = response.content.decode()
@@ -226,6 +275,19 @@ def test_admin_withdraw_action_records_the_reason(client, admin_user):
     assert (row.article_id, row.reason, row.user) == (article.pk, "libel claim", admin_user)
 
 
+def test_admin_bulk_delete_records_every_deletion_by_the_editor(client, admin_user):
+    articles = ArticleFactory.create_batch(3)
+    client.force_login(admin_user)
+    data = {"action": "delete_selected", "_selected_action": [a.pk for a in articles], "post": "yes"}
+    response = client.post("/admin/articles/article/", data)
+    assert response.status_code == 302
+    assert not Article.objects.exists()
+    rows = Takedown.objects.all()
+    assert {(row.article_id, row.kind, row.user, row.current) for row in rows} == {
+        (a.pk, "deleted", admin_user, True) for a in articles
+    }
+
+
 def test_admin_delete_records_a_deletion_by_the_editor(client, admin_user):
     article = ArticleFactory()
     client.force_login(admin_user)
@@ -233,3 +295,62 @@ def test_admin_delete_records_a_deletion_by_the_editor(client, admin_user):
     assert response.status_code == 302
     row = Takedown.objects.get()
     assert (row.article_id, row.kind, row.user) == (article.pk, "deleted", admin_user)
+
+
+# --- Importer --------------------------------------------------------------------------------
+
+
+def parsed(text: str, key: str) -> records.Parsed:
+    return records.parse_source(sources.bytes_source(text.encode(), key=key), max_bytes=1 << 20)
+
+
+def story(i: int, title: str) -> records.Parsed:
+    """Return the parsed source ``s{i}.txt``: its own body, so no line of it reads as the publisher's boilerplate."""
+    body = (f"Story {i} begins at the {i}th mill.", f"Its {i} workers met on day {i} of the strike.")
+    return parsed(seed_text(title=title, paragraphs=body), f"s{i}.txt")
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_a_reimport_reinstates_the_withdrawn_drafts_of_a_batch_in_the_same_queries(count):
+    """
+    GIVEN ``count`` imported articles withdrawn, then sent back to review as drafts
+    WHEN a batch brings a clean new text of each (the update publishes the drafts)
+    THEN each is reinstated, in one lookup, one update and one insert whatever the count
+    """
+    importer = batches.BatchImporter(run=None, now=timezone.now())
+    with transaction.atomic():
+        importer.import_batch([story(i, f"Story {i}") for i in range(count)])
+    withdraw(*Article.objects.all())
+    Article.objects.update(status=Article.Status.DRAFT, needs_review=True)
+    batch = [story(i, f"Story {i}, revised") for i in range(count)]
+    with CaptureQueriesContext(connection) as ctx, transaction.atomic():
+        outcomes = importer.import_batch(batch)
+    assert {o.result for o in outcomes} == {"updated"}
+    assert takedown_queries(ctx) == 3  # was 3 per article
+    assert set(Article.objects.values_list("status", flat=True)) == {Article.Status.PUBLISHED}
+    assert set(current_kinds().values()) == {"reinstated"} and len(current_kinds()) == count
+
+
+def test_a_reimport_that_fails_reinstates_nothing(monkeypatch):
+    """
+    GIVEN a withdrawn draft whose clean new text fails to apply after publishing it
+    WHEN the batch is imported
+    THEN the file fails and its article stays withdrawn
+    """
+    importer = batches.BatchImporter(run=None, now=timezone.now())
+    with transaction.atomic():
+        importer.import_batch([story(0, "Story")])
+    withdraw(*Article.objects.all())
+    Article.objects.update(status=Article.Status.DRAFT, needs_review=True)
+    original = batches.update_article
+
+    def fail_after(**kwargs):
+        original(**kwargs)
+        raise ValueError("broken")
+
+    monkeypatch.setattr(batches, "update_article", fail_after)
+    with transaction.atomic():
+        outcomes = importer.import_batch([story(0, "Story, revised")])
+    assert [o.result for o in outcomes] == ["failed"]
+    assert set(current_kinds().values()) == {"withdrawn"}
+    assert Article.objects.get().status == Article.Status.DRAFT
