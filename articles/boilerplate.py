@@ -41,6 +41,7 @@ import heapq
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import zip_longest
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -59,6 +60,8 @@ MAX_LINE_LENGTH = 200
 MIN_ARTICLES = 5
 # ... that are at least this share of the articles in the summary's window.
 MIN_SHARE = 0.2
+# Summaries an import keeps from one batch to the next (see ``SummaryCache``).
+CACHED_SUMMARIES = 500
 # Counters per publisher (the summary's bound): a line printed in MIN_SHARE of the articles
 # is found with room to spare, with about 20 candidate lines per article.
 SUMMARY_SIZE = 512
@@ -194,13 +197,15 @@ class BatchLines:
     known: dict[Canon, set[str]] = field(default_factory=dict)  # every key a line of it has, enabled or not
     summaries: dict[Canon, Summary] = field(default_factory=dict)
 
+    cache: SummaryCache | None = field(default=None, repr=False)
+
     @classmethod
-    def load(cls, records: Iterable[parsing.ParsedArticle]) -> BatchLines:
-        """Look up the publishers ``records`` name, their lines and their summaries."""
+    def load(cls, records: Iterable[parsing.ParsedArticle], *, cache: SummaryCache | None = None) -> BatchLines:
+        """Look up the publishers ``records`` name, their lines and their summaries (``cache``: of earlier batches)."""
         slugs = {name_slug(record.copyright_holder) for record in records if record.copyright_holder}
         publishers = merging.resolve_slugs(model=Publisher, slugs=slugs) if slugs else {}
         ids = {publisher.pk for publisher in publishers.values()}
-        batch = cls(publishers=publishers)
+        batch = cls(publishers=publishers, cache=cache)
         if not ids:
             return batch
         for publisher_id, key, enabled in PublisherBoilerplate.objects.filter(publisher_id__in=ids).values_list(
@@ -209,9 +214,7 @@ class BatchLines:
             batch.known.setdefault(publisher_id, set()).add(key)
             if enabled:
                 batch.enabled[publisher_id] = batch.enabled.get(publisher_id, NO_LINES) | {key}
-        batch.summaries = {
-            row.publisher_id: Summary.from_row(row) for row in BoilerplateSummary.objects.filter(publisher_id__in=ids)
-        }
+        batch.summaries = (cache or SummaryCache(size=0)).load(ids)
         return batch
 
     def canon(self, record: parsing.ParsedArticle) -> Canon | None:
@@ -265,20 +268,21 @@ class BatchLines:
         """
         ids = {canon: canon if isinstance(canon, int) else publisher_ids[canon] for canon in learned.summaries}
         now = timezone.now()
+        rows = [
+            BoilerplateSummary(
+                publisher_id=ids[canon], articles_counted=summary.articles, counters=summary.stored(), updated_at=now
+            )
+            for canon, summary in learned.summaries.items()
+        ]
         BoilerplateSummary.objects.bulk_create(
-            [
-                BoilerplateSummary(
-                    publisher_id=ids[canon],
-                    articles_counted=summary.articles,
-                    counters=summary.stored(),
-                    updated_at=now,
-                )
-                for canon, summary in learned.summaries.items()
-            ],
+            rows,
             update_conflicts=True,
             unique_fields=["publisher"],
             update_fields=["articles_counted", "counters", "updated_at"],
         )
+        if self.cache is not None:
+            for row, summary in zip(rows, learned.summaries.values(), strict=True):
+                self.cache.put(row.publisher_id, row.updated_at, summary)
         # Another writer's line (an editor adding it meanwhile) wins: the insert skips it.
         PublisherBoilerplate.objects.bulk_create(
             [
@@ -308,6 +312,49 @@ class BatchLines:
             self.enabled[publisher_id] = self.enabled.get(publisher_id, NO_LINES) | new
             if isinstance(canon, str):
                 self.publishers.setdefault(canon, Publisher(pk=publisher_id, slug=canon))
+
+
+@dataclass
+class SummaryCache:
+    """The summaries one import wrote last, by publisher id, each with the time its row was written.
+
+    A batch reads and decodes a few megabytes of summaries (a full one is ~50 KB, and a
+    batch touches every publisher it names); most were written by this same import one
+    batch earlier. A summary whose row still has the time this import wrote it is taken
+    from here; one another import wrote meanwhile, or whose write was rolled back, is
+    read again. At most ``size`` are kept (the least recently used go first): about what
+    one batch holds anyway, so the peak memory of a batch does not grow.
+    """
+
+    size: int = CACHED_SUMMARIES
+    entries: OrderedDict[int, tuple[datetime, Summary]] = field(default_factory=OrderedDict)
+
+    def load(self, publisher_ids: Iterable[int]) -> dict[Canon, Summary]:
+        """Return publisher id -> summary of those that have one: the stored time of each, then the rest's rows."""
+        ids = list(publisher_ids)
+        summaries: dict[Canon, Summary] = {}
+        if self.size and ids:
+            stamps = BoilerplateSummary.objects.filter(publisher_id__any_of=ids).values_list(
+                "publisher_id", "updated_at"
+            )
+            for publisher_id, written in stamps:
+                entry = self.entries.get(publisher_id)
+                if entry is not None and entry[0] == written:
+                    summaries[publisher_id] = entry[1]
+                    self.entries.move_to_end(publisher_id)
+            ids = [pk for pk in ids if pk not in summaries]
+        if ids:
+            for row in BoilerplateSummary.objects.filter(publisher_id__any_of=ids):
+                summaries[row.publisher_id] = Summary.from_row(row)
+        return summaries
+
+    def put(self, publisher_id: int, written: datetime, summary: Summary) -> None:
+        """Remember the summary just written for the publisher, and when."""
+        if self.size:
+            self.entries[publisher_id] = (written, summary)
+            self.entries.move_to_end(publisher_id)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
 
 
 class WorkerLines:

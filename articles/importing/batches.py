@@ -83,6 +83,7 @@ class BatchImporter:
     replace_existing: bool = True
     site: boilerplate.BatchLines = field(default_factory=boilerplate.BatchLines, repr=False)
     worker_lines: boilerplate.WorkerLines = field(default_factory=boilerplate.WorkerLines, repr=False)
+    summaries: boilerplate.SummaryCache = field(default_factory=boilerplate.SummaryCache, repr=False)
     _published: list[int] = field(default_factory=list, init=False, repr=False)
 
     @property
@@ -92,7 +93,7 @@ class BatchImporter:
     def import_batch(self, batch: list[Parsed]) -> list[FileOutcome]:
         """Import ``batch`` inside the caller's transaction and return its outcomes in order."""
         parsed = [item for item in batch if item.record is not None]
-        self.site = boilerplate.BatchLines.load(item.parsed_record for item in parsed)
+        self.site = boilerplate.BatchLines.load((item.parsed_record for item in parsed), cache=self.summaries)
         self._published = []
         outcomes = self._import_batch(batch, parsed)
         takedowns.published(self._published)  # the withdrawn ones among them are reinstated
@@ -227,7 +228,7 @@ class BatchImporter:
         """Import one file in its own savepoint, looking everything up afresh."""
         if item.record is None:
             return self.failed(item)
-        self.site = boilerplate.BatchLines.load([item.parsed_record])
+        self.site = boilerplate.BatchLines.load([item.parsed_record], cache=self.summaries)
         return self._import_one(item)
 
     def _import_one(self, item: Parsed) -> FileOutcome:

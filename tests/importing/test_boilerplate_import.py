@@ -284,3 +284,46 @@ def test_a_line_the_worker_removed_but_an_editor_disabled_since_comes_back():
 
     assert [outcome.result for outcome in outcomes] == ["created"]
     assert FURNITURE in Article.objects.get(source_key="1.txt").body
+
+
+def test_an_import_reuses_the_summaries_it_wrote_and_reads_one_written_meanwhile_again(monkeypatch):
+    """
+    GIVEN a run of four batches of one publisher, and, before its third batch, its summary rewritten by someone else
+    WHEN the batches are imported
+    THEN only the rewritten row is decoded (the others come from the cache), and the counts build on the rewrite
+    """
+    decoded = []
+    real = boilerplate.Summary.from_row
+    monkeypatch.setattr(
+        boilerplate.Summary, "from_row", classmethod(lambda cls, row: decoded.append(row.pk) or real(row))
+    )
+    importer = batches.BatchImporter(run=None, now=timezone.now())
+    parsed = [
+        records.parse_source(sources.bytes_source(story(i).encode(), key=f"{i}.txt"), max_bytes=1 << 20)
+        for i in range(12)
+    ]
+    for number, chunk in enumerate([parsed[0:3], parsed[3:6], parsed[6:9], parsed[9:12]]):
+        if number == 2:
+            BoilerplateSummary.objects.update(articles_counted=100, updated_at=timezone.now())
+        with transaction.atomic():
+            importer.import_batch(chunk)
+    assert decoded == [BoilerplateSummary.objects.get().pk]
+    summary = BoilerplateSummary.objects.get()
+    assert summary.articles_counted == 100 + 6
+
+
+def test_a_cached_summary_whose_write_was_rolled_back_is_read_again():
+    """GIVEN a batch rolled back after writing its summary WHEN the next one runs THEN it counts from the stored one."""
+    importer = batches.BatchImporter(run=None, now=timezone.now())
+    parsed = [
+        records.parse_source(sources.bytes_source(story(i).encode(), key=f"{i}.txt"), max_bytes=1 << 20)
+        for i in range(6)
+    ]
+    with transaction.atomic():
+        importer.import_batch(parsed[:3])
+    with transaction.atomic():
+        importer.import_batch(parsed[3:5])
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        importer.import_batch(parsed[5:6])
+    assert BoilerplateSummary.objects.get().articles_counted == 4

@@ -284,7 +284,7 @@ def test_one_commit_indexes_each_queued_article_once(monkeypatch, filler):
     monkeypatch.setattr(
         search_index.IndexedArticle,
         "document",
-        lambda self, real=search_index.IndexedArticle.document: added.append(self.article.pk) or real(self),
+        lambda self, real=search_index.IndexedArticle.document: added.append(self.article.id) or real(self),
     )
     real_write = search_index._write
     monkeypatch.setattr(search_index, "_write", lambda *a, **k: commits.append(1) or real_write(*a, **k))
