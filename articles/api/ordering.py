@@ -52,9 +52,13 @@ class StrictOrderingFilter(OrderingFilter):
     ordering_description = "Comma-separated fields to order by; prefix with `-` for descending."
 
     def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: APIView) -> QuerySet[Any]:
-        if offers_random(view) and self.requested_terms(request) == [RANDOM_TERM]:
-            # DRF's stubs let a backend return only a queryset; a list page gets the sample that pages itself.
-            return self.random_order(request, queryset, view)  # type: ignore[return-value]
+        if offers_random(view):
+            # Checked with any ordering, as a ``page`` that cursor paging ignores is: a value the schema
+            # refuses is a 400 all the same; a valid one orders nothing but ``ordering=random``.
+            seed = request_seed(request)
+            if RANDOM_TERM in self.requested_terms(request):
+                # DRF's stubs let a backend return only a queryset; a list page gets the sample that pages itself.
+                return self.random_order(queryset, view, seed)  # type: ignore[return-value]
         return super().filter_queryset(request, queryset, view)
 
     def requested_terms(self, request: Request) -> list[str]:
@@ -62,13 +66,11 @@ class StrictOrderingFilter(OrderingFilter):
         raw = request.query_params.get(self.ordering_param, "")
         return [term.strip() for term in raw.split(",") if term.strip()]
 
-    def random_order(self, request: Request, queryset: QuerySet[Any], view: APIView) -> RandomSample | QuerySet[Any]:
-        """Return ``queryset`` in the random order of the request's ``seed`` (a 400 with ``q``)."""
-        if is_searching(queryset):
-            # The index sorts by its own fast fields, and the sample key is none of them.
-            raise exceptions.ValidationError({self.ordering_param: ["ordering=random cannot be combined with q."]})
-        seed = request_seed(request)
-        if getattr(view, "action", None) == "list":
+    @staticmethod
+    def random_order(queryset: QuerySet[Any], view: APIView, seed: int) -> RandomSample | QuerySet[Any]:
+        """Return ``queryset`` (or search results) in the random order of ``seed``."""
+        if getattr(view, "action", None) == "list" or is_searching(queryset):
+            # A search is exported through the sample too: its two phases are two passes of the index.
             return RandomSample(queryset, seed)
         # An export (or a detail) reads its rows in one query: one ORDER BY of the same order.
         return queryset.order_by(*rotation(sample_point(seed)))
@@ -87,9 +89,6 @@ class StrictOrderingFilter(OrderingFilter):
         staff_fields = set(staff_ordering_fields(view)) if staff else set()
         ordering: list[str | OrderBy] = []
         for term in terms:
-            if term == RANDOM_TERM and offers_random(view):
-                # Alone it never gets here (``filter_queryset``): a random order has no ties to break.
-                raise exceptions.ValidationError({self.ordering_param: ["Order by random alone, with no other field."]})
             if term in RELEVANCE_TERMS:
                 # Relevance orders numbered pages of a search; anywhere else (no q, cursor pages) it is
                 # no order at all and leaves the default (newest first), as the schema says.
@@ -227,6 +226,7 @@ def random_ordering_description(view: APIView) -> str:
     if not offers_random(view):
         return ""
     return (
-        " `random` (alone, not with `q`: a 400) lists the rows in a random order fixed by `seed`: the same "
-        "seed gives the same order on every page, numbered or cursor, for a reproducible sample."
+        " `random` lists the rows in a random order fixed by `seed`: the same seed gives the same order on "
+        "every page, numbered or cursor (also with `q`, and in the exports), for a reproducible sample. It "
+        "orders by itself: any other term given with it is ignored."
     )

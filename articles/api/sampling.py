@@ -12,6 +12,7 @@ phase (from the point on, or before it) and the position within it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -22,6 +23,7 @@ from articles.api.cursors import InvalidCursor, KeysetPage, OrderKey, after, dec
 from articles.api.params import parse_bounded_int
 from articles.counting import capped_count
 from articles.models import SAMPLE_KEY_BITS, Article
+from articles.search import ArticleSearch
 
 RANDOM_TERM = "random"
 SEED_PARAM = "seed"
@@ -30,7 +32,8 @@ MAX_SEED = 2**31 - 1
 SEED_DESCRIPTION = (
     f"With `ordering=random`: which random order, a whole number from 0 to {MAX_SEED} (default "
     f"{DEFAULT_SEED}). The same seed gives the same order, page after page (numbered or cursor), so a sample "
-    "can be taken again; another seed gives another order. Ignored with any other ordering; anything else is a 400."
+    "can be taken again; another seed gives another order. A valid seed orders nothing with any other ordering; "
+    "anything else is a 400 all the same."
 )
 # Within a phase: the order of the index, keyset-walked as any ordering is (``articles.api.cursors``).
 PHASE_KEYS = [OrderKey("sample_key", False), OrderKey("id", False)]
@@ -60,24 +63,26 @@ def rotation(point: int) -> list[OrderBy]:
 
 @dataclass
 class RandomSample:
-    """The articles of ``queryset`` in the random order of ``seed``, counted, sliced and keyset-walked.
+    """The ``articles`` in the random order of ``seed``, counted, sliced and keyset-walked.
 
     Stands in for the queryset in the paginators, as the search's results do:
-    numbered pages slice it, cursor pages call ``keyset_page()``.
+    numbered pages slice it, cursor pages call ``keyset_page()``. ``articles``
+    may be search results (``q``): the index keeps the sample key as a fast
+    field, so its phases are ranges of the index as they are of the table's.
     """
 
-    queryset: QuerySet[Article]
+    articles: QuerySet[Article] | ArticleSearch
     seed: int
     ordered = True
 
     def __post_init__(self) -> None:
-        self.model = self.queryset.model
+        self.model = self.articles.model
         self.point = sample_point(self.seed)
 
-    def phase(self, number: int) -> QuerySet[Article]:
+    def phase(self, number: int) -> QuerySet[Article] | ArticleSearch:
         """Return the rows of phase ``number`` (0: keys from the point on, 1: before it) in index order."""
         # The related rows (bylines) are fetched once for the page, however many phases it spans (``_related``).
-        articles = self.queryset.prefetch_related(None)
+        articles = self.articles.prefetch_related(None) if isinstance(self.articles, QuerySet) else self.articles
         rows = (
             articles.filter(sample_key__gte=self.point) if number == 0 else articles.filter(sample_key__lt=self.point)
         )
@@ -87,11 +92,11 @@ class RandomSample:
         return 0 if article.sample_key >= self.point else 1
 
     def count(self) -> int:
-        return self.queryset.order_by().count()
+        return self.articles.count()
 
     def capped_count(self, *, cap: int) -> tuple[int, bool]:
         """Return ``(count, exact)`` as ``articles.counting`` asks, counting the unordered rows."""
-        return capped_count(self.queryset, cap=cap)
+        return capped_count(self.articles, cap=cap)
 
     @overload
     def __getitem__(self, item: int) -> Article: ...
@@ -112,14 +117,47 @@ class RandomSample:
         if len(rows) < limit:
             # The first phase ends on this page (rows) or before it: counted (up to the offset, as no more
             # matter) to know how far into the second the page starts.
-            skip = 0 if rows else offset - self.phase(0).values("pk")[:offset].count()
+            skip = 0 if rows else offset - self.first_phase_count(up_to=offset)
             rows += self.phase(1)[skip : skip + limit - len(rows)]
         return self._related(rows)
+
+    # What an export of search results reads (``articles.api.export.search_export_rows``).
+    @property
+    def db(self) -> str:
+        return self.articles.db
+
+    @property
+    def search(self) -> ArticleSearch:
+        """Return the search results this sample orders (only a search is exported through the sample)."""
+        assert isinstance(self.articles, ArticleSearch), "a sample of a queryset is exported as one ORDER BY"
+        return self.articles
+
+    @property
+    def queryset(self) -> QuerySet[Article]:
+        """Return the rows the search reads its matches from (what the requester may see)."""
+        return self.search.queryset
+
+    def hit_chunks(self, chunk_size: int) -> Iterator[list[tuple[int, float]]]:
+        """Yield ``(id, score)`` of every match in this order, a chunk at a time: the first phase, then the second."""
+        for number in (0, 1):
+            phase = self.phase(number)
+            assert isinstance(phase, ArticleSearch), "only a search's sample has hits"
+            yield from phase.hit_chunks(chunk_size)
+
+    def snippet_maker(self) -> Callable[[str], str] | None:
+        return self.search.snippet_maker()
+
+    def first_phase_count(self, *, up_to: int) -> int:
+        """Return how many rows the first phase has, counting no further than ``up_to``."""
+        first = self.phase(0)
+        if isinstance(first, QuerySet):
+            return first.values("pk")[:up_to].count()
+        return min(first.count(), up_to)  # the index counts every match at once
 
     def _related(self, rows: list[Article]) -> list[Article]:
         """Return ``rows`` with what the queryset prefetches, fetched once for all of them."""
         # Django keeps a queryset's prefetches in this attribute only (django-stubs leave it out).
-        lookups: tuple[Any, ...] = tuple(getattr(self.queryset, "_prefetch_related_lookups", ()))
+        lookups: tuple[Any, ...] = tuple(getattr(self.articles, "_prefetch_related_lookups", ()))
         prefetch_related_objects(rows, *lookups)
         return rows
 
