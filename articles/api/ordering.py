@@ -46,7 +46,8 @@ class StrictOrderingFilter(OrderingFilter):
     DRF's ``OrderingFilter`` drops unknown fields silently. ``relevance`` (best
     first; also ``rank``/``-rank``) is offered with a search. NULLs sort last
     either way, on every database, and ``-id`` always ends the ordering, so
-    equal values keep a stable order across pages.
+    equal values keep a stable order across pages. ``random`` (on a view with
+    ``random_ordering``) orders by itself, by ``seed`` (``articles.api.sampling``).
     """
 
     ordering_description = "Comma-separated fields to order by; prefix with `-` for descending."
