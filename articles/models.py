@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -222,6 +223,14 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         return self.filter(needs_review=True)
 
 
+SAMPLE_KEY_BITS = 31
+
+
+def new_sample_key() -> int:
+    """Return a fresh random sample key: a non-negative 31-bit integer, so any integer column holds it."""
+    return secrets.randbits(SAMPLE_KEY_BITS)
+
+
 class Article(models.Model):
     """A news article, with the raw source it was parsed from."""
 
@@ -319,6 +328,17 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # ``ordering=random`` walks the articles from a point the seed picks in this order (articles.api.sampling):
+    # two index range scans, never a sort of every row.
+    sample_key = models.IntegerField(
+        _("sample key"),
+        default=new_sample_key,
+        editable=False,
+        help_text=_(
+            "A random number drawn when the article is created; the API's random ordering (ordering=random) "
+            "lists articles by it, starting where the seed says."
+        ),
+    )
 
     # Provenance: where the article came from, byte for byte.
     source_key = models.CharField(
@@ -370,7 +390,15 @@ class Article(models.Model):
     # later change records the imported state first (``articles.imported_history``).
     # The review priority is derived from the review reasons, and the date from the dates, which it keeps.
     history = HistoricalRecords(
-        excluded_fields=["raw_text", "parsed", "import_conflicts", "review_priority", "date", "source_changed_at"]
+        excluded_fields=[
+            "raw_text",
+            "parsed",
+            "import_conflicts",
+            "review_priority",
+            "date",
+            "source_changed_at",
+            "sample_key",
+        ]
     )
     objects = ArticleQuerySet.as_manager()
 
@@ -399,6 +427,10 @@ class Article(models.Model):
             models.Index(fields=["status", "title", "id"], name="article_status_title_idx"),
             models.Index(fields=["status", "created_at", "id"], name="article_status_created_idx"),
             models.Index(fields=["status", "word_count", "id"], name="article_status_words_idx"),
+            # ``ordering=random``: each page is a range scan of one of these from the seed's point (published
+            # only for anonymous clients, every status for staff).
+            models.Index(fields=["status", "sample_key", "id"], name="article_status_sample_idx"),
+            models.Index(fields=["sample_key", "id"], name="article_sample_idx"),
             # The ``language`` filter: an equality prefix, then the default order, walked rather than sorted.
             models.Index(fields=["language", "status", "-date", "-id"], name="article_lang_status_date_idx"),
             # "Has this publisher a published article?" (who anonymous clients may see) in one index probe,

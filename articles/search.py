@@ -344,6 +344,7 @@ SORT_FIELDS = {
     "date": "date_desc",
     "created_at": "created_at",
     "word_count": "word_count",
+    "sample_key": "sample_key",
 }
 
 

@@ -77,8 +77,9 @@ logger = logging.getLogger(__name__)
 
 # Bumped with every change of ``build_schema()`` (see "Schema changes" above). 2: text fields per
 # language and the ``language`` field; 3: the ``date`` fast fields (the original date, else the archive's);
-# 4: the ``embargo_until`` fast field (anonymous searches leave out embargoed articles).
-SCHEMA_VERSION = 4
+# 4: the ``embargo_until`` fast field (anonymous searches leave out embargoed articles); 5: the
+# ``sample_key`` fast field (``ordering=random`` with ``q``).
+SCHEMA_VERSION = 5
 VERSION_FILE = "schema-version"
 CURRENT = "current"
 LOCK_FILE = "write.lock"
@@ -177,6 +178,8 @@ def build_schema() -> tantivy.Schema:
     # The end of the article's embargo; NO_EMBARGO (before any moment) when it has none, so "public
     # now" is one range, embargo_until <= now, matching every article without an embargo.
     builder.add_integer_field("embargo_until", indexed=True, fast=True)
+    # ``Article.sample_key``: a random order of the matches, walked in ranges from a seed's point.
+    builder.add_unsigned_field("sample_key", indexed=True, fast=True)
     builder.add_integer_field("version", stored=True)
     return builder.build()
 
@@ -382,6 +385,7 @@ class IndexedArticle:
             doc.add_integer(f"{prefix}_asc", I64_MAX if moment is None else moment)
         doc.add_integer("created_at", micros(a.created_at))
         doc.add_integer("embargo_until", micros(a.embargo_until) if a.embargo_until else NO_EMBARGO)
+        doc.add_unsigned("sample_key", a.sample_key)
         doc.add_integer("version", self.fingerprint())
         return doc
 
@@ -410,6 +414,7 @@ INDEXED_COLUMNS = (
     "created_at",
     # Read, and in the fingerprint, so check_index finds a document whose embargo is stale.
     "embargo_until",
+    "sample_key",
 )
 
 

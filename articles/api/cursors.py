@@ -89,9 +89,12 @@ def order_keys(queryset: Walkable) -> list[OrderKey]:
     return keys
 
 
-def fingerprint(keys: list[OrderKey]) -> str:
-    """Return a short digest of an ordering, so a cursor is only used with the ordering that made it."""
-    text = ",".join(f"{'-' if k.descending else ''}{k.name}:{k.nulls or ''}" for k in keys)
+def fingerprint(keys: list[OrderKey], salt: str = "") -> str:
+    """Return a short digest of an ordering, so a cursor is only used with the ordering that made it.
+
+    ``salt`` is what else makes the order (a random order's seed), beyond its keys.
+    """
+    text = ",".join(f"{'-' if k.descending else ''}{k.name}:{k.nulls or ''}" for k in keys) + salt
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -100,14 +103,16 @@ def position_of(instance: models.Model, keys: list[OrderKey]) -> list[Any]:
     return [getattr(instance, key.name) for key in keys]
 
 
-def encode_cursor(direction: str, keys: list[OrderKey], position: list[Any]) -> str:
+def encode_cursor(direction: str, keys: list[OrderKey], position: list[Any], *, salt: str = "") -> str:
     """Return an opaque cursor for the rows after (``"a"``) or before (``"b"``) ``position``."""
     values = [value.isoformat() if isinstance(value, dt.datetime) else value for value in position]
-    document = json.dumps({"d": direction, "o": fingerprint(keys), "v": values}, separators=(",", ":"))
+    document = json.dumps({"d": direction, "o": fingerprint(keys, salt), "v": values}, separators=(",", ":"))
     return base64.urlsafe_b64encode(document.encode()).decode().rstrip("=")
 
 
-def decode_cursor(token: str, keys: list[OrderKey], model: type[models.Model]) -> tuple[str, list[Any]]:
+def decode_cursor(
+    token: str, keys: list[OrderKey], model: type[models.Model], *, salt: str = ""
+) -> tuple[str, list[Any]]:
     """Return the direction and position a cursor holds, typed for the ordering's fields."""
     if len(token) > MAX_CURSOR_CHARS:
         raise InvalidCursor("Invalid cursor.")
@@ -117,7 +122,7 @@ def decode_cursor(token: str, keys: list[OrderKey], model: type[models.Model]) -
         raise InvalidCursor("Invalid cursor.") from None
     if not isinstance(document, dict) or document.get("d") not in {"a", "b"} or not isinstance(document.get("v"), list):
         raise InvalidCursor("Invalid cursor.")
-    if document.get("o") != fingerprint(keys):
+    if document.get("o") != fingerprint(keys, salt):
         raise InvalidCursor("This cursor was made for another ordering; start again without it.")
     if len(document["v"]) != len(keys):
         raise InvalidCursor("Invalid cursor.")

@@ -13,6 +13,17 @@ from rest_framework.request import Request
 from articles.api.pagination import walks_by_cursor
 from articles.api.params import StrictBooleanField
 from articles.api.querysets import can_see_unpublished
+from articles.api.sampling import (
+    DEFAULT_SEED,
+    MAX_SEED,
+    RANDOM_TERM,
+    SEED_DESCRIPTION,
+    SEED_PARAM,
+    RandomSample,
+    request_seed,
+    rotation,
+    sample_point,
+)
 from articles.api.search_filters import is_searching
 from articles.review import REVIEW_ORDER
 
@@ -35,17 +46,41 @@ class StrictOrderingFilter(OrderingFilter):
     DRF's ``OrderingFilter`` drops unknown fields silently. ``relevance`` (best
     first; also ``rank``/``-rank``) is offered with a search. NULLs sort last
     either way, on every database, and ``-id`` always ends the ordering, so
-    equal values keep a stable order across pages.
+    equal values keep a stable order across pages. ``random`` (on a view with
+    ``random_ordering``) orders by itself, by ``seed`` (``articles.api.sampling``).
     """
 
     ordering_description = "Comma-separated fields to order by; prefix with `-` for descending."
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: APIView) -> QuerySet[Any]:
+        if offers_random(view):
+            # Checked with any ordering, as a ``page`` that cursor paging ignores is: a value the schema
+            # refuses is a 400 all the same; a valid one orders nothing but ``ordering=random``.
+            seed = request_seed(request)
+            if RANDOM_TERM in self.requested_terms(request):
+                # DRF's stubs let a backend return only a queryset; a list page gets the sample that pages itself.
+                return self.random_order(queryset, view, seed)  # type: ignore[return-value]
+        return super().filter_queryset(request, queryset, view)
+
+    def requested_terms(self, request: Request) -> list[str]:
+        """Return the terms of ``ordering``, blanks dropped."""
+        raw = request.query_params.get(self.ordering_param, "")
+        return [term.strip() for term in raw.split(",") if term.strip()]
+
+    @staticmethod
+    def random_order(queryset: QuerySet[Any], view: APIView, seed: int) -> RandomSample | QuerySet[Any]:
+        """Return ``queryset`` (or search results) in the random order of ``seed``."""
+        if getattr(view, "action", None) == "list" or is_searching(queryset):
+            # A search is exported through the sample too: its two phases are two passes of the index.
+            return RandomSample(queryset, seed)
+        # An export (or a detail) reads its rows in one query: one ORDER BY of the same order.
+        return queryset.order_by(*rotation(sample_point(seed)))
 
     # DRF's stubs say the terms are strings; DRF passes them to order_by(), which takes expressions too.
     def get_ordering(  # type: ignore[override]
         self, request: Request, queryset: QuerySet[Any], view: APIView
     ) -> list[str | OrderBy] | None:
-        raw = request.query_params.get(self.ordering_param, "")
-        terms = [term.strip() for term in raw.split(",") if term.strip()]
+        terms = self.requested_terms(request)
         if not terms:
             return None
         searching = is_searching(queryset)
@@ -70,7 +105,8 @@ class StrictOrderingFilter(OrderingFilter):
                     )
                 ordering.extend(review_ordering(request, term))
             else:
-                choices = ", ".join([*sorted(allowed | staff_fields), *(["relevance"] if searching else [])])
+                extra = (["relevance"] if searching else []) + ([RANDOM_TERM] if offers_random(view) else [])
+                choices = ", ".join([*sorted(allowed | staff_fields), *extra])
                 raise exceptions.ValidationError(
                     {
                         self.ordering_param: [
@@ -88,7 +124,8 @@ class StrictOrderingFilter(OrderingFilter):
         """Return every term ``ordering`` takes on ``view``: each field either way, and the relevance terms."""
         # Not the staff-only fields: a term the schema lists is valid for every caller (the description names them).
         fields = [term for name in self.allowed_fields(view) for term in (name, f"-{name}")]
-        return fields + (list(RELEVANCE_TERMS) if getattr(view, "searchable", False) else [])
+        relevance = list(RELEVANCE_TERMS) if getattr(view, "searchable", False) else []
+        return fields + relevance + ([RANDOM_TERM] if offers_random(view) else [])
 
     def allowed_fields(self, view: APIView) -> list[str]:
         # DRF reads the queryset only for a view without ``ordering_fields``; every view here names them.
@@ -123,11 +160,25 @@ class StrictOrderingFilter(OrderingFilter):
                     + " Ties are broken by newest id; an unknown field is a 400. `relevance` (also `rank`, "
                     "`-rank`) orders numbered pages of a search only: elsewhere it leaves the default order."
                     + staff_ordering_description(view)
+                    + random_ordering_description(view)
                 ),
                 "schema": {"type": "array", "items": {"type": "string", "enum": self.schema_terms(view)}},
                 "style": "form",
                 "explode": False,
-            }
+            },
+            *(
+                [
+                    {
+                        "name": SEED_PARAM,
+                        "required": False,
+                        "in": "query",
+                        "description": SEED_DESCRIPTION,
+                        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_SEED, "default": DEFAULT_SEED},
+                    }
+                ]
+                if offers_random(view)
+                else []
+            ),
         ]
 
 
@@ -163,4 +214,20 @@ def staff_ordering_description(view: APIView) -> str:
         f" Staff and editors only (a 400 for others): {', '.join(f'`{f}`' for f in fields)}, with "
         "`needs_review=true` (a 400 without): `-review_priority` lists the review queue likeliest errors "
         "first, then oldest first, as the admin does."
+    )
+
+
+def offers_random(view: APIView) -> bool:
+    """Return whether ``view`` takes ``ordering=random`` (its rows have a sample key: ``random_ordering``)."""
+    return bool(getattr(view, "random_ordering", False))
+
+
+def random_ordering_description(view: APIView) -> str:
+    """Return what the schema says of ``ordering=random``, if ``view`` takes it."""
+    if not offers_random(view):
+        return ""
+    return (
+        " `random` lists the rows in a random order fixed by `seed`: the same seed gives the same order on "
+        "every page, numbered or cursor (also with `q`, and in the exports), for a reproducible sample. It "
+        "orders by itself: any other term given with it is ignored."
     )

@@ -95,6 +95,8 @@ class ArticleViewSet(ArticleWriteMixin, ReadMixin[Article], viewsets.ReadOnlyMod
     ordering_fields = ["date", "title", "published_at", "created_at", "word_count"]
     # The review queue's order (articles.triage): staff-only data, like the review flag itself.
     staff_ordering_fields = ["review_priority"]
+    # ``ordering=random&seed=N``: a reproducible random order, walked along the sample key (articles.api.sampling).
+    random_ordering = True
     # Whether search results carry snippets (facets only need the matching set).
     search_ranks = True
     # Whether the index answers without ``q`` too (the facets).
