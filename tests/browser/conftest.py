@@ -112,17 +112,28 @@ def page(browser, live_server, artifacts_dir: Path, request: pytest.FixtureReque
     yield page
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
-        page.screenshot(path=artifacts_dir / "failure.png", full_page=True)
+        _save_failure(page, artifacts_dir / "failure.png")
     context.close()
+
+
+def _save_failure(page, path: Path) -> None:
+    """Save the failed page whole, or the window alone when the whole page cannot be taken in time."""
+    from playwright.sync_api import Error
+
+    try:
+        page.screenshot(path=path, full_page=True)
+    except Error:
+        # A page tens of thousands of pixels tall (Redoc's) times out; the test's own error is what matters.
+        page.screenshot(path=path)
 
 
 @pytest.fixture
 def screenshot(page, artifacts_dir: Path) -> Callable[[str], Path]:
     """Return a function saving the page as ``<step>.png`` in this test's artifact folder."""
 
-    def take(step: str) -> Path:
+    def take(step: str, *, full_page: bool = True) -> Path:
         path = artifacts_dir / f"{step}.png"
-        page.screenshot(path=path, full_page=True)
+        page.screenshot(path=path, full_page=full_page)
         return path
 
     return take
