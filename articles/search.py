@@ -386,8 +386,30 @@ def _run_end(hits: list[_Hit], i: int) -> int:
 # --- The result set -------------------------------------------------------------------------
 
 
+class SlicedByPage:
+    """Slicing as a queryset's, for results that stand in for one and read a page with ``page()``."""
+
+    def count(self) -> int:
+        raise NotImplementedError
+
+    def page(self, offset: int, limit: int) -> list[Article]:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, item: int) -> Article: ...
+    @overload
+    def __getitem__(self, item: slice) -> list[Article]: ...
+    def __getitem__(self, item: slice | int) -> list[Article] | Article:
+        if isinstance(item, int):
+            return self[item : item + 1][0]
+        start, stop = item.start or 0, item.stop
+        if stop is None:
+            stop = self.count()
+        return self.page(start, stop - start)
+
+
 @dataclass
-class ArticleSearch:
+class ArticleSearch(SlicedByPage):
     """The articles of ``queryset`` matching ``query`` and ``filters``, ordered, counted and paged in the index.
 
     ``query`` None matches every article (facets and filters without ``q``).
@@ -474,18 +496,6 @@ class ArticleSearch:
 
     def exists(self) -> bool:
         return self.count() > 0
-
-    @overload
-    def __getitem__(self, item: int) -> Article: ...
-    @overload
-    def __getitem__(self, item: slice) -> list[Article]: ...
-    def __getitem__(self, item: slice | int) -> list[Article] | Article:
-        if isinstance(item, int):
-            return self[item : item + 1][0]
-        start, stop = item.start or 0, item.stop
-        if stop is None:
-            stop = self.count()
-        return self.page(start, stop - start)
 
     def __iter__(self) -> Iterator[Article]:
         return self.iterator()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any
 
 from django.db.models import Case, F, IntegerField, OrderBy, QuerySet, Value, When, prefetch_related_objects
 from rest_framework.request import Request
@@ -23,7 +23,7 @@ from articles.api.cursors import InvalidCursor, KeysetPage, OrderKey, after, dec
 from articles.api.params import parse_bounded_int
 from articles.counting import capped_count
 from articles.models import SAMPLE_KEY_BITS, Article
-from articles.search import ArticleSearch
+from articles.search import ArticleSearch, SlicedByPage
 
 RANDOM_TERM = "random"
 SEED_PARAM = "seed"
@@ -62,7 +62,7 @@ def rotation(point: int) -> list[OrderBy]:
 
 
 @dataclass
-class RandomSample:
+class RandomSample(SlicedByPage):
     """The ``articles`` in the random order of ``seed``, counted, sliced and keyset-walked.
 
     Stands in for the queryset in the paginators, as the search's results do:
@@ -97,17 +97,6 @@ class RandomSample:
     def capped_count(self, *, cap: int) -> tuple[int, bool]:
         """Return ``(count, exact)`` as ``articles.counting`` asks, counting the unordered rows."""
         return capped_count(self.articles, cap=cap)
-
-    @overload
-    def __getitem__(self, item: int) -> Article: ...
-    @overload
-    def __getitem__(self, item: slice) -> list[Article]: ...
-    def __getitem__(self, item: slice | int) -> list[Article] | Article:
-        if isinstance(item, int):
-            return self[item : item + 1][0]
-        start = item.start or 0
-        stop = item.stop if item.stop is not None else start + self.count()
-        return self.page(start, stop - start)
 
     def page(self, offset: int, limit: int) -> list[Article]:
         """Return the rows at ``offset`` to ``offset + limit``: from the first phase, then topped up from the second."""
