@@ -66,6 +66,7 @@ from articles.models import (
     Publisher,
     PublisherAlias,
     PublisherBoilerplate,
+    SavedSearch,
     SourceRevision,
 )
 from articles.parsing import ParseError
@@ -576,6 +577,35 @@ class CollectionAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simpl
     @admin.display(description=_("publishers"), ordering="publisher_count")
     def publisher_count(self, obj: Collection) -> int:
         return int(obj.publisher_count)  # type: ignore[attr-defined]  # annotated by get_queryset
+
+
+@admin.register(SavedSearch)
+class SavedSearchAdmin(admin.ModelAdmin[SavedSearch]):
+    """Every user's saved searches, for staff to look into (owners manage theirs through the API)."""
+
+    list_display = ["name", "owner", "query", "email_digest", "webhook_url", "webhook_paused"]
+    list_filter = ["email_digest", ("webhook_paused_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["owner"]
+    search_fields = ["name", "owner__username"]
+    search_help_text = _("A search's name or its owner's username.")
+    autocomplete_fields = ["owner"]
+    fields = [
+        "owner",
+        "name",
+        "query",
+        "email_digest",
+        "webhook_url",
+        "webhook_paused_at",
+        "webhook_secret",
+        "feed_token",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = ["webhook_secret", "feed_token", "created_at", "updated_at"]
+
+    @admin.display(description=_("paused"), boolean=True, ordering="webhook_paused_at")
+    def webhook_paused(self, obj: SavedSearch) -> bool:
+        return obj.webhook_paused
 
 
 @admin.register(PublisherBoilerplate)
