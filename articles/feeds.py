@@ -38,7 +38,7 @@ _Obj = TypeVar("_Obj")
 
 
 def feed_articles(request: HttpRequest, params: QueryDict | None = None) -> QuerySet[Article]:
-    """Return the published articles the list filters and ``q`` select (``params``, else the request's): FEED_SIZE at most."""
+    """Return up to FEED_SIZE published articles the list filters and ``q`` select (``params``, or the request's)."""
     if params is not None:
         # The request as it came, but for its query string.
         request = copy.copy(request)
