@@ -53,7 +53,8 @@ def owned_by(user: Any) -> QuerySet[SavedSearch]:
     """Return the saved searches of ``user`` (none for an anonymous one)."""
     if not getattr(user, "is_authenticated", False):
         return SavedSearch.objects.none()
-    return SavedSearch.objects.filter(owner=user)
+    # Ordered here, not only by Meta: cursor paging reads the queryset's own ordering (which ends in the key).
+    return SavedSearch.objects.filter(owner=user).order_by("name", "id")
 
 
 class SavedSearchSerializer(serializers.ModelSerializer[SavedSearch]):
