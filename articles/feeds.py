@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
@@ -29,6 +29,9 @@ from articles.api import querysets
 from articles.api.views import ArticleViewSet
 from articles.models import Article, SavedSearch, Takedown
 
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
+
 # Entries per feed: the newest (or best-ranked, with ``q``) ones; a reader polls, it does not page.
 FEED_SIZE = 50
 EXCERPT_CHARS = 300
@@ -37,7 +40,7 @@ EXCERPT_CHARS = 300
 _Obj = TypeVar("_Obj")
 
 
-def feed_articles(request: HttpRequest, params: QueryDict | None = None) -> QuerySet[Article]:
+def feed_articles(request: HttpRequest, params: _ImmutableQueryDict | None = None) -> QuerySet[Article]:
     """Return up to FEED_SIZE published articles the list filters and ``q`` select (``params``, or the request's)."""
     if params is not None:
         # The request as it came, but for its query string.

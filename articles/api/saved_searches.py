@@ -9,7 +9,7 @@ serializer and paging) run with the saved query.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -30,9 +30,13 @@ from articles.api.views import ArticleViewSet
 from articles.api.write_mixins import service_errors
 from articles.models import SavedSearch
 
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
+
 SINCE_PARAM = "since"
-# What a client may add to a saved search's matches: the time, and how to show the page (not which articles).
-MATCHES_PARAMETERS = frozenset({SINCE_PARAM, *saved_searches.PRESENTATION_PARAMETERS})
+# What a client may add to a saved search's matches: the time, and how to page and shape them (not which
+# articles, nor their order: the list's default, newest first, or best first with ``q`` on numbered pages).
+MATCHES_PARAMETERS = frozenset({SINCE_PARAM, "page", "page_size", "page_mode", "cursor", "fields", "format"})
 FEED_URL_NAME = "feed-saved-search-atom"
 QUERY_DESCRIPTION = (
     "The article list's query string without `?` (e.g. `q=otters&publisher=guardian&language=en`): its filters "
@@ -44,8 +48,8 @@ MATCHES_DESCRIPTION = (
     "`rank` and `snippet` with `q`), among those you may read. With `since` (ISO 8601), only those published in "
     "the archive after it: compared with `published_at`, the archive's publication time (not `date`, the "
     "story's own), so an article is new once, when it becomes visible. Without `since`, every match. Besides "
-    "`since`, only paging, `ordering`, `seed`, `fields` and `format` may be given: the saved query decides "
-    "which articles."
+    "`since`, only paging, `fields` and `format` may be given (another parameter is a 400): the saved query "
+    "decides which articles, in the list's default order."
 )
 
 
@@ -94,10 +98,15 @@ class SavedSearchSerializer(serializers.ModelSerializer[SavedSearch]):
         }
 
     def get_matches_url(self, obj: SavedSearch) -> str:
-        return self.context["request"].build_absolute_uri(reverse("api:savedsearch-matches", kwargs={"pk": obj.pk}))
+        return self.absolute(reverse("api:savedsearch-matches", kwargs={"pk": obj.pk}))
 
     def get_feed_url(self, obj: SavedSearch) -> str:
-        return self.context["request"].build_absolute_uri(reverse(FEED_URL_NAME, kwargs={"token": obj.feed_token}))
+        return self.absolute(reverse(FEED_URL_NAME, kwargs={"token": obj.feed_token}))
+
+    def absolute(self, path: str) -> str:
+        """Return ``path`` as an absolute URL on the requested host."""
+        request: Request = self.context["request"]
+        return request.build_absolute_uri(path)
 
     def validate_webhook_paused(self, value: bool) -> bool:
         if value:
@@ -155,16 +164,17 @@ class PublishedSinceFilter(BaseFilterBackend):
         return queryset if since is None else queryset.filter(published_at__gt=since)
 
 
-def matches_params(saved_search: SavedSearch, client: QueryDict) -> QueryDict:
+def matches_params(saved_search: SavedSearch, client: QueryDict) -> _ImmutableQueryDict:
     """Return the saved query with the client's paging and presentation parameters: what the list is run with."""
     if unknown := sorted(set(client) - MATCHES_PARAMETERS):
         raise exceptions.ValidationError(
             {name: ["The saved search's query decides which articles: change it instead."] for name in unknown}
         )
     params = QueryDict(saved_search.query, mutable=True)
-    for name in saved_searches.PRESENTATION_PARAMETERS & set(client):
+    for name in (MATCHES_PARAMETERS - {SINCE_PARAM}) & set(client):
         params.setlist(name, client.getlist(name))
-    return params
+    # Immutable, as a request's own query string.
+    return QueryDict(params.urlencode())
 
 
 @extend_schema(
