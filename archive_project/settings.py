@@ -189,6 +189,10 @@ ARCHIVE_IMPORT_PARSE_WORKERS = int(os.environ.get("ARCHIVE_IMPORT_PARSE_WORKERS"
 ARCHIVE_SEEDS_DIR = Path(os.environ.get("ARCHIVE_SEEDS_DIR", BASE_DIR / "seeds"))
 # Where the full-text search index (Tantivy) lives; every process of a site must share it.
 ARCHIVE_SEARCH_INDEX_DIR = Path(os.environ.get("ARCHIVE_SEARCH_INDEX_DIR", BASE_DIR / "search-index"))
+# Saved searches' webhooks are refused when their host resolves to a loopback, private, link-local or
+# otherwise internal address (the server must not be made to POST into its own network), except to these
+# hosts ("host" or "host:port", comma-separated), admitted whatever they resolve to.
+ARCHIVE_WEBHOOK_ALLOWED_HOSTS = env_list("ARCHIVE_WEBHOOK_ALLOWED_HOSTS", [])
 
 # --- Background tasks (django-tasks) ----------------------------------------
 # Admin uploads import in the background. The database backend needs no broker: tasks wait in a

@@ -75,3 +75,8 @@ def search_index_dir() -> Path:
 def import_parse_workers() -> int:
     """Return how many processes parse an import's files beside the one writing (``ARCHIVE_IMPORT_PARSE_WORKERS``)."""
     return int(settings.ARCHIVE_IMPORT_PARSE_WORKERS)
+
+
+def webhook_allowed_hosts() -> list[str]:
+    """Return the webhook hosts admitted whatever they resolve to (``ARCHIVE_WEBHOOK_ALLOWED_HOSTS``)."""
+    return [str(host).lower() for host in settings.ARCHIVE_WEBHOOK_ALLOWED_HOSTS]

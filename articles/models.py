@@ -895,3 +895,80 @@ class Takedown(models.Model):
 
     def __str__(self) -> str:
         return f"article #{self.article_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+def new_webhook_secret() -> str:
+    """Return a fresh HMAC key for a saved search's webhook signature."""
+    return secrets.token_hex(32)
+
+
+def new_feed_token() -> str:
+    """Return a fresh unguessable token for a saved search's feed address."""
+    return secrets.token_urlsafe(32)
+
+
+class SavedSearch(models.Model):
+    """An article-list query a user follows: its new matches e-mailed, posted to a webhook and served as a feed."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="saved_searches",
+        help_text=_("The user who follows the search; only they see it in the API."),
+    )
+    name = models.CharField(_("name"), max_length=200, help_text=_("The owner's name for it, unique among theirs."))
+    query = models.CharField(
+        _("query"),
+        max_length=2000,
+        blank=True,
+        help_text=_(
+            "The article list's query string without '?', normalised (sorted keys; no paging, ordering or "
+            "format parameters), e.g. 'language=en&publisher=guardian&q=otters'."
+        ),
+    )
+    email_digest = models.BooleanField(
+        _("e-mail digest"), default=True, help_text=_("E-mail the owner a digest of new matches after each run.")
+    )
+    webhook_url = models.URLField(
+        _("webhook URL"),
+        max_length=2000,
+        blank=True,
+        help_text=_("Where new matches are POSTed after each run; blank for none."),
+    )
+    webhook_secret = models.CharField(
+        _("webhook secret"),
+        max_length=64,
+        default=new_webhook_secret,
+        help_text=_("The HMAC key that signs each webhook delivery; generated at creation."),
+    )
+    webhook_paused_at = models.DateTimeField(
+        _("webhook paused at"),
+        null=True,
+        blank=True,
+        help_text=_("When deliveries were paused after failing repeatedly; the owner clears it to resume."),
+    )
+    feed_token = models.CharField(
+        _("feed token"),
+        max_length=43,
+        default=new_feed_token,
+        help_text=_("The unguessable part of the search's feed address (a feed reader cannot log in)."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, help_text=_("When it was created."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, help_text=_("When it was last changed."))
+
+    class Meta:
+        verbose_name = _("saved search")
+        verbose_name_plural = _("saved searches")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="articles_savedsearch_unique_name_per_owner"),
+            models.UniqueConstraint(fields=["feed_token"], name="articles_savedsearch_unique_feed_token"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def webhook_paused(self) -> bool:
+        return self.webhook_paused_at is not None
