@@ -14,13 +14,11 @@ from urllib.parse import parse_qsl, urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, QueryDict
 
 from articles import webhook_targets
 from articles.api.filters import ArticleFilter
-from articles.api.search_filters import SEARCH_PARAM
-from articles.models import Article, SavedSearch
-from articles.search import SearchQueryError, parse_query
+from articles.api.search_filters import SEARCH_PARAM, SavedQueryError, saved_query
+from articles.models import SavedSearch
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -68,23 +66,12 @@ def normalise_query(*, query: str, owner: User) -> str:
 
 def check_filters(pairs: list[tuple[str, str]], *, owner: User) -> None:
     """Raise ValidationError naming each parameter the article list would refuse (as the owner sees the archive)."""
-    errors: dict[str, list[str]] = {}
-    data = QueryDict(mutable=True)
-    for key, value in pairs:
-        data.appendlist(key, value)
-    # The filterset reads only the requester's user (which slugs they may name).
-    request = HttpRequest()
-    request.user = owner
-    filterset = ArticleFilter(data=data, queryset=Article.objects.none(), request=request)
-    if not filterset.is_valid():
-        errors |= {name: list(messages) for name, messages in filterset.errors.items()}
-    for text in data.getlist(SEARCH_PARAM):
-        try:
-            parse_query(text)
-        except SearchQueryError as exc:
-            errors[SEARCH_PARAM] = [str(exc)]
-    if errors:
-        raise ValidationError({QUERY_FIELD: [f"{name}: {' '.join(messages)}" for name, messages in errors.items()]})
+    try:
+        # The parser the matching uses: a query saved is a query matched.
+        saved_query(urlencode(pairs), user=owner)
+    except SavedQueryError as exc:
+        messages = [f"{name}: {' '.join(texts)}" for name, texts in exc.errors.items()]
+        raise ValidationError({QUERY_FIELD: messages}) from None
 
 
 def name_taken(*, owner: User, name: str, pk: int | None) -> bool:

@@ -42,6 +42,11 @@ SAVED_VALUES_KEPT = 4096
 class SavedQueryError(ValueError):
     """A saved article-list query the API would refuse (a 400); the message is the API's errors, as JSON."""
 
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(json.dumps(errors, sort_keys=True))
+        # Parameter -> the API's messages for it.
+        self.errors = errors
+
 
 def search_query(request: Request) -> Query | None:
     """Return the parsed ``q`` of ``request`` (None when absent or blank); a query that cannot run is a 400."""
@@ -151,12 +156,19 @@ class SavedQueryParser:
         """Return ``query_string`` as index conditions; raise ``SavedQueryError`` where the API answers 400."""
         params = QueryDict(query_string)
         data = dict(self._empty)
-        for name in params.keys() & data.keys():
-            data[name] = self._value(name, tuple(params.getlist(name)))
+        errors: dict[str, list[str]] = {}
+        for name in sorted(params.keys() & data.keys()):
+            try:
+                data[name] = self._value(name, tuple(params.getlist(name)))
+            except SavedQueryError as exc:
+                errors |= exc.errors
         try:
             query = _parsed(params.get(SEARCH_PARAM, ""))
         except SearchQueryError as exc:
-            raise SavedQueryError(json.dumps({SEARCH_PARAM: [str(exc)]})) from None
+            errors[SEARCH_PARAM] = [str(exc)]
+        if errors:
+            # Every refused parameter at once, as the API's 400 names them.
+            raise SavedQueryError(errors)
         unindexed = {name: data[name] for name in UNINDEXED_FILTERS if data.get(name) is not None}
         return SavedQuery(query, filters_for(data, user=self.user), unindexed)
 
@@ -181,7 +193,7 @@ class SavedQueryParser:
         form = self.form_class(params)
         if not form.is_valid():
             errors = {name: [str(message) for message in messages] for name, messages in form.errors.items()}
-            raise SavedQueryError(json.dumps(errors, sort_keys=True))
+            raise SavedQueryError(errors)
         cleaned: dict[str, Any] = form.cleaned_data
         return cleaned
 
