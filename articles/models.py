@@ -1074,3 +1074,25 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.event}) for saved search #{self.saved_search_id}: {self.status}"
+
+
+class DeliveredArticle(models.Model):
+    """An article a webhook delivery delivered: whom to tell when it is withdrawn or deleted."""
+
+    delivery = models.ForeignKey(
+        Delivery, verbose_name=_("delivery"), on_delete=models.CASCADE, related_name="delivered_articles"
+    )
+    # Not a foreign key: a deleted article's receivers are told too.
+    article_id = models.BigIntegerField(_("article id"))
+
+    class Meta:
+        verbose_name = _("delivered article")
+        verbose_name_plural = _("delivered articles")
+        ordering = ["delivery", "article_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "article_id"], name="articles_deliveredarticle_unique"),
+        ]
+        indexes = [models.Index(fields=["article_id"], name="deliveredarticle_article_idx")]
+
+    def __str__(self) -> str:
+        return f"article #{self.article_id} in delivery #{self.delivery_id}"
