@@ -98,5 +98,5 @@ def delivery_max_attempts() -> int:
 
 
 def delivery_backoff_seconds() -> float:
-    """Return the wait after a delivery's first failure, doubled after each next (``ARCHIVE_DELIVERY_BACKOFF_SECONDS``)."""
+    """Return the wait after a delivery's first failure, doubled after each (``ARCHIVE_DELIVERY_BACKOFF_SECONDS``)."""
     return float(settings.ARCHIVE_DELIVERY_BACKOFF_SECONDS)
