@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 
 import factory
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.text import slugify
 
-from articles.models import Article, ArticleAuthor, Author, Publisher
+from articles.models import Article, ArticleAuthor, Author, Publisher, SavedSearch
 
 
 class PublisherFactory(factory.django.DjangoModelFactory):
@@ -57,3 +58,25 @@ class ArticleFactory(factory.django.DjangoModelFactory):
         ArticleAuthor.objects.bulk_create(
             ArticleAuthor(article=self, author=author, position=i) for i, author in enumerate(extracted)
         )
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """An ordinary (non-staff) user."""
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+
+
+class SavedSearchFactory(factory.django.DjangoModelFactory):
+    """A saved search without a webhook, its query already normalised (the service is not involved)."""
+
+    class Meta:
+        model = SavedSearch
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Saved search {n}")
+    query = "q=otters"

@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from simple_history.admin import SimpleHistoryAdmin
 
-from articles import boilerplate, conf, editing, importing, review
+from articles import boilerplate, conf, editing, importing, review, saved_searches
 from articles.admin import views as admin_views
 from articles.admin.changelist import (
     ArticleChangeList,
@@ -44,6 +44,7 @@ from articles.admin.forms import (
     ArticleAdminForm,
     BoilerplateLineForm,
     BoilerplateLineFormSet,
+    SavedSearchAdminForm,
     WithdrawActionForm,
     byline_authors,
     describe_unsaved,
@@ -581,8 +582,9 @@ class CollectionAdmin(SimpleHistoryAdmin):  # type: ignore[misc]  # django-simpl
 
 @admin.register(SavedSearch)
 class SavedSearchAdmin(admin.ModelAdmin[SavedSearch]):
-    """Every user's saved searches, for staff to look into (owners manage theirs through the API)."""
+    """Every user's saved searches, for staff to look into; saved through ``articles.saved_searches``, as the API."""
 
+    form = SavedSearchAdminForm
     list_display = ["name", "owner", "query", "email_digest", "webhook_url", "webhook_paused"]
     list_filter = ["email_digest", ("webhook_paused_at", admin.EmptyFieldListFilter)]
     list_select_related = ["owner"]
@@ -601,7 +603,21 @@ class SavedSearchAdmin(admin.ModelAdmin[SavedSearch]):
         "created_at",
         "updated_at",
     ]
-    readonly_fields = ["webhook_secret", "feed_token", "created_at", "updated_at"]
+    readonly_fields = ["webhook_paused_at", "webhook_secret", "feed_token", "created_at", "updated_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: SavedSearch | None = None) -> list[str]:
+        # A search belongs to its owner: the service moves none to another.
+        return [*self.readonly_fields, "owner"] if obj is not None else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: SavedSearch, form: Any, change: bool) -> None:
+        choices = {name: form.cleaned_data[name] for name in ("name", "query", "email_digest", "webhook_url")}
+        if change:
+            saved_searches.update_saved_search(saved_search=SavedSearch.objects.get(pk=obj.pk), **choices)
+        else:
+            obj.pk = saved_searches.create_saved_search(owner=form.cleaned_data["owner"], **choices).pk
+
+    def delete_model(self, request: HttpRequest, obj: SavedSearch) -> None:
+        saved_searches.delete_saved_search(saved_search=obj)
 
     @admin.display(description=_("paused"), boolean=True, ordering="webhook_paused_at")
     def webhook_paused(self, obj: SavedSearch) -> bool:

@@ -18,9 +18,9 @@ from django.http import QueryDict
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from articles import boilerplate, conf, editing
+from articles import boilerplate, conf, editing, saved_searches
 from articles.importing.defaults import ImportDefaults, InvalidDefaults, checked_name
-from articles.models import Article, Author, NamedEntity, Publisher, PublisherBoilerplate
+from articles.models import Article, Author, NamedEntity, Publisher, PublisherBoilerplate, SavedSearch
 from articles.parsing import MAX_NAME_LENGTH, boilerplate_key
 
 # The hidden field of the article form holding what the article was when the form was opened.
@@ -357,6 +357,46 @@ class BoilerplateLineFormSet(BaseInlineFormSet[PublisherBoilerplate, Publisher, 
             if (key := boilerplate_key(text)) in seen:
                 form.add_error("text", _("This line is listed twice."))
             seen.add(key)
+
+
+class SavedSearchAdminForm(forms.ModelForm[SavedSearch]):
+    """A saved search, checked by the service as the API checks it (the query normalised on the way)."""
+
+    # Declared for ``assume_scheme``: a webhook typed without a scheme is https (Django 6's default too).
+    webhook_url = forms.URLField(
+        label=_("webhook URL"),
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        help_text=SavedSearch._meta.get_field("webhook_url").help_text,
+    )
+
+    class Meta:
+        model = SavedSearch
+        fields = ["owner", "name", "query", "email_digest", "webhook_url"]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what BaseModelForm.clean() returns; its stub allows an override's None
+        owner = data.get("owner") or getattr(self.instance, "owner", None)
+        if owner is None or any(name in self.errors for name in self.Meta.fields):
+            return data
+        # As the service's update: an unchanged webhook is not looked up again.
+        webhook_url = data.get("webhook_url", "")
+        try:
+            fields = saved_searches.checked(
+                owner=owner,
+                name=data.get("name", ""),
+                query=data.get("query", ""),
+                email_digest=bool(data.get("email_digest")),
+                webhook_url="" if webhook_url == self.instance.webhook_url else webhook_url,
+                pk=self.instance.pk,
+            )
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        else:
+            data["query"] = fields.query
+        return data
 
 
 class WithdrawActionForm(helpers.ActionForm):
