@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
@@ -12,8 +16,9 @@ from rest_framework import exceptions
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
 
+from articles.api.filters import ArticleFilter
 from articles.api.pagination import walks_by_cursor
-from articles.api.querysets import can_see_unpublished, newest_first
+from articles.api.querysets import Requester, can_see_unpublished, newest_first
 from articles.models import Article
 from articles.search import SYNTAX_HELP, ArticleSearch, Query, SearchFilters, SearchQueryError, parse_query, search
 
@@ -28,17 +33,25 @@ SEARCH_DESCRIPTION = (
 )
 # Where ArticleFilterBackend leaves the validated filters for the search.
 FILTERS_ATTRIBUTE = "_article_filters"
+# ArticleFilter's filters that SearchFilters leaves to the database (the index has no such field).
+UNINDEXED_FILTERS = ("changed_since", "has_duplicate_of")
+
+
+class SavedQueryError(ValueError):
+    """A saved article-list query the API would refuse (a 400); the message is the API's errors, as JSON."""
 
 
 def search_query(request: Request) -> Query | None:
     """Return the parsed ``q`` of ``request`` (None when absent or blank); a query that cannot run is a 400."""
-    text = request.query_params.get(SEARCH_PARAM, "")
-    if not text.strip():
-        return None
     try:
-        return parse_query(text)
+        return _parsed(request.query_params.get(SEARCH_PARAM, ""))
     except SearchQueryError as exc:
         raise exceptions.ValidationError({SEARCH_PARAM: [str(exc)]}) from None
+
+
+def _parsed(text: str) -> Query | None:
+    """Return ``text`` parsed (None when blank); raise ``SearchQueryError`` for a query that cannot run."""
+    return parse_query(text) if text.strip() else None
 
 
 def is_searching(queryset: Any) -> bool:
@@ -72,9 +85,13 @@ def public_filters(statuses: list[str]) -> dict[str, Any]:
 
 def search_filters(request: Request) -> SearchFilters:
     """Return the request's article filters (and what the requester may see) as index conditions."""
-    data = getattr(request, FILTERS_ATTRIBUTE, {})
+    return filters_for(getattr(request, FILTERS_ATTRIBUTE, {}), user=request.user)
+
+
+def filters_for(data: Mapping[str, Any], *, user: Requester) -> SearchFilters:
+    """Return validated ``ArticleFilter`` data as index conditions, within what ``user`` may see."""
     statuses = [data["status"]] if data.get("status") else []
-    staff = can_see_unpublished(request.user)
+    staff = can_see_unpublished(user)
     visibility: dict[str, Any] = {"statuses": tuple(statuses)} if staff else public_filters(statuses)
     return SearchFilters(
         **visibility,
@@ -93,6 +110,37 @@ def search_filters(request: Request) -> SearchFilters:
     )
 
 
+class SavedQuery(NamedTuple):
+    """An article-list query string as index conditions: the text, the filters, and the filters the index lacks."""
+
+    query: Query | None
+    filters: SearchFilters
+    # Validated values of UNINDEXED_FILTERS that are set: the database must answer them.
+    unindexed: dict[str, Any]
+
+
+def saved_query(query_string: str, *, user: Requester) -> SavedQuery:
+    """Return what the article list given ``query_string`` (without "?") as ``user`` looks for.
+
+    The same ``ArticleFilter`` validation as the API's; raise ``SavedQueryError`` where the API answers 400.
+    """
+    params = QueryDict(query_string)
+    request = HttpRequest()
+    # ArticleFilter reads only the requester from its request (visible slugs, the staff-only review flag).
+    request.user = user if user is not None else AnonymousUser()
+    filterset = ArticleFilter(data=params, queryset=Article.objects.none(), request=request)
+    if not filterset.is_valid():
+        errors = {name: [str(message) for message in messages] for name, messages in filterset.form.errors.items()}
+        raise SavedQueryError(json.dumps(errors, sort_keys=True))
+    data = filterset.form.cleaned_data
+    try:
+        query = _parsed(params.get(SEARCH_PARAM, ""))
+    except SearchQueryError as exc:
+        raise SavedQueryError(json.dumps({SEARCH_PARAM: [str(exc)]})) from None
+    unindexed = {name: data[name] for name in UNINDEXED_FILTERS if data.get(name) is not None}
+    return SavedQuery(query, filters_for(data, user=user), unindexed)
+
+
 def _ids(ids: frozenset[int] | None) -> tuple[int, ...] | None:
     return None if ids is None else tuple(sorted(ids))
 
@@ -101,7 +149,7 @@ def _both(ids: frozenset[int] | None, more: frozenset[int] | None) -> frozenset[
     return ids if more is None else more if ids is None else ids & more
 
 
-def _bounds(data: dict[str, Any], exact: str, low: str, high: str) -> tuple[int | None, int | None]:
+def _bounds(data: Mapping[str, Any], exact: str, low: str, high: str) -> tuple[int | None, int | None]:
     lows = [v for v in (data.get(exact), data.get(low)) if v is not None]
     highs = [v for v in (data.get(exact), data.get(high)) if v is not None]
     return (max(lows) if lows else None, min(highs) if highs else None)

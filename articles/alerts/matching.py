@@ -1,0 +1,232 @@
+"""Match new articles against saved searches: the new articles are indexed, not the searches run on the archive.
+
+A pass takes the articles of an import run (or one just published) in chunks
+of ``BATCH``: each chunk is read once (``search_index.load_articles``) into an
+in-memory Tantivy index of the same schema and analysers as the live one, and
+every saved search is run against that small index as its owner would run the
+article list: the same ``ArticleFilter`` validation (``saved_query``), the same
+visibility, the same text query (compiled for the languages the chunk holds
+only, as a document fills its own language's fields alone). Its cost grows with
+the chunk and the number of searches, never with the archive.
+
+Cheap first: a search's text alone is run first (each distinct text once a
+chunk), and a search whose text matches none of the new articles is done
+before its filters are validated (slug look-ups are queries). Searches with the
+same query string and the same visibility (see ``_visibility``) share one
+answer. The owners' permissions are read in bulk, two queries a block of
+searches, rather than by each ``has_perm()``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import tantivy
+from django.contrib.auth.models import Permission
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+
+from articles import search_index
+from articles.api.querysets import Requester, can_see_every, can_see_unpublished
+from articles.api.search_filters import SEARCH_PARAM, SavedQuery, SavedQueryError, saved_query
+from articles.models import Article, Author, Publisher, SavedSearch
+from articles.search import Query, SearchQueryError, compile_query, parse_query
+
+logger = logging.getLogger(__name__)
+
+# New articles indexed at a time: memory is bounded by this, however many the run imported.
+BATCH = 10_000
+# Saved searches whose owners' permissions are read together.
+SEARCH_BLOCK = 500
+# Distinct texts (and query strings) remembered in a chunk's pass.
+CACHE_SIZE = 4096
+INDEX_HEAP_BYTES = 64 * 1024 * 1024
+Must = tantivy.Occur.Must
+
+# What of its owner a search's answer depends on: may read unpublished articles, may see every
+# author, may see every publisher (see ``ArticleFilter`` and ``filters_for``).
+Visibility = tuple[bool, bool, bool]
+
+
+def match_articles(
+    *, article_ids: Sequence[int], searches: Iterable[SavedSearch] | None = None
+) -> dict[int, list[int]]:
+    """Return {saved search id: ids of the articles among ``article_ids`` it matches, ascending}, non-empty only.
+
+    ``searches`` defaults to every saved search. What a search matches is what the
+    article list with its query string returns its owner, restricted to those ids.
+    """
+    ids = sorted({int(pk) for pk in article_ids})
+    chunks = [ids[start : start + BATCH] for start in range(0, len(ids), BATCH)]
+    each_pass = _search_source(searches, passes=len(chunks))
+    matches: dict[int, list[int]] = defaultdict(list)
+    for chunk in chunks:
+        batch = Batch.load(chunk)
+        if batch is None:
+            continue
+        for search_id, found in batch.match(each_pass()):
+            matches[search_id].extend(found)
+    return dict(matches)
+
+
+def _search_source(searches: Iterable[SavedSearch] | None, *, passes: int) -> Callable[[], Iterable[SavedSearch]]:
+    """Return what yields the searches afresh for each chunk's pass, streamed from the database when it can."""
+    if searches is None:
+        searches = SavedSearch.objects.all()
+    if isinstance(searches, QuerySet):
+        queryset = searches.select_related("owner").order_by("id")
+        return lambda: queryset.iterator(chunk_size=SEARCH_BLOCK)
+    if passes > 1:
+        kept = list(searches)  # The caller's own collection, read once per chunk.
+        return lambda: kept
+    return lambda: searches
+
+
+@dataclass
+class Batch:
+    """One chunk of new articles in an in-memory index, and the searches' answers over it."""
+
+    searcher: tantivy.Searcher
+    ids: list[int]
+    fields: tuple[str, ...]
+    _texts: dict[Query, list[int]] = field(default_factory=dict)
+    _answers: dict[tuple[str, Visibility], list[int]] = field(default_factory=dict)
+    _extras: dict[int, Any] | None = None
+
+    @classmethod
+    def load(cls, ids: Sequence[int]) -> Batch | None:
+        """Index the articles ``ids`` that exist in memory (None when none does)."""
+        articles = search_index.load_articles(Q(id__any_of=list(ids)))
+        if not articles:
+            return None
+        index = tantivy.Index(search_index.SCHEMA)
+        for stemmer in search_index.STEMMERS:
+            index.register_tokenizer(search_index.analyzer_name(stemmer), search_index.analyzer(stemmer))
+        writer = index.writer(INDEX_HEAP_BYTES, 1)
+        for item in articles:
+            writer.add_document(item.document())
+        writer.commit()
+        writer.wait_merging_threads()
+        index.reload()
+        stemmers = {search_index.stemmer_for(item.article.language) for item in articles}
+        fields = tuple(name for stemmer in sorted(stemmers) for name in search_index.text_fields(stemmer))
+        return cls(index.searcher(), [item.article.id for item in articles], fields)
+
+    def match(self, searches: Iterable[SavedSearch]) -> Iterator[tuple[int, list[int]]]:
+        """Yield ``(search id, matching ids)`` for each of ``searches`` that matches an article of the chunk."""
+        iterator = iter(searches)
+        while block := list(itertools.islice(iterator, SEARCH_BLOCK)):
+            prime_permissions([search.owner for search in block])
+            for search in block:
+                found = self.answer(search.query, search.owner)
+                if found:
+                    yield search.pk, found
+
+    def answer(self, query_string: str, owner: Requester) -> list[int]:
+        """Return the ids of the chunk's articles the article list given ``query_string`` shows ``owner``."""
+        key = (query_string, _visibility(owner))
+        if key not in self._answers:
+            if len(self._answers) >= CACHE_SIZE:
+                self._answers.clear()
+            self._answers[key] = self._run(query_string, owner)
+        return self._answers[key]
+
+    def _run(self, query_string: str, owner: Requester) -> list[int]:
+        text = QueryDict(query_string).get(SEARCH_PARAM, "")
+        try:
+            query = parse_query(text) if text.strip() else None
+        except SearchQueryError:
+            return []  # The API refuses it (a 400): it lists nothing.
+        if query is not None and not self._text_ids(query):
+            return []  # Cheap: no new article has the words, whatever the filters say.
+        try:
+            saved = saved_query(query_string, user=owner)
+        except SavedQueryError as exc:
+            logger.info("A saved search's query %r is refused, so it matches nothing: %s", query_string, exc)
+            return []
+        return self._filtered(saved)
+
+    def _text_ids(self, query: Query) -> list[int]:
+        """Return the ids of the chunk's articles matching the text ``query`` (each distinct one searched once)."""
+        if query not in self._texts:
+            if len(self._texts) >= CACHE_SIZE:
+                self._texts.clear()
+            compiled = compile_query(query, fields=self.fields)
+            self._texts[query] = [] if compiled is None else self._search(compiled)
+        return self._texts[query]
+
+    def _filtered(self, saved: SavedQuery) -> list[int]:
+        conditions = saved.filters.queries()
+        if saved.query is not None:
+            if not conditions:
+                return self._unindexed(saved, self._text_ids(saved.query))
+            text = compile_query(saved.query, fields=self.fields)
+            if text is None:
+                return []
+            conditions.append(text)
+        if not conditions:
+            return self._unindexed(saved, self.ids)
+        combined = (
+            conditions[0] if len(conditions) == 1 else tantivy.Query.boolean_query([(Must, q) for q in conditions])
+        )
+        return self._unindexed(saved, self._search(combined))
+
+    def _search(self, index_query: tantivy.Query) -> list[int]:
+        """Return the ids of the chunk's articles matching ``index_query``, ascending (the sort key is the id)."""
+        found = self.searcher.search(
+            index_query, len(self.ids), count=False, order_by_field="id", order=tantivy.Order.Asc
+        )
+        return [int(key) for key, _ in found.hits]
+
+    def _unindexed(self, saved: SavedQuery, ids: list[int]) -> list[int]:
+        """Return ``ids`` narrowed by the filters the index does not hold (read from the database, once a chunk)."""
+        if not saved.unindexed or not ids:
+            return ids
+        if self._extras is None:
+            rows = Article.objects.filter(id__any_of=self.ids).order_by()
+            self._extras = {row[0]: row for row in rows.values_list("id", "source_changed_at", "duplicate_of_id")}
+        changed_since = saved.unindexed.get("changed_since")
+        has_duplicate_of = saved.unindexed.get("has_duplicate_of")
+        kept = []
+        for pk in ids:
+            _, changed_at, duplicate_of = self._extras[pk]
+            if changed_since is not None and (changed_at is None or changed_at <= changed_since):
+                continue
+            if has_duplicate_of is not None and (duplicate_of is not None) != has_duplicate_of:
+                continue
+            kept.append(pk)
+        return kept
+
+
+def _visibility(owner: Requester) -> Visibility:
+    return (can_see_unpublished(owner), can_see_every(owner, Author), can_see_every(owner, Publisher))
+
+
+def prime_permissions(users: Iterable[Requester]) -> None:
+    """Read the permissions of ``users`` in two queries, where each ``has_perm()`` would read its own.
+
+    Fills the per-user cache Django's ``ModelBackend`` keeps (``_perm_cache``: every
+    permission, the user's own and their groups'), which ``has_perm()`` then reads.
+    """
+    pending: dict[int, list[Any]] = defaultdict(list)
+    for user in users:
+        if user is not None and user.is_active and not user.is_superuser and not hasattr(user, "_perm_cache"):
+            pending[user.pk].append(user)  # select_related() gives each search its own copy of the owner
+    if not pending:
+        return
+    perms: dict[int, set[str]] = {pk: set() for pk in pending}
+    ids = list(pending)
+    for owner_field in ("user", "group__user"):
+        rows = Permission.objects.filter(**{f"{owner_field}__in": ids}).values_list(
+            owner_field, "content_type__app_label", "codename"
+        )
+        for user_id, app_label, codename in rows:
+            perms[user_id].add(f"{app_label}.{codename}")
+    for pk, copies in pending.items():
+        for user in copies:
+            user._perm_cache = perms[pk]  # ModelBackend's cache (see above)
