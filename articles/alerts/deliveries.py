@@ -30,7 +30,7 @@ from django_tasks import TaskResultStatus, default_task_backend, task
 
 from articles import conf
 from articles.alerts import emails, webhooks
-from articles.alerts.matching import match_articles
+from articles.alerts.matching import BATCH, match_articles
 from articles.alerts.payloads import CHUNK, DeliveryFailed
 from articles.models import Article, DeliveredArticle, Delivery, ImportOutcome, ImportRun, SavedSearch, Takedown
 
@@ -55,7 +55,7 @@ def notify_new_articles(
     The ids are matched a chunk at a time; only the matches are held.
     """
     matches: dict[int, list[int]] = {}
-    for chunk in _chunks(article_ids):
+    for chunk in _chunks(article_ids, BATCH):
         for search_id, ids in match_articles(article_ids=chunk).items():
             matches.setdefault(search_id, []).extend(ids)
     rows = []
