@@ -286,6 +286,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No validator badge (an image from validator.swagger.io): the docs load nothing from elsewhere.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Named apart from the articles' own "status" and "kind" choices.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "articles.models.Article.Status",
+        "DeliveryStatusEnum": "articles.models.Delivery.Status",
+        "DeliveryKindEnum": "articles.models.Delivery.Kind",
+        "DeliveryEventEnum": "articles.models.Delivery.Event",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "articles.api.schema.document_api",

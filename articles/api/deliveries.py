@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, serializers
 
 from articles.api.params import QueryStringGuardMixin
@@ -41,7 +41,11 @@ class DeliverySerializer(serializers.ModelSerializer[Delivery]):
     article_ids = serializers.ListField(child=serializers.IntegerField(), help_text="The articles it delivers.")
 
 
-@extend_schema(summary="A saved search's deliveries", description=DESCRIPTION)
+@extend_schema(
+    summary="A saved search's deliveries",
+    description=DESCRIPTION,
+    parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The saved search's id.")],
+)
 class DeliveryListView(QueryStringGuardMixin, generics.ListAPIView[Delivery]):
     """The deliveries of one of the user's saved searches, newest first."""
 

@@ -33,6 +33,7 @@ EXPECTED_PATHS = {
     "/api/v1/publishers/{id}/",
     "/api/v1/collections/",
     "/api/v1/collections/{id}/",
+    "/api/v1/saved-searches/{id}/deliveries/",
     "/api/v1/auth/token/",
 }
 # Every path answers GET only, except these (editors' writes and the token endpoint).
