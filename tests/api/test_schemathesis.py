@@ -20,9 +20,9 @@ from django.db import connections
 from rest_framework.authtoken.models import Token
 from schemathesis.engine import events
 
-from articles.models import Article
+from articles.models import Article, Delivery
 from tests.api.helpers import make_article
-from tests.factories import ArticleFactory, AuthorFactory, PublisherFactory
+from tests.factories import ArticleFactory, AuthorFactory, PublisherFactory, SavedSearchFactory
 
 # Committed data: the engine sends requests from its own threads, each with its own connection.
 # Fresh sequences: the coverage phase tries the smallest ids (1, 2), which then name real rows.
@@ -155,5 +155,8 @@ def test_every_operation_anonymously(wsgi_app, archive):
 
 def test_every_operation_as_an_editor(wsgi_app, archive, editor):
     token = Token.objects.create(user=editor).key
+    # A saved search of the editor's with a delivery (id 1, which the coverage phase tries): its list is a 200.
+    search = SavedSearchFactory(owner=editor)
+    Delivery.objects.create(saved_search=search, kind=Delivery.Kind.WEBHOOK, trigger="import", article_ids=[1])
     failures = run_schemathesis(wsgi_app, headers={"Authorization": f"Token {token}"})
     assert not failures, "\n".join(failures)
