@@ -9,6 +9,26 @@ from django.http import HttpRequest
 from articles.models import Delivery
 
 
+# Every field, shown and read only: the task that sends a delivery writes it.
+FIELDS: list[str] = [
+    "uid",
+    "saved_search",
+    "kind",
+    "event",
+    "trigger",
+    "import_run",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_error",
+    "response_status",
+    "article_ids",
+    "task_id",
+    "created_at",
+    "delivered_at",
+]
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin[Delivery]):
     """Every e-mail digest and webhook POST, with its outcome; nobody edits them here."""
@@ -19,24 +39,8 @@ class DeliveryAdmin(admin.ModelAdmin[Delivery]):
     search_fields = ["=uid", "saved_search__name", "saved_search__owner__username"]
     search_help_text = "A delivery's id, its search's name or its owner's username."
     show_full_result_count = False
-    fields = [
-        "uid",
-        "saved_search",
-        "kind",
-        "event",
-        "trigger",
-        "import_run",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "last_error",
-        "response_status",
-        "article_ids",
-        "task_id",
-        "created_at",
-        "delivered_at",
-    ]
-    readonly_fields = fields
+    fields = [*FIELDS]
+    readonly_fields = FIELDS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

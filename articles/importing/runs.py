@@ -412,7 +412,8 @@ def _notify_on_commit(run: ImportRun) -> None:
     # Imported here: the alerts' matching reads the API's filters, whose package imports the importer.
     from articles.alerts import deliveries
 
-    transaction.on_commit(lambda: deliveries.notify_import_run(run))
+    # Robust: the run has committed whatever happens here; a failure is logged, not the import's error.
+    transaction.on_commit(lambda: deliveries.notify_import_run(run), robust=True)
 
 
 def _mark_interrupted(run: ImportRun) -> None:
