@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from articles.api import errors
-from articles.feeds import ArticleAtomFeed, ArticleRssFeed, WithdrawnAtomFeed
+from articles.feeds import ArticleAtomFeed, ArticleRssFeed, SavedSearchAtomFeed, SavedSearchRssFeed, WithdrawnAtomFeed
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/v1/", permanent=False)),
@@ -16,6 +16,9 @@ urlpatterns = [
     path("feeds/articles.atom", ArticleAtomFeed(), name="feed-articles-atom"),
     path("feeds/articles.rss", ArticleRssFeed(), name="feed-articles-rss"),
     path("feeds/withdrawn.atom", WithdrawnAtomFeed(), name="feed-withdrawn-atom"),
+    # The token is the search's unguessable feed_token (a feed reader cannot log in).
+    path("feeds/saved-searches/<slug:token>.atom", SavedSearchAtomFeed(), name="feed-saved-search-atom"),
+    path("feeds/saved-searches/<slug:token>.rss", SavedSearchRssFeed(), name="feed-saved-search-rss"),
     # Last: any other /api/ URL ending in a slash is a JSON 404 (with DEBUG on too, where Django would show
     # its HTML page). Only those ending in a slash, so APPEND_SLASH still redirects /api/v1/articles.
     re_path(r"^api/(?:.*/)?$", errors.unmatched),

@@ -10,12 +10,15 @@ source moves on.
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from rest_framework.exceptions import ValidationError
@@ -24,15 +27,25 @@ from rest_framework.request import Request
 from articles import takedowns
 from articles.api import querysets
 from articles.api.views import ArticleViewSet
-from articles.models import Article, Takedown
+from articles.models import Article, SavedSearch, Takedown
+
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
 
 # Entries per feed: the newest (or best-ranked, with ``q``) ones; a reader polls, it does not page.
 FEED_SIZE = 50
 EXCERPT_CHARS = 300
 
 
-def feed_articles(request: HttpRequest) -> QuerySet[Article]:
-    """Return the published articles the request's list filters and ``q`` select, at most FEED_SIZE."""
+_Obj = TypeVar("_Obj")
+
+
+def feed_articles(request: HttpRequest, params: _ImmutableQueryDict | None = None) -> QuerySet[Article]:
+    """Return up to FEED_SIZE published articles the list filters and ``q`` select (``params``, or the request's)."""
+    if params is not None:
+        # The request as it came, but for its query string.
+        request = copy.copy(request)
+        request.GET = params
     view = ArticleViewSet(action="list", format_kwarg=None, args=(), kwargs={})
     # No authenticators: the request is anonymous whatever its session, so drafts never reach a feed.
     view.request = Request(request, authenticators=())
@@ -41,25 +54,16 @@ def feed_articles(request: HttpRequest) -> QuerySet[Article]:
     return view.filter_queryset(articles)[:FEED_SIZE]
 
 
-class ArticleAtomFeed(Feed[Article, QuerySet[Article]]):
-    """The archive's published articles as an Atom feed."""
+class ArticleEntries(Feed[Article, _Obj], Generic[_Obj]):
+    """What the article feeds share: an entry per article, and a bad filter answered as the API's JSON 400."""
 
     feed_type: type[SyndicationFeed] = Atom1Feed
-    title = "News archive: articles"
-    link = "/api/v1/articles/"
-    subtitle = description = "Published articles, newest first (or ranked, with q)."
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return super().__call__(request, *args, **kwargs)
         except ValidationError as exc:
             return JsonResponse(exc.detail, status=400, safe=False)
-
-    def get_object(self, request: HttpRequest, *args: Any, **kwargs: Any) -> QuerySet[Article]:
-        return feed_articles(request)
-
-    def items(self, obj: QuerySet[Article]) -> QuerySet[Article]:
-        return obj
 
     def item_title(self, item: Article) -> str:
         return item.title
@@ -81,6 +85,20 @@ class ArticleAtomFeed(Feed[Article, QuerySet[Article]]):
 
     def item_categories(self, item: Article) -> list[str]:
         return [item.publisher.name] if item.publisher else []
+
+
+class ArticleAtomFeed(ArticleEntries[QuerySet[Article]]):
+    """The archive's published articles as an Atom feed."""
+
+    title = "News archive: articles"
+    link = "/api/v1/articles/"
+    subtitle = description = "Published articles, newest first (or ranked, with q)."
+
+    def get_object(self, request: HttpRequest, *args: Any, **kwargs: Any) -> QuerySet[Article]:
+        return feed_articles(request)
+
+    def items(self, obj: QuerySet[Article]) -> QuerySet[Article]:
+        return obj
 
 
 class ArticleRssFeed(ArticleAtomFeed):
@@ -117,3 +135,42 @@ class WithdrawnAtomFeed(Feed[Takedown, None]):
 
     def item_updateddate(self, item: Takedown) -> Any:
         return item.at
+
+
+@dataclass(frozen=True)
+class SavedSearchMatches:
+    """A saved search and the published articles its query selects."""
+
+    saved_search: SavedSearch
+    articles: QuerySet[Article]
+
+
+class SavedSearchAtomFeed(ArticleEntries[SavedSearchMatches]):
+    """A saved search's published matches, found by its feed token (a feed reader cannot log in)."""
+
+    def get_object(self, request: HttpRequest, *args: Any, token: str = "", **kwargs: Any) -> SavedSearchMatches:
+        saved_search = get_object_or_404(SavedSearch, feed_token=token)
+        # Public whoever owns it, as every feed: the address may be shared, and readers do not log in.
+        return SavedSearchMatches(saved_search, feed_articles(request, QueryDict(saved_search.query)))
+
+    def items(self, obj: SavedSearchMatches) -> QuerySet[Article]:
+        return obj.articles
+
+    def title(self, obj: SavedSearchMatches) -> str:
+        return f"News archive: {obj.saved_search.name}"
+
+    def link(self, obj: SavedSearchMatches) -> str:
+        return f"/api/v1/articles/?{obj.saved_search.query}"
+
+    def description(self, obj: SavedSearchMatches) -> str:
+        return (
+            f"Published articles matching the saved search {obj.saved_search.name!r}, newest first (or ranked, with q)."
+        )
+
+    subtitle = description
+
+
+class SavedSearchRssFeed(SavedSearchAtomFeed):
+    """The same feed as RSS 2.0."""
+
+    feed_type = Rss201rev2Feed

@@ -9,13 +9,12 @@ how to show a page (paging, ordering, format, fields) left out.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 
 from articles import webhook_targets
 from articles.api.filters import ArticleFilter
@@ -24,7 +23,7 @@ from articles.models import Article, SavedSearch
 from articles.search import SearchQueryError, parse_query
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 QUERY_FIELD = "query"
 # How a page is shown, not which articles match: dropped from a saved query.
@@ -49,7 +48,7 @@ def query_parameters() -> frozenset[str]:
     return frozenset({*ArticleFilter.base_filters, SEARCH_PARAM})
 
 
-def normalise_query(*, query: str, owner: AbstractBaseUser) -> str:
+def normalise_query(*, query: str, owner: User) -> str:
     """Return ``query`` (an article-list query string) normalised; raise ValidationError naming a bad parameter."""
     pairs = [(key, value.strip()) for key, value in parse_qsl(query.strip().lstrip("?"), keep_blank_values=True)]
     pairs = [(key, value) for key, value in pairs if value and key not in PRESENTATION_PARAMETERS]
@@ -67,14 +66,16 @@ def normalise_query(*, query: str, owner: AbstractBaseUser) -> str:
     return normalised
 
 
-def check_filters(pairs: list[tuple[str, str]], *, owner: AbstractBaseUser) -> None:
+def check_filters(pairs: list[tuple[str, str]], *, owner: User) -> None:
     """Raise ValidationError naming each parameter the article list would refuse (as the owner sees the archive)."""
     errors: dict[str, list[str]] = {}
     data = QueryDict(mutable=True)
     for key, value in pairs:
         data.appendlist(key, value)
     # The filterset reads only the requester's user (which slugs they may name).
-    filterset = ArticleFilter(data=data, queryset=Article.objects.none(), request=SimpleNamespace(user=owner))
+    request = HttpRequest()
+    request.user = owner
+    filterset = ArticleFilter(data=data, queryset=Article.objects.none(), request=request)
     if not filterset.is_valid():
         errors |= {name: list(messages) for name, messages in filterset.errors.items()}
     for text in data.getlist(SEARCH_PARAM):
@@ -86,15 +87,21 @@ def check_filters(pairs: list[tuple[str, str]], *, owner: AbstractBaseUser) -> N
         raise ValidationError({QUERY_FIELD: [f"{name}: {' '.join(messages)}" for name, messages in errors.items()]})
 
 
+def name_taken(*, owner: User, name: str, pk: int | None) -> bool:
+    """Tell whether ``owner`` has another saved search (not ``pk``) named ``name``."""
+    others = SavedSearch.objects.filter(owner=owner, name=name)
+    return (others if pk is None else others.exclude(pk=pk)).exists()
+
+
 def checked(
-    *, owner: AbstractBaseUser, name: str, query: str, email_digest: bool, webhook_url: str, pk: int | None = None
+    *, owner: User, name: str, query: str, email_digest: bool, webhook_url: str, pk: int | None = None
 ) -> SavedSearchFields:
     """Return the owner's choices checked and normalised; raise ValidationError naming each refused field."""
     errors: dict[str, list[str]] = {}
     name = name.strip()
     if not name:
         errors["name"] = ["Give the saved search a name."]
-    elif SavedSearch.objects.filter(owner=owner, name=name).exclude(pk=pk).exists():
+    elif name_taken(owner=owner, name=name, pk=pk):
         errors["name"] = [f"You already have a saved search named {name!r}."]
     try:
         query = normalise_query(query=query, owner=owner)
@@ -124,7 +131,7 @@ def _save(saved: SavedSearch) -> SavedSearch:
 
 @transaction.atomic
 def create_saved_search(
-    *, owner: AbstractBaseUser, name: str, query: str = "", email_digest: bool = True, webhook_url: str = ""
+    *, owner: User, name: str, query: str = "", email_digest: bool = True, webhook_url: str = ""
 ) -> SavedSearch:
     """Save a search for ``owner``; raise ValidationError for a bad query, a name taken or a refused webhook."""
     fields = checked(owner=owner, name=name, query=query, email_digest=email_digest, webhook_url=webhook_url)

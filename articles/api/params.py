@@ -67,6 +67,19 @@ def parse_bounded_int(
     return value
 
 
+def parse_since(params: Mapping[str, str], name: str = "since") -> dt.datetime | None:
+    """Return the ISO 8601 moment in ``name`` (None when absent), or raise a 400; present but empty is an error."""
+    # Empty is a mistake, not "from the beginning": that is leaving the parameter out.
+    value = params.get(name)
+    if value is None:
+        return None
+    try:
+        moment: dt.datetime = IsoDateTimeBoundField(required=True).clean(value)
+    except ValidationError as exc:
+        raise exceptions.ValidationError({name: exc.messages}) from None
+    return moment
+
+
 def parse_name_list(params: QueryDict, name: str) -> list[str]:
     """Return the comma-separated (or repeated) names given in ``name``, in order, without duplicates."""
     names: list[str] = []

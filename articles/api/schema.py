@@ -285,6 +285,11 @@ def document_api(result: Schema, generator: SchemaGenerator, request: HttpReques
             "description": "Named sets of publishers (e.g. national papers), curated by editors in the admin: "
             "read-only here. `collection=<slug>` filters articles wherever `publisher` does.",
         },
+        {
+            "name": "saved-searches",
+            "description": "Your followed article-list queries: their matches, a feed, an e-mail digest and a "
+            "webhook of new ones. Only yours: another user's id is a 404.",
+        },
         {"name": "auth", "description": "API tokens."},
     ]
     return result

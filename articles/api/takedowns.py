@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics, permissions, serializers
-from rest_framework.request import Request
+from rest_framework import generics, permissions, serializers
 
 from articles import takedowns
 from articles.api.pagination import KeysetCursorPagination
-from articles.api.params import IsoDateTimeBoundField, QueryStringGuardMixin
+from articles.api.params import QueryStringGuardMixin, parse_since
 from articles.api.querysets import can_see_unpublished
 from articles.models import Takedown
 
@@ -64,14 +62,5 @@ class WithdrawnListView(QueryStringGuardMixin, generics.ListAPIView[Takedown]):
         rows = takedowns.current(public_only=not staff)
         if staff:
             rows = rows.select_related("user")
-        since = self._since(self.request)
+        since = parse_since(self.request.query_params, SINCE_PARAM)
         return rows.filter(at__gt=since) if since else rows
-
-    @staticmethod
-    def _since(request: Request) -> Any:
-        try:
-            # Present but empty is a mistake, not "from the beginning": that is leaving it out.
-            value = request.query_params.get(SINCE_PARAM)
-            return None if value is None else IsoDateTimeBoundField(required=True).clean(value)
-        except DjangoValidationError as exc:
-            raise exceptions.ValidationError({SINCE_PARAM: exc.messages}) from None

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import APIRootView, DefaultRouter
 
-from articles.api import deliveries, revisions, takedowns, views
+from articles.api import deliveries, revisions, saved_searches, takedowns, views
 from articles.api.auth import ObtainTokenView
 from articles.api.errors import JsonErrorsMixin
 
@@ -51,6 +51,7 @@ router.register("articles", views.ArticleViewSet, basename="article")
 router.register("authors", views.AuthorViewSet, basename="author")
 router.register("publishers", views.PublisherViewSet, basename="publisher")
 router.register("collections", views.CollectionViewSet, basename="collection")
+router.register("saved-searches", saved_searches.SavedSearchViewSet, basename="savedsearch")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
@@ -92,5 +93,10 @@ urlpatterns = [
         name="article-export-newsmlg2",
     ),
     path("articles/export.nitf.xml", views.ArticleViewSet.as_view({"get": "export_nitf"}), name="article-export-nitf"),
+    path(
+        "saved-searches/<int:pk>/matches/",
+        saved_searches.SavedSearchMatchesViewSet.as_view({"get": "list"}),
+        name="savedsearch-matches",
+    ),
     path("", include(router.urls)),
 ]

@@ -33,16 +33,21 @@ EXPECTED_PATHS = {
     "/api/v1/publishers/{id}/",
     "/api/v1/collections/",
     "/api/v1/collections/{id}/",
+    "/api/v1/saved-searches/",
+    "/api/v1/saved-searches/{id}/",
+    "/api/v1/saved-searches/{id}/matches/",
     "/api/v1/saved-searches/{id}/deliveries/",
     "/api/v1/auth/token/",
 }
-# Every path answers GET only, except these (editors' writes and the token endpoint).
+# Every path answers GET only, except these (editors' writes, users' saved searches and the token endpoint).
 WRITE_PATHS = {
     "/api/v1/articles/{id}/": {"get", "patch"},
     "/api/v1/authors/": {"get", "post"},
     "/api/v1/authors/{id}/": {"get", "patch", "delete"},
     "/api/v1/publishers/": {"get", "post"},
     "/api/v1/publishers/{id}/": {"get", "patch", "delete"},
+    "/api/v1/saved-searches/": {"get", "post"},
+    "/api/v1/saved-searches/{id}/": {"get", "put", "patch", "delete"},
     "/api/v1/auth/token/": {"post"},
 }
 

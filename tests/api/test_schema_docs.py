@@ -43,11 +43,12 @@ def test_security_schemes_are_token_and_session(schema):
 
 
 def test_reads_are_open_and_writes_need_credentials(schema):
+    """Reads are open but for saved searches, each user's own; writes need credentials."""
     for method, path, operation in operations(schema):
         anonymous_allowed = {} in operation["security"]
         if path == "/api/v1/auth/token/":
             assert operation["security"] == [{}]
-        elif method == "get" and not path.startswith("/api/v1/saved-searches/"):  # a user's own: never anonymous
+        elif method == "get" and not path.startswith("/api/v1/saved-searches/"):
             assert anonymous_allowed, f"{method} {path}"
         else:
             assert not anonymous_allowed, f"{method} {path}"
