@@ -9,12 +9,13 @@ visibility, the same text query (compiled for the languages the chunk holds
 only, as a document fills its own language's fields alone). Its cost grows with
 the chunk and the number of searches, never with the archive.
 
-Cheap first: a search's text alone is run first (each distinct text once a
-chunk), and a search whose text matches none of the new articles is done
-before its filters are validated (slug look-ups are queries). Searches with the
-same query string and the same visibility (see ``_visibility``) share one
-answer. The owners' permissions are read in bulk, two queries a block of
-searches, rather than by each ``has_perm()``.
+Cheap first: each distinct text is compiled and tried alone once a chunk, and
+a search whose text matches none of the new articles is done before its
+filters are looked at. The filters (the query string without ``q``) are
+validated once a chunk for each distinct set and owner visibility (see
+``_visibility``), with one ``ArticleFilter`` form a visibility: most searches
+share a few sets (none, a language, a publisher). The owners' permissions are
+read in bulk, two queries a block of searches, rather than by each ``has_perm()``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from django.http import QueryDict
 
 from articles import search_index
 from articles.api.querysets import Requester, can_see_every, can_see_unpublished
-from articles.api.search_filters import SEARCH_PARAM, SavedQuery, SavedQueryError, saved_query
+from articles.api.search_filters import SEARCH_PARAM, SavedQueryError, SavedQueryParser
 from articles.models import Article, Author, Publisher, SavedSearch
 from articles.search import Query, SearchQueryError, compile_query, parse_query
 
@@ -87,6 +88,14 @@ def _search_source(searches: Iterable[SavedSearch] | None, *, passes: int) -> Ca
     return lambda: searches
 
 
+@dataclass(frozen=True)
+class _Filters:
+    """A search's validated filters (all but ``q``) as index conditions, and those the index lacks."""
+
+    conditions: tuple[tantivy.Query, ...]
+    unindexed: dict[str, Any]
+
+
 @dataclass
 class Batch:
     """One chunk of new articles in an in-memory index, and the searches' answers over it."""
@@ -94,8 +103,11 @@ class Batch:
     searcher: tantivy.Searcher
     ids: list[int]
     fields: tuple[str, ...]
-    _texts: dict[Query, list[int]] = field(default_factory=dict)
-    _answers: dict[tuple[str, Visibility], list[int]] = field(default_factory=dict)
+    # Each distinct text compiled for the chunk, None when it matches none of its articles.
+    _texts: dict[Query, tantivy.Query | None] = field(default_factory=dict)
+    # Each distinct set of filters (the query string without ``q``) validated once a visibility; None: refused.
+    _filters: dict[tuple[str, Visibility], _Filters | None] = field(default_factory=dict)
+    _parsers: dict[Visibility, SavedQueryParser] = field(default_factory=dict)
     _extras: dict[int, Any] | None = None
 
     @classmethod
@@ -122,59 +134,63 @@ class Batch:
         iterator = iter(searches)
         while block := list(itertools.islice(iterator, SEARCH_BLOCK)):
             prime_permissions([search.owner for search in block])
+            visibilities: dict[int, Visibility] = {}
             for search in block:
-                found = self.answer(search.query, search.owner)
+                if search.owner_id not in visibilities:
+                    visibilities[search.owner_id] = _visibility(search.owner)
+                found = self.answer(search.query, search.owner, visibilities[search.owner_id])
                 if found:
                     yield search.pk, found
 
-    def answer(self, query_string: str, owner: Requester) -> list[int]:
+    def answer(self, query_string: str, owner: Requester, visibility: Visibility | None = None) -> list[int]:
         """Return the ids of the chunk's articles the article list given ``query_string`` shows ``owner``."""
-        key = (query_string, _visibility(owner))
-        if key not in self._answers:
-            if len(self._answers) >= CACHE_SIZE:
-                self._answers.clear()
-            self._answers[key] = self._run(query_string, owner)
-        return self._answers[key]
-
-    def _run(self, query_string: str, owner: Requester) -> list[int]:
-        text = QueryDict(query_string).get(SEARCH_PARAM, "")
-        try:
-            query = parse_query(text) if text.strip() else None
-        except SearchQueryError:
-            return []  # The API refuses it (a 400): it lists nothing.
-        if query is not None and not self._text_ids(query):
-            return []  # Cheap: no new article has the words, whatever the filters say.
-        try:
-            saved = saved_query(query_string, user=owner)
-        except SavedQueryError as exc:
-            logger.info("A saved search's query %r is refused, so it matches nothing: %s", query_string, exc)
+        params = QueryDict(query_string, mutable=True)
+        text = params.pop(SEARCH_PARAM, [""])[-1]
+        compiled: tantivy.Query | None = None
+        if text.strip():
+            try:
+                query = parse_query(text)
+            except SearchQueryError:
+                return []  # The API refuses it (a 400): it lists nothing.
+            compiled = self._text(query)
+            if compiled is None:
+                return []  # Cheap: no new article has the words, whatever the filters say.
+        filters = self._validated(params.urlencode(), owner, visibility or _visibility(owner))
+        if filters is None:
             return []
-        return self._filtered(saved)
-
-    def _text_ids(self, query: Query) -> list[int]:
-        """Return the ids of the chunk's articles matching the text ``query`` (each distinct one searched once)."""
-        if query not in self._texts:
-            if len(self._texts) >= CACHE_SIZE:
-                self._texts.clear()
-            compiled = compile_query(query, fields=self.fields)
-            self._texts[query] = [] if compiled is None else self._search(compiled)
-        return self._texts[query]
-
-    def _filtered(self, saved: SavedQuery) -> list[int]:
-        conditions = saved.filters.queries()
-        if saved.query is not None:
-            if not conditions:
-                return self._unindexed(saved, self._text_ids(saved.query))
-            text = compile_query(saved.query, fields=self.fields)
-            if text is None:
-                return []
-            conditions.append(text)
+        conditions = [*filters.conditions, *([compiled] if compiled is not None else [])]
         if not conditions:
-            return self._unindexed(saved, self.ids)
+            return self._unindexed(filters, self.ids)
         combined = (
             conditions[0] if len(conditions) == 1 else tantivy.Query.boolean_query([(Must, q) for q in conditions])
         )
-        return self._unindexed(saved, self._search(combined))
+        return self._unindexed(filters, self._search(combined))
+
+    def _text(self, query: Query) -> tantivy.Query | None:
+        """Return ``query`` compiled for the chunk's languages, None when no article of the chunk matches it."""
+        if query not in self._texts:
+            _bounded(self._texts)
+            compiled = compile_query(query, fields=self.fields)
+            hit = compiled is not None and bool(self.searcher.search(compiled, 1, count=False).hits)
+            self._texts[query] = compiled if hit else None
+        return self._texts[query]
+
+    def _validated(self, filters_string: str, owner: Requester, visibility: Visibility) -> _Filters | None:
+        """Return the filters of a query string without ``q``, as ``owner`` may apply them; None: the API refuses."""
+        key = (filters_string, visibility)
+        if key not in self._filters:
+            _bounded(self._filters)
+            if visibility not in self._parsers:
+                # What the form depends on of its requester is their visibility: any owner stands for the rest.
+                self._parsers[visibility] = SavedQueryParser(owner)
+            try:
+                saved = self._parsers[visibility].parse(filters_string)
+            except SavedQueryError as exc:
+                logger.info("A saved search's filters %r are refused, so it matches nothing: %s", filters_string, exc)
+                self._filters[key] = None
+            else:
+                self._filters[key] = _Filters(tuple(saved.filters.queries()), saved.unindexed)
+        return self._filters[key]
 
     def _search(self, index_query: tantivy.Query) -> list[int]:
         """Return the ids of the chunk's articles matching ``index_query``, ascending (the sort key is the id)."""
@@ -183,15 +199,15 @@ class Batch:
         )
         return [int(key) for key, _ in found.hits]
 
-    def _unindexed(self, saved: SavedQuery, ids: list[int]) -> list[int]:
+    def _unindexed(self, filters: _Filters, ids: list[int]) -> list[int]:
         """Return ``ids`` narrowed by the filters the index does not hold (read from the database, once a chunk)."""
-        if not saved.unindexed or not ids:
+        if not filters.unindexed or not ids:
             return ids
         if self._extras is None:
             rows = Article.objects.filter(id__any_of=self.ids).order_by()
             self._extras = {row[0]: row for row in rows.values_list("id", "source_changed_at", "duplicate_of_id")}
-        changed_since = saved.unindexed.get("changed_since")
-        has_duplicate_of = saved.unindexed.get("has_duplicate_of")
+        changed_since = filters.unindexed.get("changed_since")
+        has_duplicate_of = filters.unindexed.get("has_duplicate_of")
         kept = []
         for pk in ids:
             _, changed_at, duplicate_of = self._extras[pk]
@@ -201,6 +217,12 @@ class Batch:
                 continue
             kept.append(pk)
         return kept
+
+
+def _bounded(cache: dict[Any, Any]) -> None:
+    """Empty ``cache`` when full: a pass's memory stays bounded however many distinct searches it meets."""
+    if len(cache) >= CACHE_SIZE:
+        cache.clear()
 
 
 def _visibility(owner: Requester) -> Visibility:
