@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, serializers
 
+from articles.api.pagination import ArchivePagination
 from articles.api.params import QueryStringGuardMixin
 from articles.models import Delivery, SavedSearch
 
@@ -51,6 +52,7 @@ class DeliveryListView(QueryStringGuardMixin, generics.ListAPIView[Delivery]):
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = DeliverySerializer
+    pagination_class = ArchivePagination
     queryset = Delivery.objects.none()  # for the schema; get_queryset() reads the search's
 
     def get_queryset(self) -> QuerySet[Delivery]:

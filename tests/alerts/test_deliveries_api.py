@@ -92,3 +92,19 @@ def test_the_list_is_paged():
     assert response.status_code == 200
     assert len(response.json()["results"]) == 2 and response.json()["next"]
     assert client_for(search.owner).get(url(search), {"page_size": "many"}).status_code == 400
+
+
+def test_the_list_walks_by_cursor_to_the_end():
+    search = SavedSearchFactory()
+    made = [make(search) for _ in range(3)]
+    client = client_for(search.owner)
+
+    seen, response = [], client.get(url(search), {"page_mode": "cursor", "page_size": 2})
+    while True:
+        assert response.status_code == 200
+        seen += [row["uid"] for row in response.json()["results"]]
+        if not response.json()["next"]:
+            break
+        response = client.get(response.json()["next"])
+
+    assert seen == [str(d.uid) for d in reversed(made)]
