@@ -8,7 +8,6 @@ from django.http import HttpRequest
 
 from articles.models import Delivery
 
-
 # Every field, shown and read only: the task that sends a delivery writes it.
 FIELDS: list[str] = [
     "uid",
