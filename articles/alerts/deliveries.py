@@ -54,9 +54,12 @@ def notify_new_articles(
 
     The ids are matched a chunk at a time; only the matches are held.
     """
+    followed = followed_searches()
+    if not followed.exists():  # nothing to match: the new articles are not even read
+        return []
     matches: dict[int, list[int]] = {}
     for chunk in _chunks(article_ids, BATCH):
-        for search_id, ids in match_articles(article_ids=chunk).items():
+        for search_id, ids in match_articles(article_ids=chunk, searches=followed).items():
             matches.setdefault(search_id, []).extend(ids)
     rows = []
     for search in _searches(matches):
@@ -66,6 +69,11 @@ def notify_new_articles(
         if search.webhook_url and search.webhook_paused_at is None:
             rows.append(Delivery(kind=Delivery.Kind.WEBHOOK, import_run=run, **common))
     return _record(rows)
+
+
+def followed_searches() -> QuerySet[SavedSearch]:
+    """Return the searches something is delivered for: a digest, or a webhook not paused."""
+    return SavedSearch.objects.filter(Q(email_digest=True) | (~Q(webhook_url="") & Q(webhook_paused_at=None)))
 
 
 def notify_import_run(run: ImportRun) -> list[Delivery]:

@@ -320,3 +320,17 @@ class _Lines:
 
     def flush(self) -> None:
         pass
+
+
+def test_without_followed_searches_the_new_articles_are_not_even_matched(monkeypatch):
+    """
+    GIVEN only a search with neither digest nor webhook, and one whose webhook is paused
+    WHEN new articles are notified
+    THEN nothing is matched nor recorded
+    """
+    SavedSearchFactory(email_digest=False)
+    SavedSearchFactory(email_digest=False, webhook_url="https://example.com/h", webhook_paused_at=timezone.now())
+    monkeypatch.setattr(deliveries, "match_articles", lambda **kwargs: pytest.fail("matched"))
+
+    assert deliveries.notify_new_articles(article_ids=[ArticleFactory(body="Otters.").pk]) == []
+    assert not Delivery.objects.exists()
