@@ -8,8 +8,10 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from articles.alerts import deliveries
 from articles.models import Delivery
-from tests.factories import SavedSearchFactory, UserFactory
+from tests.alerts.conftest import SECRET
+from tests.factories import ArticleFactory, SavedSearchFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +110,25 @@ def test_the_list_walks_by_cursor_to_the_end():
         response = client.get(response.json()["next"])
 
     assert seen == [str(d.uid) for d in reversed(made)]
+
+
+def test_the_owner_sees_the_pause_and_the_failures_behind_it(receiver, settings, django_capture_on_commit_callbacks):
+    """
+    GIVEN a search whose webhook answers 500 to every POST
+    WHEN its delivery has used up its attempts
+    THEN the saved search shows webhook_paused with the time, and its deliveries list shows the abandoned one
+    """
+    receiver.statuses = [500] * settings.ARCHIVE_DELIVERY_MAX_ATTEMPTS
+    search = SavedSearchFactory(webhook_url=receiver.url, webhook_secret=SECRET, email_digest=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries.notify_new_articles(article_ids=[ArticleFactory(body="Otters.").pk])
+    for _ in range(settings.ARCHIVE_DELIVERY_MAX_ATTEMPTS - 1):
+        with django_capture_on_commit_callbacks(execute=True):
+            deliveries.retry_due()
+    client = client_for(search.owner)
+
+    shown = client.get(f"/api/v1/saved-searches/{search.pk}/").json()
+    listed = client.get(url(search)).json()["results"]
+
+    assert shown["webhook_paused"] is True and shown["webhook_paused_at"]
+    assert [(d["status"], d["attempts"], d["response_status"]) for d in listed] == [("abandoned", 5, 500)]
