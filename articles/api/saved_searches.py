@@ -61,9 +61,27 @@ def owned_by(user: Any) -> QuerySet[SavedSearch]:
     return SavedSearch.objects.filter(owner=user).order_by("name", "id")
 
 
+class JsonBooleanField(serializers.BooleanField):
+    """A boolean that is JSON's ``true`` or ``false``, as the schema says: ``0`` or ``"no"`` is a 400.
+
+    An HTML form's values (the browsable API's) are read as DRF reads them.
+    """
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        if isinstance(getattr(self.root, "initial_data", None), QueryDict):
+            return bool(super().to_internal_value(data))
+        self.fail("invalid", input=data)
+        raise AssertionError("fail() raises")  # for the type checker
+
+
 class SavedSearchSerializer(serializers.ModelSerializer[SavedSearch]):
+    email_digest = JsonBooleanField(
+        required=False, help_text=str(SavedSearch._meta.get_field("email_digest").help_text) + " Default: true."
+    )
     url = serializers.HyperlinkedIdentityField(view_name="api:savedsearch-detail", help_text="This saved search.")
-    webhook_paused = serializers.BooleanField(
+    webhook_paused = JsonBooleanField(
         required=False,
         help_text="Whether webhook deliveries are paused (the archive pauses them when they keep failing). "
         "Send `false` to resume; `true` is refused.",

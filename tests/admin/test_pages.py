@@ -69,4 +69,5 @@ def test_admin_index_lists_the_archive(admin_client):
         "Collection",
         "ImportRun",
         "Merge",
+        "SavedSearch",
     }

@@ -340,3 +340,14 @@ def test_the_feed_of_an_unknown_token_is_a_404(client):
     SavedSearchFactory()
 
     assert client.get("/feeds/saved-searches/not-a-token.atom").status_code == 404
+
+
+@pytest.mark.parametrize("field", ["email_digest", "webhook_paused"])
+@pytest.mark.parametrize("value", [0, "false", "no"])
+def test_a_boolean_that_is_not_json_true_or_false_is_a_400(owner_client, owner, field, value):
+    saved = SavedSearchFactory(owner=owner)
+
+    response = owner_client.patch(detail(saved), {field: value}, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()
