@@ -95,10 +95,15 @@ bench: install-dev
 # server error, never on a missed target; the figures go to bench/out/, not to bench/results.md.
 BENCH_SMALL = $(BIN)/python bench/archive_bench.py --articles 2000 --requests 5 --load-seconds 10 \
 	--results bench/out/results-small.md
+# With the saved-search matching benchmark's small version (bench/saved_search_matching.py), on the same databases.
+MATCH_SMALL = $(BIN)/python bench/saved_search_matching.py --searches 500 --articles 500 \
+	--results bench/out/results-small.md
 bench-small: install-dev
 	mkdir -p bench/out
 	env -u DATABASE_URL $(BENCH_SMALL)
 	$(if $(BENCH_DATABASE_URL),env -u DATABASE_URL $(BENCH_SMALL) $(BENCH_DB))
+	env -u DATABASE_URL $(MATCH_SMALL)
+	$(if $(BENCH_DATABASE_URL),env -u DATABASE_URL $(MATCH_SMALL) $(BENCH_DB))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache staticfiles

@@ -190,10 +190,11 @@ def _field_query(name: str, tokens: list[str]) -> tantivy.Query:
     return tantivy.Query.phrase_query(SCHEMA, name, words)
 
 
-def _term_query(term: Term, fields: Sequence[str]) -> tantivy.Query | None:
+def _term_query(term: Term, fields: Sequence[str], *, scored: bool = True) -> tantivy.Query | None:
     """Return the term in any of ``fields`` (a phrase when it has several words), or None if it has no words.
 
     Each field's language analyses the term: every analyser splits text alike, only the stems differ.
+    Unless ``scored``, the fields are not weighted (the same matches, and a tenth of the work).
     """
     stems = {stemmer: analyse(term.text, stemmer) for stemmer in dict.fromkeys(FIELD_STEMMERS[f] for f in fields)}
     if not any(stems.values()):
@@ -203,30 +204,36 @@ def _term_query(term: Term, fields: Sequence[str]) -> tantivy.Query | None:
     for name in fields:
         kind = FIELD_KINDS[name]
         matched = _field_query(name, stems[FIELD_STEMMERS[name]])
+        if not scored:
+            clauses.append((Should, matched))
+            continue
         clauses.append((Should, tantivy.Query.boost_query(matched, FIELD_BOOSTS[kind])))
         if kind in FIELD_BONUS and bonus:
             clauses.append((Should, tantivy.Query.const_score_query(matched, FIELD_BONUS[kind])))
     return clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
 
 
-def _any_of(terms: Sequence[Term], fields: Sequence[str]) -> tantivy.Query | None:
-    queries = [q for q in (_term_query(term, fields) for term in terms) if q is not None]
+def _any_of(terms: Sequence[Term], fields: Sequence[str], *, scored: bool = True) -> tantivy.Query | None:
+    queries = [q for q in (_term_query(term, fields, scored=scored) for term in terms) if q is not None]
     if len(queries) <= 1:
         return queries[0] if queries else None
     return tantivy.Query.boolean_query([(Should, q) for q in queries])
 
 
-def compile_query(query: Query, fields: Sequence[str] = tuple(FIELD_STEMMERS)) -> tantivy.Query | None:
+def compile_query(
+    query: Query, fields: Sequence[str] = tuple(FIELD_STEMMERS), *, scored: bool = True
+) -> tantivy.Query | None:
     """Compile ``query`` for the index; None when nothing in it is searchable.
 
     A term without any word (as the analyser sees it) is dropped, as a database
-    drops a stop word; so is a group of only such terms.
+    drops a stop word; so is a group of only such terms. Without ``scored``, the
+    same matches without relevance (for whoever only wants which articles match).
     """
-    groups = [q for q in (_any_of(group, fields) for group in query.groups) if q is not None]
+    groups = [q for q in (_any_of(group, fields, scored=scored) for group in query.groups) if q is not None]
     if not groups:
         return None
     clauses = [(Must, q) for q in groups]
-    excluded = _any_of(query.excluded, fields)
+    excluded = _any_of(query.excluded, fields, scored=False)
     if excluded is not None:
         clauses.append((MustNot, excluded))
     return clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)

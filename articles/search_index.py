@@ -355,8 +355,8 @@ class IndexedArticle:
     article: Any
     author_ids: tuple[int, ...]
 
-    def document(self) -> tantivy.Document:
-        """Return the article as a Tantivy document."""
+    def document(self, *, versioned: bool = True) -> tantivy.Document:
+        """Return the article as a Tantivy document (without ``versioned``, no fingerprint: nothing will check it)."""
         a = self.article
         doc = tantivy.Document()
         doc.add_unsigned("id", a.id)
@@ -386,7 +386,8 @@ class IndexedArticle:
         doc.add_integer("created_at", micros(a.created_at))
         doc.add_integer("embargo_until", micros(a.embargo_until) if a.embargo_until else NO_EMBARGO)
         doc.add_unsigned("sample_key", a.sample_key)
-        doc.add_integer("version", self.fingerprint())
+        if versioned:
+            doc.add_integer("version", self.fingerprint())
         return doc
 
     def fingerprint(self) -> int:

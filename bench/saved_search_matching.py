@@ -107,10 +107,10 @@ def saved_queries(count: int, *, seed: int, articles: int, pools: Pools) -> list
             return word(RARE_RANKS)
         if kind < 0.60:
             return word(MEDIUM_RANKS)
-        if kind < 0.67:
+        if kind < 0.71:
             return f"{word(MEDIUM_RANKS)} {word(MEDIUM_RANKS)}"
         if kind < 0.75:
-            return word(COMMON_RANKS)
+            return word(COMMON_RANKS)  # Broad: a word in a tenth to a third of the articles.
         if kind < 0.84:
             return (
                 f'"{rng.choice(list(corpus.PHRASES))}"'
@@ -118,7 +118,7 @@ def saved_queries(count: int, *, seed: int, articles: int, pools: Pools) -> list
                 else f'"{word(COMMON_RANKS)} {word(MEDIUM_RANKS)}"'
             )
         if kind < 0.91:
-            return f"{word(COMMON_RANKS)} -{word(MEDIUM_RANKS)}"
+            return f"{word(COMMON_RANKS) if rng.random() < 0.3 else word(MEDIUM_RANKS)} -{word(MEDIUM_RANKS)}"
         if kind < 0.97:
             return f"{word(MEDIUM_RANKS)} OR {word(RARE_RANKS)}"
         return None  # Filters only: a publisher's or an author's new articles.
@@ -185,18 +185,18 @@ def write_searches(count: int, *, seed: int, articles: int) -> int:
     return sum(staff)
 
 
-def time_matching() -> tuple[float, float, float, dict[int, list[int]], int]:
-    """Match every article against every saved search; return s, RSS before and peak (MB), matches, articles."""
+def time_matching() -> tuple[float, float, float, float, dict[int, list[int]], int]:
+    """Match every article against every saved search: wall and CPU s, RSS before and peak (MB), matches, articles."""
     from articles.alerts.matching import match_articles
     from articles.models import Article
 
     ids = list(Article.objects.order_by("id").values_list("id", flat=True))
     gc.collect()
     before = _rss_mb()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     matches = match_articles(article_ids=ids)
-    seconds = time.perf_counter() - start
-    return seconds, before, _rss_mb(), matches, len(ids)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return seconds, cpu, before, _rss_mb(), matches, len(ids)
 
 
 def _rss_mb() -> float:
@@ -211,7 +211,7 @@ def run(args: argparse.Namespace, workdir: Path, report: MatchingReport) -> None
     recreate_database(url)
     manage(env, "migrate", "--noinput", "-v", "0")
     shutil.rmtree(env["ARCHIVE_SEARCH_INDEX_DIR"], ignore_errors=True)
-    import_s, _, _, outcome = timed_import(env, workdir / "seeds")
+    import_s, import_cpu, _, outcome = timed_import(env, workdir / "seeds")
     os.environ.update(env)
     import django
 
@@ -220,11 +220,12 @@ def run(args: argparse.Namespace, workdir: Path, report: MatchingReport) -> None
     report.facts["searches"] = (
         f"{args.searches:,} of {max(args.searches // SEARCHES_PER_OWNER, 1):,} owners ({staff} staff)"
     )
-    seconds, rss_before, rss_peak, matches, articles = time_matching()
-    ratio = seconds / import_s
+    seconds, cpu, rss_before, rss_peak, matches, articles = time_matching()
+    ratio, cpu_ratio = seconds / import_s, cpu / import_cpu
     found = sum(map(len, matches.values()))
     created = outcome.get("created", 0)
     report.add(Row("import", "import_seeds, wall time", import_s, "s", note=f"{created:,} articles created"))
+    report.add(Row("import", "import_seeds, CPU time", import_cpu, "s"))
     report.add(
         Row(
             "matching",
@@ -234,6 +235,17 @@ def run(args: argparse.Namespace, workdir: Path, report: MatchingReport) -> None
             target=f"≤ {TARGET_RATIO:.0%} of the import",
             met=ratio <= TARGET_RATIO,
             note=f"{ratio:.1%} of the import's time",
+        )
+    )
+    report.add(
+        Row(
+            "matching",
+            "match_articles, CPU time",
+            cpu,
+            "s",
+            target=f"≤ {TARGET_RATIO:.0%} of the import",
+            met=cpu_ratio <= TARGET_RATIO,
+            note=f"{cpu_ratio:.1%} of the import's CPU (less sensitive to other work on the machine)",
         )
     )
     report.add(Row("matching", "per saved search", seconds / args.searches * 1e6, "µs", note=f"{articles:,} articles"))
@@ -246,8 +258,16 @@ def run(args: argparse.Namespace, workdir: Path, report: MatchingReport) -> None
             note=f"{rss_peak - rss_before:.0f} MB above the {rss_before:.0f} MB before the pass",
         )
     )
+    largest = sorted(map(len, matches.values()), reverse=True)[: max(args.searches // 20, 1)]
     report.add(
-        Row("matching", "matches", found, "", note=f"{len(matches):,} of {args.searches:,} searches matched something")
+        Row(
+            "matching",
+            "matches",
+            found,
+            "",
+            note=f"{len(matches):,} of {args.searches:,} searches matched something; the broadest 5% "
+            f"of searches hold {sum(largest) / max(found, 1):.0%} of the matches",
+        )
     )
     if created != args.articles:
         report.problems.append(f"import created {created} of {args.articles} articles: {outcome}")

@@ -156,9 +156,9 @@ def test_refused_queries_match_nothing(archive, owners):
 
 
 def test_chunks_and_a_pass_over_many_searches_keep_their_answers(archive, owners, monkeypatch):
-    """GIVEN chunks of two articles and blocks of two searches
+    """GIVEN chunks of two articles, blocks of two searches, and filters intersected in the index
     WHEN matched
-    THEN the answers are those of one chunk and one block.
+    THEN the answers are those of one chunk and one block, filtered after the text.
     """
     _, new = archive
     for i, query in enumerate(QUERIES):
@@ -166,6 +166,8 @@ def test_chunks_and_a_pass_over_many_searches_keep_their_answers(archive, owners
     whole = match_articles(article_ids=new)
     monkeypatch.setattr("articles.alerts.matching.BATCH", 2)
     monkeypatch.setattr("articles.alerts.matching.SEARCH_BLOCK", 2)
+    # Every filtered text then goes the other way: intersected with its filters in the index.
+    monkeypatch.setattr("articles.alerts.matching.NARROWER", 1)
 
     assert match_articles(article_ids=new) == whole
     assert match_articles(article_ids=new, searches=list(SavedSearch.objects.all())) == whole
@@ -184,6 +186,23 @@ def test_a_pass_reads_permissions_in_bulk(archive, owners, django_user_model, dj
     # Articles, bylines, searches, and the owners' own and group permissions.
     with django_assert_max_num_queries(5):
         assert match_articles(article_ids=new) == {}
+
+
+def test_shared_filters_are_validated_once(archive, owners, django_user_model, django_assert_max_num_queries):
+    """GIVEN forty readers following otters at the same publisher, and forty staff members doing the same
+    WHEN matched
+    THEN the publisher's slug is looked up once per visibility, not once per search.
+    """
+    _, new = archive
+    for i in range(80):
+        user = django_user_model.objects.create_user(f"u{i}", password="pw-for-tests-only", is_staff=i % 2 == 0)
+        SavedSearch.objects.create(owner=user, name="x", query=f"publisher=daily-news&q=otters+OR+zebra{i}")
+
+    # Articles, bylines, searches, the owners' permissions, and one slug look-up for each visibility.
+    with django_assert_max_num_queries(7):
+        matches = match_articles(article_ids=new)
+
+    assert len(matches) == 80
 
 
 def test_saved_query_validates_as_the_api_does(owners):
