@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from django.db import models
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
@@ -28,6 +29,7 @@ from articles.api.params import QueryStringGuardMixin, parse_since
 from articles.api.search_filters import ArticleFilterBackend, FullTextSearchFilter
 from articles.api.views import ArticleViewSet
 from articles.api.write_mixins import service_errors
+from articles.api.write_serializers import TextField
 from articles.models import SavedSearch
 
 if TYPE_CHECKING:
@@ -77,6 +79,8 @@ class JsonBooleanField(serializers.BooleanField):
 
 
 class SavedSearchSerializer(serializers.ModelSerializer[SavedSearch]):
+    # Text only, as the editors' writes: DRF's CharField would take 0 as "0".
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.CharField: TextField}
     email_digest = JsonBooleanField(
         required=False, help_text=str(SavedSearch._meta.get_field("email_digest").help_text) + " Default: true."
     )

@@ -351,3 +351,13 @@ def test_a_boolean_that_is_not_json_true_or_false_is_a_400(owner_client, owner, 
 
     assert response.status_code == 400
     assert field in response.json()
+
+
+@pytest.mark.parametrize("field", ["name", "query"])
+def test_a_number_for_text_is_a_400(owner_client, owner, field):
+    saved = SavedSearchFactory(owner=owner)
+
+    response = owner_client.patch(detail(saved), {field: 0}, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()
