@@ -41,9 +41,11 @@ admin: install
 
 # runserver in the foreground and, beside it, the task worker that runs admin uploads in the
 # background (django-tasks' database backend); the worker stops when runserver does. It does
-# not reload on code changes (runserver does): restart `make run` after changing a task.
+# not reload on code changes (runserver does): restart `make run` after changing a task. Before they
+# start, retry_deliveries queues again the saved-search deliveries a crash or restart left unsent.
 serve: install
 	@echo "Serving on http://$(HOST):$(PORT)/  (API: /api/v1/  admin: /admin/)  with a task worker"
+	@$(RUN_ENV) $(BIN)/python manage.py retry_deliveries
 	@$(RUN_ENV) $(BIN)/python manage.py db_worker --no-reload --no-startup-delay & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \

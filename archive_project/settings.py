@@ -193,6 +193,23 @@ ARCHIVE_SEARCH_INDEX_DIR = Path(os.environ.get("ARCHIVE_SEARCH_INDEX_DIR", BASE_
 # otherwise internal address (the server must not be made to POST into its own network), except to these
 # hosts ("host" or "host:port", comma-separated), admitted whatever they resolve to.
 ARCHIVE_WEBHOOK_ALLOWED_HOSTS = env_list("ARCHIVE_WEBHOOK_ALLOWED_HOSTS", [])
+# Saved-search alerts: the site's address for the links they carry, and how webhooks are retried.
+ARCHIVE_BASE_URL = os.environ.get("ARCHIVE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+ARCHIVE_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("ARCHIVE_WEBHOOK_TIMEOUT_SECONDS", "10"))
+ARCHIVE_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("ARCHIVE_DELIVERY_MAX_ATTEMPTS", "5"))
+ARCHIVE_DELIVERY_BACKOFF_SECONDS = float(os.environ.get("ARCHIVE_DELIVERY_BACKOFF_SECONDS", "60"))
+
+# --- E-mail (saved-search digests) -------------------------------------------
+# The console backend prints messages: set EMAIL_BACKEND to django.core.mail.backends.smtp.EmailBackend
+# and the EMAIL_HOST... variables to send them.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "archive@localhost")
 
 # --- Background tasks (django-tasks) ----------------------------------------
 # Admin uploads import in the background. The database backend needs no broker: tasks wait in a
@@ -269,6 +286,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No validator badge (an image from validator.swagger.io): the docs load nothing from elsewhere.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Named apart from the articles' own "status" and "kind" choices.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "articles.models.Article.Status",
+        "DeliveryStatusEnum": "articles.models.Delivery.Status",
+        "DeliveryKindEnum": "articles.models.Delivery.Kind",
+        "DeliveryEventEnum": "articles.models.Delivery.Event",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "articles.api.schema.document_api",

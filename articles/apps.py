@@ -30,3 +30,7 @@ class ArticlesConfig(AppConfig):
         # post_delete records them (articles.takedowns).
         pre_delete.connect(takedowns.collect_deletion, sender=Article, dispatch_uid="articles_takedown_collect")
         post_delete.connect(takedowns.record_deletion, sender=Article, dispatch_uid="articles_takedown_on_delete")
+        # A withdrawal or deletion is posted to the webhooks that delivered the article (saved searches).
+        from articles.alerts import hooks as alerts
+
+        takedowns.recorded.connect(alerts.withdrawn_on_takedowns, dispatch_uid="articles_alerts_withdrawn")

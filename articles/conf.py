@@ -80,3 +80,23 @@ def import_parse_workers() -> int:
 def webhook_allowed_hosts() -> list[str]:
     """Return the webhook hosts admitted whatever they resolve to (``ARCHIVE_WEBHOOK_ALLOWED_HOSTS``)."""
     return [str(host).lower() for host in settings.ARCHIVE_WEBHOOK_ALLOWED_HOSTS]
+
+
+def base_url() -> str:
+    """Return the site's public address, for the links alerts carry (``ARCHIVE_BASE_URL``)."""
+    return str(settings.ARCHIVE_BASE_URL).rstrip("/")
+
+
+def webhook_timeout_seconds() -> float:
+    """Return how long a webhook POST may take (``ARCHIVE_WEBHOOK_TIMEOUT_SECONDS``)."""
+    return float(settings.ARCHIVE_WEBHOOK_TIMEOUT_SECONDS)
+
+
+def delivery_max_attempts() -> int:
+    """Return how many attempts a delivery gets before it is abandoned (``ARCHIVE_DELIVERY_MAX_ATTEMPTS``)."""
+    return int(settings.ARCHIVE_DELIVERY_MAX_ATTEMPTS)
+
+
+def delivery_backoff_seconds() -> float:
+    """Return the wait after a delivery's first failure, doubled after each (``ARCHIVE_DELIVERY_BACKOFF_SECONDS``)."""
+    return float(settings.ARCHIVE_DELIVERY_BACKOFF_SECONDS)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles import takedowns
+from articles.alerts import hooks as alerts
 from articles.history import attribute_change
 from articles.models import Article, ArticleAuthor, Author, NamedEntity
 
@@ -106,6 +107,8 @@ def update_article(
             # updated_at moves for a byline change too: caches keyed on it must see it.
             article.save(update_fields={*changed, "updated_at"})
         takedowns.status_changed(article, before=status_before, user=user)
+        if article.status == Article.Status.PUBLISHED and status_before != Article.Status.PUBLISHED:
+            alerts.published_on_commit([article.pk])
         if "body" in changed:
             _refresh_fingerprints(article)
     return article

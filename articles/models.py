@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -972,3 +973,126 @@ class SavedSearch(models.Model):
     @property
     def webhook_paused(self) -> bool:
         return self.webhook_paused_at is not None
+
+
+class Delivery(models.Model):
+    """One e-mail digest or webhook POST of a saved search's new matches (or of a withdrawal), and its outcome.
+
+    Written by ``articles.alerts.deliveries``; sent by its task, retried with backoff
+    until delivered or abandoned. ``uid`` is sent with it, so a receiver can drop a
+    repeat of a delivery it already took.
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("e-mail digest")
+        WEBHOOK = "webhook", _("webhook")
+
+    class Event(models.TextChoices):
+        MATCHES = "matches", _("new matches")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed, to be retried")
+        ABANDONED = "abandoned", _("abandoned")
+
+    class Trigger(models.TextChoices):
+        IMPORT = "import", _("import run")
+        PUBLISH = "publish", _("editor published")
+        WITHDRAWAL = "withdrawal", _("withdrawal")
+
+    saved_search = models.ForeignKey(
+        SavedSearch,
+        verbose_name=_("saved search"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        help_text=_("The search whose matches this delivers."),
+    )
+    uid = models.UUIDField(
+        _("delivery id"),
+        default=uuid.uuid4,
+        editable=False,
+        help_text=_("Stable id sent in the payload and the X-Archive-Delivery header: the same on every retry."),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    event = models.CharField(_("event"), max_length=10, choices=Event.choices, default=Event.MATCHES)
+    trigger = models.CharField(
+        _("trigger"), max_length=10, choices=Trigger.choices, help_text=_("What made the archive send it.")
+    )
+    import_run = models.ForeignKey(
+        ImportRun,
+        verbose_name=_("import run"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+        help_text=_("The run whose new articles it delivers, when an import triggered it."),
+    )
+    article_ids = models.JSONField(_("article ids"), default=list, help_text=_("The articles it delivers, by id."))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0, help_text=_("Sending attempts made so far."))
+    next_attempt_at = models.DateTimeField(
+        _("next attempt at"),
+        null=True,
+        blank=True,
+        default=timezone.now,
+        help_text=_("When it is due to be sent (again); empty once delivered or abandoned."),
+    )
+    last_error = models.TextField(_("last error"), blank=True, help_text=_("Why the last attempt failed."))
+    response_status = models.PositiveIntegerField(
+        _("response status"), null=True, blank=True, help_text=_("The webhook's HTTP status on the last attempt.")
+    )
+    task_id = models.CharField(
+        _("task id"), max_length=64, blank=True, help_text=_("The queued task that sends it next, if any.")
+    )
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["uid"], name="articles_delivery_unique_uid"),
+            # One digest per search, kind and event for an import run.
+            models.UniqueConstraint(
+                fields=["saved_search", "kind", "event", "import_run"],
+                condition=Q(import_run__isnull=False),
+                name="articles_delivery_one_per_run",
+            ),
+        ]
+        indexes = [
+            # retry_deliveries' scan: the undelivered ones by due time.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["pending", "failed"]),
+                name="delivery_due_idx",
+            ),
+            models.Index(fields=["saved_search", "-created_at", "-id"], name="delivery_search_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.event}) for saved search #{self.saved_search_id}: {self.status}"
+
+
+class DeliveredArticle(models.Model):
+    """An article a webhook delivery delivered: whom to tell when it is withdrawn or deleted."""
+
+    delivery = models.ForeignKey(
+        Delivery, verbose_name=_("delivery"), on_delete=models.CASCADE, related_name="delivered_articles"
+    )
+    # Not a foreign key: a deleted article's receivers are told too.
+    article_id = models.BigIntegerField(_("article id"))
+
+    class Meta:
+        verbose_name = _("delivered article")
+        verbose_name_plural = _("delivered articles")
+        ordering = ["delivery", "article_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "article_id"], name="articles_deliveredarticle_unique"),
+        ]
+        indexes = [models.Index(fields=["article_id"], name="deliveredarticle_article_idx")]
+
+    def __str__(self) -> str:
+        return f"article #{self.article_id} in delivery #{self.delivery_id}"

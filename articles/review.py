@@ -16,6 +16,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from articles import merging, search_index, takedowns, triage
+from articles.alerts import hooks as alerts
 from articles.editing import set_byline
 from articles.history import attribute_change
 from articles.imported_history import record_imported_states
@@ -76,6 +77,7 @@ def publish_articles(articles: QuerySet[Article], *, user: AbstractBaseUser | No
 
     def reinstate(rows: list[Article]) -> None:
         takedowns.published([row.pk for row in rows], user=user, at=now)
+        alerts.published_on_commit([row.pk for row in rows])
 
     unpublished = articles.exclude(status=Article.Status.PUBLISHED)
     return _update(unpublished, change, ["status", "published_at"], user, "published", then=reinstate)

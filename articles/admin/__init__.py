@@ -29,6 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from simple_history.admin import SimpleHistoryAdmin
 
 from articles import boilerplate, conf, editing, importing, review, saved_searches
+from articles.admin import deliveries as _deliveries  # noqa: F401  (registers DeliveryAdmin)
 from articles.admin import views as admin_views
 from articles.admin.changelist import (
     ArticleChangeList,

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import APIRootView, DefaultRouter
 
-from articles.api import revisions, saved_searches, takedowns, views
+from articles.api import deliveries, revisions, saved_searches, takedowns, views
 from articles.api.auth import ObtainTokenView
 from articles.api.errors import JsonErrorsMixin
 
@@ -65,6 +65,7 @@ urlpatterns = [
         name="article-export-ndjson",
     ),
     path("articles/withdrawn/", takedowns.WithdrawnListView.as_view(), name="article-withdrawn"),
+    path("saved-searches/<int:pk>/deliveries/", deliveries.DeliveryListView.as_view(), name="savedsearch-deliveries"),
     path("articles/export.csv", views.ArticleViewSet.as_view({"get": "export_csv"}), name="article-export-csv"),
     path(
         "articles/<int:pk>/revisions/",

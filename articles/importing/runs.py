@@ -217,6 +217,7 @@ class _Job:
             raise
         if log is None:
             _finish(run, counts)
+            _notify_on_commit(run)
         report = ImportReport(run_id=run.pk, dry_run=run.dry_run, counts=counts)
         report.outcomes = log if log is not None else StoredOutcomes(run.pk, report.total)
         return report
@@ -404,6 +405,15 @@ def _finish(run: ImportRun, counts: dict[str, int]) -> None:
         # rather than a full scan until autovacuum gets round to the table.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE articles_article")
+
+
+def _notify_on_commit(run: ImportRun) -> None:
+    """Have the saved searches told of the run's new articles once it commits (at once outside a transaction)."""
+    # Imported here: the alerts' matching reads the API's filters, whose package imports the importer.
+    from articles.alerts import deliveries
+
+    # Robust: the run has committed whatever happens here; a failure is logged, not the import's error.
+    transaction.on_commit(lambda: deliveries.notify_import_run(run), robust=True)
 
 
 def _mark_interrupted(run: ImportRun) -> None:

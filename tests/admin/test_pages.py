@@ -70,4 +70,5 @@ def test_admin_index_lists_the_archive(admin_client):
         "ImportRun",
         "Merge",
         "SavedSearch",
+        "Delivery",
     }

@@ -36,6 +36,7 @@ EXPECTED_PATHS = {
     "/api/v1/saved-searches/",
     "/api/v1/saved-searches/{id}/",
     "/api/v1/saved-searches/{id}/matches/",
+    "/api/v1/saved-searches/{id}/deliveries/",
     "/api/v1/auth/token/",
 }
 # Every path answers GET only, except these (editors' writes, users' saved searches and the token endpoint).

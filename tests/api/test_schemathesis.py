@@ -21,7 +21,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.engine import events
 
 from articles import webhook_targets
-from articles.models import Article
+from articles.models import Article, Delivery
 from tests.api.helpers import make_article
 from tests.factories import ArticleFactory, AuthorFactory, PublisherFactory, SavedSearchFactory
 
@@ -181,5 +181,8 @@ def test_every_operation_anonymously(wsgi_app, archive):
 
 def test_every_operation_as_an_editor(wsgi_app, archive, editor):
     token = Token.objects.create(user=editor).key
+    # A saved search of the editor's with a delivery: its deliveries list answers 200 (the others' 404).
+    search = SavedSearchFactory(owner=editor)
+    Delivery.objects.create(saved_search=search, kind=Delivery.Kind.WEBHOOK, trigger="import", article_ids=[1])
     failures = run_schemathesis(wsgi_app, headers={"Authorization": f"Token {token}"})
     assert not failures, "\n".join(failures)

@@ -1,0 +1,258 @@
+"""Deliveries of saved searches' new matches and withdrawals: recorded in one transaction, sent by a task.
+
+``notify_new_articles`` (after an import run, after an editor publishes) matches
+the new articles against every saved search and records, per search, one e-mail
+digest and one webhook delivery; ``notify_withdrawn`` (on each takedown) records a
+``withdrawn`` webhook delivery for each search whose webhook delivered one of the
+articles. Either queues ``send_delivery`` once its transaction commits.
+
+A failed attempt (an HTTP status other than 2xx, a timeout, a refused connection,
+an SMTP error) is retried after ``ARCHIVE_DELIVERY_BACKOFF_SECONDS`` doubled
+after each failure (1, 2, 4, 8 minutes by default) until
+``ARCHIVE_DELIVERY_MAX_ATTEMPTS`` (5) attempts; then it is abandoned, and a
+webhook's search is paused (``webhook_paused_at``): no webhook deliveries are
+made for it until its owner clears the pause. ``retry_deliveries`` (run when the
+worker starts) queues again every delivery that is due and has no live task, so a
+crash or a restart loses none.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
+from itertools import islice
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django_tasks import TaskResultStatus, default_task_backend, task
+
+from articles import conf
+from articles.alerts import emails, webhooks
+from articles.alerts.matching import BATCH, match_articles
+from articles.alerts.payloads import CHUNK, DeliveryFailed
+from articles.models import Article, DeliveredArticle, Delivery, ImportOutcome, ImportRun, SavedSearch, Takedown
+
+logger = logging.getLogger(__name__)
+UNDELIVERED = (Delivery.Status.PENDING, Delivery.Status.FAILED)
+
+
+def _chunks(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
+    iterator = iter(ids)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+# --- Recording -------------------------------------------------------------------------------
+
+
+def notify_new_articles(
+    *, article_ids: Iterable[int], run: ImportRun | None = None, trigger: str = Delivery.Trigger.PUBLISH
+) -> list[Delivery]:
+    """Record a digest and a webhook delivery for each search matching some of ``article_ids``; send them on commit.
+
+    The ids are matched a chunk at a time; only the matches are held.
+    """
+    followed = followed_searches()
+    if not followed.exists():  # nothing to match: the new articles are not even read
+        return []
+    matches: dict[int, list[int]] = {}
+    for chunk in _chunks(article_ids, BATCH):
+        for search_id, ids in match_articles(article_ids=chunk, searches=followed).items():
+            matches.setdefault(search_id, []).extend(ids)
+    rows = []
+    for search in _searches(matches):
+        common = {"saved_search": search, "article_ids": sorted(set(matches[search.pk])), "trigger": trigger}
+        if search.email_digest:
+            rows.append(Delivery(kind=Delivery.Kind.EMAIL, import_run=run, **common))
+        if search.webhook_url and search.webhook_paused_at is None:
+            rows.append(Delivery(kind=Delivery.Kind.WEBHOOK, import_run=run, **common))
+    return _record(rows)
+
+
+def followed_searches() -> QuerySet[SavedSearch]:
+    """Return the searches something is delivered for: a digest, or a webhook not paused."""
+    return SavedSearch.objects.filter(Q(email_digest=True) | (~Q(webhook_url="") & Q(webhook_paused_at=None)))
+
+
+def notify_import_run(run: ImportRun) -> list[Delivery]:
+    """Notify the searches of the articles ``run`` created that are published, read from its outcomes in chunks."""
+    outcomes = ImportOutcome.objects.filter(
+        run=run, result=ImportOutcome.Result.CREATED, article__status=Article.Status.PUBLISHED
+    )
+    ids = outcomes.order_by("id").values_list("article_id", flat=True).iterator(chunk_size=CHUNK)
+    return notify_new_articles(
+        article_ids=(pk for pk in ids if pk is not None), run=run, trigger=Delivery.Trigger.IMPORT
+    )
+
+
+def notify_withdrawn(*, article_ids: Sequence[int]) -> list[Delivery]:
+    """Record a ``withdrawn`` webhook delivery for each search whose webhook delivered some of ``article_ids``."""
+    delivered: dict[int, set[int]] = {}
+    for chunk in _chunks(article_ids):
+        pairs = DeliveredArticle.objects.filter(
+            article_id__in=chunk, delivery__kind=Delivery.Kind.WEBHOOK, delivery__event=Delivery.Event.MATCHES
+        ).values_list("delivery__saved_search_id", "article_id")
+        for search_id, article_id in pairs:
+            delivered.setdefault(search_id, set()).add(article_id)
+    rows = [
+        Delivery(
+            saved_search=search,
+            kind=Delivery.Kind.WEBHOOK,
+            event=Delivery.Event.WITHDRAWN,
+            trigger=Delivery.Trigger.WITHDRAWAL,
+            article_ids=sorted(delivered[search.pk]),
+        )
+        for search in _searches(delivered)
+        if search.webhook_url and search.webhook_paused_at is None
+    ]
+    return _record(rows)
+
+
+def on_takedowns(*, takedowns: Sequence[Takedown]) -> list[Delivery]:
+    """Tell the webhooks that delivered them of articles withdrawn or deleted (the takedowns just committed)."""
+    ids = [row.article_id for row in takedowns if row.kind != Takedown.Kind.REINSTATED]
+    return notify_withdrawn(article_ids=ids) if ids else []
+
+
+def _searches(ids: Iterable[int]) -> Iterator[SavedSearch]:
+    for chunk in _chunks(sorted(ids)):
+        yield from SavedSearch.objects.filter(pk__in=chunk).order_by("pk")
+
+
+def _record(rows: list[Delivery]) -> list[Delivery]:
+    if not rows:
+        return []
+    with transaction.atomic():
+        created = Delivery.objects.bulk_create(rows, batch_size=CHUNK)
+        ids = [row.pk for row in created]
+        transaction.on_commit(lambda: enqueue(ids))
+    return created
+
+
+# --- Queueing -------------------------------------------------------------------------------
+
+
+def enqueue(delivery_ids: Iterable[int], *, run_after: datetime | None = None) -> None:
+    """Queue the sending of each delivery (at ``run_after`` where the backend can defer), noting its task."""
+    for pk in delivery_ids:
+        queued = send_delivery if run_after is None else send_delivery.using(run_after=run_after)
+        result = queued.enqueue(delivery_id=pk)
+        # The immediate backend has already sent it: the id is kept only for a task still waiting.
+        Delivery.objects.filter(pk=pk, status__in=UNDELIVERED).update(task_id=str(result.id))
+
+
+def due(*, now: datetime | None = None) -> QuerySet[Delivery]:
+    """Return the undelivered deliveries due by ``now``, a paused webhook's left out."""
+    now = now or timezone.now()
+    paused = Q(kind=Delivery.Kind.WEBHOOK, saved_search__webhook_paused_at__isnull=False)
+    return (
+        Delivery.objects.filter(status__in=UNDELIVERED, next_attempt_at__lte=now)
+        .exclude(paused)
+        .order_by("next_attempt_at", "pk")
+    )
+
+
+def retry_due(*, now: datetime | None = None, grace: timedelta = timedelta(minutes=1)) -> list[int]:
+    """Queue again each due delivery whose task is gone, finished or more than ``grace`` overdue; return their ids.
+
+    What a crash or a restart leaves behind: a delivery recorded but whose task
+    never ran (lost with an in-memory queue, or the process died before it), or a
+    retry the worker never got to.
+    """
+    now = now or timezone.now()
+    stale = [d.pk for d in due(now=now).only("pk", "task_id", "next_attempt_at") if _task_lost(d, now - grace)]
+    enqueue(stale)
+    return stale
+
+
+def _task_lost(delivery: Delivery, overdue_before: datetime) -> bool:
+    if not delivery.task_id or delivery.next_attempt_at is None or delivery.next_attempt_at < overdue_before:
+        return True
+    try:
+        result = send_delivery.get_result(delivery.task_id)
+    except Exception:  # gone (pruned, another backend): nothing will run it
+        return True
+    return result.status not in (TaskResultStatus.READY, TaskResultStatus.RUNNING)
+
+
+# --- Sending --------------------------------------------------------------------------------------
+
+
+@task()
+def send_delivery(delivery_id: int) -> str:
+    """Make one attempt at a delivery: send it, or record the failure and queue the retry."""
+    with transaction.atomic():
+        # Locked for the attempt: a second task queued for it (by retry_deliveries) waits, then finds it done.
+        delivery = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("saved_search__owner")
+            .filter(pk=delivery_id, status__in=UNDELIVERED)
+            .first()
+        )
+        if delivery is None:
+            return "nothing to do"
+        if delivery.next_attempt_at is not None and delivery.next_attempt_at > timezone.now() + timedelta(seconds=1):
+            return "not due"
+        search = delivery.saved_search
+        if delivery.kind == Delivery.Kind.WEBHOOK and search.webhook_paused_at is not None:
+            return "paused"
+        delivery.attempts += 1
+        try:
+            _send(delivery)
+        except DeliveryFailed as exc:
+            return _failed(delivery, exc)
+        _delivered(delivery)
+        return "delivered"
+
+
+def _send(delivery: Delivery) -> None:
+    if delivery.kind == Delivery.Kind.EMAIL:
+        emails.send(delivery)
+        delivery.response_status = None
+    else:
+        delivery.response_status = webhooks.send(delivery)
+
+
+def _delivered(delivery: Delivery) -> None:
+    delivery.status = Delivery.Status.DELIVERED
+    delivery.delivered_at = timezone.now()
+    delivery.next_attempt_at = None
+    delivery.last_error = ""
+    delivery.task_id = ""
+    delivery.save()
+    if delivery.kind == Delivery.Kind.WEBHOOK and delivery.event == Delivery.Event.MATCHES:
+        DeliveredArticle.objects.bulk_create(
+            [DeliveredArticle(delivery=delivery, article_id=pk) for pk in delivery.article_ids],
+            batch_size=CHUNK,
+            ignore_conflicts=True,
+        )
+
+
+def backoff(attempts: int) -> timedelta:
+    """Return the wait before the next attempt after ``attempts`` failed ones: the base doubled after each."""
+    return timedelta(seconds=conf.delivery_backoff_seconds() * 2 ** (attempts - 1))
+
+
+def _failed(delivery: Delivery, exc: DeliveryFailed) -> str:
+    delivery.last_error = str(exc)[:2000]
+    delivery.response_status = exc.status
+    delivery.task_id = ""
+    if exc.final or delivery.attempts >= conf.delivery_max_attempts():
+        delivery.status = Delivery.Status.ABANDONED
+        delivery.next_attempt_at = None
+        delivery.save()
+        if delivery.kind == Delivery.Kind.WEBHOOK:
+            SavedSearch.objects.filter(pk=delivery.saved_search_id, webhook_paused_at=None).update(
+                webhook_paused_at=timezone.now()
+            )
+        logger.warning("Delivery %s abandoned after %s attempts: %s", delivery.uid, delivery.attempts, exc)
+        return "abandoned"
+    delivery.status = Delivery.Status.FAILED
+    delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
+    delivery.save()
+    if default_task_backend.supports_defer:  # else retry_deliveries queues it once it is due
+        later = delivery.next_attempt_at
+        transaction.on_commit(lambda: enqueue([delivery.pk], run_after=later))
+    return "failed"
