@@ -65,8 +65,9 @@ def database_url() -> str:
 
 
 @pytest.fixture
-def start_worker(settings, tmp_path) -> Iterator[Callable[[], subprocess.Popen]]:
-    """Return a function starting a `db_worker` process on the test database; each is killed at the end.
+def start_worker(settings, tmp_path) -> Iterator[Callable[..., subprocess.Popen]]:
+    """Return a function starting a `db_worker` process on the test database (keyword arguments: more of its
+    environment); each is killed at the end.
 
     The test needs a committed database (``transaction=True`` or ``live_server``): the worker is
     another process, and sees only what was committed.
@@ -83,10 +84,12 @@ def start_worker(settings, tmp_path) -> Iterator[Callable[[], subprocess.Popen]]
     }
     started: list[subprocess.Popen] = []
 
-    def start() -> subprocess.Popen:
+    def start(**more_env: str) -> subprocess.Popen:
         log = (tmp_path / f"worker-{len(started)}.log").open("wb")
         command = [sys.executable, "manage.py", "db_worker", "--interval", "0.1", "--no-startup-delay", "--no-reload"]
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT, env={**env, **more_env}, stdout=log, stderr=subprocess.STDOUT
+        )
         started.append(process)
         return process
 
