@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django_tasks import TaskResultStatus, default_task_backend, task
 
@@ -136,11 +136,14 @@ def _record(rows: list[Delivery]) -> list[Delivery]:
 
 def enqueue(delivery_ids: Iterable[int], *, run_after: datetime | None = None) -> None:
     """Queue the sending of each delivery (at ``run_after`` where the backend can defer), noting its task."""
-    for pk in delivery_ids:
-        queued = send_delivery if run_after is None else send_delivery.using(run_after=run_after)
-        result = queued.enqueue(delivery_id=pk)
-        # The immediate backend has already sent it: the id is kept only for a task still waiting.
-        Delivery.objects.filter(pk=pk, status__in=UNDELIVERED).update(task_id=str(result.id))
+    queued = send_delivery if run_after is None else send_delivery.using(run_after=run_after)
+    for chunk in _chunks(delivery_ids):
+        task_ids = {pk: str(queued.enqueue(delivery_id=pk).id) for pk in chunk}
+        # One UPDATE a chunk, not one a delivery. The immediate backend has already sent them: the id is
+        # kept only for a task still waiting.
+        Delivery.objects.filter(pk__in=task_ids, status__in=UNDELIVERED).update(
+            task_id=Case(*(When(pk=pk, then=Value(task_id)) for pk, task_id in task_ids.items()), default=F("task_id"))
+        )
 
 
 def due(*, now: datetime | None = None) -> QuerySet[Delivery]:
