@@ -68,7 +68,16 @@ from articles import search_index
 from articles.api.excerpts import make_excerpt
 from articles.languages import UNKNOWN_LANGUAGE
 from articles.models import Article
-from articles.search_index import DEFAULT_STEMMER, FIELD_KINDS, FIELD_STEMMERS, I64_MIN, NO_EMBARGO, SCHEMA, micros
+from articles.search_index import (
+    DEFAULT_STEMMER,
+    FIELD_KINDS,
+    FIELD_STEMMERS,
+    I64_MIN,
+    MATCHING_FIELD_STEMMERS,
+    NO_EMBARGO,
+    SCHEMA,
+    micros,
+)
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -183,57 +192,74 @@ def analyse(text: str, stemmer: str = DEFAULT_STEMMER) -> list[str]:
     return _ANALYZERS[stemmer].analyze(text)
 
 
-def _field_query(name: str, tokens: list[str]) -> tantivy.Query:
+def _field_query(name: str, tokens: list[str], schema: tantivy.Schema) -> tantivy.Query:
     if len(tokens) == 1:
-        return tantivy.Query.term_query(SCHEMA, name, tokens[0])
+        return tantivy.Query.term_query(schema, name, tokens[0])
     words: list[str | tuple[int, str]] = [*tokens]
-    return tantivy.Query.phrase_query(SCHEMA, name, words)
+    return tantivy.Query.phrase_query(schema, name, words)
 
 
-def _term_query(term: Term, fields: Sequence[str], *, scored: bool = True) -> tantivy.Query | None:
+def _term_query(
+    term: Term, fields: Sequence[str], *, scored: bool = True, schema: tantivy.Schema = SCHEMA
+) -> tantivy.Query | None:
     """Return the term in any of ``fields`` (a phrase when it has several words), or None if it has no words.
 
     Each field's language analyses the term: every analyser splits text alike, only the stems differ.
     Unless ``scored``, the fields are not weighted (the same matches, and a tenth of the work).
     """
-    stems = {stemmer: analyse(term.text, stemmer) for stemmer in dict.fromkeys(FIELD_STEMMERS[f] for f in fields)}
+    field_stemmers = list(map(_stemmer_of, fields))
+    stems = {stemmer: analyse(term.text, stemmer) for stemmer in dict.fromkeys(field_stemmers)}
     if not any(stems.values()):
         return None
+    if not scored:
+        clauses = [
+            (Should, _field_query(f, stems[stemmer], schema)) for f, stemmer in zip(fields, field_stemmers, strict=True)
+        ]
+        return clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
     bonus = len({FIELD_KINDS[name] for name in fields}) > 1
     clauses = []
     for name in fields:
         kind = FIELD_KINDS[name]
-        matched = _field_query(name, stems[FIELD_STEMMERS[name]])
-        if not scored:
-            clauses.append((Should, matched))
-            continue
+        matched = _field_query(name, stems[FIELD_STEMMERS[name]], schema)
         clauses.append((Should, tantivy.Query.boost_query(matched, FIELD_BOOSTS[kind])))
         if kind in FIELD_BONUS and bonus:
             clauses.append((Should, tantivy.Query.const_score_query(matched, FIELD_BONUS[kind])))
     return clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
 
 
-def _any_of(terms: Sequence[Term], fields: Sequence[str], *, scored: bool = True) -> tantivy.Query | None:
-    queries = [q for q in (_term_query(term, fields, scored=scored) for term in terms) if q is not None]
+def _stemmer_of(field_name: str) -> str:
+    """Return the stemmer of a text field, of the live index or of a matching one."""
+    return FIELD_STEMMERS.get(field_name) or MATCHING_FIELD_STEMMERS[field_name]
+
+
+def _any_of(
+    terms: Sequence[Term], fields: Sequence[str], *, scored: bool = True, schema: tantivy.Schema = SCHEMA
+) -> tantivy.Query | None:
+    queries = [q for q in (_term_query(term, fields, scored=scored, schema=schema) for term in terms) if q is not None]
     if len(queries) <= 1:
         return queries[0] if queries else None
     return tantivy.Query.boolean_query([(Should, q) for q in queries])
 
 
 def compile_query(
-    query: Query, fields: Sequence[str] = tuple(FIELD_STEMMERS), *, scored: bool = True
+    query: Query,
+    fields: Sequence[str] = tuple(FIELD_STEMMERS),
+    *,
+    scored: bool = True,
+    schema: tantivy.Schema = SCHEMA,
 ) -> tantivy.Query | None:
     """Compile ``query`` for the index; None when nothing in it is searchable.
 
     A term without any word (as the analyser sees it) is dropped, as a database
     drops a stop word; so is a group of only such terms. Without ``scored``, the
-    same matches without relevance (for whoever only wants which articles match).
+    same matches without relevance (for whoever only wants which articles match),
+    and ``fields`` may be those of a matching index (``schema``: ``MATCHING_SCHEMA``).
     """
-    groups = [q for q in (_any_of(group, fields, scored=scored) for group in query.groups) if q is not None]
+    groups = [q for q in (_any_of(g, fields, scored=scored, schema=schema) for g in query.groups) if q is not None]
     if not groups:
         return None
     clauses = [(Must, q) for q in groups]
-    excluded = _any_of(query.excluded, fields, scored=False)
+    excluded = _any_of(query.excluded, fields, scored=False, schema=schema)
     if excluded is not None:
         clauses.append((MustNot, excluded))
     return clauses[0][1] if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)

@@ -135,6 +135,15 @@ FIELD_STEMMERS = {name: stemmer for stemmer in STEMMERS for name in text_fields(
 FIELD_KINDS = {name: kind for stemmer in STEMMERS for name, kind in zip(text_fields(stemmer), TEXT_FIELDS, strict=True)}
 
 
+def matching_field(stemmer: str) -> str:
+    """Return the field of a matching index that holds the title, subtitle and body of ``stemmer``'s articles."""
+    return f"text_{stemmer}"
+
+
+# The text fields of a matching index (``build_schema(matching=True)``), by stemmer.
+MATCHING_FIELD_STEMMERS = {matching_field(stemmer): stemmer for stemmer in STEMMERS}
+
+
 def analyzer(stemmer: str = DEFAULT_STEMMER) -> tantivy.TextAnalyzer:
     """Return the analyser of text in ``stemmer``'s language: words, lowercased, folded, stemmed.
 
@@ -150,8 +159,15 @@ def analyzer(stemmer: str = DEFAULT_STEMMER) -> tantivy.TextAnalyzer:
     )
 
 
-def build_schema() -> tantivy.Schema:
-    """Return the index schema: the text with positions, and a fast field for every filter and sort key."""
+def build_schema(*, matching: bool = False) -> tantivy.Schema:
+    """Return the index schema: the text with positions, and a fast field for every filter and sort key.
+
+    With ``matching``, the schema of the throwaway index that saved searches run on
+    (``articles.alerts.matching``): one text field a language besides, which holds an
+    article's title, subtitle and body as three values (a phrase never spans two), so
+    an unranked query reads a third of the fields. They come last: every other field
+    keeps its number, and a filter built on ``SCHEMA`` applies to such an index as is.
+    """
     builder = tantivy.SchemaBuilder()
     builder.add_unsigned_field("id", stored=True, indexed=True, fast=True)
     for name, stemmer in FIELD_STEMMERS.items():
@@ -181,10 +197,14 @@ def build_schema() -> tantivy.Schema:
     # ``Article.sample_key``: a random order of the matches, walked in ranges from a seed's point.
     builder.add_unsigned_field("sample_key", indexed=True, fast=True)
     builder.add_integer_field("version", stored=True)
+    if matching:
+        for name, stemmer in MATCHING_FIELD_STEMMERS.items():
+            builder.add_text_field(name, tokenizer_name=analyzer_name(stemmer), index_option="position")
     return builder.build()
 
 
 SCHEMA = build_schema()
+MATCHING_SCHEMA = build_schema(matching=True)
 
 
 def micros(value: dt.datetime) -> int:
@@ -355,15 +375,25 @@ class IndexedArticle:
     article: Any
     author_ids: tuple[int, ...]
 
-    def document(self, *, versioned: bool = True) -> tantivy.Document:
-        """Return the article as a Tantivy document (without ``versioned``, no fingerprint: nothing will check it)."""
+    def document(self, *, versioned: bool = True, matching: bool = False) -> tantivy.Document:
+        """Return the article as a Tantivy document (without ``versioned``, no fingerprint: nothing will check it).
+
+        With ``matching``, a document of a matching index (see ``build_schema``): its text in
+        its language's single field, and nothing only a ranked or sorted page reads.
+        """
         a = self.article
         doc = tantivy.Document()
         doc.add_unsigned("id", a.id)
-        for kind, name in zip(TEXT_FIELDS, text_fields(stemmer_for(a.language)), strict=True):
-            doc.add_text(name, getattr(a, kind) or "")
+        if matching:
+            name = matching_field(stemmer_for(a.language))
+            for kind in TEXT_FIELDS:
+                doc.add_text(name, getattr(a, kind) or "")
+        else:
+            for kind, name in zip(TEXT_FIELDS, text_fields(stemmer_for(a.language)), strict=True):
+                doc.add_text(name, getattr(a, kind) or "")
         doc.add_text("language", a.language or languages.UNKNOWN_LANGUAGE)
-        doc.add_text("title_sort", a.title)
+        if not matching:
+            doc.add_text("title_sort", a.title)
         doc.add_text("status", a.status)
         doc.add_text("source_key", a.source_key)
         doc.add_boolean("needs_review", a.needs_review)
@@ -380,12 +410,15 @@ class IndexedArticle:
             moment = micros(value) if value else None
             if moment is not None:
                 doc.add_integer(name, moment)
+            if matching:
+                continue  # The sort keys below only order a page.
             prefix = "published" if name == "published_at" else name
             doc.add_integer(f"{prefix}_desc", I64_MIN if moment is None else moment)
             doc.add_integer(f"{prefix}_asc", I64_MAX if moment is None else moment)
         doc.add_integer("created_at", micros(a.created_at))
         doc.add_integer("embargo_until", micros(a.embargo_until) if a.embargo_until else NO_EMBARGO)
-        doc.add_unsigned("sample_key", a.sample_key)
+        if not matching:
+            doc.add_unsigned("sample_key", a.sample_key)
         if versioned:
             doc.add_integer("version", self.fingerprint())
         return doc
