@@ -1,8 +1,9 @@
 """Deliveries of saved searches' new matches and withdrawals: recorded in one transaction, sent by a task.
 
-``notify_new_articles`` (after an import run, after an editor publishes) matches
-the new articles against every saved search and records, per search, one e-mail
-digest and one webhook delivery; ``notify_withdrawn`` (on each takedown) records a
+``notify_new_articles`` (after an import run, after an editor publishes: the
+``match_new_articles`` task, queued with the change) matches the new articles
+against every saved search and records, per search, one e-mail digest and one
+webhook delivery; ``notify_withdrawn`` (on each takedown) records a
 ``withdrawn`` webhook delivery for each search whose webhook delivered one of the
 articles. Either queues ``send_delivery`` once its transaction commits.
 
@@ -85,6 +86,19 @@ def notify_import_run(run: ImportRun) -> list[Delivery]:
     return notify_new_articles(
         article_ids=(pk for pk in ids if pk is not None), run=run, trigger=Delivery.Trigger.IMPORT
     )
+
+
+@task()
+def match_new_articles(article_ids: list[int] | None = None, run_id: int | None = None) -> int:
+    """Match new articles (``article_ids``, or import run ``run_id``'s) and record their deliveries; return how many.
+
+    Queued by ``hooks.queue_matching`` when an editor publishes and when a run commits:
+    the matching is the worker's work, not the request's or the import's.
+    """
+    if run_id is None:
+        return len(notify_new_articles(article_ids=article_ids or []))
+    run = ImportRun.objects.filter(pk=run_id).first()
+    return 0 if run is None else len(notify_import_run(run))
 
 
 def notify_withdrawn(*, article_ids: Sequence[int]) -> list[Delivery]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django_tasks_db import DatabaseBackend
 
 if TYPE_CHECKING:
     from articles.models import Takedown
@@ -14,13 +15,33 @@ logger = logging.getLogger(__name__)
 
 
 def published_on_commit(article_ids: list[int]) -> None:
-    """Have the saved searches told of articles an editor just published, once the transaction commits."""
+    """Have the saved searches told of articles an editor just published, in the background once it commits."""
+    if article_ids:
+        queue_matching(article_ids=list(article_ids))
+
+
+def run_committed(run_id: int) -> None:
+    """Have the saved searches told of the new published articles of import run ``run_id``, in the background."""
+    queue_matching(run_id=run_id)
+
+
+def queue_matching(**kwargs: Any) -> None:
+    """Queue ``deliveries.match_new_articles`` for the change the current transaction makes.
+
+    With the database queue, the task's row is written in the same transaction: it
+    commits with the change or not at all, so a crash right after the commit loses
+    no notification, and the editor's request does not wait for the matching. Any
+    other queue (the immediate backend runs the task at once) is given it on commit.
+    """
     # Imported here: the alerts' matching reads the API's filters, whose modules import these services.
     from articles.alerts import deliveries
 
-    if article_ids:
-        # Robust: the articles are published whatever happens here; a failure is logged, not the editor's error.
-        transaction.on_commit(lambda: deliveries.notify_new_articles(article_ids=article_ids), robust=True)
+    task = deliveries.match_new_articles
+    if transaction.get_connection().in_atomic_block and isinstance(task.get_backend(), DatabaseBackend):
+        task.enqueue(**kwargs)
+    else:
+        # Robust: the change has committed whatever happens here; a failure is logged, not the editor's error.
+        transaction.on_commit(lambda: task.enqueue(**kwargs), robust=True)
 
 
 def withdrawn_on_takedowns(sender: type[Takedown], takedowns: list[Takedown], **kwargs: object) -> None:

@@ -27,6 +27,7 @@ from django.db.models import Count, F, Max
 from django.utils import timezone
 
 from articles import conf, search_index
+from articles.alerts import hooks as alerts
 from articles.importing.batches import BatchImporter, FileOutcome
 from articles.importing.concurrency import lock_imports, retrying
 from articles.importing.defaults import ImportDefaults
@@ -408,12 +409,9 @@ def _finish(run: ImportRun, counts: dict[str, int]) -> None:
 
 
 def _notify_on_commit(run: ImportRun) -> None:
-    """Have the saved searches told of the run's new articles once it commits (at once outside a transaction)."""
-    # Imported here: the alerts' matching reads the API's filters, whose package imports the importer.
-    from articles.alerts import deliveries
-
-    # Robust: the run has committed whatever happens here; a failure is logged, not the import's error.
-    transaction.on_commit(lambda: deliveries.notify_import_run(run), robust=True)
+    """Have the saved searches told of the run's new articles, in the background once it commits."""
+    if not run.dry_run:
+        alerts.run_committed(run.pk)
 
 
 def _mark_interrupted(run: ImportRun) -> None:

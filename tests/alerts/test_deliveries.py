@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from articles import editing, importing, review
@@ -334,3 +335,33 @@ def test_without_followed_searches_the_new_articles_are_not_even_matched(monkeyp
 
     assert deliveries.notify_new_articles(article_ids=[ArticleFactory(body="Otters.").pk]) == []
     assert not Delivery.objects.exists()
+
+
+def test_publishing_queues_the_matching_with_the_change(settings, receiver, django_capture_on_commit_callbacks):
+    """
+    GIVEN the database task queue, a search posting to a receiver, and two drafts about otters
+    WHEN an editor publishes one, and a second publication's transaction is rolled back
+    THEN the request matches nothing itself: one matching task is written, with the committed change
+    only, and running it records that article's delivery and posts it
+    (tests/alerts/test_delivery_worker.py runs it in a real worker)
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    search = hooked(receiver.url)
+    published, rolled_back = (ArticleFactory(body="Otters.", status=Article.Status.DRAFT) for _ in range(2))
+
+    review.publish_articles(Article.objects.filter(pk=published.pk))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        review.publish_articles(Article.objects.filter(pk=rolled_back.pk))
+        raise RuntimeError("the editor's request fails after publishing")
+
+    (queued,) = DBTaskResult.objects.filter(task_path__endswith="match_new_articles")
+    assert queued.args_kwargs["kwargs"] == {"article_ids": [published.pk]}
+    assert not Delivery.objects.exists()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliveries.match_new_articles.call(**queued.args_kwargs["kwargs"]) == 1
+    (delivery,) = Delivery.objects.filter(saved_search=search)
+    assert (delivery.attempts, delivery.article_ids) == (1, [published.pk])  # the receiver fails the first POST
+    assert [post.body["articles"][0]["id"] for post in receiver.received] == [published.pk]

@@ -15,8 +15,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from articles import review
 from articles.alerts import deliveries
-from articles.models import Delivery
+from articles.models import Article, Delivery
 from tests.alerts.conftest import SECRET
 from tests.factories import ArticleFactory, SavedSearchFactory
 
@@ -71,3 +72,24 @@ def test_a_worker_retries_a_failed_webhook_and_a_restart_finishes_it(receiver, s
     assert [r.headers["X-Archive-Delivery"] for r in receiver.received] == [str(delivery.uid)] * 2
     assert all(r.signature_ok for r in receiver.received)
     assert receiver.received[1].body["articles"][0]["id"] == article.pk
+
+
+def test_a_worker_matches_what_an_editor_publishes_and_delivers_it(receiver, start_worker):
+    """
+    GIVEN a search posting to a receiver (which fails the first POST), a draft about otters, no worker yet
+    WHEN an editor publishes the draft, then a worker starts
+    THEN the publication queued the matching with its commit, and the worker matches, records and delivers it
+    """
+    SavedSearchFactory(webhook_url=receiver.url, webhook_secret=SECRET, email_digest=False)
+    draft = ArticleFactory(title="Otters return", body="The otters are back.", status=Article.Status.DRAFT)
+
+    review.publish_articles(Article.objects.filter(pk=draft.pk))
+    assert not Delivery.objects.exists(), "the editor's request does not match"
+
+    start_worker(
+        ARCHIVE_WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
+        ARCHIVE_WEBHOOK_TIMEOUT_SECONDS="5",
+        ARCHIVE_DELIVERY_BACKOFF_SECONDS=str(BACKOFF_SECONDS),
+    )
+    wait_for(lambda: Delivery.objects.filter(status=Delivery.Status.DELIVERED).exists(), what="the delivery")
+    assert receiver.received[-1].body["articles"][0]["id"] == draft.pk
