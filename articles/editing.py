@@ -93,7 +93,7 @@ def update_article(
         article = Article.objects.select_for_update().get(pk=article.pk)
         if precondition is not None:
             precondition()
-        status_before = article.status
+        status_before, embargo_before = article.status, article.embargo_until
         changed = [name for name in ARTICLE_FIELDS if name in data and getattr(article, name) != data[name]]
         for name in changed:
             setattr(article, name, data[name])
@@ -109,6 +109,8 @@ def update_article(
         takedowns.status_changed(article, before=status_before, user=user)
         if article.status == Article.Status.PUBLISHED and status_before != Article.Status.PUBLISHED:
             alerts.published_on_commit([article.pk])
+        elif article.status == Article.Status.PUBLISHED and "embargo_until" in changed:
+            alerts.embargo_changed(article, before=embargo_before)
         if "body" in changed:
             _refresh_fingerprints(article)
     return article

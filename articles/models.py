@@ -1000,6 +1000,7 @@ class Delivery(models.Model):
     class Trigger(models.TextChoices):
         IMPORT = "import", _("import run")
         PUBLISH = "publish", _("editor published")
+        EMBARGO = "embargo", _("embargo ended")
         WITHDRAWAL = "withdrawal", _("withdrawal")
 
     saved_search = models.ForeignKey(

@@ -22,7 +22,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
-from itertools import islice
+from itertools import groupby, islice
+from operator import itemgetter
 
 from django.db import transaction
 from django.db.models import Case, F, Q, QuerySet, Value, When
@@ -30,7 +31,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus, default_task_backend, task
 
 from articles import conf
-from articles.alerts import emails, webhooks
+from articles.alerts import emails, hooks, webhooks
 from articles.alerts.matching import BATCH, match_articles
 from articles.alerts.payloads import CHUNK, DeliveryFailed
 from articles.models import Article, DeliveredArticle, Delivery, ImportOutcome, ImportRun, SavedSearch, Takedown
@@ -49,18 +50,23 @@ def _chunks(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
 
 
 def notify_new_articles(
-    *, article_ids: Iterable[int], run: ImportRun | None = None, trigger: str = Delivery.Trigger.PUBLISH
+    *,
+    article_ids: Iterable[int],
+    run: ImportRun | None = None,
+    trigger: str = Delivery.Trigger.PUBLISH,
+    readers_only: bool = False,
 ) -> list[Delivery]:
     """Record a digest and a webhook delivery for each search matching some of ``article_ids``; send them on commit.
 
-    The ids are matched a chunk at a time; only the matches are held.
+    The ids are matched a chunk at a time; only the matches are held. ``readers_only``: as in ``match_articles``.
     """
     followed = followed_searches()
     if not followed.exists():  # nothing to match: the new articles are not even read
         return []
     matches: dict[int, list[int]] = {}
     for chunk in _chunks(article_ids, BATCH):
-        for search_id, ids in match_articles(article_ids=chunk, searches=followed).items():
+        found = match_articles(article_ids=chunk, searches=followed, readers_only=readers_only)
+        for search_id, ids in found.items():
             matches.setdefault(search_id, []).extend(ids)
     rows = []
     for search in _searches(matches):
@@ -79,13 +85,16 @@ def followed_searches() -> QuerySet[SavedSearch]:
 
 def notify_import_run(run: ImportRun) -> list[Delivery]:
     """Notify the searches of the articles ``run`` created that are published, read from its outcomes in chunks."""
+    return notify_new_articles(article_ids=_created(run), run=run, trigger=Delivery.Trigger.IMPORT)
+
+
+def _created(run: ImportRun) -> Iterator[int]:
+    """Yield the ids of the published articles ``run`` created, read from its outcomes in chunks."""
     outcomes = ImportOutcome.objects.filter(
         run=run, result=ImportOutcome.Result.CREATED, article__status=Article.Status.PUBLISHED
     )
     ids = outcomes.order_by("id").values_list("article_id", flat=True).iterator(chunk_size=CHUNK)
-    return notify_new_articles(
-        article_ids=(pk for pk in ids if pk is not None), run=run, trigger=Delivery.Trigger.IMPORT
-    )
+    return (pk for pk in ids if pk is not None)
 
 
 @task()
@@ -96,9 +105,50 @@ def match_new_articles(article_ids: list[int] | None = None, run_id: int | None 
     the matching is the worker's work, not the request's or the import's.
     """
     if run_id is None:
-        return len(notify_new_articles(article_ids=article_ids or []))
+        recorded = notify_new_articles(article_ids=article_ids or [])
+        for chunk in _chunks(article_ids or []):
+            schedule_embargo_ends(Article.objects.filter(pk__in=chunk))
+        return len(recorded)
     run = ImportRun.objects.filter(pk=run_id).first()
-    return 0 if run is None else len(notify_import_run(run))
+    if run is None:
+        return 0
+    recorded = notify_import_run(run)
+    created = ImportOutcome.objects.filter(run=run, result=ImportOutcome.Result.CREATED)
+    schedule_embargo_ends(Article.objects.filter(pk__in=created.values("article_id")))
+    return len(recorded)
+
+
+# --- Embargoes ---------------------------------------------------------------------------------
+
+
+def schedule_embargo_ends(articles: QuerySet[Article]) -> None:
+    """Queue ``notify_embargo_lifted`` at the end of the embargo of each of ``articles`` published under one.
+
+    Their readers' searches could not match them yet (staff's did): they hear of them when the embargo ends.
+    """
+    under_embargo = articles.filter(status=Article.Status.PUBLISHED, embargo_until__gt=timezone.now())
+    rows = under_embargo.order_by("embargo_until", "pk").values_list("embargo_until", "pk").iterator(chunk_size=CHUNK)
+    for until, group in groupby(rows, key=itemgetter(0)):
+        for chunk in _chunks(pk for _, pk in group):
+            hooks.queue(notify_embargo_lifted, run_after=until, article_ids=chunk, embargo_until=until.isoformat())
+
+
+@task()
+def notify_embargo_lifted(article_ids: list[int], embargo_until: str | None) -> int:
+    """Tell the readers' searches of the articles whose embargo ended (at ``embargo_until``); return the deliveries.
+
+    An article whose embargo an editor has changed since this was queued is left to the
+    task queued for its new end (``hooks.embargo_changed``): each end is told once.
+    """
+    until = None if embargo_until is None else datetime.fromisoformat(embargo_until)
+    ended = Article.objects.filter(pk__in=article_ids, status=Article.Status.PUBLISHED)
+    ended = ended.filter(embargo_until__isnull=True) if until is None else ended.filter(embargo_until=until)
+    ids = list(
+        ended.filter(Q(embargo_until__isnull=True) | Q(embargo_until__lte=timezone.now())).values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    return len(notify_new_articles(article_ids=ids, trigger=Delivery.Trigger.EMBARGO, readers_only=True))
 
 
 def notify_withdrawn(*, article_ids: Sequence[int]) -> list[Delivery]:

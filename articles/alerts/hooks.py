@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils import timezone
+from django_tasks.base import Task
 from django_tasks_db import DatabaseBackend
 
 if TYPE_CHECKING:
-    from articles.models import Takedown
+    from articles.models import Article, Takedown
 
 logger = logging.getLogger(__name__)
 
@@ -26,17 +29,44 @@ def run_committed(run_id: int) -> None:
 
 
 def queue_matching(**kwargs: Any) -> None:
-    """Queue ``deliveries.match_new_articles`` for the change the current transaction makes.
+    """Queue ``deliveries.match_new_articles`` for the change the current transaction makes (see ``queue``)."""
+    # Imported here: the alerts' matching reads the API's filters, whose modules import these services.
+    from articles.alerts import deliveries
+
+    queue(deliveries.match_new_articles, **kwargs)
+
+
+def embargo_changed(article: Article, *, before: datetime | None) -> None:
+    """Have the readers' searches told of a published article when its changed embargo ends (at once if it has)."""
+    from articles.alerts import deliveries
+
+    now = timezone.now()
+    if before is None or before <= now:
+        return  # It was visible already: its readers' searches have been told of it.
+    until = article.embargo_until
+    run_after = until if until is not None and until > now else None
+    queue(
+        deliveries.notify_embargo_lifted,
+        run_after=run_after,
+        article_ids=[article.pk],
+        embargo_until=None if until is None else until.isoformat(),
+    )
+
+
+def queue(task: Task[Any, Any], *, run_after: datetime | None = None, **kwargs: Any) -> None:
+    """Queue ``task`` (at ``run_after``) for the change the current transaction makes.
 
     With the database queue, the task's row is written in the same transaction: it
     commits with the change or not at all, so a crash right after the commit loses
     no notification, and the editor's request does not wait for the matching. Any
-    other queue (the immediate backend runs the task at once) is given it on commit.
+    other queue (the immediate backend runs the task at once) is given it on commit;
+    one that cannot defer a task drops a later one, with a warning.
     """
-    # Imported here: the alerts' matching reads the API's filters, whose modules import these services.
-    from articles.alerts import deliveries
-
-    task = deliveries.match_new_articles
+    if run_after is not None:
+        if not task.get_backend().supports_defer:
+            logger.warning("%s at %s not queued: the task queue cannot defer (use the database queue)", task, run_after)
+            return
+        task = task.using(run_after=run_after)
     if transaction.get_connection().in_atomic_block and isinstance(task.get_backend(), DatabaseBackend):
         task.enqueue(**kwargs)
     else:

@@ -68,12 +68,14 @@ NOTHING = np.empty(0, dtype=np.int64)
 
 
 def match_articles(
-    *, article_ids: Sequence[int], searches: Iterable[SavedSearch] | None = None
+    *, article_ids: Sequence[int], searches: Iterable[SavedSearch] | None = None, readers_only: bool = False
 ) -> dict[int, list[int]]:
     """Return {saved search id: ids of the articles among ``article_ids`` it matches, ascending}, non-empty only.
 
     ``searches`` defaults to every saved search. What a search matches is what the
     article list with its query string returns its owner, restricted to those ids.
+    With ``readers_only``, the searches of owners who may read unpublished (and
+    embargoed) articles are left out: an embargo's end shows the articles to the others only.
     """
     ids = sorted({int(pk) for pk in article_ids})
     chunks = [ids[start : start + BATCH] for start in range(0, len(ids), BATCH)]
@@ -83,7 +85,7 @@ def match_articles(
         batch = Batch.load(chunk)
         if batch is None:
             continue
-        for search_id, found in batch.match(each_pass()):
+        for search_id, found in batch.match(each_pass(), readers_only=readers_only):
             matches[search_id].extend(found)
     return dict(matches)
 
@@ -173,13 +175,18 @@ class Batch:
         fields = tuple(map(search_index.matching_field, stemmers))
         return cls(index.searcher(), [item.article.id for item in articles], fields)
 
-    def match(self, searches: Iterable[Follower]) -> Iterator[tuple[int, list[int]]]:
-        """Yield ``(search id, matching ids)`` for each of ``searches`` that matches an article of the chunk."""
+    def match(self, searches: Iterable[Follower], *, readers_only: bool = False) -> Iterator[tuple[int, list[int]]]:
+        """Yield ``(search id, matching ids)`` for each of ``searches`` that matches an article of the chunk.
+
+        ``readers_only``: leave out the owners who may read unpublished articles (see ``match_articles``).
+        """
         iterator = iter(searches)
         while block := list(itertools.islice(iterator, SEARCH_BLOCK)):
             self._read_owners(block)
             for search in block:
                 visibility, owner = self._visibilities[self._owner_keys[search.owner_id]]
+                if readers_only and visibility[0]:
+                    continue
                 found = self.answer(search.query, owner, visibility)
                 if len(found):
                     yield search.pk, found.tolist()
