@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
@@ -150,6 +151,8 @@ class SavedQueryParser:
         request.user = user if user is not None else AnonymousUser()
         self.form_class = ArticleFilter(queryset=Article.objects.none(), request=request).get_form_class()
         self._empty = self._cleaned(QueryDict())
+        # Its fields, copied once: a parameter's value is cleaned by its own field, as the form would.
+        self._form = self.form_class()
         self._values: dict[tuple[str, tuple[str, ...]], Any] = {}
 
     def parse(self, query_string: str) -> SavedQuery:
@@ -181,13 +184,25 @@ class SavedQueryParser:
             params = QueryDict(mutable=True)
             params.setlist(name, list(values))
             try:
-                self._values[key] = self._cleaned(params)[name]
+                self._values[key] = self._field_value(name, params)
             except SavedQueryError as exc:
                 self._values[key] = exc
         value = self._values[key]
         if isinstance(value, SavedQueryError):
             raise value
         return value
+
+    def _field_value(self, name: str, params: QueryDict) -> Any:
+        """Return parameter ``name`` of ``params`` cleaned by its form field (what the form's validation does for it).
+
+        ArticleFilter's form has no ``clean()`` nor ``clean_<name>()`` of its own, so the field
+        decides alone: the same value or the same messages, without copying every field for one.
+        """
+        field = self._form.fields[name]
+        try:
+            return field.clean(field.widget.value_from_datadict(params, {}, self._form.add_prefix(name)))
+        except ValidationError as exc:
+            raise SavedQueryError({name: [str(message) for message in exc.messages]}) from None
 
     def _cleaned(self, params: QueryDict) -> dict[str, Any]:
         form = self.form_class(params)

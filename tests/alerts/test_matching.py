@@ -212,3 +212,20 @@ def test_saved_query_validates_as_the_api_does(owners):
     assert query is not None and filters.statuses == ("-",)
     assert unindexed == {"changed_since": dt.datetime(2024, 1, 1, tzinfo=dt.UTC)}
     assert saved_query("status=draft", user=owners["staff"]).filters.statuses == ("draft",)
+
+
+def test_the_article_filter_form_cleans_field_by_field(owners):
+    """The saved-query parser cleans each parameter with its own field: the form may not validate across them."""
+    from django import forms
+    from django.http import HttpRequest
+
+    from articles.api.filters import ArticleFilter
+
+    request = HttpRequest()
+    request.user = owners["reader"]
+    form_class = ArticleFilter(queryset=Article.objects.none(), request=request).get_form_class()
+    assert form_class.clean is forms.Form.clean
+    assert not [name for name in dir(form_class) if name.startswith("clean_")]
+    with pytest.raises(SavedQueryError) as refused:
+        saved_query("min_words=lots&published_after=yesterday&q=otters", user=owners["reader"])
+    assert set(refused.value.errors) == {"min_words", "published_after"}
