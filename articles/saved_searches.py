@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from articles import webhook_targets
 from articles.api.filters import ArticleFilter
@@ -156,7 +157,13 @@ def update_saved_search(
     return _save(saved_search)
 
 
-@transaction.atomic
 def delete_saved_search(*, saved_search: SavedSearch) -> None:
     """Delete ``saved_search`` (its feed address stops answering)."""
-    saved_search.delete()
+    delete_saved_searches(saved_searches=SavedSearch.objects.filter(pk=saved_search.pk))
+
+
+@transaction.atomic
+def delete_saved_searches(*, saved_searches: QuerySet[SavedSearch]) -> int:
+    """Delete ``saved_searches`` with their deliveries (their feed addresses stop answering); return how many."""
+    _, by_model = saved_searches.delete()
+    return by_model.get(SavedSearch._meta.label, 0)

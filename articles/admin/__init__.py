@@ -620,6 +620,9 @@ class SavedSearchAdmin(admin.ModelAdmin[SavedSearch]):
     def delete_model(self, request: HttpRequest, obj: SavedSearch) -> None:
         saved_searches.delete_saved_search(saved_search=obj)
 
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SavedSearch]) -> None:
+        saved_searches.delete_saved_searches(saved_searches=queryset)
+
     @admin.display(description=_("paused"), boolean=True, ordering="webhook_paused_at")
     def webhook_paused(self, obj: SavedSearch) -> bool:
         return obj.webhook_paused

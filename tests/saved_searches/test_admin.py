@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import saved_searches
 from articles.models import SavedSearch
 from tests.factories import SavedSearchFactory, UserFactory
 
@@ -71,3 +72,19 @@ def test_changing_in_the_admin_goes_through_the_service(admin_client):
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     saved.refresh_from_db()
     assert (saved.name, saved.query, saved.email_digest) == ("New", "language=de&q=badgers", False)
+
+
+def test_the_delete_action_goes_through_the_service(admin_client, monkeypatch):
+    """GIVEN two saved searches WHEN staff tick both and confirm "Delete selected" THEN the service deletes them."""
+    searches = [SavedSearchFactory(), SavedSearchFactory()]
+    called = []
+    real = saved_searches.delete_saved_searches
+    monkeypatch.setattr(saved_searches, "delete_saved_searches", lambda **kw: called.append(kw) or real(**kw))
+
+    response = admin_client.post(
+        CHANGELIST_URL,
+        {"action": "delete_selected", "_selected_action": [s.pk for s in searches], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert len(called) == 1 and not SavedSearch.objects.exists()

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from articles import saved_searches
-from articles.models import SavedSearch
+from articles.models import Delivery, SavedSearch
 from tests.factories import PublisherFactory, SavedSearchFactory, UserFactory
 from tests.saved_searches.test_webhook_targets import resolving_to
 
@@ -132,3 +132,13 @@ def test_delete():
     saved_searches.delete_saved_search(saved_search=saved)
 
     assert not SavedSearch.objects.exists()
+
+
+def test_delete_many_with_their_deliveries():
+    kept, *gone = (SavedSearchFactory() for _ in range(3))
+    Delivery.objects.create(saved_search=gone[0], kind=Delivery.Kind.EMAIL, trigger=Delivery.Trigger.PUBLISH)
+
+    assert saved_searches.delete_saved_searches(saved_searches=SavedSearch.objects.exclude(pk=kept.pk)) == 2
+
+    assert list(SavedSearch.objects.all()) == [kept]
+    assert not Delivery.objects.exists()
