@@ -198,6 +198,9 @@ ARCHIVE_BASE_URL = os.environ.get("ARCHIVE_BASE_URL", "http://127.0.0.1:8000").r
 ARCHIVE_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("ARCHIVE_WEBHOOK_TIMEOUT_SECONDS", "10"))
 ARCHIVE_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("ARCHIVE_DELIVERY_MAX_ATTEMPTS", "5"))
 ARCHIVE_DELIVERY_BACKOFF_SECONDS = float(os.environ.get("ARCHIVE_DELIVERY_BACKOFF_SECONDS", "60"))
+# The articles a delivery lists at most (the first by id; it counts them all): a broad search after a large
+# import would otherwise mail a digest of thousands and POST megabytes, and matching would hold them all.
+ARCHIVE_DELIVERY_MAX_ARTICLES = int(os.environ.get("ARCHIVE_DELIVERY_MAX_ARTICLES", "200"))
 
 # --- E-mail (saved-search digests) -------------------------------------------
 # The console backend prints messages: set EMAIL_BACKEND to django.core.mail.backends.smtp.EmailBackend

@@ -97,6 +97,11 @@ def delivery_max_attempts() -> int:
     return int(settings.ARCHIVE_DELIVERY_MAX_ATTEMPTS)
 
 
+def delivery_max_articles() -> int:
+    """Return how many articles a delivery lists at most (``ARCHIVE_DELIVERY_MAX_ARTICLES``; it counts them all)."""
+    return max(1, int(settings.ARCHIVE_DELIVERY_MAX_ARTICLES))
+
+
 def delivery_backoff_seconds() -> float:
     """Return the wait after a delivery's first failure, doubled after each (``ARCHIVE_DELIVERY_BACKOFF_SECONDS``)."""
     return float(settings.ARCHIVE_DELIVERY_BACKOFF_SECONDS)

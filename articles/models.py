@@ -1030,7 +1030,14 @@ class Delivery(models.Model):
         related_name="deliveries",
         help_text=_("The run whose new articles it delivers, when an import triggered it."),
     )
-    article_ids = models.JSONField(_("article ids"), default=list, help_text=_("The articles it delivers, by id."))
+    article_ids = models.JSONField(
+        _("article ids"),
+        default=list,
+        help_text=_("The articles it delivers, by id: the first ARCHIVE_DELIVERY_MAX_ARTICLES of those matched."),
+    )
+    matched = models.PositiveIntegerField(
+        _("matched"), default=0, help_text=_("How many articles matched: more than it lists when it hit the limit.")
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0, help_text=_("Sending attempts made so far."))
     next_attempt_at = models.DateTimeField(

@@ -63,14 +63,25 @@ def notify_new_articles(
     followed = followed_searches()
     if not followed.exists():  # nothing to match: the new articles are not even read
         return []
-    matches: dict[int, list[int]] = {}
+    # Each search's first ``most`` matches (in the order given: a run's, the order it created them) and their
+    # number: what is held stays bounded however large the run.
+    most = conf.delivery_max_articles()
+    matches: dict[int, set[int]] = {}
+    matched: dict[int, int] = {}
     for chunk in _chunks(article_ids, BATCH):
         found = match_articles(article_ids=chunk, searches=followed, readers_only=readers_only)
         for search_id, ids in found.items():
-            matches.setdefault(search_id, []).extend(ids)
+            kept = matches.setdefault(search_id, set())
+            kept.update(ids[: most - len(kept)])
+            matched[search_id] = matched.get(search_id, 0) + len(ids)
     rows = []
     for search in _searches(matches):
-        common = {"saved_search": search, "article_ids": sorted(set(matches[search.pk])), "trigger": trigger}
+        common = {
+            "saved_search": search,
+            "article_ids": sorted(matches[search.pk]),
+            "matched": matched[search.pk],
+            "trigger": trigger,
+        }
         if search.email_digest:
             rows.append(Delivery(kind=Delivery.Kind.EMAIL, import_run=run, **common))
         if search.webhook_url and search.webhook_paused_at is None:
@@ -167,6 +178,7 @@ def notify_withdrawn(*, article_ids: Sequence[int]) -> list[Delivery]:
             event=Delivery.Event.WITHDRAWN,
             trigger=Delivery.Trigger.WITHDRAWAL,
             article_ids=sorted(delivered[search.pk]),
+            matched=len(delivered[search.pk]),
         )
         for search in _searches(delivered)
         if search.webhook_url and search.webhook_paused_at is None

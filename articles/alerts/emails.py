@@ -7,13 +7,13 @@ import smtplib
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from articles.alerts.payloads import DeliveryFailed, article_links
+from articles.alerts.payloads import DeliveryFailed, article_links, matches_url
 from articles.models import Delivery
 
 
 def subject(delivery: Delivery) -> str:
     """Return the digest's subject line."""
-    count = len(delivery.article_ids)
+    count = max(delivery.matched, len(delivery.article_ids))
     noun = "article" if count == 1 else "articles"
     return f"{count} new {noun} for your saved search {delivery.saved_search.name!r}"
 
@@ -23,6 +23,11 @@ def body(delivery: Delivery) -> str:
     lines = [f"New matches for your saved search {delivery.saved_search.name!r}:", ""]
     for link in article_links(delivery.article_ids):
         lines += [link["title"] or f"Article #{link['id']}", f"  {link['url']}", ""]
+    if delivery.matched > len(delivery.article_ids):
+        lines += [
+            f"... and {delivery.matched - len(delivery.article_ids):,} more: {matches_url(delivery.saved_search_id)}",
+            "",
+        ]
     lines.append(f"Delivery {delivery.uid}")
     return "\n".join(lines)
 

@@ -35,6 +35,11 @@ def article_url(article_id: int) -> str:
     return conf.base_url() + reverse("api:article-detail", kwargs={"pk": article_id})
 
 
+def matches_url(saved_search_id: int) -> str:
+    """Return the absolute API address of a saved search's matches (where a delivery's unlisted ones are)."""
+    return conf.base_url() + reverse("api:savedsearch-matches", kwargs={"pk": saved_search_id})
+
+
 def article_links(article_ids: Sequence[int]) -> list[ArticleLink]:
     """Return the delivery's articles in its order; one deleted since keeps its id and address, without a title."""
     titles: dict[int, str] = {}

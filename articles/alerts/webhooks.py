@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from articles import conf, webhook_targets
-from articles.alerts.payloads import DeliveryFailed, article_links
+from articles.alerts.payloads import DeliveryFailed, article_links, matches_url
 from articles.models import Delivery
 
 SIGNATURE_HEADER = "X-Archive-Signature"
@@ -47,6 +47,9 @@ def payload(delivery: Delivery) -> dict[str, Any]:
         "saved_search": {"id": search.pk, "name": search.name},
         "sent_at": timezone.now().isoformat(),
         "articles": article_links(delivery.article_ids),
+        # More than it lists when it hit ARCHIVE_DELIVERY_MAX_ARTICLES: the rest are at "matches_url".
+        "matched": max(delivery.matched, len(delivery.article_ids)),
+        "matches_url": matches_url(search.pk),
     }
 
 

@@ -31,6 +31,7 @@ class DeliverySerializer(serializers.ModelSerializer[Delivery]):
             "status",
             "attempts",
             "article_ids",
+            "matched",
             "last_error",
             "response_status",
             "created_at",

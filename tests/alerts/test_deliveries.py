@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles import editing, importing, review
-from articles.alerts import deliveries
+from articles.alerts import deliveries, emails
 from articles.alerts.webhooks import sign
 from articles.importing import runs
 from articles.models import Article, DeliveredArticle, Delivery, ImportRun
@@ -365,3 +365,30 @@ def test_publishing_queues_the_matching_with_the_change(settings, receiver, djan
     (delivery,) = Delivery.objects.filter(saved_search=search)
     assert (delivery.attempts, delivery.article_ids) == (1, [published.pk])  # the receiver fails the first POST
     assert [post.body["articles"][0]["id"] for post in receiver.received] == [published.pk]
+
+
+def test_a_delivery_lists_at_most_the_limit_and_counts_every_match(
+    settings, receiver, django_capture_on_commit_callbacks
+):
+    """
+    GIVEN ARCHIVE_DELIVERY_MAX_ARTICLES = 2, a search with a webhook and a digest, and three new articles it matches
+    WHEN they are notified in chunks of two
+    THEN the deliveries list the first two, count three, and say where the rest are
+    """
+    settings.ARCHIVE_DELIVERY_MAX_ARTICLES = 2
+    search = SavedSearchFactory(webhook_url=receiver.url, webhook_secret=SECRET, email_digest=True)
+    ids = [ArticleFactory(body=f"Otters, part {n}.").pk for n in range(3)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries.notify_new_articles(article_ids=iter(ids))
+
+    digest, webhook = Delivery.objects.order_by("kind")
+    assert [(d.kind, d.article_ids, d.matched) for d in (digest, webhook)] == [
+        (EMAIL, ids[:2], 3),
+        (WEBHOOK, ids[:2], 3),
+    ]
+    (post,) = receiver.received
+    assert [a["id"] for a in post.body["articles"]] == ids[:2] and post.body["matched"] == 3
+    assert post.body["matches_url"].endswith(f"/api/v1/saved-searches/{search.pk}/matches/")
+    assert "3 new articles" in emails.subject(digest)
+    assert "... and 1 more: " in emails.body(digest)

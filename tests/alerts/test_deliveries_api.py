@@ -66,6 +66,7 @@ def test_the_owner_lists_the_deliveries_newest_first_with_their_outcomes(django_
         "status",
         "attempts",
         "article_ids",
+        "matched",
         "last_error",
         "response_status",
         "created_at",
