@@ -52,6 +52,7 @@ and everything else HTML-escaped.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
 import unicodedata
@@ -189,7 +190,13 @@ def _as_query(q: str | Query) -> Query:
 
 def analyse(text: str, stemmer: str = DEFAULT_STEMMER) -> list[str]:
     """Return the index terms of ``text``, as the index analysed titles and bodies in ``stemmer``'s language."""
-    return _ANALYZERS[stemmer].analyze(text)
+    return list(_analysed(text, stemmer))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _analysed(text: str, stemmer: str) -> tuple[str, ...]:
+    # Query words recur (every search compiles its words for each language): each is analysed once.
+    return tuple(_ANALYZERS[stemmer].analyze(text))
 
 
 def _field_query(name: str, tokens: list[str], schema: tantivy.Schema) -> tantivy.Query:

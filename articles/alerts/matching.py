@@ -44,7 +44,7 @@ from articles import search_index
 from articles.api.querysets import Requester, can_see_every, can_see_unpublished
 from articles.api.search_filters import SEARCH_PARAM, SavedQuery, SavedQueryError, SavedQueryParser
 from articles.models import Article, Author, Publisher, SavedSearch
-from articles.search import Query, SearchQueryError, compile_query, parse_query
+from articles.search import Query, SearchQueryError, Term, analyse, compile_query, parse_query
 
 logger = logging.getLogger(__name__)
 
@@ -226,9 +226,34 @@ class Batch:
         """Return the ids of the chunk's articles matching ``query``'s text, ascending (one search a distinct text)."""
         if query not in self._texts:
             _bounded(self._texts)
-            compiled = compile_query(query, fields=self.fields, scored=False, schema=search_index.MATCHING_SCHEMA)
+            compiled = None
+            if self._possible(query):
+                compiled = compile_query(query, fields=self.fields, scored=False, schema=search_index.MATCHING_SCHEMA)
             self._texts[query] = NOTHING if compiled is None else self._search(compiled, len(self.ids))
         return self._texts[query]
+
+    def _possible(self, query: Query) -> bool:
+        """Return whether an article of the chunk may match ``query``: in each group, a term it may hold.
+
+        Document frequencies only, no query: most followed names and rare words are in no new
+        article, and this tells so for a fraction of compiling and running their query. A term
+        without words (as the analysers see it) is dropped by the compiled query; so it is here.
+        """
+        for group in query.groups:
+            held = [self._held(term) for term in group]
+            if not any(held) and any(h is not None for h in held):
+                return False
+        return True
+
+    def _held(self, term: Term) -> bool | None:
+        """Return whether every word of ``term`` is in one language's field of the chunk; None: it has no words."""
+        worded = False
+        for name in self.fields:
+            words = analyse(term.text, search_index.MATCHING_FIELD_STEMMERS[name])
+            worded = worded or bool(words)
+            if words and all(self.searcher.doc_freq(name, word) for word in words):
+                return True
+        return None if not worded else False
 
     def _read_owners(self, block: list[Follower]) -> None:
         """Learn the key and visibility of the owners of ``block`` not met yet: two queries, whatever their number."""

@@ -229,3 +229,16 @@ def test_the_article_filter_form_cleans_field_by_field(owners):
     with pytest.raises(SavedQueryError) as refused:
         saved_query("min_words=lots&published_after=yesterday&q=otters", user=owners["reader"])
     assert set(refused.value.errors) == {"min_words", "published_after"}
+
+
+def test_a_word_no_analyser_keeps_is_dropped_as_the_list_drops_it(archive, owners):
+    """A group of only a word longer than the index keeps (40 characters) is no condition, as in the list."""
+    _, new = archive
+    long_word = "x" * 45
+    search = SavedSearch.objects.create(owner=owners["reader"], name="long", query=f"q=otters+{long_word}")
+    missing = SavedSearch.objects.create(owner=owners["reader"], name="none", query="q=otters+zebras")
+
+    matches = match_articles(article_ids=new)
+
+    assert matches[search.pk] == listed(owners["reader"], f"q=otters+{long_word}", new) != []
+    assert missing.pk not in matches
