@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from itertools import groupby, islice
 from operator import itemgetter
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -261,9 +262,33 @@ def _task_lost(delivery: Delivery, overdue_before: datetime) -> bool:
 
 @task()
 def send_delivery(delivery_id: int) -> str:
-    """Make one attempt at a delivery: send it, or record the failure and queue the retry."""
+    """Make one attempt at a delivery: send it, or record the failure and queue the retry.
+
+    The attempt is claimed, then recorded, in two short transactions; the sending
+    between them (an HTTP POST, an SMTP conversation) holds no transaction or lock.
+    """
+    claimed = _claim(delivery_id)
+    if isinstance(claimed, str):
+        return claimed
+    try:
+        _send(claimed)
+    except DeliveryFailed as exc:
+        with transaction.atomic():
+            return _failed(claimed, exc)
     with transaction.atomic():
-        # Locked for the attempt: a second task queued for it (by retry_deliveries) waits, then finds it done.
+        _delivered(claimed)
+    return "delivered"
+
+
+def _claim(delivery_id: int) -> Delivery | str:
+    """Take a due delivery for one attempt: count it, and lease it for as long as an attempt may take.
+
+    Until the lease ends the delivery is not due, so a second task queued for it (by
+    retry_deliveries) finds it "not due"; if the worker dies mid-attempt, it is due again
+    when the lease ends, and retry_deliveries queues it (the receiver drops a repeat by its id).
+    Returns why not, when it is not taken.
+    """
+    with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(of=("self",))
             .select_related("saved_search__owner")
@@ -274,16 +299,18 @@ def send_delivery(delivery_id: int) -> str:
             return "nothing to do"
         if delivery.next_attempt_at is not None and delivery.next_attempt_at > timezone.now() + timedelta(seconds=1):
             return "not due"
-        search = delivery.saved_search
-        if delivery.kind == Delivery.Kind.WEBHOOK and search.webhook_paused_at is not None:
+        if delivery.kind == Delivery.Kind.WEBHOOK and delivery.saved_search.webhook_paused_at is not None:
             return "paused"
         delivery.attempts += 1
-        try:
-            _send(delivery)
-        except DeliveryFailed as exc:
-            return _failed(delivery, exc)
-        _delivered(delivery)
-        return "delivered"
+        delivery.next_attempt_at = timezone.now() + attempt_lease()
+        delivery.save(update_fields=["attempts", "next_attempt_at"])
+    return delivery
+
+
+def attempt_lease() -> timedelta:
+    """Return how long a claimed attempt keeps its delivery: thrice the longest network timeout, and a minute."""
+    slowest = max(conf.webhook_timeout_seconds(), float(settings.EMAIL_TIMEOUT or 60))
+    return timedelta(seconds=3 * slowest + 60)
 
 
 def _send(delivery: Delivery) -> None:

@@ -392,3 +392,38 @@ def test_a_delivery_lists_at_most_the_limit_and_counts_every_match(
     assert post.body["matches_url"].endswith(f"/api/v1/saved-searches/{search.pk}/matches/")
     assert "3 new articles" in emails.subject(digest)
     assert "... and 1 more: " in emails.body(digest)
+
+
+def test_an_attempt_is_claimed_before_it_is_sent_and_holds_no_transaction(monkeypatch):
+    """
+    GIVEN a pending webhook delivery
+    WHEN it is sent, and a second task for it runs while the first is still sending
+    THEN the attempt was counted and its row leased before the POST, so the second task finds it not due
+    """
+    from django.db import connection
+
+    delivery = Delivery.objects.create(
+        saved_search=hooked("https://hooks.example.com/in"),
+        kind=WEBHOOK,
+        trigger=Delivery.Trigger.PUBLISH,
+        article_ids=[ArticleFactory().pk],
+    )
+    seen = {}
+
+    def post(claimed: Delivery) -> int:
+        seen["depth"] = len(connection.atomic_blocks)
+        seen["row"] = Delivery.objects.values("attempts", "next_attempt_at").get(pk=claimed.pk)
+        seen["second"] = deliveries.send_delivery.call(delivery_id=claimed.pk)
+        return 200
+
+    monkeypatch.setattr(deliveries.webhooks, "send", post)
+    outer = len(connection.atomic_blocks)  # the test's own transaction
+
+    assert deliveries.send_delivery.call(delivery_id=delivery.pk) == "delivered"
+
+    assert seen["depth"] == outer, "no transaction of the task's own is open while it sends"
+    assert seen["row"]["attempts"] == 1
+    assert seen["row"]["next_attempt_at"] > timezone.now() + deliveries.attempt_lease() - dt.timedelta(minutes=1)
+    assert seen["second"] == "not due"
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (Delivery.Status.DELIVERED, 1, None)
