@@ -20,6 +20,7 @@ from typing import Any, Literal
 from django.db import DatabaseError, IntegrityError, transaction
 
 from articles import boilerplate, deduplication, duplicates, takedowns
+from articles.importing import stopping
 from articles.importing.applying import new_article, update_article
 from articles.importing.concurrency import is_transient
 from articles.importing.names import Names, create_missing_names, resolve_names
@@ -160,6 +161,7 @@ class BatchImporter:
             with transaction.atomic():
                 return self.create(items, resolve_names(item.parsed_record for item in items))
         except Exception as exc:  # any failure but a lock conflict: fall back to one savepoint per file
+            stopping.reraise_if_stopping(exc)
             if is_transient(exc):
                 raise  # the whole batch is retried (see ``concurrency``)
             logger.info("Bulk import of %d files failed; importing them one by one", len(items), exc_info=True)
@@ -239,10 +241,12 @@ class BatchImporter:
             # Another import committed the same key or text since this file was looked up.
             return self._after_race(item) or _outcome(item, Result.FAILED, error=f"database error: {exc}")
         except DatabaseError as exc:
+            stopping.reraise_if_stopping(exc)
             if is_transient(exc):
                 raise  # not this file's fault: the whole batch is retried (see ``concurrency``)
             return _outcome(item, Result.FAILED, error=f"database error: {exc}".strip())
         except Exception as exc:  # one bad file must never stop the others
+            stopping.reraise_if_stopping(exc)
             logger.exception("Importing %s failed", item.source.path)
             return _outcome(item, Result.FAILED, error=f"internal error: {exc!r}")
         # Only once its savepoint is released: a file that failed published nothing.

@@ -25,10 +25,13 @@ from articles.importing import (
     collect_sources,
     import_sources,
     outcome_line,
+    stopping,
 )
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+# As a shell reports a process ended by SIGINT (128 + 2).
+EXIT_INTERRUPTED = 130
 
 
 class Command(BaseCommand):
@@ -120,7 +123,15 @@ class Command(BaseCommand):
         if options["batch_size"] <= 0:
             raise CommandError("--batch-size must be a positive number of files.", returncode=EXIT_USAGE)
         defaults = _defaults(options)
-        report = self._run(sources, paths, options, defaults)
+        try:
+            with stopping.on_signals():  # Ctrl-C or SIGTERM stop the run, recorded as interrupted
+                report = self._run(sources, paths, options, defaults)
+        except KeyboardInterrupt:
+            raise CommandError(
+                "Stopped on request. The batches committed so far are kept and the run is recorded as "
+                "interrupted; run the same command again to import the rest (files already imported are skipped).",
+                returncode=EXIT_INTERRUPTED,
+            ) from None
         self._report(report, options)
         failed = report.counts["failed"]
         if failed:
