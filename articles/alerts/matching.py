@@ -257,10 +257,11 @@ class Batch:
 
     def _read_owners(self, block: list[Follower]) -> None:
         """Learn the key and visibility of the owners of ``block`` not met yet: two queries, whatever their number."""
+        if len(self._owner_keys) + len(block) > CACHE_SIZE:
+            self._owner_keys.clear()  # bounded, and emptied before the block: each of its owners is then known
         new = {search.owner_id: search for search in block if search.owner_id not in self._owner_keys}
         if not new:
             return
-        _bounded(self._owner_keys)
         perms = owner_permissions(pk for pk, search in new.items() if search.is_active and not search.is_superuser)
         for pk, search in new.items():
             key = (search.is_active, search.is_staff, search.is_superuser, frozenset(perms.get(pk, ())))

@@ -242,3 +242,23 @@ def test_a_word_no_analyser_keeps_is_dropped_as_the_list_drops_it(archive, owner
 
     assert matches[search.pk] == listed(owners["reader"], f"q=otters+{long_word}", new) != []
     assert missing.pk not in matches
+
+
+def test_more_owners_than_the_pass_remembers(archive, django_user_model, monkeypatch):
+    """GIVEN blocks of three searches, room to remember four owners, and one owner's search in every block
+    WHEN matched
+    THEN every search still matches (the owners met before are forgotten before a block, never within one)
+    """
+    _, new = archive
+    monkeypatch.setattr("articles.alerts.matching.CACHE_SIZE", 4)
+    monkeypatch.setattr("articles.alerts.matching.SEARCH_BLOCK", 3)
+    users = [django_user_model.objects.create_user(f"r{i}") for i in range(7)]
+    searches = [
+        SavedSearch.objects.create(owner=users[i], name=f"o{n}", query="q=otters")
+        for n, i in enumerate([0, 1, 2, 3, 0, 4, 5, 0, 6])
+    ]
+
+    matches = match_articles(article_ids=new)
+
+    assert set(matches) == {search.pk for search in searches}
+    assert len({tuple(found) for found in matches.values()}) == 1
