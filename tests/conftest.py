@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -109,3 +111,14 @@ def _fresh_search_index(settings, tmp_path):
     search_index.reset_engine()
     yield
     search_index.reset_engine()
+
+
+@pytest.fixture
+def clock(request, monkeypatch) -> Callable[[dt.datetime], None]:
+    """Set the archive's clock (``timezone.now``) to the test module's ``NOW``; ``clock(moment)`` moves it."""
+
+    def move(moment: dt.datetime) -> None:
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+
+    move(request.module.NOW)
+    return move

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from articles import editing, review
@@ -21,17 +20,6 @@ pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Set the archive's clock (``timezone.now``) to ``NOW``; ``clock(moment)`` moves it."""
-
-    def move(moment: dt.datetime) -> None:
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-
-    move(NOW)
-    return move
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 
 import pytest
-from django.utils import timezone
 
 from articles.models import Article, SearchOutbox
 from tests.api.helpers import ARTICLES_URL, AUTHORS_URL, PUBLISHERS_URL, ids
@@ -31,17 +30,6 @@ EXPORTS = [
     "export.newsmlg2.xml",
     "export.nitf.xml",
 ]
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Set the archive's clock (``timezone.now``) to ``NOW``; ``clock(moment)`` moves it."""
-
-    def move(moment: dt.datetime) -> None:
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-
-    move(NOW)
-    return move
 
 
 @pytest.fixture
