@@ -211,6 +211,7 @@ class _Job:
                 outcomes = retrying(partial(_write_batch, importer, parsed, run, log, index=index), what="import batch")
                 _count(counts, outcomes)
                 self._announce(outcomes)
+            retrying(partial(_write_summaries, importer), what="boilerplate summaries")
             search_index.schedule_sync()  # the last batches' articles (at once: outside any transaction)
         except BaseException:
             if log is None:  # a dry run's record is rolled back anyway
@@ -352,6 +353,13 @@ def _write_batch(
         outcomes = importer.import_batch(parsed)
         _record(run, outcomes, _count(empty_counts(), outcomes), log)
     return outcomes
+
+
+def _write_summaries(importer: BatchImporter) -> None:
+    """Write the boilerplate counts the run holds in memory only (``articles.boilerplate``), in turn with imports."""
+    with transaction.atomic():
+        lock_imports()
+        importer.summaries.write_unsaved()
 
 
 def _count(counts: dict[str, int], outcomes: list[FileOutcome]) -> dict[str, int]:

@@ -308,12 +308,13 @@ def test_an_import_reuses_the_summaries_it_wrote_and_reads_one_written_meanwhile
         with transaction.atomic():
             importer.import_batch(chunk)
     assert decoded == [BoilerplateSummary.objects.get().pk]
-    summary = BoilerplateSummary.objects.get()
-    assert summary.articles_counted == 100 + 6
+    assert BoilerplateSummary.objects.get().articles_counted == 100  # the counts since are in memory only
+    importer.summaries.write_unsaved()  # as the run does at its end
+    assert BoilerplateSummary.objects.get().articles_counted == 100 + 6
 
 
-def test_a_cached_summary_whose_write_was_rolled_back_is_read_again():
-    """GIVEN a batch rolled back after writing its summary WHEN the next one runs THEN it counts from the stored one."""
+def test_a_cached_summary_whose_batch_was_rolled_back_is_read_again():
+    """GIVEN a batch rolled back after counting into a summary WHEN the next one runs THEN it counts from the row."""
     importer = batches.BatchImporter(run=None, now=timezone.now())
     parsed = [
         records.parse_source(sources.bytes_source(story(i).encode(), key=f"{i}.txt"), max_bytes=1 << 20)
@@ -326,4 +327,61 @@ def test_a_cached_summary_whose_write_was_rolled_back_is_read_again():
         transaction.set_rollback(True)
     with transaction.atomic():
         importer.import_batch(parsed[5:6])
+    importer.summaries.write_unsaved()
     assert BoilerplateSummary.objects.get().articles_counted == 4
+
+
+def test_a_summary_is_written_every_so_many_articles_and_at_the_end_of_the_run(monkeypatch):
+    """
+    GIVEN an import that writes a publisher's summary every 5 articles counted into it
+    WHEN batches of 2 articles are imported, and then the run ends
+    THEN the row is rewritten at its first batch and once 5 more were counted, and holds every count at the end
+    """
+    monkeypatch.setattr(boilerplate, "WRITE_EVERY", 5)
+    importer = batches.BatchImporter(run=None, now=timezone.now())
+    parsed = [
+        records.parse_source(sources.bytes_source(story(i).encode(), key=f"{i}.txt"), max_bytes=1 << 20)
+        for i in range(8)
+    ]
+    stored = []
+    for start in range(0, 8, 2):
+        with transaction.atomic():
+            importer.import_batch(parsed[start : start + 2])
+        stored.append(BoilerplateSummary.objects.get().articles_counted)
+    importer.summaries.write_unsaved()
+    assert stored == [2, 2, 2, 8]  # written with its first batch, then once 6 more were counted
+    assert BoilerplateSummary.objects.get().articles_counted == 8
+
+
+def test_a_summary_with_unwritten_counts_is_written_before_it_leaves_the_cache():
+    """
+    GIVEN an import whose cache holds one summary, that of a publisher with counts not written yet
+    WHEN a batch of another publisher already in the archive is imported
+    THEN the first publisher's counts are written before its summary is dropped, and nothing is counted twice
+    """
+    importer = batches.BatchImporter(run=None, now=timezone.now(), summaries=boilerplate.SummaryCache(size=1))
+    parsed = [
+        records.parse_source(
+            sources.bytes_source(story(i, publisher=holder).encode(), key=f"{i}.txt"), max_bytes=1 << 20
+        )
+        for i, holder in enumerate(["Other Co", GLOBE, GLOBE, GLOBE, "Other Co"])
+    ]
+    for chunk in ([parsed[0]], [parsed[1]], parsed[2:4], [parsed[4]]):
+        with transaction.atomic():
+            importer.import_batch(chunk)
+    # Other Co: written with its first article, its second in memory; the Globe: written as it left the cache.
+    assert list(BoilerplateSummary.objects.order_by("publisher_id").values_list("articles_counted", flat=True)) == [
+        1,
+        3,
+    ]
+    importer.summaries.write_unsaved()
+    assert list(BoilerplateSummary.objects.order_by("publisher_id").values_list("articles_counted", flat=True)) == [
+        2,
+        3,
+    ]
+
+
+def test_a_run_ends_with_every_count_written():
+    """GIVEN a publisher's seven files WHEN imported in batches of two THEN its summary counts all seven."""
+    import_stories(7, batch_size=2)
+    assert BoilerplateSummary.objects.get().articles_counted == 7
