@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import itertools
 import logging
 import multiprocessing
@@ -50,6 +51,8 @@ PR_SET_PDEATHSIG = 1
 # glibc's mallopt() parameter for the most memory arenas a process keeps, and the importer's choice.
 M_ARENA_MAX = -8
 MALLOC_ARENAS = 2
+# Allocations (less frees) between two runs of the cyclic garbage collector during an import (Python's: 700).
+GC_THRESHOLD = 50_000
 # A run that creates this many articles refreshes PostgreSQL's table statistics.
 ANALYZE_AFTER = 1000
 # The search index takes a run's new articles every this many batches and at the end: one
@@ -116,10 +119,11 @@ def import_sources(
         batch_size=batch_size or BATCH_SIZE,
         defaults=defaults or ImportDefaults(),
     )
-    if not dry_run:
-        run = run or start_run(paths=paths, trigger=trigger, user=user, defaults=defaults)
-        return job.run(sources, run)
-    return _dry_run(job, sources, run, paths=paths, trigger=trigger, user=user, defaults=defaults)
+    with fewer_collections():
+        if not dry_run:
+            run = run or start_run(paths=paths, trigger=trigger, user=user, defaults=defaults)
+            return job.run(sources, run)
+        return _dry_run(job, sources, run, paths=paths, trigger=trigger, user=user, defaults=defaults)
 
 
 def _dry_run(
@@ -277,6 +281,27 @@ def parse_workers() -> int:
 
 def _collect(batch: Batch, future: Future[list[Any]]) -> list[Parsed]:
     return [parsed_from(source, result) for (source, _), result in zip(batch, future.result(), strict=True)]
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the block with the cyclic garbage collector seldom run, and never over what existed before it.
+
+    A batch allocates millions of objects (rows, records, documents) and frees nearly
+    all of them by reference counting; with the default thresholds the collector runs
+    every 700 allocations and, in its full passes, walks every object of the process
+    (Django's, the apps'): an eighth of the importing process's CPU on 20,000 files.
+    What existed before is frozen (``gc.freeze``: never collected, never walked); the
+    thresholds are raised for the block and restored after it, with the frozen objects.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def limit_malloc_arenas() -> None:

@@ -222,3 +222,20 @@ def test_the_index_takes_a_runs_articles_every_few_batches_and_at_the_end(tmp_pa
     assert not SearchOutbox.objects.exists()
     hits = search_index.searcher().search(search_index.tantivy.Query.all_query(), 20).hits
     assert len(hits) == Article.objects.count() == 7
+
+
+def test_an_import_runs_the_garbage_collector_seldom_and_restores_it_after():
+    """
+    GIVEN the collector's settings before an import
+    WHEN files are imported (each outcome noting the settings as it is announced)
+    THEN during the run the threshold is raised and what existed before is frozen; after it, both are as before
+    """
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    during = []
+    sources = [importing.bytes_source(story(i).encode(), key=f"{i}.txt") for i in range(3)]
+    importing.import_sources(
+        sources, on_outcome=lambda outcome: during.append((gc.get_threshold()[0], gc.get_freeze_count() > frozen))
+    )
+    assert during == [(runs.GC_THRESHOLD, True)] * 3
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == frozen
