@@ -514,18 +514,29 @@ def _drain_batch(size: int) -> int:
         if not rows:
             return 0
         ids = sorted({article_id for _, article_id in rows})
+        # And the rows of the same articles queued later (an import's bylines queue each new article
+        # again): read before the articles are, so the documents written are at least as new as every
+        # row deleted, and an article is not indexed twice because its rows fell into two drains.
+        drained = sorted({row_id for row_id, _ in rows}.union(*(_rows_of(chunk) for chunk in _chunks(ids))))
         _write(current_index(), lambda writer: _replace_in_chunks(writer, ids))
         _journal(ids)
-        drained = [row_id for row_id, _ in rows]
-        for offset in range(0, len(drained), SYNC_BATCH):
-            SearchOutbox.objects.filter(id__any_of=drained[offset : offset + SYNC_BATCH]).delete()
-    return len(rows)
+        for chunk in _chunks(drained):
+            SearchOutbox.objects.filter(id__any_of=chunk).delete()
+    return len(drained)
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for offset in range(0, len(ids), SYNC_BATCH):
+        yield ids[offset : offset + SYNC_BATCH]
+
+
+def _rows_of(ids: list[int]) -> list[int]:
+    return list(SearchOutbox.objects.filter(article_id__any_of=ids).values_list("id", flat=True))
 
 
 def _replace_in_chunks(writer: tantivy.IndexWriter, ids: list[int]) -> None:
     """Replace the documents of ``ids``, reading ``SYNC_BATCH`` articles at a time (bounded memory)."""
-    for offset in range(0, len(ids), SYNC_BATCH):
-        chunk = ids[offset : offset + SYNC_BATCH]
+    for chunk in _chunks(ids):
         _replace(writer, chunk, load_articles(Q(pk__any_of=chunk)))
 
 

@@ -328,3 +328,29 @@ def test_documents_sort_and_filter_by_the_articles_date(filler):
 
     assert [a.pk for a in results][-1] == old.pk
     assert search_index.check_index().divergent == []
+
+
+def test_an_article_queued_again_after_a_drains_limit_is_indexed_once(monkeypatch, filler):
+    """
+    GIVEN three articles queued twice each (created, then changed), and drains of three rows
+    WHEN the outbox is drained
+    THEN the first drain takes each article's later row too: one document each, one commit, an empty outbox
+    """
+    search_index.sync_pending()
+    monkeypatch.setattr(search_index, "COMMIT_ROWS", 3)
+    articles = [make(f"zeppelin {n}") for n in range(3)]
+    Article.objects.filter(pk__in=[a.pk for a in articles]).update(subtitle="changed")
+    added, commits = [], []
+    monkeypatch.setattr(
+        search_index.IndexedArticle,
+        "document",
+        lambda self, real=search_index.IndexedArticle.document: added.append(self.article.id) or real(self),
+    )
+    real_write = search_index._write
+    monkeypatch.setattr(search_index, "_write", lambda *a, **k: commits.append(1) or real_write(*a, **k))
+
+    assert search_index.sync_pending() == 6
+
+    assert sorted(added) == sorted(a.pk for a in articles)
+    assert len(commits) == 1
+    assert queued() == set()
