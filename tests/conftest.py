@@ -122,3 +122,16 @@ def clock(request, monkeypatch) -> Callable[[dt.datetime], None]:
 
     move(request.module.NOW)
     return move
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse a committing test (``transaction=True``) without ``serialized_rollback=True``.
+
+    Such a test's database flush re-creates the content types and permissions under new
+    ids, and the next serialized test, restoring the original rows, then fails on their
+    unique names: an error that shows only in some orders of the suite.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(f"{item.nodeid}: a transaction=True test needs serialized_rollback=True too")

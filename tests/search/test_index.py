@@ -101,7 +101,7 @@ def test_a_search_drains_the_outbox_first(filler):
     assert queued() == set()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_writes_are_drained_when_their_transaction_commits():
     """
     GIVEN real commits (no test transaction around them)
@@ -224,7 +224,7 @@ def test_check_reports_and_repair_fixes_a_divergent_index(filler):
 
 
 @on_sqlite
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_migration_that_rebuilds_the_articles_table_gets_its_triggers_back():
     """
     GIVEN a searchable article
