@@ -1,11 +1,13 @@
 """Writing rows in bulk, one implementation per database backend.
 
-PostgreSQL: ``COPY`` into a temporary staging table, then one
-``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING``; plain inserts ``COPY``
-straight into the table. SQLite: ``executemany`` of ``INSERT ... ON CONFLICT DO NOTHING``
-inside the caller's transaction, the new rows read back by id. Rows are model
-instances, converted with each field's own ``get_db_prep_save``, so a column added
-to a model is written without touching this module.
+PostgreSQL: ``COPY`` straight into the table, new rows under ids taken from its
+sequence beforehand; only when that meets a row that exists already (a unique
+constraint fails the whole ``COPY``), ``COPY`` into a temporary staging table, then
+one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING``. SQLite:
+``executemany`` of ``INSERT ... ON CONFLICT DO NOTHING`` inside the caller's
+transaction, the new rows read back by id. Rows are model instances, converted
+with each field's own ``get_db_prep_save``, so a column added to a model is
+written without touching this module.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, cast
 
-from django.db import connection
+import psycopg
+from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, JSONField, Model
@@ -102,6 +105,28 @@ class PostgresWriter(BulkWriter):
     def insert_new(self, model: type[Model], objs: Sequence[Model], *, key: str) -> dict[str, int]:
         if not objs:
             return {}
+        try:
+            with transaction.atomic():
+                return self._copy_new(model, objs, key=key)
+        except psycopg.errors.UniqueViolation:
+            return self._stage_new(model, objs, key=key)  # some exist already: skip those
+
+    def _copy_new(self, model: type[Model], objs: Sequence[Model], *, key: str) -> dict[str, int]:
+        """COPY ``objs`` straight into the table under ids taken from its sequence; a conflict fails the whole COPY."""
+        table, fields = model._meta.db_table, self.fields(model)
+        id_column = _key_column(model, "id")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(objs)]
+            )
+            ids = [new_id for (new_id,) in cursor.fetchall()]
+            rows = ((*row, new_id) for row, new_id in zip(self.rows(objs, fields), ids, strict=True))
+            _copy_rows(cursor, table, f"{_columns(fields)}, {id_column}", rows)
+        attname = model._meta.get_field(key).attname
+        return {getattr(obj, attname): new_id for obj, new_id in zip(objs, ids, strict=True)}
+
+    def _stage_new(self, model: type[Model], objs: Sequence[Model], *, key: str) -> dict[str, int]:
+        """COPY ``objs`` into a staging table, then insert those no unique constraint refuses."""
         table, fields = model._meta.db_table, self.fields(model)
         columns = _columns(fields)
         stage = f"import_stage_{table}"
