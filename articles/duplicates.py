@@ -35,6 +35,8 @@ MIN_SHINGLES = 20
 THRESHOLD = 0.8
 
 WORD = re.compile(r"\w+")
+# ASCII's bytes with those ``WORD`` does not match (all but letters, digits and "_") made spaces.
+_ASCII_WORD_BYTES = bytes(c if chr(c).isalnum() or chr(c) == "_" else 0x20 for c in range(128)) + b" " * 128
 _rng = np.random.default_rng(20261202)  # fixed: the stored band keys depend on these
 _A = _rng.integers(1, 2**63, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)  # odd multipliers
 _B = _rng.integers(0, 2**63, size=NUM_PERM, dtype=np.uint64)
@@ -69,18 +71,35 @@ def words(text: str) -> list[str]:
     return WORD.findall(text.casefold())
 
 
+def word_hashes(text: str) -> np.ndarray:
+    """Return the 32-bit CRC of the UTF-8 of each of the text's ``words``, in order, as uint64."""
+    if text.isascii():  # the same words, cut out of the bytes: twice as fast as the regular expression
+        found = text.lower().encode().translate(_ASCII_WORD_BYTES).split()
+    else:
+        found = [word.encode() for word in words(text)]
+    return np.fromiter(map(zlib.crc32, found), dtype=np.uint64, count=len(found))
+
+
 def shingle_hashes(text: str) -> np.ndarray:
     """Return the 64-bit hashes of the text's ``SHINGLE``-word shingles (unique, as uint64)."""
-    found = words(text)
-    if len(found) < SHINGLE:
+    hashed = word_hashes(text)
+    if len(hashed) < SHINGLE:
         return np.empty(0, dtype=np.uint64)
-    hashed = np.array([zlib.crc32(word.encode()) for word in found], dtype=np.uint64)  # faster than fromiter
-    count = len(found) - SHINGLE + 1
+    count = len(hashed) - SHINGLE + 1
     mixed = np.zeros(count, dtype=np.uint64)
     for position in range(SHINGLE):
         mixed ^= (hashed[position : position + count] + np.uint64(position + 1)) * _MIX[position]
     mixed ^= mixed >> _SHIFT
-    return np.unique(mixed)
+    return _unique(mixed)
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    """Return ``values`` sorted without repeats: ``np.unique``'s result in a tenth of its time on a body's shingles."""
+    values = np.sort(values)
+    keep = np.empty(len(values), dtype=bool)
+    keep[:1] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 def signature(hashes: np.ndarray) -> np.ndarray:
