@@ -122,8 +122,7 @@ class PostgresWriter(BulkWriter):
             ids = [new_id for (new_id,) in cursor.fetchall()]
             rows = ((*row, new_id) for row, new_id in zip(self.rows(objs, fields), ids, strict=True))
             _copy_rows(cursor, table, f"{_columns(fields)}, {id_column}", rows)
-        attname = model._meta.get_field(key).attname
-        return {getattr(obj, attname): new_id for obj, new_id in zip(objs, ids, strict=True)}
+        return {getattr(obj, key): new_id for obj, new_id in zip(objs, ids, strict=True)}
 
     def _stage_new(self, model: type[Model], objs: Sequence[Model], *, key: str) -> dict[str, int]:
         """COPY ``objs`` into a staging table, then insert those no unique constraint refuses."""
