@@ -297,7 +297,7 @@ class BatchLines:
                 kept[ids[canon]] = (summary, counted)
         stamps = write_summaries(due)
         if kept:
-            BoilerplateSummary.objects.filter(publisher_id__in=kept).update(updated_at=now)
+            BoilerplateSummary.objects.filter(publisher_id__any_of=list(kept)).update(updated_at=now)
         if self.cache is not None:
             for publisher_id, summary in due.items():
                 self.cache.put(publisher_id, Cached(stamps[publisher_id], summary))

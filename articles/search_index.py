@@ -514,10 +514,12 @@ def _drain_batch(size: int) -> int:
         if not rows:
             return 0
         ids = sorted({article_id for _, article_id in rows})
-        # And the rows of the same articles queued later (an import's bylines queue each new article
-        # again): read before the articles are, so the documents written are at least as new as every
-        # row deleted, and an article is not indexed twice because its rows fell into two drains.
-        drained = sorted({row_id for row_id, _ in rows}.union(*(_rows_of(chunk) for chunk in _chunks(ids))))
+        # And the next ``size`` rows' that queue the same articles again (an import's bylines queue each
+        # new article a second time, a batch later in the outbox): read before the articles are, so the
+        # documents written are at least as new as every row deleted, and an article is not indexed
+        # twice because its rows fell into two drains. A range of the primary key: bounded, whatever
+        # the outbox holds.
+        drained = [row_id for row_id, _ in rows] + _queued_again(after=rows[-1][0], within=size, ids=ids)
         _write(current_index(), lambda writer: _replace_in_chunks(writer, ids))
         _journal(ids)
         for chunk in _chunks(drained):
@@ -530,8 +532,10 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[offset : offset + SYNC_BATCH]
 
 
-def _rows_of(ids: list[int]) -> list[int]:
-    return list(SearchOutbox.objects.filter(article_id__any_of=ids).values_list("id", flat=True))
+def _queued_again(*, after: int, within: int, ids: list[int]) -> list[int]:
+    """Return the ids of the outbox rows among the ``within`` after row ``after`` that queue one of ``ids``."""
+    later = SearchOutbox.objects.filter(id__gt=after, id__lte=after + within, article_id__any_of=ids)
+    return list(later.order_by("id").values_list("id", flat=True))
 
 
 def _replace_in_chunks(writer: tantivy.IndexWriter, ids: list[int]) -> None:

@@ -228,15 +228,15 @@ def test_a_dry_run_learns_nothing():
     assert not BoilerplateSummary.objects.exists()
 
 
+def parsed_story(i: int, **kwargs) -> records.Parsed:
+    """Return ``story(i, **kwargs)`` read and parsed as the importer would, under the key ``<tag><i>.txt``."""
+    source = sources.bytes_source(story(i, **kwargs).encode(), key=f"{kwargs.get('tag', '')}{i}.txt")
+    return records.parse_source(source, max_bytes=1 << 20)
+
+
 def batch_queries(count: int, tag: str, importer: batches.BatchImporter, publisher: str = GLOBE) -> int:
     """Count the queries of importing one batch of ``count`` new articles of ``publisher``."""
-    batch = [
-        records.parse_source(
-            sources.bytes_source(story(i, tag=tag, publisher=publisher).encode(), key=f"{tag}{i}.txt"),
-            max_bytes=1 << 20,
-        )
-        for i in range(count)
-    ]
+    batch = [parsed_story(i, tag=tag, publisher=publisher) for i in range(count)]
     with CaptureQueriesContext(connection) as ctx, transaction.atomic():
         outcomes = importer.import_batch(batch)
     assert {outcome.result for outcome in outcomes} == {"created"}
@@ -298,10 +298,7 @@ def test_an_import_reuses_the_summaries_it_wrote_and_reads_one_written_meanwhile
         boilerplate.Summary, "from_row", classmethod(lambda cls, row: decoded.append(row.pk) or real(row))
     )
     importer = batches.BatchImporter(run=None, now=timezone.now())
-    parsed = [
-        records.parse_source(sources.bytes_source(story(i).encode(), key=f"{i}.txt"), max_bytes=1 << 20)
-        for i in range(12)
-    ]
+    parsed = [parsed_story(i) for i in range(12)]
     for number, chunk in enumerate([parsed[0:3], parsed[3:6], parsed[6:9], parsed[9:12]]):
         if number == 2:
             BoilerplateSummary.objects.update(articles_counted=100, updated_at=timezone.now())
@@ -316,10 +313,7 @@ def test_an_import_reuses_the_summaries_it_wrote_and_reads_one_written_meanwhile
 def test_a_cached_summary_whose_batch_was_rolled_back_is_read_again():
     """GIVEN a batch rolled back after counting into a summary WHEN the next one runs THEN it counts from the row."""
     importer = batches.BatchImporter(run=None, now=timezone.now())
-    parsed = [
-        records.parse_source(sources.bytes_source(story(i).encode(), key=f"{i}.txt"), max_bytes=1 << 20)
-        for i in range(6)
-    ]
+    parsed = [parsed_story(i) for i in range(6)]
     with transaction.atomic():
         importer.import_batch(parsed[:3])
     with transaction.atomic():
@@ -339,10 +333,7 @@ def test_a_summary_is_written_every_so_many_articles_and_at_the_end_of_the_run(m
     """
     monkeypatch.setattr(boilerplate, "WRITE_EVERY", 5)
     importer = batches.BatchImporter(run=None, now=timezone.now())
-    parsed = [
-        records.parse_source(sources.bytes_source(story(i).encode(), key=f"{i}.txt"), max_bytes=1 << 20)
-        for i in range(8)
-    ]
+    parsed = [parsed_story(i) for i in range(8)]
     stored = []
     for start in range(0, 8, 2):
         with transaction.atomic():
@@ -360,12 +351,8 @@ def test_a_summary_with_unwritten_counts_is_written_before_it_leaves_the_cache()
     THEN the first publisher's counts are written before its summary is dropped, and nothing is counted twice
     """
     importer = batches.BatchImporter(run=None, now=timezone.now(), summaries=boilerplate.SummaryCache(size=1))
-    parsed = [
-        records.parse_source(
-            sources.bytes_source(story(i, publisher=holder).encode(), key=f"{i}.txt"), max_bytes=1 << 20
-        )
-        for i, holder in enumerate(["Other Co", GLOBE, GLOBE, GLOBE, "Other Co"])
-    ]
+    holders = ["Other Co", GLOBE, GLOBE, GLOBE, "Other Co"]
+    parsed = [parsed_story(i, publisher=holder) for i, holder in enumerate(holders)]
     for chunk in ([parsed[0]], [parsed[1]], parsed[2:4], [parsed[4]]):
         with transaction.atomic():
             importer.import_batch(chunk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 import tantivy
@@ -18,6 +19,22 @@ from tests.search.conftest import found, make
 pytestmark = pytest.mark.django_db
 
 on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite drops triggers on table rebuilds")
+
+
+@pytest.fixture
+def index_writes(monkeypatch, filler) -> SimpleNamespace:
+    """Record the article id of each document written to the index (``documents``) and each index commit, from
+    when the filler articles are indexed."""
+    search_index.sync_pending()
+    writes = SimpleNamespace(documents=[], commits=[])
+    document, write = search_index.IndexedArticle.document, search_index._write
+    monkeypatch.setattr(
+        search_index.IndexedArticle,
+        "document",
+        lambda self, **kw: writes.documents.append(self.article.id) or document(self, **kw),
+    )
+    monkeypatch.setattr(search_index, "_write", lambda *a, **k: writes.commits.append(1) or write(*a, **k))
+    return writes
 
 
 def queued() -> set[int]:
@@ -270,7 +287,7 @@ def test_no_trace_of_the_old_database_search_is_left():
     assert search(Article.objects.all(), "zeppelin").count() == 0
 
 
-def test_one_commit_indexes_each_queued_article_once(monkeypatch, filler):
+def test_one_commit_indexes_each_queued_article_once(monkeypatch, filler, index_writes):
     """
     GIVEN articles queued twice each (the article and its byline), read two at a time
     WHEN the outbox is drained
@@ -280,14 +297,7 @@ def test_one_commit_indexes_each_queued_article_once(monkeypatch, filler):
     monkeypatch.setattr(search_index, "SYNC_BATCH", 2)
     articles = [make(f"dirigible {n}") for n in range(5)]
     Article.objects.filter(pk__in=[a.pk for a in articles]).update(subtitle="twice")
-    added, commits = [], []
-    monkeypatch.setattr(
-        search_index.IndexedArticle,
-        "document",
-        lambda self, real=search_index.IndexedArticle.document: added.append(self.article.id) or real(self),
-    )
-    real_write = search_index._write
-    monkeypatch.setattr(search_index, "_write", lambda *a, **k: commits.append(1) or real_write(*a, **k))
+    added, commits = index_writes.documents, index_writes.commits
 
     search_index.sync_pending()
 
@@ -330,7 +340,7 @@ def test_documents_sort_and_filter_by_the_articles_date(filler):
     assert search_index.check_index().divergent == []
 
 
-def test_an_article_queued_again_after_a_drains_limit_is_indexed_once(monkeypatch, filler):
+def test_an_article_queued_again_after_a_drains_limit_is_indexed_once(monkeypatch, filler, index_writes):
     """
     GIVEN three articles queued twice each (created, then changed), and drains of three rows
     WHEN the outbox is drained
@@ -340,14 +350,7 @@ def test_an_article_queued_again_after_a_drains_limit_is_indexed_once(monkeypatc
     monkeypatch.setattr(search_index, "COMMIT_ROWS", 3)
     articles = [make(f"zeppelin {n}") for n in range(3)]
     Article.objects.filter(pk__in=[a.pk for a in articles]).update(subtitle="changed")
-    added, commits = [], []
-    monkeypatch.setattr(
-        search_index.IndexedArticle,
-        "document",
-        lambda self, real=search_index.IndexedArticle.document: added.append(self.article.id) or real(self),
-    )
-    real_write = search_index._write
-    monkeypatch.setattr(search_index, "_write", lambda *a, **k: commits.append(1) or real_write(*a, **k))
+    added, commits = index_writes.documents, index_writes.commits
 
     assert search_index.sync_pending() == 6
 
